@@ -1,0 +1,102 @@
+"""One run of the pipeline: files -> index -> evidence -> judgement -> Result."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+from . import evidence, index, judge, rules
+from .config import Settings
+from .discover import FileSet, discover, read_text
+from .history import History
+from .model import Finding, Index, Problem, Result, Window
+from .names import matches_any
+
+
+def _under(rel: str, prefixes: tuple[str, ...]) -> bool:
+    return any(p in ("", ".") or rel == p or rel.startswith(p.rstrip("/") + "/") for p in prefixes)
+
+
+def build_index(files: FileSet, settings: Settings) -> Index:
+    indexed = []
+    problems: list[Problem] = []
+    for rel in files.files:
+        if not rel.endswith(".py") or not _under(rel, settings.paths):
+            continue
+        text, problem = read_text(files.root, rel, settings.max_file_size)
+        if problem:
+            problems.append(problem)
+            continue
+        indexed.append(index.index_file(rel, text or ""))
+    return index.link(indexed, problems)
+
+
+def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = ()) -> Result:
+    """Analyse the repo at `root`; report findings under the `only` paths (all when empty)."""
+    files = discover(root, settings.exclude)
+    idx = build_index(files, settings)
+    history = History.read(root, files.tracked, files.git)
+    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
+    facts = judge.build(idx, gathered.experiments, window, history, settings.keep)
+    notices = list(history.notices)
+
+    def on(code: str) -> bool:
+        return rules.selected(code, settings.select, settings.ignore)
+
+    findings: list[Finding] = []
+    if on(rules.unread_flag.CODE):
+        findings.extend(rules.unread_flag.check(facts))
+    if not facts.experiments:
+        notices.append("no experiments found (no config files under the experiment globs, no launch commands "
+                       "in scripts or READMEs): only STL101 is reported, since missing evidence is not "
+                       "evidence of disuse")
+    else:
+        stale: list[Finding] = list(rules.stale_flag.check(facts)) if on(rules.stale_flag.CODE) else []
+        findings.extend(stale)
+        if on(rules.unknown_setting.CODE):
+            findings.extend(rules.unknown_setting.check(facts))
+        if on(rules.stale_trick.CODE):
+            stale_ids = {i for i, k in enumerate(idx.knobs) for f in stale if f.path == k.path and f.line == k.line}
+            findings.extend(rules.stale_trick.check(facts, stale_ids))
+        unjudged = Counter(k.path for k in idx.knobs if not k.positional and k.path not in facts.covers)
+        if unjudged:
+            names = ", ".join(sorted(unjudged)[:5]) + (", ..." if len(unjudged) > 5 else "")
+            notices.append(f"{sum(unjudged.values())} flags in {len(unjudged)} files not judged stale: no experiment "
+                           f"sets any of them or runs their script ({names})")
+    findings = [f for f in findings
+                if on(f.code) and f.confidence >= settings.min_confidence and not matches_any(f.name, settings.keep)
+                and (not only or _under(f.path, only))]
+    findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
+    errors = sorted(set(files.problems) | set(idx.errors) | set(gathered.problems),
+                    key=lambda p: (p.path, p.code, p.line or 0))
+    errors = [e for e in errors if on(e.code) and (not only or _under(e.path, only))]
+    recent = sum(1 for e in facts.experiments if window.is_recent(e.date))
+    return Result(root=str(root), window=window, findings=tuple(findings), errors=tuple(errors),
+                  notices=tuple(notices), experiments_total=len(facts.experiments), experiments_recent=recent,
+                  knobs=len(idx.knobs), files=len(idx.files), counts=dict(Counter(f.code for f in findings)))
+
+
+def experiments(root: Path, settings: Settings, window: Window):
+    """Every experiment found, with its date and whether it is recent (for `stalelint experiments`)."""
+    files = discover(root, settings.exclude)
+    idx = build_index(files, settings)
+    history = History.read(root, files.tracked, files.git)
+    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
+    return gathered, history
+
+
+def today() -> dt.datetime:
+    now = dt.datetime.now(dt.timezone.utc)
+    return now
+
+
+def window_for(as_of: str | None, since_days: int) -> Window:
+    if as_of:
+        when = dt.datetime.fromisoformat(as_of)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        if len(as_of) == 10:  # a date means the end of that day
+            when = when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+    else:
+        when = today()
+    return Window(as_of=when, since_days=since_days)

@@ -1,0 +1,180 @@
+"""The command line: check, experiments, rules, demo."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, config, report, rules
+from .check import experiments as gather_experiments
+from .check import run, window_for
+from .config import ConfigError, Settings
+from .discover import git_root
+
+
+def _root_and_scope(path: str) -> tuple[Path, tuple[str, ...]]:
+    target = Path(path).resolve()
+    if not target.exists():
+        raise click.UsageError(f"path {path!r} does not exist")
+    folder = target if target.is_dir() else target.parent
+    root = git_root(folder) or _project_root(folder)
+    root = root.resolve()
+    rel = target.relative_to(root).as_posix() if target != root else ""
+    return root, ((rel,) if rel else ())
+
+
+def _project_root(folder: Path) -> Path:
+    for candidate in [folder, *folder.parents]:
+        if (candidate / "pyproject.toml").is_file():
+            return candidate
+    return folder
+
+
+def _settings(root: Path, config_file: str | None, **overrides) -> Settings:
+    try:
+        settings = config.load(root, Path(config_file) if config_file else None)
+        if overrides.get("since") is not None:
+            overrides["since_days"] = config.parse_since(overrides.pop("since"))
+        for key in ("select", "ignore"):
+            if overrides.get(key) is not None:
+                overrides[key] = config.parse_codes(overrides[key])
+        return settings.with_overrides(**overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _window(as_of: str | None, since_days: int):
+    try:
+        return window_for(as_of, since_days)
+    except ValueError:
+        raise click.UsageError(f"--as-of must be a date like 2026-11-27, got {as_of!r}") from None
+
+
+_common = [
+    click.option("--since", help="Window: experiments older than this are not recent (180d, 26w, 1y)."),
+    click.option("--as-of", "as_of", help="Judge as of this date (YYYY-MM-DD); default now."),
+    click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                 help="Read [tool.stalelint] from this file instead of the project's pyproject.toml."),
+]
+
+
+def common(f):
+    for option in reversed(_common):
+        f = option(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="stalelint")
+def cli() -> None:
+    """Find the config flags, model variants and training tricks no recent experiment uses."""
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path())
+@common
+@click.option("--select", help="Only these codes or prefixes (comma-separated), e.g. STL1,STL301.")
+@click.option("--ignore", help="Skip these codes or prefixes.")
+@click.option("--output-format", "fmt", type=click.Choice(sorted(report.FORMATS)), default="text",
+              show_default=True)
+@click.option("--min-confidence", type=click.IntRange(0, 100), help="Hide findings below this confidence.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+def check(path, since, as_of, config_file, select, ignore, fmt, min_confidence, exit_zero) -> None:
+    """Report stale knobs in the repository at PATH (findings limited to PATH when it is inside)."""
+    root, scope = _root_and_scope(path)
+    settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
+                         min_confidence=min_confidence)
+    result = run(root, settings, _window(as_of, settings.since_days), scope)
+    if fmt == "text":
+        click.echo(report.text.render(result, color=report.text.use_color(sys.stdout)), nl=False)
+    else:
+        click.echo(report.FORMATS[fmt].render(result), nl=False)
+    found = bool(result.findings or result.errors)
+    sys.exit(0 if exit_zero or not found else 1)
+
+
+@cli.command("experiments")
+@click.argument("path", default=".", type=click.Path())
+@common
+@click.option("--output-format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def experiments_cmd(path, since, as_of, config_file, fmt) -> None:
+    """List every experiment found, with its date and source, so you can see what was counted."""
+    import json
+
+    root, _ = _root_and_scope(path)
+    settings = _settings(root, config_file, since=since)
+    window = _window(as_of, settings.since_days)
+    gathered, history = gather_experiments(root, settings, window)
+    rows = sorted(gathered.experiments, key=lambda e: (e.date is None, e.date), reverse=True)
+    if fmt == "json":
+        click.echo(json.dumps([{
+            "source": e.source, "line": e.line, "kind": e.kind, "date": e.date.isoformat() if e.date else None,
+            "dated_by": e.date_source, "recent": window.is_recent(e.date), "entry": e.entry,
+            "includes": list(e.includes), "settings": {s.key: report.json_format._value(s.value) for s in e.settings},
+        } for e in rows], indent=2))
+        return
+    for e in rows:
+        when = e.date.date().isoformat() if e.date else "undated"
+        mark = "recent" if window.is_recent(e.date) else ("future" if window.is_future(e.date) else "old")
+        what = e.command if e.command else f"{len(e.settings)} settings"
+        click.echo(f"{when}  {mark:<6}  {e.label}  {what}")
+    for p in gathered.problems:
+        click.echo(f"{p.path}: {p.code} {p.message}", err=True)
+    for n in history.notices:
+        click.echo(f"note: {n}", err=True)
+    recent = sum(1 for e in rows if window.is_recent(e.date))
+    click.echo(f"{len(rows)} experiments from {gathered.sources} files; {recent} recent "
+               f"(since {window.start.date().isoformat()}).")
+
+
+@cli.command("rules")
+@click.argument("code", required=False)
+def rules_cmd(code) -> None:
+    """List the rules, or explain one (what, why, example, fix safety)."""
+    table = rules.by_code()
+    if code:
+        code = code.upper()
+        if code in table:
+            r = table[code]
+            click.echo(f"{r.CODE} {r.NAME}\n\n{r.DOC}")
+        elif code in rules.ERRORS:
+            name, doc = rules.ERRORS[code]
+            click.echo(f"{code} {name}\n\n{doc}")
+        else:
+            raise click.UsageError(f"unknown rule {code!r}; `stalelint rules` lists them")
+        return
+    for r in rules.RULES:
+        click.echo(f"{r.CODE}  {r.NAME:<16} {r.DOC.splitlines()[0].removeprefix('What: ')}")
+    for c, (name, doc) in rules.ERRORS.items():
+        click.echo(f"{c}  {name:<16} {doc}")
+
+
+@cli.command()
+@click.argument("dest", required=False, type=click.Path(file_okay=False))
+@click.option("--as-of", "as_of", help="Date the demo's history relative to this day (default today).")
+def demo(dest, as_of) -> None:
+    """Build the bundled demo research repo (real git history) and run `check` on it."""
+    from . import demo as demo_mod
+
+    window = _window(as_of, config.parse_since(config.DEFAULTS["since"]))
+    try:
+        path = demo_mod.build(Path(dest) if dest else None, window.as_of)
+    except FileExistsError as exc:
+        raise click.UsageError(f"{exc}; give a new folder") from None
+    click.echo(f"Built the demo research repo at {path} (a git repo with a dated history).\n")
+    click.echo(f"$ stalelint check {path}" + (f" --as-of {as_of}" if as_of else ""))
+    settings = _settings(path, None)
+    result = run(path, settings, window)
+    click.echo(report.text.render(result, color=report.text.use_color(sys.stdout)), nl=False)
+    click.echo(f"\nTry next:\n  cd {path}\n  stalelint experiments\n  stalelint check --output-format json\n"
+               f"  stalelint rules STL301")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: returns the exit code (0 clean, 1 findings, 2 usage or configuration error)."""
+    try:
+        cli.main(args=argv, prog_name="stalelint", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0

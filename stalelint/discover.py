@@ -1,0 +1,166 @@
+"""Which files to read: `git ls-files` where there is git (one process), a walk elsewhere.
+
+Symlinks are never followed out of the repo, and a link that loops or points outside is reported,
+not read.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Problem
+
+_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache",
+              ".pytest_cache", ".stalelint_cache", ".ruff_cache", ".eggs"}
+
+
+@functools.lru_cache(maxsize=512)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob on repo-relative posix paths: `*` within a segment, `**/` any number of folders."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob_match(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
+    return any(_glob_regex(p.lstrip("./") if p.startswith("./") else p).match(path) for p in patterns)
+
+
+@dataclass(frozen=True)
+class FileSet:
+    root: Path
+    files: tuple[str, ...]  # repo-relative posix paths, sorted
+    tracked: frozenset[str]
+    git: bool  # listed by git
+    problems: tuple[Problem, ...]
+
+
+def _git_ls_files(root: Path) -> tuple[list[str], set[str]] | None:
+    try:
+        out = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard", "--full-name"],
+                             capture_output=True, check=True, timeout=120).stdout
+        tracked = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--full-name"],
+                                 capture_output=True, check=True, timeout=120).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    decode = lambda b: [p for p in b.decode("utf-8", "surrogateescape").split("\0") if p]  # noqa: E731
+    return decode(out), set(decode(tracked))
+
+
+def _walk(root: Path) -> list[str]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
+        rel = Path(dirpath).relative_to(root)
+        for name in filenames:
+            found.append((rel / name).as_posix() if str(rel) != "." else name)
+        # symlinked folders are listed as links (os.walk puts them among dirnames without descending)
+        for d in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, d)):
+                found.append((rel / d).as_posix() if str(rel) != "." else d)
+                dirnames.remove(d)
+    return found
+
+
+def git_root(path: Path) -> Path | None:
+    try:
+        out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+                             capture_output=True, check=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(out) if out else None
+
+
+def _check_link(root: Path, rel: str) -> Problem | None:
+    full = root / rel
+    try:
+        target = full.resolve(strict=True)
+    except RuntimeError:
+        return Problem("STL902", rel, "symlink loop; not followed")
+    except OSError:
+        return Problem("STL902", rel, "broken symlink; not followed")
+    try:
+        target.relative_to(root.resolve())
+    except ValueError:
+        return Problem("STL902", rel, "symlink points outside the repository; not followed")
+    return None
+
+
+def discover(root: Path, exclude: tuple[str, ...], use_git: bool = True) -> FileSet:
+    listed = _git_ls_files(root) if use_git else None
+    if listed is not None:
+        names, tracked = listed
+    else:
+        names, tracked = _walk(root), set()
+    problems: list[Problem] = []
+    files = []
+    for rel in sorted(set(names)):
+        if glob_match(rel, exclude):
+            continue
+        full = root / rel
+        if full.is_symlink():
+            problem = _check_link(root, rel)
+            if problem:
+                problems.append(problem)
+                continue
+            if full.is_dir():  # a link to a folder inside the repo: its files are listed already
+                continue
+        files.append(rel)
+    return FileSet(root=root, files=tuple(files), tracked=frozenset(tracked), git=listed is not None,
+                   problems=tuple(problems))
+
+
+def read_text(root: Path, rel: str, max_size: int) -> tuple[str | None, Problem | None]:
+    """A file's text, or the problem that stopped it being read."""
+    full = root / rel
+    try:
+        size = full.stat().st_size
+        if size > max_size:
+            return None, Problem("STL904", rel, f"file is {size:,} bytes, over the {max_size:,}-byte limit; skipped")
+        data = full.read_bytes()
+    except FileNotFoundError:
+        return None, Problem("STL902", rel, "file disappeared while scanning")
+    except PermissionError:
+        return None, Problem("STL902", rel, "permission denied")
+    except OSError as exc:
+        return None, Problem("STL902", rel, f"cannot read: {exc.strerror or exc}")
+    try:
+        return decode_source(data), None
+    except UnicodeDecodeError as exc:
+        return None, Problem("STL902", rel, f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})")
+    except LookupError as exc:
+        return None, Problem("STL902", rel, f"unknown encoding: {exc}")
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def decode_source(data: bytes) -> str:
+    """UTF-8 (with or without BOM), or the PEP 263 encoding a Python file declares."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for line in data.split(b"\n", 2)[:2]:
+        m = _COOKIE.match(line)
+        if m:
+            return data.decode(m.group(1).decode("ascii"))
+    return data.decode("utf-8")

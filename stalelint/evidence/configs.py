@@ -1,0 +1,168 @@
+"""Experiment config files: YAML, JSON, TOML, and Python files made only of assignments (read with
+`ast`, never run). Each file is one experiment; nested keys become dotted names."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from typing import Any, Iterator
+
+import yaml
+
+from ..index.astutil import literal
+from ..model import UNKNOWN, Problem, Setting
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py")
+# keys that steer config machinery rather than set a knob
+_META_KEYS = {"defaults", "_base_", "__base__", "base", "_target_", "_partial_", "_recursive_", "_convert_",
+              "__include__", "hydra", "_self_"}
+
+
+class BadConfig(Exception):
+    """The file is not a readable experiment config; the message says why."""
+
+
+class NotAConfig(Exception):
+    """The file is code, not an experiment (a `configs/__init__.py` with functions, say)."""
+
+
+def _flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(data, dict) and data:
+        for k, v in data.items():
+            key = str(k)
+            if not prefix and key.lower() in _META_KEYS:
+                continue
+            yield from _flatten(v, f"{prefix}.{key}" if prefix else key)
+    elif prefix:
+        yield prefix, data
+
+
+def _yaml_settings(text: str) -> list[Setting]:
+    if "\t" in text and re.search(r"^\t", text, re.MULTILINE):
+        # PyYAML's own message for a tab in indentation is obscure; say it plainly
+        line = next(i for i, s in enumerate(text.splitlines(), 1) if s.startswith("\t"))
+        raise BadConfig(f"YAML indentation uses a tab on line {line}")
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise BadConfig("empty YAML file")
+        out: list[Setting] = []
+
+        def walk(n: yaml.Node, prefix: str) -> None:
+            if isinstance(n, yaml.MappingNode) and n.value:
+                loader.flatten_mapping(n)
+                for key_node, value_node in n.value:
+                    key = str(loader.construct_object(key_node, deep=True))
+                    if not prefix and key.lower() in _META_KEYS:
+                        continue
+                    full = f"{prefix}.{key}" if prefix else key
+                    if isinstance(value_node, yaml.MappingNode) and value_node.value:
+                        walk(value_node, full)
+                    else:
+                        out.append(Setting(full, loader.construct_object(value_node, deep=True),
+                                           key_node.start_mark.line + 1))
+            elif prefix:
+                out.append(Setting(prefix, loader.construct_object(n, deep=True), n.start_mark.line + 1))
+
+        if not isinstance(node, yaml.MappingNode):
+            raise BadConfig("YAML file is not a mapping of keys to values")
+        walk(node, "")
+        return out
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise BadConfig(f"invalid YAML{where}: {problem}") from None
+    finally:
+        loader.dispose()
+
+
+def _line_of(text: str, key: str, pattern: str) -> int | None:
+    leaf = re.escape(key.rsplit(".", 1)[-1])
+    m = re.search(pattern.format(leaf), text, re.MULTILINE)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _json_settings(text: str) -> list[Setting]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadConfig(f"invalid JSON (line {exc.lineno}): {exc.msg}") from None
+    except RecursionError:
+        raise BadConfig("JSON nested too deeply") from None
+    if not isinstance(data, dict):
+        raise BadConfig("JSON file is not an object of keys to values")
+    return [Setting(k, v, _line_of(text, k, r'"{}"\s*:')) for k, v in _flatten(data)]
+
+
+def _toml_settings(text: str) -> list[Setting]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadConfig(f"invalid TOML: {exc}") from None
+    return [Setting(k, v, _line_of(text, k, r'^[ \t]*"?{}"?[ \t]*=')) for k, v in _flatten(data)]
+
+
+def _python_settings(text: str, path: str) -> list[Setting]:
+    """Module-level assignments of a config module; any other statement means it is code."""
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        raise BadConfig(f"cannot parse Python (line {exc.lineno}): {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        raise BadConfig(f"cannot parse Python: {exc}") from None
+    out: list[Setting] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # docstring
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            targets, value = [stmt.target], stmt.value
+        else:
+            raise NotAConfig(f"line {stmt.lineno}: {type(stmt).__name__} is not an assignment")
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if not names:
+            raise NotAConfig(f"line {stmt.lineno}: assignment to something other than a name")
+        v = literal(value)
+        for name in names:
+            if name.startswith("_"):
+                continue
+            if isinstance(v, dict) and v:
+                out.extend(Setting(k, x, stmt.lineno) for k, x in _flatten(v, name))
+            else:
+                out.append(Setting(name, v, stmt.lineno))
+    return out
+
+
+def read_settings(path: str, text: str) -> list[Setting]:
+    """The settings a config file makes. Raises BadConfig or NotAConfig."""
+    if not text.strip():
+        if path.endswith(".py"):
+            raise NotAConfig("empty module")
+        raise BadConfig("empty file")
+    if path.endswith((".yaml", ".yml")):
+        return _yaml_settings(text)
+    if path.endswith(".json"):
+        return _json_settings(text)
+    if path.endswith(".toml"):
+        return _toml_settings(text)
+    if path.endswith(".py"):
+        return _python_settings(text, path)
+    raise NotAConfig("not a config file type")
+
+
+def problem(path: str, exc: BadConfig) -> Problem:
+    return Problem("STL903", path, str(exc))
+
+
+__all__ = ["read_settings", "BadConfig", "NotAConfig", "SUFFIXES", "UNKNOWN"]

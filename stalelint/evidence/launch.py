@@ -1,0 +1,247 @@
+"""Launch commands in shell scripts, slurm/sbatch files, Makefile recipes and fenced shell blocks
+in Markdown: `python train.py --lr 0.1 --use-ema`, with `torchrun`/`accelerate launch`/`srun`/
+`python -m torch.distributed.launch` prefixes, `--flag=v`, `--no-flag`, `key=value` overrides, line
+continuations, and a config-file argument that pulls that file's settings in."""
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Callable
+
+from ..model import UNKNOWN, Setting
+
+_PYTHON = re.compile(r"^(?:.*/)?(?:python|pypy)(?:\d+(?:\.\d+)?)?$")
+_LAUNCHERS = {"torchrun", "deepspeed", "horovodrun", "mpirun", "mpiexec", "srun", "accelerate", "composer",
+              "lightning", "nohup", "time", "env", "exec", "xvfb-run", "ipython", "uv", "poetry", "pdm", "conda",
+              "CUDA_VISIBLE_DEVICES"}
+_LAUNCH_MODULES = {"torch.distributed.launch", "torch.distributed.run", "accelerate.commands.launch",
+                   "deepspeed.launcher.runner"}
+_CONFIG_OPTIONS = {"--config", "--cfg", "--config-file", "--config_file", "--config-path", "--cfg-file",
+                   "--cfg_file", "--configs", "-c", "--config-name", "--config_name", "--exp", "--experiment"}
+_SHELL_WORDS = {"do", "then", "else", "{", "!", "time", "command", "builtin"}
+_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+_NUMBER = re.compile(r"^-\d|^-\.\d")
+_FENCE = re.compile(r"^\s*(```+|~~~+)\s*([\w+-]*)")
+_SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "bash-session", "text"}
+
+
+@dataclass(frozen=True)
+class Command:
+    line: int
+    text: str  # as written, continuations joined
+    entry: str  # script path or `-m` module, as written
+    module: bool  # entry is a module name
+    args: tuple[str, ...]
+
+
+def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Join `\\` continuations; drop comment lines (which include `#SBATCH` directives)."""
+    out: list[tuple[int, str]] = []
+    buf, start = "", 0
+    for number, raw in lines:
+        text = raw.rstrip("\r\n")
+        stripped = text.strip()
+        if not buf and stripped.startswith("#"):
+            continue
+        if buf and stripped.startswith("#"):
+            continue  # a commented line inside a continued command: bash would end it; be lenient
+        if not buf:
+            start = number
+        if text.rstrip().endswith("\\"):
+            buf += text.rstrip()[:-1] + " "
+            continue
+        buf += text
+        out.append((start, buf))
+        buf = ""
+    if buf:
+        out.append((start, buf))
+    return out
+
+
+def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
+    """The (line number, text) pairs that may hold commands, by kind of file."""
+    lines = text.splitlines()
+    name = path.rsplit("/", 1)[-1]
+    if name == "Makefile" or name.endswith(".mk"):
+        return [(i, s.lstrip("\t").lstrip("@-+")) for i, s in enumerate(lines, 1) if s.startswith("\t")]
+    if name.lower().endswith((".md", ".markdown")):
+        out, fence, lang = [], None, ""
+        for i, s in enumerate(lines, 1):
+            m = _FENCE.match(s)
+            if m and fence is None:
+                fence, lang = m.group(1), m.group(2).lower()
+                continue
+            if m and fence is not None and s.strip().startswith(fence[:3]):
+                fence = None
+                continue
+            if fence is not None and lang in _SHELL_LANGS:
+                stripped = s.lstrip()
+                if stripped.startswith(("$ ", "% ", "> ")):
+                    stripped = stripped[2:]
+                out.append((i, stripped))
+        return out
+    return list(enumerate(lines, 1))
+
+
+def _expand(token: str, variables: dict[str, str]) -> str | None:
+    """Substitute `$NAME`; None when a variable's value is not known statically."""
+    unknown = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal unknown
+        name = m.group(1) or m.group(2)
+        if name in variables:
+            return variables[name]
+        unknown = True
+        return ""
+
+    out = _VAR.sub(sub, token)
+    return None if unknown else out
+
+
+def _split(text: str) -> list[list[str]] | None:
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return None
+    commands, cur = [], []
+    for t in tokens:
+        if t and set(t) <= set(";&|()"):
+            if cur:
+                commands.append(cur)
+            cur = []
+        else:
+            cur.append(t)
+    if cur:
+        commands.append(cur)
+    return commands
+
+
+def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
+    """(script or module, is a module, its arguments) of a python launch, else None."""
+    i, n, launched = 0, len(tokens), False
+    while i < n:
+        t = tokens[i]
+        base = t.rsplit("/", 1)[-1]
+        if _PYTHON.match(base):
+            launched = True
+            i += 1
+            while i < n and tokens[i].startswith("-"):
+                if tokens[i] == "-m" and i + 1 < n:
+                    module = tokens[i + 1]
+                    if module in _LAUNCH_MODULES or module.split(".")[0] in ("accelerate", "deepspeed"):
+                        i += 2
+                        break
+                    return module, True, tokens[i + 2:]
+                if tokens[i] == "-c":
+                    return None
+                i += 1
+            continue
+        if t in _SHELL_WORDS or _ASSIGN.match(t):
+            i += 1
+            continue
+        if base in _LAUNCHERS:
+            launched = launched or base not in ("env", "nohup", "exec")
+            i += 1
+            continue
+        if t.endswith(".py") and launched:
+            return t, False, tokens[i + 1:]
+        if launched:
+            i += 1  # an option of the launcher (`--nproc_per_node 8`) or its value
+            continue
+        return None
+    return None
+
+
+def commands(path: str, text: str) -> list[Command]:
+    """Every python launch command in a file, with shell variables it assigns substituted."""
+    found: list[Command] = []
+    variables: dict[str, str] = {}
+    for line, logical in _logical_lines(shell_lines(path, text)):
+        split = _split(logical)
+        if split is None:
+            continue
+        for tokens in split:
+            if len(tokens) == 1 and _ASSIGN.match(tokens[0]) or (len(tokens) == 2 and tokens[0] == "export"
+                                                                  and _ASSIGN.match(tokens[1])):
+                name, value = _ASSIGN.match(tokens[-1]).groups()  # type: ignore[union-attr]
+                expanded = _expand(value, variables)
+                if expanded is not None:
+                    variables[name] = expanded
+                else:
+                    variables.pop(name, None)
+                continue
+            if tokens and tokens[0] == "for" and len(tokens) > 1:
+                variables.pop(tokens[1], None)  # loop variable: each value is one experiment, not known here
+                continue
+            entry = _find_entry(tokens)
+            if entry is None:
+                continue
+            script, module, args = entry
+            expanded_args = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in args)
+            found.append(Command(line, logical.strip(), script, module, expanded_args))
+    return found
+
+
+def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | None]) -> tuple[list[Setting], list[str]]:
+    """(settings, config files named) of a script's arguments.
+
+    `takes_value(option)` says whether an option consumes the next token (True), is a switch
+    (False), or is not known (None: a following non-option token is taken as its value).
+    """
+    settings: list[Setting] = []
+    configs: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        value: object
+        if a == "--":
+            i += 1
+            continue
+        if a.startswith("-") and not _NUMBER.match(a) and len(a) > 1:
+            if "=" in a:
+                key, raw = a.split("=", 1)
+                value = UNKNOWN if "\0unknown" in raw else raw
+                i += 1
+            else:
+                key = a
+                wants = takes_value(key)
+                nxt = args[i + 1] if i + 1 < len(args) else None
+                nxt_is_value = nxt is not None and (not nxt.startswith("-") or bool(_NUMBER.match(nxt)))
+                if wants is False or (wants is None and not nxt_is_value) or nxt is None:
+                    form = "negated" if key.startswith("--no-") or key.startswith("--no_") else "bare"
+                    settings.append(Setting(key, True, None, form))
+                    i += 1
+                    continue
+                value = UNKNOWN if "\0unknown" in nxt else nxt
+                i += 2
+                # nargs='+' style lists: further non-option tokens after the value
+                extra = []
+                while wants is True and i < len(args) and not args[i].startswith("-") and "=" not in args[i] \
+                        and not args[i].endswith(SUFFIX_CONFIG):
+                    extra.append(args[i])
+                    i += 1
+                if extra and value is not UNKNOWN:
+                    value = [value] + extra
+            if key in _CONFIG_OPTIONS and isinstance(value, str) and value.endswith(SUFFIX_CONFIG):
+                configs.append(value)
+            settings.append(Setting(key, value))
+            continue
+        if "\0unknown" in a:
+            i += 1
+            continue
+        m = re.match(r"^([+~]{0,2}[A-Za-z_][\w.\-/]*)=(.*)$", a)
+        if m:
+            settings.append(Setting(m.group(1), m.group(2)))
+        elif a.endswith(SUFFIX_CONFIG):
+            configs.append(a)
+        i += 1
+    return settings, configs
+
+
+SUFFIX_CONFIG = (".yaml", ".yml", ".json", ".toml", ".py", ".cfg", ".gin")

@@ -1,0 +1,111 @@
+"""argparse flags: `add_argument` on parsers, groups and subparsers, in any function."""
+from __future__ import annotations
+
+import ast
+
+from ..model import UNKNOWN, Knob, Suppression
+from ..names import option_to_dest
+from .astutil import call_name, keep_for, kwarg, literal
+
+_IMPLICIT_DEFAULT = {"store_true": False, "store_false": True}
+
+
+def _action(node: ast.Call) -> str | None:
+    value = kwarg(node, "action")
+    if value is None:
+        return None
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value
+    if isinstance(value, ast.Attribute):  # argparse.BooleanOptionalAction
+        return value.attr
+    if isinstance(value, ast.Name):
+        return value.id
+    return "custom"
+
+
+class _Visitor(ast.NodeVisitor):
+    def __init__(self, path: str, sups: tuple[Suppression, ...]):
+        self.path, self.sups = path, sups
+        self.scope: list[str] = []
+        self.knobs: list[Knob] = []
+        self.set_defaults: dict[str, object] = {}
+        self.known_args = False
+
+    def _scoped(self, node: ast.AST) -> None:
+        self.scope.append(getattr(node, "name", "?"))
+        self.generic_visit(node)
+        self.scope.pop()
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scoped
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = call_name(node)
+        if name == "add_argument" and isinstance(node.func, ast.Attribute):
+            knob = self._knob(node)
+            if knob is not None:
+                self.knobs.append(knob)
+        elif name == "set_defaults" and isinstance(node.func, ast.Attribute):
+            for k in node.keywords:
+                if k.arg:
+                    self.set_defaults[k.arg] = literal(k.value)
+        elif name == "parse_known_args":
+            self.known_args = True
+        self.generic_visit(node)
+
+    def _knob(self, node: ast.Call) -> Knob | None:
+        options = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if not options or len(options) != len(node.args):
+            return None
+        longs = [o for o in options if o.startswith("--")]
+        positional = not options[0].startswith("-")
+        dest_node = kwarg(node, "dest")
+        if isinstance(dest_node, ast.Constant) and isinstance(dest_node.value, str):
+            dest = dest_node.value
+        elif positional:
+            dest = options[0]
+        else:
+            dest = option_to_dest(longs[0] if longs else options[0])
+        if not dest.isidentifier() and "." not in dest:
+            dest = dest.replace("-", "_")
+        action = _action(node)
+        if action in ("help", "version"):
+            return None
+        default_node = kwarg(node, "default")
+        if default_node is not None:
+            default = literal(default_node)
+        elif action in _IMPLICIT_DEFAULT:
+            default = _IMPLICIT_DEFAULT[action]
+        else:
+            default = None
+        required = kwarg(node, "required")
+        choices = literal(kwarg(node, "choices")) if kwarg(node, "choices") is not None else None
+        if choices is UNKNOWN or not isinstance(choices, (list, tuple, set, frozenset)):
+            choices = None
+        type_node = kwarg(node, "type")
+        type_name = ast.unparse(type_node) if type_node is not None else None
+        nargs = kwarg(node, "nargs")
+        optional_positional = positional and isinstance(nargs, ast.Constant) and nargs.value in ("?", "*")
+        end = node.end_lineno or node.lineno
+        aliases = tuple(sorted({option_to_dest(o) for o in options if o.startswith("-")} - {dest}))
+        return Knob(
+            name=dest, kind="flag", system="argparse", path=self.path, line=node.lineno,
+            column=node.col_offset + 1, end_line=end, default=default,
+            required=(isinstance(required, ast.Constant) and required.value is True)
+            or (positional and not optional_positional),
+            positional=positional, action=action, choices=tuple(choices) if choices else None,
+            type_name=type_name, option_strings=tuple(o for o in options if o.startswith("-")),
+            owner=".".join(self.scope) or "<module>", keep=keep_for(self.sups, node.lineno, end),
+            aliases=aliases,
+        )
+
+
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple[list[Knob], bool]:
+    """The argparse flags defined in a module, and whether it uses parse_known_args."""
+    v = _Visitor(path, sups)
+    v.visit(tree)
+    knobs = v.knobs
+    if v.set_defaults:
+        from dataclasses import replace
+
+        knobs = [replace(k, default=v.set_defaults[k.name]) if k.name in v.set_defaults else k for k in knobs]
+    return knobs, v.known_args

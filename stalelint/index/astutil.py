@@ -1,0 +1,122 @@
+"""Small helpers over `ast` nodes shared by the extractors."""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from ..model import UNKNOWN, Suppression
+
+# names that conventionally hold a parsed config or argument namespace
+CONFIG_NAMES = frozenset({
+    "args", "arg", "opt", "opts", "option", "options", "cfg", "config", "conf", "configs", "hparams",
+    "hp", "hps", "hparam", "params", "hyperparams", "hyperparameters", "flags", "FLAGS", "cli_args",
+    "train_args", "training_args", "model_args", "data_args", "script_args", "parsed_args", "settings",
+    "train_config", "training_config", "model_config", "data_config", "run_config", "exp_config",
+    "train_cfg", "model_cfg", "data_cfg", "args_cli", "cmd_args", "namespace",
+})
+
+
+def literal(node: ast.AST | None) -> Any:
+    """The value of a literal expression, `dict(a=1)` calls included; UNKNOWN otherwise."""
+    if node is None:
+        return UNKNOWN
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("dict", "list", "tuple") \
+            and not any(k.arg is None for k in node.keywords):
+        if node.func.id == "dict" and not node.args:
+            out = {k.arg: literal(k.value) for k in node.keywords}
+            return UNKNOWN if any(v is UNKNOWN for v in out.values()) else out
+        if not node.keywords and len(node.args) <= 1:
+            inner = literal(node.args[0]) if node.args else ()
+            if inner is UNKNOWN:
+                return UNKNOWN
+            try:
+                return {"dict": dict, "list": list, "tuple": tuple}[node.func.id](inner)
+            except (TypeError, ValueError):
+                return UNKNOWN
+        return UNKNOWN
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return UNKNOWN
+
+
+def chain(node: ast.AST) -> list[str] | None:
+    """`a.b.c` -> ["a", "b", "c"]; None when the chain does not start at a plain name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return parts[::-1]
+    return None
+
+
+def call_name(node: ast.Call) -> str:
+    """`parser.add_argument(...)` -> "add_argument"; `foo(...)` -> "foo"."""
+    f = node.func
+    if isinstance(f, ast.Attribute):
+        return f.attr
+    if isinstance(f, ast.Name):
+        return f.id
+    return ""
+
+
+def kwarg(node: ast.Call, name: str) -> ast.expr | None:
+    for k in node.keywords:
+        if k.arg == name:
+            return k.value
+    return None
+
+
+def segment(source_lines: list[str], node: ast.AST) -> str:
+    """The source text of a node, on one line."""
+    try:
+        lines = source_lines[node.lineno - 1: node.end_lineno]
+        if len(lines) == 1:
+            return lines[0][node.col_offset: node.end_col_offset]
+        lines = [lines[0][node.col_offset:]] + lines[1:-1] + [lines[-1][: node.end_col_offset]]
+        return " ".join(s.strip() for s in lines)
+    except (AttributeError, TypeError, IndexError):
+        return ""
+
+
+_KEEP = re.compile(r"#\s*stalelint:\s*keep\b(?:\s*[\[:(]?\s*((?:STL\d*[\s,]*)+)[\])]?)?", re.IGNORECASE)
+
+
+def suppressions(source: str) -> tuple[Suppression, ...]:
+    """`# stalelint: keep` (every code) or `# stalelint: keep[STL102, STL301]` on a line."""
+    out = []
+    if "stalelint" not in source:
+        return ()
+    for i, text in enumerate(source.splitlines(), 1):
+        if "#" not in text:
+            continue
+        m = _KEEP.search(text)
+        if m:
+            codes = tuple(c.upper() for c in re.findall(r"STL\d*", m.group(1) or "", re.IGNORECASE))
+            out.append(Suppression(i, codes))
+    return tuple(out)
+
+
+def keep_for(sups: tuple[Suppression, ...], start: int, end: int) -> tuple[str, ...] | None:
+    """The codes kept for a definition spanning lines start..end (None when not kept)."""
+    kept: list[str] = []
+    found = False
+    for s in sups:
+        if start <= s.line <= end:
+            if not s.codes:
+                return ()
+            found = True
+            kept.extend(s.codes)
+    return tuple(kept) if found else None
+
+
+def module_name(path: str) -> str:
+    """`src/pkg/train.py` -> `src.pkg.train`; `pkg/__init__.py` -> `pkg`."""
+    mod = path[:-3] if path.endswith(".py") else path
+    mod = mod.replace("/", ".")
+    if mod.endswith(".__init__"):
+        mod = mod[: -len(".__init__")]
+    return mod

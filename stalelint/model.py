@@ -1,0 +1,232 @@
+"""The frozen records every stage passes to the next, and nothing else.
+
+files -> index (Knob, Read, Gate) -> evidence (Experiment) -> judgement (Finding) -> report.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class _Unknown:
+    """A value that exists but cannot be known statically (`--lr $LR`, `default=compute()`)."""
+
+    _instance: "_Unknown | None" = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True)
+class Knob:
+    """Something an experiment can choose; here a flag with a default."""
+
+    name: str  # full dotted name as experiments spell it: "use_ema", "model.use_ema"
+    kind: str  # "flag" (variants and tricks come from other records)
+    system: str  # "argparse", "dataclass", ...
+    path: str
+    line: int
+    column: int
+    end_line: int
+    default: Any = None  # UNKNOWN when the default is not a literal
+    required: bool = False
+    positional: bool = False
+    action: str | None = None  # argparse action: store_true, store_false, ...
+    choices: tuple | None = None
+    type_name: str | None = None
+    option_strings: tuple[str, ...] = ()
+    owner: str = ""  # the parser function or config class that holds it
+    keep: tuple[str, ...] | None = None  # codes kept inline; () keeps all; None = not kept
+    aliases: tuple[str, ...] = ()  # other names that reach the same knob (dest vs. option)
+    external_base: bool = False  # config class inherits from a class outside the repo
+
+    @property
+    def takes_value(self) -> bool:
+        return self.action not in ("store_true", "store_false", "store_const", "count", "help", "version")
+
+
+@dataclass(frozen=True)
+class Read:
+    """A place where a knob's value is read."""
+
+    name: str  # attribute chain after the config object: "use_ema", "model.use_ema"
+    path: str
+    line: int
+    column: int
+    strong: bool  # the object is known to be a config/args object, not matched by name alone
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A branch whose execution depends on one knob's value: the simplest form of trick."""
+
+    name: str  # the knob read in the test
+    path: str
+    line: int
+    column: int
+    op: str  # "truthy", "falsy", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "is", "is not"
+    value: Any  # the literal compared with (None for truthy/falsy)
+    body: tuple[int, int]  # lines run when the test is true
+    orelse: tuple[int, int] | None  # lines run when it is false (else arm, not elif)
+    form: str  # "if", "elif", "ternary"
+    test: str  # the test's source text, for messages
+    strong: bool = True
+
+
+@dataclass(frozen=True)
+class Suppression:
+    line: int
+    codes: tuple[str, ...]  # () means every code
+
+
+@dataclass(frozen=True)
+class FileIndex:
+    """Everything static extraction found in one Python file; a pure function of its content."""
+
+    path: str
+    knobs: tuple[Knob, ...] = ()
+    reads: tuple[Read, ...] = ()
+    gates: tuple[Gate, ...] = ()
+    imports: tuple[str, ...] = ()  # dotted module names imported (absolute, resolved)
+    suppressions: tuple[Suppression, ...] = ()
+    splats: bool = False  # `**vars(args)` / `**asdict(cfg)`: fields may be read as parameters
+    parameters: tuple[str, ...] = ()  # function parameter names (reads through a splat)
+    known_args: bool = False  # uses parse_known_args: unknown options are passed on elsewhere
+    config_classes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # class, (field, type)
+    errors: tuple["Problem", ...] = ()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key an experiment sets."""
+
+    key: str  # as spelled in the experiment: "--use-ema", "model.use_ema", "MODEL.USE_EMA"
+    value: Any
+    line: int | None = None
+    # "value" (`--lr 0.1`, `lr: 0.1`), "bare" (`--use-ema` with no value: the action decides), or
+    # "negated" (`--no-use-ema`: x=False unless a knob `no_use_ema` exists)
+    form: str = "value"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One piece of evidence that a configuration was run or planned, at a time."""
+
+    source: str  # repo-relative path of the file it came from
+    line: int | None
+    kind: str  # "config" or "launch"
+    date: dt.datetime | None
+    date_source: str  # "commit", "mtime"
+    settings: tuple[Setting, ...] = ()
+    entry: str | None = None  # the script a launch command runs, repo-relative
+    command: str | None = None  # the launch command as written
+    includes: tuple[str, ...] = ()  # config files the command pulled in
+
+    @property
+    def label(self) -> str:
+        return f"{self.source}:{self.line}" if self.line else self.source
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file or source that could not be read (STL9xx)."""
+
+    code: str
+    path: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class LastSet:
+    source: str
+    date: dt.datetime | None
+    value: Any
+
+
+@dataclass(frozen=True)
+class Evidence:
+    recent_experiments: int
+    total_experiments: int
+    recent_settings: int = 0  # recent experiments that set the knob at all
+    last_set: LastSet | None = None  # last time it was set to a non-default value
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    rule: str
+    kind: str  # "flag", "variant", "trick"
+    name: str
+    path: str
+    line: int
+    column: int
+    message: str
+    confidence: int
+    removable_lines: int
+    evidence: Evidence | None = None
+    end_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    as_of: dt.datetime
+    since_days: int
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.as_of - dt.timedelta(days=self.since_days)
+
+    def is_recent(self, when: dt.datetime | None) -> bool:
+        return when is not None and self.start <= when <= self.as_of
+
+    def is_future(self, when: dt.datetime | None) -> bool:
+        return when is not None and when > self.as_of
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a check produced: the input of every report format."""
+
+    root: str
+    window: Window
+    findings: tuple[Finding, ...]
+    errors: tuple[Problem, ...]
+    notices: tuple[str, ...]
+    experiments_total: int
+    experiments_recent: int
+    knobs: int
+    files: int
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Index:
+    """The whole repo's static facts, linked across files."""
+
+    files: tuple[FileIndex, ...]
+    knobs: tuple[Knob, ...]
+    imports: Mapping[str, tuple[str, ...]]  # file -> repo files it imports
+    errors: tuple[Problem, ...] = ()
+
+    def reachable(self, entry: str) -> set[str]:
+        """Files an entry script reaches through imports, itself included."""
+        seen, todo = {entry}, [entry]
+        while todo:
+            for nxt in self.imports.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen

@@ -1,0 +1,125 @@
+"""One normaliser for knob names, one parser for values as records store them.
+
+The same knob is spelled `--use-mixup`, `args.use_mixup`, `use_mixup=true`, `model.use_mixup`,
+`model/use_mixup`, `MODEL.USE_MIXUP` or `+model.use_mixup`; every stage compares names through
+`normalize` so that they meet. Values come back from launch scripts and trackers as strings
+(`"True"`, `"None"`, `"1e-3"`, `"{'a': 1}"`); `parse_value` turns them back into Python values and
+`same_value` compares them with a default the way a person would (1 == 1.0, "True" == True).
+"""
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+from typing import Any, Iterable
+
+from .model import UNKNOWN
+
+_PREFIX = re.compile(r"^(?:--?|\+\+|\+|~)")
+
+
+def normalize(name: str) -> str:
+    """Canonical comparison key of a knob name: lower case, `_` for `-`, `.` for `/`."""
+    name = name.strip()
+    name = _PREFIX.sub("", name)
+    name = name.replace("/", ".").replace("-", "_")
+    name = re.sub(r"\.+", ".", name).strip(".")
+    return name.lower()
+
+
+def option_to_dest(option: str) -> str:
+    """argparse's rule: `--a-b` -> `a_b`, `-x` -> `x`."""
+    return option.lstrip("-").replace("-", "_")
+
+
+def suffixes(name: str) -> list[str]:
+    """`a.b.c` -> [`a.b.c`, `b.c`, `c`]: the ways a nested key may be spelled without its section."""
+    parts = normalize(name).split(".")
+    return [".".join(parts[i:]) for i in range(len(parts))]
+
+
+_TRUE = {"true", "yes", "on"}
+_FALSE = {"false", "no", "off"}
+_NONE = {"none", "null", "~", "nil"}
+_NUMBER = re.compile(r"^[+-]?(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_value(text: Any) -> Any:
+    """Turn a recorded string back into the value it stood for. Non-strings pass through."""
+    if not isinstance(text, str):
+        return text
+    s = text.strip()
+    if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
+        return s[1:-1]
+    low = s.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    if low in _NONE or s == "":
+        return None if s else ""
+    if _NUMBER.match(s):
+        try:
+            return int(s.replace("_", ""))
+        except ValueError:
+            try:
+                return float(s.replace("_", ""))
+            except ValueError:
+                return s
+    if low in ("inf", "+inf", "-inf", "nan"):
+        return float(low)
+    if s[0] in "[{(":
+        for loader in (json.loads, ast.literal_eval):
+            try:
+                return loader(s)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                continue
+    return s
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, str):
+        value = parse_value(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            return repr(value)
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _canonical(v)) for k, v in value.items()))
+    return value
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """True when two values are the same setting. UNKNOWN is never the same as anything."""
+    if a is UNKNOWN or b is UNKNOWN:
+        return False
+    ca, cb = _canonical(a), _canonical(b)
+    if isinstance(ca, bool) != isinstance(cb, bool):
+        return False
+    try:
+        return bool(ca == cb)
+    except (TypeError, ValueError):
+        return False
+
+
+def show(value: Any) -> str:
+    """A value as a person reads it in a message."""
+    if value is UNKNOWN:
+        return "a value not known statically"
+    if isinstance(value, str):
+        return repr(value)
+    return repr(value)
+
+
+def matches_any(name: str, patterns: Iterable[str]) -> bool:
+    """Whether a knob name matches one of the `keep` patterns (globs on the normalised name)."""
+    from fnmatch import fnmatchcase
+
+    key = normalize(name)
+    return any(fnmatchcase(key, normalize(p)) or fnmatchcase(key.rsplit(".", 1)[-1], normalize(p))
+               for p in patterns)

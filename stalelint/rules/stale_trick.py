@@ -1,0 +1,71 @@
+"""STL301 stale-trick: code that runs only for flag values no recent experiment uses."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..judge import Facts, evaluate
+from ..model import UNKNOWN, Evidence, Finding, LastSet
+from ..names import matches_any, show
+from .common import day, kept
+
+CODE = "STL301"
+NAME = "stale-trick"
+KIND = "trick"
+DOC = """\
+What: a branch (`if`, `elif`, `else`, or one side of a ternary) whose test is a flag, its negation, or
+a comparison of a flag with a literal, and which none of the window's experiments takes.
+Why: a training trick that was tried and abandoned; it costs every reader and every refactor.
+Example: `elif args.aug == "cutmix":` while every recent experiment uses `--aug mixup` or `none`.
+Fix safety: safe; every recent experiment skips the branch, so removing it changes none of them.
+Not reported when the flag itself is reported stale by STL102 (that finding counts these lines).
+"""
+
+
+def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) -> Iterator[Finding]:
+    start = day(facts.window.start)
+    sups = {f.path: {s.line: s.codes for s in f.suppressions} for f in facts.index.files}
+    for i, k in enumerate(facts.index.knobs):
+        if i in stale_flags or kept(k, CODE) or matches_any(k.name, facts.keep):
+            continue
+        gates = facts.gates_for(i)
+        if not gates:
+            continue
+        recent = facts.recent(k.path)
+        if not recent:
+            continue
+        values = [facts.value_in(i, e) for e in recent]
+        if any(v is UNKNOWN for v in values):
+            continue
+        shown = sorted({show(v) for v in values})
+        for g in gates:
+            codes = sups.get(g.path, {}).get(g.line)
+            if codes is not None and (not codes or any(CODE.startswith(c) for c in codes)):
+                continue
+            if facts.in_grace(g.path, g.line):
+                continue
+            outcomes = {evaluate(g.op, v, g.value) for v in values}
+            if None in outcomes:
+                continue
+            if outcomes == {False}:
+                dead, lines, arm = True, g.body, "never runs"
+            elif outcomes == {True} and g.orelse:
+                dead, lines, arm = False, g.orelse, "always runs, so its else arm never does"
+            else:
+                continue
+            last = None
+            for b in facts.bindings.get(i, ()):
+                if evaluate(g.op, b.value, g.value) is dead:
+                    if last is None or (b.experiment.date and last.experiment.date and
+                                        b.experiment.date > last.experiment.date):
+                        last = b
+            taken = (f"last taken by {last.experiment.label} on {day(last.experiment.date)}" if last
+                     else "never taken by any experiment found")
+            values_text = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
+            test = f"`{g.form} {g.test}:`" if g.form != "ternary" else f"the ternary on `{g.test}`"
+            message = (f"{test} {arm}: all {len(recent)} recent experiments since {start} have "
+                       f"`{k.name}` in {{{values_text}}}; {taken}")
+            n = lines[1] - lines[0] + 1
+            yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message,
+                          90 if len(recent) >= 3 else 70, n, Evidence(
+                len(recent), len(facts.covers.get(k.path, [])), 0,
+                LastSet(last.experiment.label, last.experiment.date, last.value) if last else None), lines[1])

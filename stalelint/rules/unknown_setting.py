@@ -1,0 +1,56 @@
+"""STL103 unknown-setting: an experiment sets a key that no code defines."""
+from __future__ import annotations
+
+import difflib
+from typing import Iterator
+
+from ..judge import Facts
+from ..model import Finding
+from ..names import normalize
+from .common import day
+
+CODE = "STL103"
+NAME = "unknown-setting"
+KIND = "flag"
+DOC = """\
+What: an experiment (a launch command or a config file) sets a key that no knob in the code defines.
+Why: the run either failed (argparse rejects unknown options) or silently ignored the setting, so the
+experiment does not mean what it says; often the flag was renamed or deleted and the config was not.
+Example: `python train.py --warmup 5` where train.py defines `--warmup-epochs`.
+Reported for launch commands of scripts whose argparse flags stalelint indexed, and for config
+files most of whose keys are knobs it knows (a file of another system's keys is left alone).
+Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
+"""
+
+# share of a config file's keys that must bind to knobs before its other keys are called unknown
+_CONFIG_SHARE = 0.5
+
+
+def check(facts: Facts) -> Iterator[Finding]:
+    seen: set[tuple[str, int | None, str]] = set()
+    names = sorted({normalize(k.name) for k in facts.index.knobs})
+    for e, s, share in facts.unbound:
+        if e.kind == "launch":
+            reach = facts.reach(e.entry) if e.entry in facts.index.imports else set()
+            flags = [k for k in facts.index.knobs if k.path in reach and k.system == "argparse"]
+            if not flags or not s.key.startswith("-"):
+                continue
+            known_args = bool(reach & facts.known_args_files)
+            confidence = 50 if known_args else 90
+            where, line = e.source, e.line or 1
+            script = e.entry
+            tail = "; the script uses parse_known_args, so it may pass the option on" if known_args else ""
+        else:
+            if share < _CONFIG_SHARE:
+                continue
+            confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
+        key = (where, line, s.key)
+        if key in seen:
+            continue
+        seen.add(key)
+        close = difflib.get_close_matches(normalize(s.key), names, n=1, cutoff=0.75)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        what = f"no flag of {script} defines it" if script else "no knob in the code defines it"
+        yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
+                      where, line, 1, f"`{s.key}` is set by this experiment ({day(e.date)}) but {what}{hint}{tail}",
+                      confidence, 0, None)

@@ -1,0 +1,40 @@
+"""STL101 unread-flag: a flag defined and never read anywhere."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..judge import Facts
+from ..model import Finding
+from .common import display, kept
+
+CODE = "STL101"
+NAME = "unread-flag"
+KIND = "flag"
+DOC = """\
+What: a flag is defined (an argparse option, a config dataclass field) but nothing in the repo
+reads it: no `args.x`, `cfg.x`, `getattr(args, "x")`, `vars(args)["x"]`, ...
+Why: setting it changes nothing, so every experiment that sets it is misleading its reader.
+Example: `parser.add_argument("--legacy-init", action="store_true")` with no `args.legacy_init`.
+Fix safety: safe when no code outside the repo reads it; the confidence drops where the config is
+splatted into calls (`**vars(args)`), where a config class extends a library's class, or for names
+launchers inject (`--local_rank`). Needs no experiments.
+"""
+
+# names launchers pass to every script; a parser defines them only to accept them
+_INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world_size", "rank"}
+
+
+def check(facts: Facts) -> Iterator[Finding]:
+    for k in facts.index.knobs:
+        if k.kind != "flag" or kept(k, CODE) or facts.is_read(k):
+            continue
+        confidence, why = 90, ""
+        if k.external_base:
+            confidence, why = 40, "; its class extends a library class, which may read it"
+        elif k.name.rsplit(".", 1)[-1] in _INJECTED:
+            confidence, why = 40, "; launchers pass this to every script, so the parser may only need to accept it"
+        elif facts.splat_params:
+            confidence, why = 70, "; some config is unpacked into a call (`**vars(...)`), which may read it by name"
+        lines = k.end_line - k.line + 1
+        yield Finding(CODE, NAME, KIND, k.name, k.path, k.line, k.column,
+                      f"flag `{display(k)}` is defined but never read{why}", confidence, lines, None, k.end_line)

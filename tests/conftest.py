@@ -1,0 +1,57 @@
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from stalelint import fixture_repo
+from stalelint.cli import cli
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+AS_OF = "2026-06-30"
+NOW = dt.datetime(2026, 6, 30, 12, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def build(tmp_path):
+    """Build a fixture repo (with its scripted git history) and return its path."""
+    def make(name: str, git: bool = True, now: dt.datetime = NOW) -> Path:
+        dest = tmp_path / name
+        if git:
+            return fixture_repo.build(FIXTURES / name, dest, now)
+        dest.mkdir()
+        return fixture_repo.copy_plain(FIXTURES / name, dest)
+    return make
+
+
+def run(*args: str):
+    """Run the CLI in-process; returns click's result."""
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def check_json(path: Path, *args: str) -> dict:
+    result = run("check", path, "--as-of", AS_OF, "--output-format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def by_code(doc: dict, code: str) -> dict:
+    return {f["name"]: f for f in doc["findings"] if f["code"] == code}
+
+
+@pytest.fixture
+def write(tmp_path):
+    def put(rel: str, text: str | bytes) -> Path:
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            p.write_bytes(text)
+        else:
+            p.write_text(text)
+        return p
+    return put
+
+
+__all__ = ["run", "check_json", "by_code", "AS_OF", "NOW", "FIXTURES", "shutil"]

@@ -1,0 +1,112 @@
+"""End to end on fixtures/labrepo: every flag form and evidence form of the baseline."""
+from conftest import by_code, check_json, run
+
+
+def test_findings_and_contract(build):
+    repo = build("labrepo")
+    doc = check_json(repo)
+    assert doc["version"] == 1 and doc["as_of"] == "2026-06-30" and doc["since_days"] == 180
+    assert doc["experiments"] == {"total": 10, "recent": 9}
+    stale = by_code(doc, "STL102")
+    assert set(stale) == {"model.use_rope", "freeze_backbone", "tags", "warmup", "use_ema", "no_color"}
+    ema = stale["use_ema"]
+    assert ema["path"] == "train.py" and ema["line"] == 12 and ema["column"] == 5
+    assert ema["evidence"]["recent_experiments"] == 7 and ema["evidence"]["last_set"] is None
+    assert ema["removable_lines"] == 3  # the definition and the `if args.use_ema:` block
+    rope = stale["model.use_rope"]
+    assert rope["evidence"]["last_set"] == {"source": "configs/legacy/rope.yaml", "date": "2025-02-01", "value": True}
+    assert "last set to True by configs/legacy/rope.yaml on 2025-02-01" in rope["message"]
+    assert set(by_code(doc, "STL101")) == {"unused_knob"}
+    trick = by_code(doc, "STL301")["sched"]
+    assert (trick["path"], trick["line"], trick["removable_lines"]) == ("lab/optim.py", 13, 3)
+    unknown = by_code(doc, "STL103")
+    assert set(unknown) == {"typo-flag", "bogus-flag"}
+    assert unknown["bogus-flag"]["path"] == "scripts/pretrain.sh" and unknown["bogus-flag"]["line"] == 16
+    assert doc["errors"] == []
+
+
+def test_alive_flags_by_every_evidence_form(build):
+    doc = check_json(build("labrepo"))
+    names = {f["name"] for f in doc["findings"] if f["code"] in ("STL101", "STL102")}
+    alive = {
+        "lr": "alias --learning-rate=0.01 and $LR in a slurm script",
+        "amsgrad": "--no-amsgrad on a store_false flag",
+        "mixed_precision": "--no-mixed-precision on a BooleanOptionalAction",
+        "num_workers": "exported shell variable",
+        "drop_last": "store_const switch",
+        "grad_accum": "Python config file and accelerate launch",
+        "dataset": "Makefile recipe",
+        "dropout": "fenced shell block in Markdown with a continuation",
+        "weight_decay": "TOML config",
+        "sched": "--sched=step",
+        "model.depth": "nested YAML key", "model.drop_path": "nested JSON key", "layer_decay": "YAML",
+        "arch": "torchrun + srun",
+        "cache_dir": "# stalelint: keep",
+        "debug_every": "grace period: added 2026-06-01",
+        "output_dir": "positional",
+    }
+    assert not (names & set(alive)), names & set(alive)
+
+
+def test_window_moves_the_verdict(build):
+    repo = build("labrepo")
+    # a window that reaches back to 2025-02-01 makes the rope experiment recent: use_rope is alive
+    doc = check_json(repo, "--since", "2y")
+    assert "model.use_rope" not in by_code(doc, "STL102")
+    assert doc["since_days"] == 730
+    # a window of 10 days: no recent experiment at all; flags are judged on their last experiments
+    doc = check_json(repo, "--since", "10d")
+    assert doc["experiments"]["recent"] == 0
+    assert all(f["confidence"] <= 60 for f in by_code(doc, "STL102").values())
+
+
+def test_grace_period_follows_the_definition_line(build):
+    repo = build("labrepo")
+    # as of 2026-06-30 the --debug-every line (2026-06-01) is younger than the window
+    assert "debug_every" not in by_code(check_json(repo), "STL102")
+    # a year later it is not
+    doc = check_json(repo, "--as-of", "2027-06-30")
+    assert "debug_every" in by_code(doc, "STL102")
+
+
+def test_select_ignore_and_exit_codes(build):
+    repo = build("labrepo")
+    doc = check_json(repo, "--select", "STL1", "--ignore", "STL102")
+    assert {f["code"] for f in doc["findings"]} == {"STL101", "STL103"}
+    doc = check_json(repo, "--select", "STL301")
+    assert {f["code"] for f in doc["findings"]} == {"STL301"}
+    assert run("check", repo, "--as-of", "2026-06-30").exit_code == 1
+    assert run("check", repo, "--as-of", "2026-06-30", "--select", "STL3", "--ignore", "STL301").exit_code == 0
+    # ruff's precedence: the more specific of select and ignore wins
+    assert run("check", repo, "--as-of", "2026-06-30", "--select", "STL301", "--ignore", "STL3").exit_code == 1
+    assert run("check", repo, "--select", "E501").exit_code == 2
+
+
+def test_scope_to_a_subfolder(build):
+    repo = build("labrepo")
+    doc = check_json(repo / "lab")
+    assert doc["findings"] and all(f["path"].startswith("lab/") for f in doc["findings"])
+
+
+def test_text_output_is_like_ruff(build):
+    out = run("check", build("labrepo"), "--as-of", "2026-06-30").output
+    assert "train.py:12:5: STL102 flag `--use-ema` is never set by any of 7 recent experiments since 2026-01-01" in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("Found 10 findings (STL101 x1, STL102 x6, STL103 x2, STL301 x1)")
+    assert "10 experiments read, 9 recent" in last
+
+
+def test_experiments_command_lists_what_was_counted(build):
+    out = run("experiments", build("labrepo"), "--as-of", "2026-06-30").output
+    assert "2025-02-01  old     configs/legacy/rope.yaml" in out
+    assert "scripts/pretrain.sh:16  python -m torch.distributed.launch" in out
+    assert "10 experiments from 8 files; 9 recent (since 2026-01-01)." in out
+
+
+def test_check_changes_nothing(build):
+    import subprocess
+    repo = build("labrepo")
+    run("check", repo, "--as-of", "2026-06-30")
+    status = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--ignored"], capture_output=True,
+                            text=True).stdout
+    assert status == ""

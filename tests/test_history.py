@@ -1,0 +1,49 @@
+import datetime as dt
+import os
+
+from stalelint.check import run as run_check, window_for
+from stalelint.config import from_table
+from stalelint.discover import discover
+from stalelint.history import History
+
+
+def test_one_log_pass_dates_every_file(build):
+    repo = build("labrepo")
+    files = discover(repo, ())
+    h = History.read(repo, files.tracked, files.git)
+    assert h.git and not h.shallow
+    assert h.git_calls == 3  # log, diff, rev-parse: whatever the number of files
+    assert h.date_of("configs/legacy/rope.yaml")[0].date() == dt.date(2025, 2, 1)
+    assert h.date_of("train.py")[0].date() == dt.date(2026, 6, 1)  # the last commit that touched it
+    (repo / "configs/new.yaml").write_text("lr: 1\n")
+    when, how = h.date_of("configs/new.yaml")
+    assert how == "mtime" and when.date() == dt.date.today()
+
+
+def test_blame_runs_only_for_files_changed_in_the_window(build):
+    repo = build("labrepo")
+    settings = from_table({}, "test")
+    files = discover(repo, ())
+    h = History.read(repo, files.tracked, files.git)
+    from stalelint.history import is_newer_than
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    assert not is_newer_than(h, "lab/options.py", 9, 9, start)
+    assert h.git_calls == 3  # untouched since 2025: no blame needed
+    assert is_newer_than(h, "train.py", 17, 17, start)  # --debug-every, added 2026-06-01
+    assert not is_newer_than(h, "train.py", 12, 12, start)  # --use-ema, from 2025
+    assert h.git_calls == 4  # one blame for train.py, shared by both lines
+    result = run_check(repo, settings, window_for("2026-06-30", 180))
+    assert result.findings
+
+
+def test_uncommitted_edit_gets_grace(build):
+    repo = build("labrepo")
+    text = (repo / "lab/options.py").read_text()
+    (repo / "lab/options.py").write_text(text.replace(
+        '    parser.add_argument("--dataset"', '    parser.add_argument("--brand-new", action="store_true")\n'
+        '    parser.add_argument("--dataset"'))
+    (repo / "lab/optim.py").write_text((repo / "lab/optim.py").read_text() + "\nprint(opts.brand_new)\n")
+    result = run_check(repo, from_table({}, "test"), window_for("2026-06-30", 180))
+    assert not any(f.name == "brand_new" for f in result.findings)
+    assert any(f.name == "warmup" for f in result.findings)  # old lines of the same file are still judged
+    assert os.path.exists(repo / ".git")
