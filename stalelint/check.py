@@ -33,6 +33,11 @@ def build_index(files: FileSet, settings: Settings) -> Index:
 
 def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = ()) -> Result:
     """Analyse the repo at `root`; report findings under the `only` paths (all when empty)."""
+    return analyse(root, settings, window, only)[0]
+
+
+def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = ()) -> tuple[Result, judge.Facts]:
+    """`run`, and the facts it judged from (the fixer needs the index and the bindings)."""
     files = discover(root, settings.exclude)
     idx = build_index(files, settings)
     history = History.read(root, files.tracked, files.git)
@@ -73,7 +78,8 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
     recent = sum(1 for e in facts.experiments if window.is_recent(e.date))
     return Result(root=str(root), window=window, findings=tuple(findings), errors=tuple(errors),
                   notices=tuple(notices), experiments_total=len(facts.experiments), experiments_recent=recent,
-                  knobs=len(idx.knobs), files=len(idx.files), counts=dict(Counter(f.code for f in findings)))
+                  knobs=len(idx.knobs), files=len(idx.files),
+                  counts=dict(Counter(f.code for f in findings))), facts
 
 
 def experiments(root: Path, settings: Settings, window: Window):

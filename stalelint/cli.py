@@ -1,4 +1,4 @@
-"""The command line: check, experiments, rules, demo."""
+"""The command line: check, fix, graveyard, restore, experiments, rules, demo."""
 from __future__ import annotations
 
 import sys
@@ -169,6 +169,111 @@ def demo(dest, as_of) -> None:
     click.echo(report.text.render(result, color=report.text.use_color(sys.stdout)), nl=False)
     click.echo(f"\nTry next:\n  cd {path}\n  stalelint experiments\n  stalelint check --output-format json\n"
                f"  stalelint rules STL301")
+
+
+@cli.command("fix")
+@click.argument("path", default=".", type=click.Path())
+@common
+@click.option("--select", help="Only fix findings of these codes or prefixes, e.g. STL102.")
+@click.option("--ignore", help="Do not fix findings of these codes or prefixes.")
+@click.option("--knob", "knobs", multiple=True, help="Only fix this knob (repeatable).")
+@click.option("--apply", "do_apply", is_flag=True, help="Write the fixes (default: print the diff only).")
+@click.option("--unsafe", is_flag=True, help="Also make fixes that are not known to be safe.")
+@click.option("--force", is_flag=True, help="Also touch files with uncommitted changes.")
+@click.option("--commit", "do_commit", is_flag=True, help="With --apply: make one git commit for the fix.")
+def fix_cmd(path, since, as_of, config_file, select, ignore, knobs, do_apply, unsafe, force, do_commit) -> None:
+    """Show (or with --apply, make) the fixes for the findings under PATH, recorded in the graveyard."""
+    import datetime as dt
+
+    from . import fix as fixer
+    from . import graveyard
+
+    if do_commit and not do_apply:
+        raise click.UsageError("--commit needs --apply")
+    root, scope = _root_and_scope(path)
+    settings = _settings(root, config_file, since=since, select=select, ignore=ignore)
+    done = fixer.run(root, settings, _window(as_of, settings.since_days), scope, tuple(knobs), unsafe, force)
+    click.echo(fixer.render(done), nl=False)
+    counts: dict[str, int] = {}
+    for o in done.outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    made = done.applied
+    lines = sum(sum(1 for _ in _removed(o)) for o in made)
+    if not do_apply:
+        click.echo(f"Would fix {len(made)} finding{'s' if len(made) != 1 else ''} ({lines} lines removed, "
+                   f"{len(done.texts)} files); {counts.get('unsafe', 0)} unsafe, {counts.get('failed', 0)} not "
+                   f"possible, {counts.get('refused', 0)} refused. Run with --apply to write them.", err=True)
+        sys.exit(1 if made else 0)
+    removed_in = graveyard.head(root)
+    written = fixer.write(done)
+    now = dt.datetime.now(dt.timezone.utc)
+    entries = [graveyard.entry_for(root, o, removed_in, now) for o in made]
+    if entries:
+        graveyard.append(root, entries)
+    click.echo(f"Fixed {len(made)} finding{'s' if len(made) != 1 else ''}: {lines} lines removed from "
+               f"{len(written)} files; recorded in {graveyard.PATH}.", err=True)
+    if do_commit and entries:
+        try:
+            sha = graveyard.commit(root, made, entries)
+        except graveyard.GraveyardError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        click.echo(f"Committed {sha[:10]}.", err=True)
+    sys.exit(1 if counts.get("failed") or counts.get("refused") else 0)
+
+
+def _removed(outcome):
+    from .fix.patch import removed_ranges
+
+    for path, after in outcome.after.items():
+        ranges, _ = removed_ranges(outcome.before[path], after)
+        for a, b in ranges:
+            yield from range(a, b + 1)
+
+
+@cli.command("graveyard")
+@click.argument("path", default=".", type=click.Path())
+@click.option("--output-format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def graveyard_cmd(path, fmt) -> None:
+    """List the knobs fixes removed (and restored), from .stalelint/graveyard.jsonl."""
+    import json
+
+    from . import graveyard
+
+    root, _ = _root_and_scope(path)
+    try:
+        entries = graveyard.load(root)
+    except graveyard.GraveyardError as exc:
+        raise click.UsageError(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(entries, indent=2))
+        return
+    for e in entries:
+        click.echo(graveyard.summary(e))
+        click.echo(f"    why: {e['why']}")
+    click.echo(f"{len(entries)} entries; {sum(e['status'] == 'removed' for e in entries)} removed.")
+
+
+@cli.command("restore")
+@click.argument("key")
+@click.option("--path", "path", default=".", type=click.Path(), help="The repository (default: here).")
+def restore_cmd(key, path) -> None:
+    """Bring back a removed knob by graveyard id (or prefix) or name."""
+    from . import graveyard
+
+    root, _ = _root_and_scope(path)
+    try:
+        hits = [e for e in graveyard.find(graveyard.load(root), key) if e["status"] == "removed"]
+        if not hits:
+            raise graveyard.GraveyardError(f"no removed entry with id or name {key!r}; `stalelint graveyard` lists them")
+        if len({e["id"] for e in hits}) > 1:
+            raise graveyard.GraveyardError(f"{key!r} names {len(hits)} entries ({', '.join(e['id'] for e in hits)}); "
+                                           "give an id")
+        written = graveyard.restore(root, hits[0])
+    except graveyard.GraveyardError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Restored {hits[0]['name']} ({hits[0]['id']}): {', '.join(written)}.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -230,3 +230,33 @@ class Index:
                     seen.add(nxt)
                     todo.append(nxt)
         return seen
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The planned removal of one finding's knob or dead branch, with its applicability."""
+
+    finding: Finding
+    safe: bool
+    reasons: tuple[str, ...]  # why it is unsafe (empty when safe)
+    knob: Knob | None = None  # the flag whose definition goes (STL101, STL102)
+    fold: bool = False  # its reads are replaced by its default (STL102)
+    fold_files: tuple[str, ...] = ()  # files whose strong reads are folded
+    gate: Gate | None = None  # the gate whose test is forced (STL301)
+    gate_value: bool = False  # the value the gate's test is forced to
+    gate_ordinal: int = 0  # which of the same-looking gates in its file
+    configs: tuple[str, ...] = ()  # experiment config files whose keys for the knob go
+    introduced_line: int | None = None  # the line whose blame says who wrote it
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    """What became of one planned fix: the texts before and after, or why it was not made."""
+
+    fix: Fix
+    status: str  # "applied" (or would be, in a dry run), "unsafe", "failed", "refused"
+    message: str = ""
+    before: Mapping[str, str] = field(default_factory=dict)
+    after: Mapping[str, str] = field(default_factory=dict)
+    cascade: tuple[str, ...] = ()  # what went with it because it became unused
+    emptied: tuple[str, ...] = ()  # config files left with no settings

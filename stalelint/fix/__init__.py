@@ -1,0 +1,89 @@
+"""`stalelint fix`: plan a fix per finding, make them on an in-memory copy, show or write them.
+
+plan.py decides safety, engine.py makes each fix (definitions.py, fold.py + simplify.py,
+configs.py, then cascade.py), write.py puts files back atomically.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..check import analyse
+from ..config import Settings
+from ..discover import discover
+from ..model import FixOutcome, Window
+from ..names import normalize
+from .engine import Workspace, make_all
+from .patch import unified
+from .plan import plan
+from .write import dirty_files, write_atomic
+
+
+@dataclass
+class Run:
+    root: Path
+    outcomes: list[FixOutcome]
+    texts: dict[str, str]  # final text of every file the kept fixes changed
+    originals: dict[str, str]  # what those files held before
+
+    @property
+    def applied(self) -> list[FixOutcome]:
+        return [o for o in self.outcomes if o.status == "applied"]
+
+
+def _wanted(name: str, knobs: tuple[str, ...]) -> bool:
+    n = normalize(name)
+    return any(normalize(k) in (n, n.rsplit(".", 1)[-1]) for k in knobs)
+
+
+def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] = (), knobs: tuple[str, ...] = (),
+        unsafe: bool = False, force: bool = False) -> Run:
+    result, facts = analyse(root, settings, window, scope)
+    findings = tuple(f for f in result.findings if not knobs or _wanted(f.name, knobs))
+    fixes = plan(root, facts, findings)
+    files = discover(root, settings.exclude).files
+    classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
+    ws = Workspace(root, files, classes)
+    dirty = dirty_files(root) or set()
+    outcomes = make_all(ws, fixes, dirty, force, unsafe)
+    originals: dict[str, str] = {}
+    for o in outcomes:
+        if o.status == "applied":
+            for p, t in o.before.items():
+                originals.setdefault(p, t)
+    return Run(root, outcomes, {p: ws.texts[p] for p in originals}, originals)
+
+
+def write(run: Run) -> list[str]:
+    """Write every kept fix's files; returns the paths written."""
+    written = []
+    for path in sorted(run.texts):
+        if run.texts[path] != run.originals[path]:
+            write_atomic(run.root / path, run.texts[path])
+            written.append(path)
+    return written
+
+
+def render(run: Run) -> str:
+    """Every fix as a marked unified diff: what it is, whether it is safe and why."""
+    out = []
+    for o in run.outcomes:
+        f = o.fix.finding
+        label = {"applied": "safe" if o.fix.safe else "unsafe, made because of --unsafe",
+                 "unsafe": "unsafe, not made without --unsafe", "failed": "not made",
+                 "refused": "refused"}[o.status]
+        out.append(f"# {f.code} {f.name} ({f.path}:{f.line}) [{label}]\n")
+        out.append(f"#   why stale: {f.message}\n")
+        if not o.fix.safe:
+            for r in o.fix.reasons:
+                out.append(f"#   unsafe: {r}\n")
+        if o.message and o.status != "unsafe":
+            out.append(f"#   {o.message}\n")
+        for c in o.cascade:
+            out.append(f"#   also removed, now unused: {c}\n")
+        for c in o.emptied:
+            out.append(f"#   {c} now sets nothing else: consider deleting it\n")
+        for path in sorted(o.after):
+            out.append(unified(path, o.before[path], o.after[path]))
+        out.append("\n")
+    return "".join(out)

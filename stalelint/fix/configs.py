@@ -1,0 +1,95 @@
+"""Delete a removed knob's keys from experiment config files, keeping the rest of each file as it was.
+
+YAML goes through ruamel.yaml's round-trip mode (it keeps comments, quoting and key order; PyYAML
+would drop every comment); JSON, TOML and Python-assignment configs lose just the key's line. Every
+edit is checked by reading the file back: its settings must be exactly the old ones minus the
+removed keys, or the edit is refused with a message rather than guessed at.
+"""
+from __future__ import annotations
+
+import difflib
+import io
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from ..evidence.configs import BadConfig, NotAConfig, read_settings
+from ..names import normalize
+
+
+def _settings(path: str, text: str) -> dict[str, Any] | None:
+    try:
+        return {s.key: repr(s.value) for s in read_settings(path, text)}
+    except (BadConfig, NotAConfig):
+        return None
+
+
+def _match(key: str, removed: set[str]) -> bool:
+    return normalize(key) in removed
+
+
+def _yaml(text: str, keys: list[str]) -> str | None:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    try:
+        data = yaml.load(text)
+    except YAMLError:
+        return None
+    for key in keys:
+        node, parts = data, key.split(".")
+        for p in parts[:-1]:
+            node = node.get(p) if hasattr(node, "get") else None
+        if hasattr(node, "pop"):
+            node.pop(parts[-1], None)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _drop_lines(path: str, text: str, keys: list[str]) -> str:
+    lines = text.splitlines(keepends=True)
+    found = {s.key: s.line for s in read_settings(path, text)}
+    for line in sorted({found[k] for k in keys if found.get(k)}, reverse=True):
+        gone = lines.pop(line - 1)
+        if path.endswith(".json") and not gone.rstrip().endswith(","):
+            # the last entry of its object went: the one before it must lose its comma
+            for i in range(line - 2, -1, -1):
+                if lines[i].strip():
+                    stripped = lines[i].rstrip()
+                    if stripped.endswith(","):
+                        lines[i] = stripped[:-1] + lines[i][len(stripped):]
+                    break
+    return "".join(lines)
+
+
+def _only_deletions(old: str, new: str) -> bool:
+    """Whether `new` is `old` with some lines deleted and nothing else touched (JSON's comma aside)."""
+    a, b = old.splitlines(), new.splitlines()
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    changed = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+    return all(j1 == j2 or (i2 - i1 >= j2 - j1 and all(x.rstrip(",") == y.rstrip(",")
+                                                       for x, y in zip(a[i1:i2], b[j1:j2])))
+               for i1, i2, j1, j2 in changed)
+
+
+def remove_keys(path: str, text: str, names: set[str]) -> tuple[str | None, str | None, bool]:
+    """(new text, why it could not be edited, whether nothing is left in it) for a config file
+    whose keys naming any of `names` (normalised) must go."""
+    before = _settings(path, text)
+    if before is None:
+        return None, f"{path}: cannot read it back as a config", False
+    keys = [k for k in before if _match(k, names)]
+    if not keys:
+        return text, None, False
+    expected = {k: v for k, v in before.items() if k not in keys}
+    tries = []
+    if path.endswith((".yaml", ".yml")):
+        tries.append(lambda: _yaml(text, keys))
+    tries.append(lambda: _drop_lines(path, text, keys))
+    for attempt in tries:
+        new = attempt()
+        if new is not None and _only_deletions(text, new) and _settings(path, new) == expected:
+            return new, None, not expected
+    return None, f"{path}: could not delete {', '.join(keys)} without changing other settings; edit it by hand", False

@@ -1,0 +1,179 @@
+"""Fold a flag's one remaining value into the code that reads it, and force a dead gate's test.
+
+Reads folded (the object must be a known config, as `Read.strong` says): `args.x`,
+`self.args.x`, `cfg.model.x`, `getattr(args, "x")` (with or without a fallback, since the flag
+existed), `vars(args)["x"]`, `args.__dict__["x"]`, `vars(args).get("x")`. The literal put in
+their place is *tracked*, so Simplifier folds what it made constant and nothing else.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from .simplify import Simplifier
+
+FOLDABLE = (type(None), bool, int, float, str)
+
+
+def foldable(value: Any) -> str | None:
+    """Why a default cannot be written in place of its reads, or None when it can."""
+    if isinstance(value, tuple):
+        return next((why for v in value if (why := foldable(v))), None)
+    if not isinstance(value, FOLDABLE):
+        return f"its default {value!r} is not a simple literal (folding it would share or copy a mutable value)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"its default {value!r} has no literal spelling"
+    return None
+
+
+@dataclass(frozen=True)
+class GateTarget:
+    """A gate whose test is forced: the `if`/`elif`/ternary at `line` testing `test`."""
+
+    line: int
+    test: str
+    value: bool
+    form: str
+
+
+def _norm(code: str) -> str:
+    code = "".join(code.replace("\\\n", "").split())
+    while code.startswith("(") and code.endswith(")"):
+        code = code[1:-1]
+    return code
+
+
+def _chain(node: cst.BaseExpression) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return parts[::-1]
+    return None
+
+
+def _string(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+class Fold(Simplifier):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, names: set[str], value: Any, strong: set[str], gates: tuple[GateTarget, ...] = ()) -> None:
+        super().__init__()
+        self.names, self.value, self.strong, self.gates = names, value, strong, list(gates)
+        self.folded = 0
+        self.gates_hit = 0
+        self.problem: str | None = None
+        self._quotes: list[str] = []  # quote characters of the f-strings we are inside
+
+    # ---- the literal ---------------------------------------------------------------------
+    def _literal(self, like: cst.BaseExpression) -> cst.BaseExpression:
+        code = repr(self.value)
+        if isinstance(self.value, str) and self._quotes:
+            used = {q[0] for q in self._quotes}
+            if "\\" in code:
+                self.problem = "a folded string with escapes cannot go inside an f-string before Python 3.12"
+            elif code[0] in used:
+                other = "'" if code[0] == '"' else '"'
+                if other in used or other in self.value:
+                    self.problem = "a folded string would clash with the quotes of the f-string around it"
+                else:
+                    code = other + self.value + other
+        node = cst.parse_expression(code)
+        if isinstance(self.value, tuple) and not code.startswith("("):
+            node = node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        if like.lpar:
+            node = node.with_changes(lpar=[*like.lpar, *node.lpar], rpar=[*node.rpar, *like.rpar])
+        self.folded += 1
+        return self.track(node, self.value)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._quotes.append(node.start.lstrip("rfbuRFBU"))
+
+    def leave_FormattedString(self, original, updated):
+        self._quotes.pop()
+        return updated
+
+    # ---- reads ---------------------------------------------------------------------------
+    def _ours(self, parts: list[str] | None) -> bool:
+        if not parts or len(parts) < 2:
+            return False
+        if parts[0] in self.strong:
+            return ".".join(parts[1:]) in self.names
+        return parts[0] == "self" and len(parts) > 2 and parts[1] in self.strong and ".".join(parts[2:]) in self.names
+
+    def _view_of_config(self, node: cst.BaseExpression) -> bool:
+        """`vars(args)` or `args.__dict__` of a known config object."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "vars" \
+                and len(node.args) == 1:
+            parts = _chain(node.args[0].value)
+            return bool(parts) and parts[-1] in self.strong
+        if isinstance(node, cst.Attribute) and node.attr.value == "__dict__":
+            parts = _chain(node.value)
+            return bool(parts) and parts[-1] in self.strong
+        return False
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if self.names and self._ours(_chain(original)):
+            return self._literal(updated)
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not self.names:
+            return updated
+        f = original.func
+        if isinstance(f, cst.Name) and f.value == "getattr" and len(original.args) in (2, 3):
+            parts = _chain(original.args[0].value)
+            if parts and parts[-1] in self.strong and _string(original.args[1].value) in self.names:
+                return self._literal(updated)
+        if isinstance(f, cst.Attribute) and f.attr.value == "get" and len(original.args) in (1, 2) \
+                and self._view_of_config(f.value) and _string(original.args[0].value) in self.names:
+            return self._literal(updated)
+        return updated
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        if not self.names or len(original.slice) != 1 or not isinstance(original.slice[0].slice, cst.Index):
+            return updated
+        key = _string(original.slice[0].slice.value)
+        if key in self.names and self._view_of_config(original.value):
+            return self._literal(updated)
+        return updated
+
+    # ---- gates ---------------------------------------------------------------------------
+    def _gate(self, original: cst.CSTNode, test: cst.BaseExpression, form: tuple[str, ...]) -> GateTarget | None:
+        line = self.get_metadata(PositionProvider, original).start.line
+        code = _norm(cst.Module([]).code_for_node(test))
+        for g in self.gates:
+            if g.form in form and g.line == line and _norm(g.test) == code:
+                self.gates.remove(g)
+                self.gates_hit += 1
+                return g
+        return None
+
+    def leave_If(self, original: cst.If, updated: cst.If):
+        g = self._gate(original, original.test, ("if", "elif")) if self.gates else None
+        if g is not None:
+            updated = updated.with_changes(test=self.const(g.value, updated.test))
+        return super().leave_If(original, updated)
+
+    def leave_IfExp(self, original: cst.IfExp, updated: cst.IfExp) -> cst.BaseExpression:
+        if self.gates:
+            lines = {self.get_metadata(PositionProvider, n).start.line for n in (original, original.body)}
+            code = _norm(cst.Module([]).code_for_node(original.test))
+            for g in self.gates:
+                if g.form == "ternary" and _norm(g.test) == code and g.line in lines:
+                    self.gates.remove(g)
+                    self.gates_hit += 1
+                    updated = updated.with_changes(test=self.const(g.value, updated.test))
+                    break
+        return super().leave_IfExp(original, updated)

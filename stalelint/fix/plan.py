@@ -1,0 +1,205 @@
+"""Which fixes to make, and whether each is safe (ruff's applicability: safe or unsafe, with why).
+
+A fix is safe when every recent experiment behaves as before and nothing stalelint cannot see
+breaks: the knob's value is a literal, every read of it is one the fold can rewrite, nothing
+assigns to it, no launch command passes it, and no caller builds its config class by position.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from ..judge import Facts
+from ..model import UNKNOWN, Finding, Fix, Knob
+from ..names import normalize
+from ..index.reads import config_names
+from .fold import foldable
+
+_LOCATION = "{path}:{line}"
+
+
+def _knob_of(facts: Facts, f: Finding) -> int | None:
+    for i, k in enumerate(facts.index.knobs):
+        if k.path == f.path and k.line == f.line and k.name == f.name:
+            return i
+    return None
+
+
+def names_of(k: Knob) -> set[str]:
+    return {normalize(k.name), *(normalize(a) for a in k.aliases)}
+
+
+def _subchains(name: str) -> set[str]:
+    parts = normalize(name).split(".")
+    return {".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1)}
+
+
+def _owner_of_read(facts: Facts, i: int, path: str) -> str:
+    """'ours', 'theirs' (another knob of the same name owns reads in this file) or 'ambiguous'."""
+    k = facts.knob(i)
+    leaf = normalize(k.name).rsplit(".", 1)[-1]
+    others = [j for j in facts.by_leaf.get(leaf, []) if j != i]
+    if path == k.path or not others:
+        return "ours"
+    if any(facts.knob(j).path == path for j in others):
+        return "theirs"
+    reach = facts.reach(path)
+    mine, theirs = k.path in reach, any(facts.knob(j).path in reach for j in others)
+    if mine and not theirs:
+        return "ours"
+    if theirs and not mine:
+        return "theirs"
+    return "ambiguous"
+
+
+def _writes(tree: ast.AST, strong: set[str], names: set[str]) -> list[tuple[int, str]]:
+    """Assignments to the flag (`args.x = ...`, `del args.x`, `setattr(args, "x", ...)`) and
+    `hasattr(args, "x")`, whose answer the removal would change."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+            base = node.value
+            if isinstance(base, ast.Name) and base.id in strong and normalize(node.attr) in names:
+                out.append((node.lineno, "assigns to it"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("setattr", "hasattr", "delattr") and len(node.args) >= 2 \
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str) \
+                and normalize(node.args[1].value) in names:
+            out.append((node.lineno, f"calls {node.func.id}() on it"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("pop", "setdefault") \
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) \
+                and normalize(node.args[0].value) in names:
+            out.append((node.lineno, f"calls .{node.func.attr}() on it"))
+    return out
+
+
+def _constructed(root: Path, facts: Facts, k: Knob, field_name: str) -> list[str]:
+    """Places that build the knob's config class by position or with the field as a keyword."""
+    out = []
+    word = re.compile(r"\b" + re.escape(k.owner) + r"\s*\(")
+    for f in facts.index.files:
+        try:
+            text = (root / f.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not word.search(text) and f"{field_name}=" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if callee == k.owner and (node.args or any(kw.arg == field_name for kw in node.keywords)):
+                out.append(f"{f.path}:{node.lineno} builds {k.owner}(...) "
+                           + ("by position" if node.args else f"with {field_name}="))
+            elif callee == "replace" and any(kw.arg == field_name for kw in node.keywords):
+                out.append(f"{f.path}:{node.lineno} calls replace(..., {field_name}=...)")
+    return out
+
+
+def plan_knob(root: Path, facts: Facts, f: Finding, i: int) -> Fix:
+    k = facts.knob(i)
+    reasons: list[str] = []
+    fold = f.code == "STL102"
+    if fold:
+        if k.default is UNKNOWN:
+            reasons.append("its default is not a literal, so there is no value to fold in")
+        elif (why := foldable(k.default)):
+            reasons.append(why)
+        elif k.system == "argparse" and isinstance(k.default, str) and k.type_name not in (None, "str"):
+            reasons.append(f"argparse converts its string default with type={k.type_name}")
+        if f.evidence is not None and f.evidence.recent_experiments == 0:
+            reasons.append("no recent experiment ran its script, so nothing shows its default is what is used")
+    elif f.confidence < 90:
+        reasons.append(f"the finding's confidence is {f.confidence}% ({f.message.split('; ', 1)[-1]})")
+    names = names_of(k)
+    leaf = normalize(k.name).rsplit(".", 1)[-1]
+    fold_files: set[str] = set()
+    for fi in facts.index.files:
+        for r in fi.reads:
+            if not ({leaf} | names) & _subchains(r.name):
+                continue
+            rname = normalize(r.name)
+            mine = rname in names or any(rname.startswith(n + ".") for n in names)
+            where = f"{r.path}:{r.line}"
+            if not mine:
+                # a longer or different chain ending in the same word: another object's attribute
+                if any(j != i and (rname in names_of(facts.knob(j)) or any(
+                        rname.startswith(n + ".") for n in names_of(facts.knob(j)))) for j in range(len(facts.index.knobs))):
+                    continue
+                reasons.append(f"{where} reads `{r.name}`, which may be this flag")
+                continue
+            owner = _owner_of_read(facts, i, r.path)
+            if owner == "theirs":
+                continue
+            if owner == "ambiguous":
+                reasons.append(f"{where} reads `{r.name}`, which may be another flag of the same name")
+            elif not r.strong:
+                reasons.append(f"{where} reads `{r.name}` from an object not known to be a config (weak read)")
+            elif not fold:
+                reasons.append(f"{where} reads it")  # an STL101 flag with a read: the index changed
+            else:
+                fold_files.add(r.path)
+    if normalize(k.name) in facts.splat_params or leaf in facts.splat_params:
+        reasons.append("a config is unpacked into calls (`**vars(args)`) and a function takes a parameter of this name")
+    classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
+    for path in sorted(fold_files | {k.path}):
+        try:
+            tree = ast.parse((root / path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, SyntaxError):
+            reasons.append(f"{path} cannot be read back")
+            continue
+        strong = config_names(tree, classes)
+        reasons.extend(f"{path}:{line} {what}" for line, what in _writes(tree, strong, names))
+    if k.system == "dataclass":
+        reasons.extend(_constructed(root, facts, k, k.name.rsplit(".", 1)[-1]))
+    configs: set[str] = set()
+    for b in facts.bindings.get(i, ()):
+        if b.experiment.kind == "launch":
+            reasons.append(f"{b.experiment.label} passes `{b.setting.key}`; that command would fail without the flag")
+        else:
+            configs.add(b.experiment.source)
+    return Fix(finding=f, safe=not reasons, reasons=tuple(dict.fromkeys(reasons)), knob=k, fold=fold,
+               fold_files=tuple(sorted(fold_files)), configs=tuple(sorted(configs)), introduced_line=k.line)
+
+
+def plan_trick(facts: Facts, f: Finding) -> Fix | None:
+    """The gate an STL301 finding is about: its line is the gate's own when the body is dead, and
+    the start of the `else:` arm when the test always holds (an `elif` chain's next arm starts on the
+    same line, so the gate's own line is matched first)."""
+    gates = [g for i, k in enumerate(facts.index.knobs) if k.name == f.name for g in facts.gates_for(i)
+             if g.path == f.path]
+    always = "always runs" in f.message
+    pick = [(g, False) for g in gates if g.line == f.line and not always]
+    if not pick and always:
+        pick = [(g, True) for g in gates if g.orelse and g.orelse[0] == f.line and g.line != f.line]
+    if not pick:
+        return None
+    g, value = pick[0]
+    same = [h for fi in facts.index.files if fi.path == g.path for h in fi.gates if _gate_key(h) == _gate_key(g)]
+    ordinal = next((n for n, h in enumerate(same) if h.line == g.line and h.column == g.column), 0)
+    return Fix(finding=f, safe=True, reasons=(), gate=g, gate_value=value, gate_ordinal=ordinal,
+               introduced_line=g.line)
+
+
+def _gate_key(g) -> tuple:
+    return (g.name, g.op, repr(g.value), g.form, g.test)
+
+
+def plan(root: Path, facts: Facts, findings: tuple[Finding, ...]) -> list[Fix]:
+    """A fix for every finding that has one (STL101, STL102, STL301)."""
+    out: list[Fix] = []
+    for f in findings:
+        if f.code in ("STL101", "STL102"):
+            i = _knob_of(facts, f)
+            if i is not None:
+                out.append(plan_knob(root, facts, f, i))
+        elif f.code == "STL301":
+            fx = plan_trick(facts, f)
+            if fx is not None:
+                out.append(fx)
+    return out

@@ -1,0 +1,249 @@
+"""The graveyard: a committed record of every knob a fix removed, and how to bring it back.
+
+One JSON object per line in `.stalelint/graveyard.jsonl`: appending never rewrites what is there,
+two branches that each remove a knob merge without conflict (two added lines), and `grep use_ema`
+finds an entry. Restoring marks an entry restored; it is never deleted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .fix.patch import patch_paths, removed_ranges, unified
+from .fix.write import write_atomic
+from .model import FixOutcome
+from .names import show
+
+PATH = ".stalelint/graveyard.jsonl"
+
+
+class GraveyardError(Exception):
+    """The graveyard cannot be read or an entry cannot be restored; the message says why."""
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, timeout=120)
+
+
+def _blob(root: Path, text: str) -> str | None:
+    """Store a file version in git's object database, so a later restore can merge against it."""
+    r = _git(root, "hash-object", "-w", "--stdin", stdin=text.encode("utf-8"))
+    return r.stdout.decode().strip() if r.returncode == 0 else None
+
+
+def head(root: Path) -> str | None:
+    r = _git(root, "rev-parse", "HEAD")
+    return r.stdout.decode().strip() if r.returncode == 0 else None
+
+
+def introduced(root: Path, path: str, line: int | None) -> dict[str, str] | None:
+    """Who wrote the definition line and when (git blame of HEAD)."""
+    if not line:
+        return None
+    r = _git(root, "blame", "--porcelain", "-L", f"{line},{line}", "HEAD", "--", path)
+    if r.returncode != 0:
+        return None
+    info: dict[str, str] = {}
+    lines = r.stdout.decode("utf-8", "replace").splitlines()
+    if lines:
+        info["commit"] = lines[0].split(" ")[0]
+    for ln in lines[1:]:
+        key, _, value = ln.partition(" ")
+        if key == "author":
+            info["author"] = value
+        elif key == "author-mail":
+            info["email"] = value.strip("<>")
+        elif key == "author-time":
+            info["date"] = dt.datetime.fromtimestamp(int(value), tz=dt.timezone.utc).isoformat()
+    return info
+
+
+def entry_for(root: Path, outcome: FixOutcome, removed_in: str | None, now: dt.datetime) -> dict[str, Any]:
+    fix, f = outcome.fix, outcome.fix.finding
+    files, removed_text, patch = [], {}, []
+    for path in sorted(outcome.after):
+        before, after = outcome.before[path], outcome.after[path]
+        ranges, text = removed_ranges(before, after)
+        files.append({"path": path, "lines": ranges, "before_blob": _blob(root, before),
+                      "after_blob": _blob(root, after)})
+        removed_text[path] = text
+        patch.append(unified(path, after, before))
+    reverse = "".join(patch)
+    ev = f.evidence.last_set if f.evidence else None
+    last = {"source": ev.source, "date": ev.date.isoformat() if ev.date else None, "value": show(ev.value)} if ev else None
+    ident = hashlib.sha1(f"{f.code}\0{f.name}\0{f.path}\0{removed_in}\0{reverse}".encode()).hexdigest()[:10]
+    k = fix.knob
+    return {
+        "id": ident, "code": f.code, "name": f.name, "kind": f.kind,
+        "system": k.system if k else None, "path": f.path, "line": f.line,
+        "status": "removed", "why": f.message,
+        "files": files, "removed_text": removed_text, "reverse_patch": reverse,
+        "cascade": list(outcome.cascade), "configs_emptied": list(outcome.emptied),
+        "removed_in": removed_in, "removed_at": now.isoformat(),
+        "introduced": introduced(root, f.path, fix.introduced_line),
+        "last_used": last,
+    }
+
+
+def load(root: Path, path: str = PATH) -> list[dict[str, Any]]:
+    file = root / path
+    if not file.exists():
+        return []
+    out = []
+    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise GraveyardError(f"{path}:{n}: not a JSON object ({exc.msg})") from None
+    return out
+
+
+def _dump(entries: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(e, sort_keys=False, ensure_ascii=False) + "\n" for e in entries)
+
+
+def append(root: Path, entries: list[dict[str, Any]], path: str = PATH) -> None:
+    file = root / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    old = file.read_text(encoding="utf-8") if file.exists() else ""
+    if old and not old.endswith("\n"):
+        old += "\n"
+    write_atomic(file, old + _dump(entries))
+
+
+def find(entries: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Entries by id (or a prefix of at least 4 characters), else by knob name; removed ones first."""
+    hits = [e for e in entries if e["id"] == key or (len(key) >= 4 and e["id"].startswith(key))]
+    if not hits:
+        hits = [e for e in entries if e["name"] == key]
+    return sorted(hits, key=lambda e: e["status"] != "removed")
+
+
+def safe_path(root: Path, rel: str) -> Path:
+    """The file `rel` names inside the repo; refuses absolute paths, `..` and links out of it."""
+    p = PurePosixPath(rel)
+    if not rel or p.is_absolute() or "\\" in rel or ".." in p.parts or rel.startswith("~"):
+        raise GraveyardError(f"refusing to restore {rel!r}: not a path inside the repository")
+    full = (root / rel).resolve()
+    try:
+        full.relative_to(root.resolve())
+    except ValueError:
+        raise GraveyardError(f"refusing to restore {rel!r}: it resolves outside the repository") from None
+    return full
+
+
+def _show_blob(root: Path, blob: str | None) -> str | None:
+    if not blob:
+        return None
+    r = _git(root, "cat-file", "blob", blob)
+    return r.stdout.decode("utf-8") if r.returncode == 0 else None
+
+
+def _merge(root: Path, ours: str, base: str, theirs: str) -> tuple[str, int]:
+    """git merge-file: (merged text, number of conflicts)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="stalelint-merge-") as tmp:
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            p = Path(tmp) / name
+            p.write_bytes(text.encode("utf-8"))
+            paths.append(str(p))
+        r = subprocess.run(["git", "merge-file", "-p", "-L", "current", "-L", "after fix", "-L", "restored",
+                            *paths], capture_output=True, timeout=120)
+    if r.returncode < 0 or r.returncode > 127:
+        raise GraveyardError(f"git merge-file failed: {r.stderr.decode(errors='replace').strip()}")
+    return r.stdout.decode("utf-8"), r.returncode
+
+
+def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
+    """Bring an entry's knob back; returns the files written. Raises GraveyardError with the
+    conflicts (and writes nothing) when the files changed since in a way that overlaps."""
+    if entry.get("status") != "removed":
+        raise GraveyardError(f"entry {entry['id']} ({entry['name']}) is already {entry.get('status')}")
+    files = entry.get("files") or []
+    targets = {f["path"]: safe_path(root, f["path"]) for f in files}
+    for p in patch_paths(entry.get("reverse_patch", "")):
+        if p != "/dev/null" and p not in targets:
+            safe_path(root, p)
+            raise GraveyardError(f"entry {entry['id']}: its patch names {p!r}, which its file list does not")
+    results: dict[str, str] = {}
+    conflicts: list[str] = []
+    for f in files:
+        full = targets[f["path"]]
+        current = full.read_text(encoding="utf-8") if full.exists() else ""
+        after, before = _show_blob(root, f.get("after_blob")), _show_blob(root, f.get("before_blob"))
+        if after is None or before is None:
+            results.update(_apply_patch(root, entry, f["path"]))
+            continue
+        if current == after:
+            results[f["path"]] = before
+            continue
+        merged, n = _merge(root, current, after, before)
+        if n:
+            conflicts.append(f"{f['path']}: {n} conflicting hunk{'s' if n != 1 else ''}")
+        else:
+            results[f["path"]] = merged
+    if conflicts:
+        raise GraveyardError(f"cannot restore {entry['name']} ({entry['id']}) cleanly; nothing was written. "
+                             "Conflicts: " + "; ".join(conflicts))
+    for rel, text in results.items():
+        write_atomic(targets[rel], text)
+    mark(root, entry["id"], path)
+    return sorted(results)
+
+
+def _apply_patch(root: Path, entry: dict[str, Any], rel: str) -> dict[str, str]:
+    """Fallback without the stored file versions: `git apply --check`, then read the result."""
+    patch = entry["reverse_patch"].encode("utf-8")
+    check = _git(root, "apply", "--check", "--include", rel, "-", stdin=patch)
+    if check.returncode != 0:
+        raise GraveyardError(f"cannot restore {entry['name']} ({entry['id']}): {rel} changed since and the "
+                             f"file versions needed for a three-way merge are gone: "
+                             f"{check.stderr.decode(errors='replace').strip()}")
+    done = _git(root, "apply", "--include", rel, "-", stdin=patch)
+    if done.returncode != 0:
+        raise GraveyardError(f"git apply failed: {done.stderr.decode(errors='replace').strip()}")
+    return {rel: (root / rel).read_text(encoding="utf-8")}
+
+
+def mark(root: Path, ident: str, path: str = PATH) -> None:
+    entries = load(root, path)
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    for e in entries:
+        if e["id"] == ident:
+            e["status"], e["restored_at"] = "restored", now
+    write_atomic(root / path, _dump(entries))
+
+
+def commit(root: Path, outcomes: list[FixOutcome], entries: list[dict[str, Any]], path: str = PATH) -> str:
+    """One commit for the fix: what went, and a `Stalelint-Removed: <id> <name>` trailer each."""
+    files = sorted({p for o in outcomes for p in o.after} | {path})
+    lines = [f"stalelint: remove {len(entries)} stale knob{'s' if len(entries) != 1 else ''}", ""]
+    for e in entries:
+        lines.append(f"- {e['code']} {e['name']} ({e['path']}:{e['line']}): {e['why']}")
+    lines += ["", *[f"Stalelint-Removed: {e['id']} {e['name']}" for e in entries]]
+    add = _git(root, "add", "--", *files)
+    if add.returncode != 0:
+        raise GraveyardError(f"git add failed: {add.stderr.decode(errors='replace').strip()}")
+    r = _git(root, "commit", "-q", "-m", "\n".join(lines), "--", *files)
+    if r.returncode != 0:
+        raise GraveyardError(f"git commit failed: {r.stderr.decode(errors='replace').strip()}")
+    return head(root) or ""
+
+
+def summary(e: dict[str, Any]) -> str:
+    where = ", ".join(f"{f['path']}:" + ",".join(f"{a}-{b}" if a != b else str(a) for a, b in f["lines"])
+                      for f in e.get("files", []))
+    when = (e.get("removed_at") or "")[:10]
+    sha = (e.get("removed_in") or "")[:7]
+    return f"{e['id']}  {e['status']:<8}  {e['code']}  {e['name']:<20}  removed {when} from {sha}  {where}"
+
+
