@@ -214,9 +214,8 @@ def _count_import(name: str, text: str) -> int:
 
 
 def _remove(texts: dict[str, str], path: str, text: str, imports: set[str], defs: set[str], went: list[str]) -> bool:
-    wrapper = cst.MetadataWrapper(cst.parse_module(text))
     remover = _RemoveUnused(imports, defs)
-    new = wrapper.visit(remover).code
+    new = cst.parse_module(text).visit(remover).code
     if new == text:
         return False
     texts[path] = new

@@ -1,15 +1,15 @@
 """Remove whole statements (a flag's definition, an unused import or helper) from a module.
 
-Comments directly above a removed statement go with it (they describe it); anything above the
-nearest blank line stays, moved onto the next statement, so a comment heading a group of flags
-survives when the group's first flag goes.
+Comments directly above a removed statement go with it when it ends its group (it is followed by a
+blank line or nothing): they describe it. When the next statement follows without a blank line,
+the comments may head the whole group, so they stay, moved onto that statement. Anything above the
+nearest blank line always stays.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 
 def split_leading(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
@@ -20,8 +20,6 @@ def split_leading(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
 
 class RemoveStatements(cst.CSTTransformer):
     """Subclasses call `doom(updated)` from a leave_* method to have that statement removed."""
-
-    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,17 +33,19 @@ class RemoveStatements(cst.CSTTransformer):
         self.removed += 1
         return node
 
-    def line_of(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
-
     def _rebuild(self, body: Sequence[cst.BaseStatement]) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
         out: list[cst.BaseStatement] = []
         carry: list[cst.EmptyLine] = []
-        for stmt in body:
+        for i, stmt in enumerate(body):
             if id(stmt) in self._doomed:
-                carry.extend(split_leading(stmt.leading_lines))
+                nxt = body[i + 1] if i + 1 < len(body) else None
+                grouped = nxt is not None and id(nxt) not in self._doomed \
+                    and all(ln.comment is not None for ln in nxt.leading_lines)
+                carry.extend(stmt.leading_lines if grouped else split_leading(stmt.leading_lines))
                 continue
             if carry:
+                if carry[-1].comment is None and stmt.leading_lines and stmt.leading_lines[0].comment is None:
+                    carry = carry[:-1]  # one blank line between, not two
                 stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
                 carry = []
             out.append(stmt)
@@ -67,32 +67,63 @@ class RemoveStatements(cst.CSTTransformer):
         return updated.with_changes(body=body, footer=[*carry, *updated.footer])
 
 
-def _is_add_argument(stmt: cst.BaseSmallStatement) -> bool:
-    return isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call) \
-        and isinstance(stmt.value.func, cst.Attribute) and stmt.value.func.attr.value == "add_argument"
-
-
-def _is_field(stmt: cst.BaseSmallStatement, name: str) -> bool:
-    return isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name) and stmt.target.value == name
+def _options(stmt: cst.BaseSmallStatement) -> set[str] | None:
+    """The option strings of a `parser.add_argument("--a", "-b", ...)` expression statement."""
+    if not (isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call)
+            and isinstance(stmt.value.func, cst.Attribute) and stmt.value.func.attr.value == "add_argument"):
+        return None
+    out = set()
+    for a in stmt.value.args:
+        if a.keyword is None and isinstance(a.value, cst.SimpleString):
+            out.add(a.value.evaluated_value)
+    return out
 
 
 class RemoveDefinition(RemoveStatements):
-    """Remove the statement at `line` that defines a flag: `parser.add_argument(...)` on its own,
-    or a dataclass field `name: type = default`. `found` says whether it was there."""
+    """Remove the statement that defines a flag, found by what it is rather than where (so earlier
+    fixes in the same file need no line arithmetic): `parser.add_argument(<the same options>)` on
+    its own line, or the field `name: type = default` of the config class `owner`."""
 
-    def __init__(self, system: str, name: str, line: int) -> None:
+    def __init__(self, system: str, name: str, options: tuple[str, ...], owner: str) -> None:
         super().__init__()
-        self.system, self.name, self.line = system, name, line
-        self.found = False
+        self.system, self.name, self.options, self.owner = system, name, set(options), owner.rsplit(".", 1)[-1]
+        self.found = 0
         self.problem: str | None = None
+        self.default_code: str | None = None  # the default as written, to fold in with its spelling
+        self._classes: list[str] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node.name.value)
+
+    def leave_ClassDef(self, original, updated):
+        self._classes.pop()
+        return updated
+
+    def _wanted(self, stmt: cst.BaseSmallStatement) -> bool:
+        if self.system == "argparse":
+            return bool(self.options) and _options(stmt) == self.options
+        return isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name) \
+            and stmt.target.value == self.name and bool(self._classes) and self._classes[-1] == self.owner
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                   updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
-        if self.line_of(original) != self.line:
+        hits = [s for s in updated.body if self._wanted(s)]
+        if not hits:
             return updated
-        wanted = _is_add_argument if self.system == "argparse" else (lambda s: _is_field(s, self.name))
-        if len(updated.body) == 1 and wanted(updated.body[0]):
-            self.found = True
-            return self.doom(updated)
-        self.problem = "the definition shares its line with other statements or is not a plain statement"
-        return updated
+        self.found += 1
+        if len(updated.body) != 1:
+            self.problem = "the definition shares its line with other statements"
+            return updated
+        self.default_code = _default_code(hits[0])
+        return self.doom(updated)
+
+
+def _default_code(stmt: cst.BaseSmallStatement) -> str | None:
+    value: cst.BaseExpression | None = None
+    if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
+        value = next((a.value for a in stmt.value.args if a.keyword and a.keyword.value == "default"), None)
+    elif isinstance(stmt, cst.AnnAssign):
+        value = stmt.value
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "field":
+            value = next((a.value for a in value.args if a.keyword and a.keyword.value == "default"), None)
+    return cst.Module([]).code_for_node(value).strip() if value is not None else None

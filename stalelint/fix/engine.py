@@ -16,13 +16,15 @@ import libcst as cst
 
 from ..index import index_file
 from ..index.astutil import module_name
+from ..index import reads
+from ..index.astutil import segment
 from ..index.reads import config_names
-from ..model import Fix, FixOutcome
+from ..model import UNKNOWN, Fix, FixOutcome
 from ..names import normalize
 from .cascade import cascade
 from .configs import remove_keys
 from .definitions import RemoveDefinition
-from .fold import Fold, GateTarget
+from .fold import Fold, GateTarget, foldable, norm
 from .plan import _gate_key, names_of
 
 
@@ -70,52 +72,68 @@ def compiles(path: str, text: str) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            cst.parse_module(text)
             compile(text, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         return f"{path} would not compile: {exc}"
-    except cst.ParserSyntaxError as exc:
-        return f"{path} would not parse: {exc.message} (line {exc.raw_line})"
     return None
 
 
-def _transform(text: str, transformer: cst.CSTTransformer) -> str:
-    return cst.MetadataWrapper(cst.parse_module(text)).visit(transformer).code
+def _strong(tree: ast.Module, classes: set[str]) -> set[str]:
+    return config_names(tree, classes)
 
 
-def _strong(text: str, classes: set[str]) -> set[str]:
-    return config_names(ast.parse(text), classes)
+def _left_reads(path: str, text: str, classes: set[str], names: set[str]) -> list:
+    tree = ast.parse(text)
+    found, _, _ = reads.extract(tree, path, _strong(tree, classes))
+    return [r for r in found if r.strong and any(normalize(r.name) == n or normalize(r.name).startswith(n + ".")
+                                                  for n in names)]
 
 
 def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
     k = fix.knob
     assert k is not None
     text = ws.text(k.path)
-    current = [c for c in index_file(k.path, text).knobs if c.system == k.system and c.owner == k.owner
-               and (c.name == k.name or c.name in k.aliases)]
-    if len(current) != 1:
-        raise FixFailed(f"the definition of `{k.name}` is no longer in {k.path}")
-    remover = RemoveDefinition(k.system, current[0].name, current[0].line)
-    new = _transform(text, remover)
-    if not remover.found:
-        raise FixFailed(f"{k.path}:{current[0].line}: {remover.problem or 'definition not found'}")
-    changed = {k.path: new}
-    if not fix.fold:
-        return changed
-    names = {k.name, *k.aliases}
-    for path in sorted({k.path, *fix.fold_files}):
-        before = changed.get(path) or ws.text(path)
-        fold = Fold(names, k.default, _strong(before, ws.classes))
-        after = _transform(before, fold)
-        if fold.problem:
-            raise FixFailed(f"{path}: {fold.problem}")
-        if after != before:
-            changed[path] = after
-        left = [r for r in index_file(path, after).reads
-                if r.strong and any(normalize(r.name) == n or normalize(r.name).startswith(n + ".") for n in names_of(k))]
-        if left:
+    remover = RemoveDefinition(k.system, k.name.rsplit(".", 1)[-1], k.option_strings, k.owner)
+    module = cst.parse_module(text).visit(remover)
+    if remover.found != 1 or remover.problem:
+        why = remover.problem or ("it is no longer there" if not remover.found else "it is defined more than once")
+        raise FixFailed(f"{k.path}: cannot remove the definition of `{k.name}`: {why}")
+    changed = {k.path: module}
+    if fix.fold:
+        if k.default is UNKNOWN or (why := foldable(k.default)):
+            raise FixFailed("there is no literal value to fold into its reads" if k.default is UNKNOWN else why)
+        names = {k.name, *k.aliases}
+        for path in sorted({k.path, *fix.fold_files}):
+            tree = changed.get(path) or cst.parse_module(ws.text(path))
+            fold = Fold(names, k.default, _strong(ast.parse(ws.text(path)), ws.classes), code=remover.default_code)
+            changed[path] = tree.visit(fold)
+            if fold.problem:
+                raise FixFailed(f"{path}: {fold.problem}")
+    out = {p: m.code for p, m in changed.items()}
+    out = {p: t for p, t in out.items() if t != ws.text(p)}
+    for path, after in out.items():
+        if (problem := compiles(path, after)):
+            raise FixFailed(f"dropped: {problem}")
+        if fix.fold and (left := _left_reads(path, after, ws.classes, names_of(k))):
             raise FixFailed(f"{path}:{left[0].line}: cannot fold this read of `{left[0].name}`")
-    return changed
+    return out
+
+
+def gate_ordinal(text: str, form: str, test: str, line: int) -> int | None:
+    """Which of the same-looking gates (same form and test) in source order is the one at `line`."""
+    tree = ast.parse(text)
+    elifs = {id(n.orelse[0]) for n in ast.walk(tree) if isinstance(n, ast.If) and len(n.orelse) == 1
+             and isinstance(n.orelse[0], ast.If) and n.orelse[0].col_offset == n.col_offset}
+    lines = text.splitlines()
+    same = []
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.If, ast.IfExp)):
+            f = "ternary" if isinstance(n, ast.IfExp) else "elif" if id(n) in elifs else "if"
+            if f == form and norm(segment(lines, n.test)) == norm(test):
+                same.append((n.lineno, n.col_offset))
+    same.sort()
+    at = [i for i, (ln, _) in enumerate(same) if ln == line]
+    return at[0] if len(at) == 1 else None
 
 
 def _remove_arm(ws: Workspace, fix: Fix) -> dict[str, str]:
@@ -126,10 +144,15 @@ def _remove_arm(ws: Workspace, fix: Fix) -> dict[str, str]:
     if len(same) <= fix.gate_ordinal:
         raise FixFailed(f"the branch `{g.test}` is no longer in {g.path}")
     h = same[fix.gate_ordinal]
-    fold = Fold(set(), None, set(), (GateTarget(h.line, h.test, fix.gate_value, h.form),))
-    new = _transform(text, fold)
+    ordinal = gate_ordinal(text, h.form, h.test, h.line)
+    if ordinal is None:
+        raise FixFailed(f"{g.path}:{h.line}: more than one branch `{g.test}` on this line")
+    fold = Fold(set(), None, set(), (GateTarget(ordinal, h.test, fix.gate_value, h.form),))
+    new = cst.parse_module(text).visit(fold).code
     if fold.gates_hit != 1:
         raise FixFailed(f"{g.path}:{h.line}: could not find the branch `{g.test}` to remove")
+    if (problem := compiles(g.path, new)):
+        raise FixFailed(f"dropped: {problem}")
     return {g.path: new}
 
 
@@ -156,9 +179,6 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> FixOutcome:
         return FixOutcome(fix, "failed", str(exc))
     except cst.ParserSyntaxError as exc:
         return FixOutcome(fix, "failed", f"libcst cannot parse the file: {exc.message}")
-    for path, text in changed.items():
-        if path.endswith(".py") and (problem := compiles(path, text)):
-            return FixOutcome(fix, "failed", f"dropped: {problem}")
     before = {p: ws.text(p) for p in changed}
     with_cascade = dict(changed)
     went = cascade(before, with_cascade, set(changed), ws.files, ws.read, ws.modules)

@@ -7,12 +7,12 @@ their place is *tracked*, so Simplifier folds what it made constant and nothing 
 """
 from __future__ import annotations
 
+import ast
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from .simplify import Simplifier
 
@@ -32,15 +32,27 @@ def foldable(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class GateTarget:
-    """A gate whose test is forced: the `if`/`elif`/ternary at `line` testing `test`."""
+    """A gate whose test is forced: the `ordinal`-th (in source order) `if`/`elif`/ternary of its
+    form whose test reads `test`."""
 
-    line: int
+    ordinal: int
     test: str
     value: bool
     form: str
 
 
-def _norm(code: str) -> str:
+def _spells(code: str, value: Any) -> bool:
+    """Whether `code` is a one-line literal for exactly `value`."""
+    if "\n" in code or "#" in code:
+        return False
+    try:
+        got = ast.literal_eval(code)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return type(got) is type(value) and got == value
+
+
+def norm(code: str) -> str:
     code = "".join(code.replace("\\\n", "").split())
     while code.startswith("(") and code.endswith(")"):
         code = code[1:-1]
@@ -66,19 +78,23 @@ def _string(node: cst.BaseExpression) -> str | None:
 
 
 class Fold(Simplifier):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, names: set[str], value: Any, strong: set[str], gates: tuple[GateTarget, ...] = ()) -> None:
+    def __init__(self, names: set[str], value: Any, strong: set[str], gates: tuple[GateTarget, ...] = (),
+                 code: str | None = None) -> None:
         super().__init__()
         self.names, self.value, self.strong, self.gates = names, value, strong, list(gates)
+        self.code = code if code is not None and _spells(code, value) else None
         self.folded = 0
         self.gates_hit = 0
         self.problem: str | None = None
         self._quotes: list[str] = []  # quote characters of the f-strings we are inside
+        self._seen: dict[tuple[str, str], int] = {}  # (form, test) -> how many met so far
+        self._forced: dict[int, bool] = {}  # id(original If/IfExp) -> forced test value
 
     # ---- the literal ---------------------------------------------------------------------
     def _literal(self, like: cst.BaseExpression) -> cst.BaseExpression:
         code = repr(self.value)
+        if self.code is not None and not self._quotes:
+            code = self.code  # `2.5e-4` stays `2.5e-4`, not `0.00025`
         if isinstance(self.value, str) and self._quotes:
             used = {q[0] for q in self._quotes}
             if "\\" in code:
@@ -150,30 +166,32 @@ class Fold(Simplifier):
         return updated
 
     # ---- gates ---------------------------------------------------------------------------
-    def _gate(self, original: cst.CSTNode, test: cst.BaseExpression, form: tuple[str, ...]) -> GateTarget | None:
-        line = self.get_metadata(PositionProvider, original).start.line
-        code = _norm(cst.Module([]).code_for_node(test))
+    def _meet(self, node: cst.CSTNode, test: cst.BaseExpression, form: str) -> None:
+        """Count this gate in source order (visits are pre-order) and note whether it is a target."""
+        if not self.gates:
+            return
+        key = (form, norm(cst.Module([]).code_for_node(test)))
+        n = self._seen.get(key, 0)
+        self._seen[key] = n + 1
         for g in self.gates:
-            if g.form in form and g.line == line and _norm(g.test) == code:
-                self.gates.remove(g)
+            if (g.form, norm(g.test)) == key and g.ordinal == n:
+                self._forced[id(node)] = g.value
                 self.gates_hit += 1
-                return g
-        return None
+
+    def visit_If(self, node: cst.If) -> None:
+        self._meet(node, node.test, "elif" if id(node) in self._elifs else "if")
+        super().visit_If(node)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._meet(node, node.test, "ternary")
+        super().visit_IfExp(node)
 
     def leave_If(self, original: cst.If, updated: cst.If):
-        g = self._gate(original, original.test, ("if", "elif")) if self.gates else None
-        if g is not None:
-            updated = updated.with_changes(test=self.const(g.value, updated.test))
+        if id(original) in self._forced:
+            updated = updated.with_changes(test=self.const(self._forced[id(original)], updated.test))
         return super().leave_If(original, updated)
 
     def leave_IfExp(self, original: cst.IfExp, updated: cst.IfExp) -> cst.BaseExpression:
-        if self.gates:
-            lines = {self.get_metadata(PositionProvider, n).start.line for n in (original, original.body)}
-            code = _norm(cst.Module([]).code_for_node(original.test))
-            for g in self.gates:
-                if g.form == "ternary" and _norm(g.test) == code and g.line in lines:
-                    self.gates.remove(g)
-                    self.gates_hit += 1
-                    updated = updated.with_changes(test=self.const(g.value, updated.test))
-                    break
+        if id(original) in self._forced:
+            updated = updated.with_changes(test=self.const(self._forced[id(original)], updated.test))
         return super().leave_IfExp(original, updated)

@@ -74,34 +74,61 @@ def _writes(tree: ast.AST, strong: set[str], names: set[str]) -> list[tuple[int,
     return out
 
 
-def _constructed(root: Path, facts: Facts, k: Knob, field_name: str) -> list[str]:
+class Sources:
+    """Each file's text and tree, read once for all the knobs planned."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._text: dict[str, str | None] = {}
+        self._tree: dict[str, ast.Module | None] = {}
+        self._calls: dict[str, list[ast.Call]] = {}
+
+    def text(self, path: str) -> str | None:
+        if path not in self._text:
+            try:
+                self._text[path] = (self.root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._text[path] = None
+        return self._text[path]
+
+    def tree(self, path: str) -> ast.Module | None:
+        if path not in self._tree:
+            text = self.text(path)
+            try:
+                self._tree[path] = ast.parse(text) if text is not None else None
+            except SyntaxError:
+                self._tree[path] = None
+        return self._tree[path]
+
+    def calls(self, path: str) -> list[ast.Call]:
+        if path not in self._calls:
+            tree = self.tree(path)
+            self._calls[path] = [n for n in ast.walk(tree) if isinstance(n, ast.Call)] if tree else []
+        return self._calls[path]
+
+
+def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[str]:
     """Places that build the knob's config class by position or with the field as a keyword."""
     out = []
     word = re.compile(r"\b" + re.escape(k.owner) + r"\s*\(")
     for f in facts.index.files:
-        try:
-            text = (root / f.path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = src.text(f.path)
+        if text is None or (not word.search(text) and f"{field_name}=" not in text):
             continue
-        if not word.search(text) and f"{field_name}=" not in text:
-            continue
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
+        for node in src.calls(f.path):
             if not isinstance(node, ast.Call):
                 continue
             callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if callee == k.owner and (node.args or any(kw.arg == field_name for kw in node.keywords)):
-                out.append(f"{f.path}:{node.lineno} builds {k.owner}(...) "
-                           + ("by position" if node.args else f"with {field_name}="))
+            if callee == k.owner and (node.args or any(kw.arg in (field_name, None) for kw in node.keywords)):
+                how = "by position" if node.args else f"with {field_name}=" if any(
+                    kw.arg == field_name for kw in node.keywords) else "from **kwargs stalelint cannot see into"
+                out.append(f"{f.path}:{node.lineno} builds {k.owner}(...) {how}")
             elif callee == "replace" and any(kw.arg == field_name for kw in node.keywords):
                 out.append(f"{f.path}:{node.lineno} calls replace(..., {field_name}=...)")
     return out
 
 
-def plan_knob(root: Path, facts: Facts, f: Finding, i: int) -> Fix:
+def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
     k = facts.knob(i)
     reasons: list[str] = []
     fold = f.code == "STL102"
@@ -148,15 +175,14 @@ def plan_knob(root: Path, facts: Facts, f: Finding, i: int) -> Fix:
         reasons.append("a config is unpacked into calls (`**vars(args)`) and a function takes a parameter of this name")
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
     for path in sorted(fold_files | {k.path}):
-        try:
-            tree = ast.parse((root / path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, SyntaxError):
+        tree = src.tree(path)
+        if tree is None:
             reasons.append(f"{path} cannot be read back")
             continue
         strong = config_names(tree, classes)
         reasons.extend(f"{path}:{line} {what}" for line, what in _writes(tree, strong, names))
     if k.system == "dataclass":
-        reasons.extend(_constructed(root, facts, k, k.name.rsplit(".", 1)[-1]))
+        reasons.extend(_constructed(src, facts, k, k.name.rsplit(".", 1)[-1]))
     configs: set[str] = set()
     for b in facts.bindings.get(i, ()):
         if b.experiment.kind == "launch":
@@ -193,11 +219,12 @@ def _gate_key(g) -> tuple:
 def plan(root: Path, facts: Facts, findings: tuple[Finding, ...]) -> list[Fix]:
     """A fix for every finding that has one (STL101, STL102, STL301)."""
     out: list[Fix] = []
+    src = Sources(root)
     for f in findings:
         if f.code in ("STL101", "STL102"):
             i = _knob_of(facts, f)
             if i is not None:
-                out.append(plan_knob(root, facts, f, i))
+                out.append(plan_knob(src, facts, f, i))
         elif f.code == "STL301":
             fx = plan_trick(facts, f)
             if fx is not None:
