@@ -64,14 +64,35 @@ def _drop_lines(path: str, text: str, keys: list[str]) -> str:
     return "".join(lines)
 
 
-def _only_deletions(old: str, new: str) -> bool:
-    """Whether `new` is `old` with some lines deleted and nothing else touched (JSON's comma aside)."""
+def _key_lines(text: str, lines: set[int]) -> set[int]:
+    """0-based lines a removed key may take: its own line and the more indented ones under it."""
+    rows = text.splitlines()
+    out: set[int] = set()
+    for line in lines:
+        i = line - 1
+        out.add(i)
+        indent = len(rows[i]) - len(rows[i].lstrip())
+        j = i + 1
+        while j < len(rows) and rows[j].strip() and len(rows[j]) - len(rows[j].lstrip()) > indent:
+            out.add(j)
+            j += 1
+    return out
+
+
+def _only_deletions(old: str, new: str, allowed: set[int]) -> bool:
+    """Whether `new` is `old` with only `allowed` lines deleted and nothing else touched (a JSON
+    comma aside): a comment or a neighbour's line going too is refused."""
     a, b = old.splitlines(), new.splitlines()
-    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-    changed = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
-    return all(j1 == j2 or (i2 - i1 >= j2 - j1 and all(x.rstrip(",") == y.rstrip(",")
-                                                       for x, y in zip(a[i1:i2], b[j1:j2])))
-               for i1, i2, j1, j2 in changed)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "delete" and set(range(i1, i2)) <= allowed:
+            continue
+        if tag == "replace" and all(x.rstrip(",") == y.rstrip(",") for x, y in zip(a[i1:i2], b[j1:j2])) \
+                and i2 - i1 >= j2 - j1:
+            continue
+        return False
+    return True
 
 
 def remove_keys(path: str, text: str, names: set[str]) -> tuple[str | None, str | None, bool]:
@@ -84,12 +105,15 @@ def remove_keys(path: str, text: str, names: set[str]) -> tuple[str | None, str 
     if not keys:
         return text, None, False
     expected = {k: v for k, v in before.items() if k not in keys}
+    allowed = _key_lines(text, {s.line for s in read_settings(path, text) if s.key in keys and s.line})
     tries = []
     if path.endswith((".yaml", ".yml")):
         tries.append(lambda: _yaml(text, keys))
     tries.append(lambda: _drop_lines(path, text, keys))
     for attempt in tries:
         new = attempt()
-        if new is not None and _only_deletions(text, new) and _settings(path, new) == expected:
+        if new is None or not _only_deletions(text, new, allowed):
+            continue
+        if (not new.strip() and not expected) or _settings(path, new) == expected:
             return new, None, not expected
     return None, f"{path}: could not delete {', '.join(keys)} without changing other settings; edit it by hand", False

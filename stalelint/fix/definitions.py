@@ -36,17 +36,23 @@ class RemoveStatements(cst.CSTTransformer):
     def _rebuild(self, body: Sequence[cst.BaseStatement]) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
         out: list[cst.BaseStatement] = []
         carry: list[cst.EmptyLine] = []
+        dropped = False
         for i, stmt in enumerate(body):
             if id(stmt) in self._doomed:
+                dropped = True
                 nxt = body[i + 1] if i + 1 < len(body) else None
                 grouped = nxt is not None and id(nxt) not in self._doomed \
                     and all(ln.comment is not None for ln in nxt.leading_lines)
                 carry.extend(stmt.leading_lines if grouped else split_leading(stmt.leading_lines))
                 continue
-            if carry:
-                if carry[-1].comment is None and stmt.leading_lines and stmt.leading_lines[0].comment is None:
+            if carry or (dropped and not out):
+                if carry and carry[-1].comment is None and stmt.leading_lines and stmt.leading_lines[0].comment is None:
                     carry = carry[:-1]  # one blank line between, not two
-                stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
+                lead = [*carry, *stmt.leading_lines]
+                if not out:  # now first in its block: no blank lines before it
+                    while lead and lead[0].comment is None:
+                        lead.pop(0)
+                stmt = stmt.with_changes(leading_lines=lead)
                 carry = []
             out.append(stmt)
         return out, carry
@@ -64,7 +70,7 @@ class RemoveStatements(cst.CSTTransformer):
         if not any(id(s) in self._doomed for s in updated.body):
             return updated
         body, carry = self._rebuild(updated.body)
-        return updated.with_changes(body=body, footer=[*carry, *updated.footer])
+        return updated.with_changes(body=body, footer=[*[c for c in carry if c.comment is not None], *updated.footer])
 
 
 def _options(stmt: cst.BaseSmallStatement) -> set[str] | None:
