@@ -81,6 +81,7 @@ CONFIGS = [
     ("c.yaml", "model:\n  depth: 12\n  use_ema: true\n# end\n", "model:\n  depth: 12\n# end\n", False),
     ("c.yaml", "lr: 0.1\nuse_ema:\n  - 1\n  - 2\nx: 1\n", "lr: 0.1\nx: 1\n", False),
     ("c.yaml", "use_ema: true\n", "", True),
+    ("c.yaml", "model:\n  use_ema: true\nlr: 0.1\n", "lr: 0.1\n", False),
     ("c.json", '{\n  "lr": 0.1,\n  "use_ema": true\n}\n', '{\n  "lr": 0.1\n}\n', False),
     ("c.json", '{\n  "use_ema": true,\n  "lr": 0.1\n}\n', '{\n  "lr": 0.1\n}\n', False),
     ("c.toml", "# run\nlr = 0.1\nuse_ema = true\n\n[data]\nx = 1\n", "# run\nlr = 0.1\n\n[data]\nx = 1\n", False),

@@ -43,6 +43,14 @@ def _yaml(text: str, keys: list[str]) -> str | None:
             node = node.get(p) if hasattr(node, "get") else None
         if hasattr(node, "pop"):
             node.pop(parts[-1], None)
+        # a section left empty goes too
+        for depth in range(len(parts) - 1, 0, -1):
+            parent = data
+            for p in parts[: depth - 1]:
+                parent = parent.get(p) if hasattr(parent, "get") else None
+            child = parent.get(parts[depth - 1]) if hasattr(parent, "get") else None
+            if hasattr(child, "keys") and not len(child):
+                parent.pop(parts[depth - 1], None)
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
@@ -51,7 +59,10 @@ def _yaml(text: str, keys: list[str]) -> str | None:
 def _drop_lines(path: str, text: str, keys: list[str]) -> str:
     lines = text.splitlines(keepends=True)
     found = {s.key: s.line for s in read_settings(path, text)}
-    for line in sorted({found[k] for k in keys if found.get(k)}, reverse=True):
+    doomed = {found[k] for k in keys if found.get(k)}
+    if path.endswith((".yaml", ".yml")):
+        doomed = {i + 1 for i in _key_lines(text, doomed)}
+    for line in sorted(doomed, reverse=True):
         gone = lines.pop(line - 1)
         if path.endswith(".json") and not gone.rstrip().endswith(","):
             # the last entry of its object went: the one before it must lose its comma
@@ -76,6 +87,22 @@ def _key_lines(text: str, lines: set[int]) -> set[int]:
         while j < len(rows) and rows[j].strip() and len(rows[j]) - len(rows[j].lstrip()) > indent:
             out.add(j)
             j += 1
+    # a YAML section left with nothing under it goes too (`model:` once `model.use_rope` went)
+    grew = True
+    while grew:
+        grew = False
+        for i, row in enumerate(rows):
+            if i in out or not row.rstrip().endswith(":"):
+                continue
+            indent = len(row) - len(row.lstrip())
+            block, j = [], i + 1
+            while j < len(rows) and (not rows[j].strip() or len(rows[j]) - len(rows[j].lstrip()) > indent):
+                if rows[j].strip():
+                    block.append(j)
+                j += 1
+            if block and set(block) <= out:
+                out.add(i)
+                grew = True
     return out
 
 

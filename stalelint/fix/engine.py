@@ -206,8 +206,9 @@ def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsa
     out: list[FixOutcome] = []
     ordered = sorted(fixes, key=lambda f: (not f.safe, f.finding.path, f.finding.line))
     for fix in ordered:
-        outcome = make(ws, fix, dirty, force)
-        if outcome.status == "applied" and not fix.safe and not unsafe:
+        shown_only = not fix.safe and not unsafe
+        outcome = make(ws, fix, dirty, force or shown_only)
+        if outcome.status == "applied" and shown_only:
             outcome = FixOutcome(fix, "unsafe", "; ".join(fix.reasons), outcome.before, outcome.after,
                                  outcome.cascade, outcome.emptied)
         elif outcome.status == "applied":

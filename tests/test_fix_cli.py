@@ -1,0 +1,217 @@
+"""`stalelint fix`, `graveyard` and `restore` end to end on the demo repo (real git history)."""
+import json
+import shutil
+import subprocess
+
+import libcst as cst
+import pytest
+
+from stalelint import demo
+from stalelint.check import window_for
+
+from conftest import run
+
+AS_OF = "2026-11-27"
+FILES = ("train.py", "utils.py", "data.py", "configs/old/ema.yaml", "configs/base.yaml", "configs/vit.yaml")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return demo.build(tmp_path_factory.mktemp("tpl") / "demo", window_for(AS_OF, 180).as_of)
+
+
+@pytest.fixture
+def repo(template, tmp_path, monkeypatch):
+    for var, value in (("GIT_AUTHOR_NAME", "T"), ("GIT_AUTHOR_EMAIL", "t@x"), ("GIT_COMMITTER_NAME", "T"),
+                       ("GIT_COMMITTER_EMAIL", "t@x")):
+        monkeypatch.setenv(var, value)
+    dest = tmp_path / "demo"
+    shutil.copytree(template, dest, symlinks=True)
+    return dest
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
+
+def snapshot(repo):
+    return {f: (repo / f).read_bytes() for f in FILES}
+
+
+def fix(repo, *args):
+    return run("fix", repo, "--as-of", AS_OF, *args)
+
+
+def entries(repo):
+    return [json.loads(line) for line in (repo / ".stalelint/graveyard.jsonl").read_text().splitlines()]
+
+
+def test_dry_run_shows_marked_diff_and_changes_nothing(repo):
+    before = snapshot(repo)
+    result = fix(repo)
+    assert result.exit_code == 1
+    out = result.output
+    assert "# STL102 use_ema (train.py:21) [safe]" in out
+    assert '-    parser.add_argument("--use-ema", action="store_true", help="keep an EMA of the weights")' in out
+    assert "# STL102 epochs (train.py:18) [unsafe, not made without --unsafe]" in out
+    assert "unsafe: scripts/sweep.sh:6 passes" in out
+    assert "also removed, now unused: utils.py: unused `ModelEma`" in out
+    assert snapshot(repo) == before and git(repo, "status", "--porcelain") == ""
+
+
+def test_apply_compiles_and_second_run_changes_nothing(repo):
+    assert fix(repo, "--apply").exit_code == 0
+    train = (repo / "train.py").read_text()
+    assert "use_ema" not in train and "ema_decay" not in train and "legacy_init" not in train
+    assert "cutmix(images" not in train and "ModelEma" not in train
+    assert "class ModelEma" not in (repo / "utils.py").read_text()
+    assert "use_ema" not in (repo / "configs/old/ema.yaml").read_text()
+    assert "# EMA of the weights" in (repo / "configs/old/ema.yaml").read_text()  # comments stay
+    for f in ("train.py", "utils.py", "data.py"):
+        compile((repo / f).read_text(), f, "exec")
+    after = snapshot(repo)
+    graveyard = (repo / ".stalelint/graveyard.jsonl").read_bytes()
+    second = fix(repo, "--apply")
+    assert second.exit_code == 0 and "[safe]" not in second.output  # only the unsafe one is shown
+    assert snapshot(repo) == after and (repo / ".stalelint/graveyard.jsonl").read_bytes() == graveyard
+
+
+def test_graveyard_entry(repo):
+    head = git(repo, "rev-parse", "HEAD").strip()
+    fix(repo, "--apply")
+    got = {e["name"]: e for e in entries(repo)}
+    assert set(got) == {"use_ema", "ema_decay", "legacy_init", "aug"}
+    e = got["use_ema"]
+    assert e["code"] == "STL102" and e["kind"] == "flag" and e["system"] == "argparse" and e["status"] == "removed"
+    assert len(e["id"]) == 10 and e["removed_in"] == head
+    assert {f["path"] for f in e["files"]} == {"train.py", "utils.py", "configs/old/ema.yaml"}
+    train = next(f for f in e["files"] if f["path"] == "train.py")
+    assert [21, 21] in train["lines"]
+    assert 'parser.add_argument("--use-ema"' in e["removed_text"]["train.py"]
+    assert e["reverse_patch"].startswith("diff --git a/")
+    assert "+    parser.add_argument(\"--use-ema\"" in e["reverse_patch"]
+    assert e["introduced"]["author"] and e["introduced"]["date"].startswith("20")
+    assert e["last_used"]["source"] == "configs/old/ema.yaml" and e["last_used"]["date"].startswith("2025-07-15")
+    assert "never set by any of 4 recent experiments" in e["why"]
+    assert got["legacy_init"]["last_used"] is None
+    listing = run("graveyard", repo)
+    assert listing.exit_code == 0 and e["id"] in listing.output and "use_ema" in listing.output
+    as_json = json.loads(run("graveyard", repo, "--output-format", "json").output)
+    assert {x["id"] for x in as_json} == {x["id"] for x in got.values()}
+
+
+def test_commit_has_a_trailer_per_entry(repo):
+    assert fix(repo, "--apply", "--commit").exit_code == 0
+    message = git(repo, "log", "-1", "--format=%B")
+    for e in entries(repo):
+        assert f"Stalelint-Removed: {e['id']} {e['name']}" in message
+    assert git(repo, "status", "--porcelain") == ""
+    assert "use_ema" in git(repo, "log", "--grep", "Stalelint-Removed", "--format=%B")
+
+
+@pytest.mark.parametrize("first", [None, "aug"])
+def test_restore_gives_back_identical_bytes(repo, first):
+    before = snapshot(repo)
+    fix(repo, "--apply")
+    ids = [e["id"] for e in entries(repo)]
+    if first:  # one entry out of order (a three-way merge with the later removals still in place)
+        ident = next(e["id"] for e in entries(repo) if e["name"] == first)
+        assert run("restore", ident, "--path", repo).exit_code == 0
+        ids.remove(ident)
+    for ident in reversed(ids):
+        result = run("restore", ident, "--path", repo)
+        assert result.exit_code == 0, result.output
+    assert snapshot(repo) == before
+    assert {e["status"] for e in entries(repo)} == {"restored"}
+    again = run("restore", ids[0], "--path", repo)
+    assert again.exit_code == 1 and "no removed entry" in again.output
+
+
+def test_restore_merges_after_an_unrelated_edit(repo):
+    fix(repo, "--knob", "use_ema", "--apply", "--commit")
+    train = repo / "train.py"
+    text = train.read_text().replace('"""Train a small image classifier', '"""Train a small (edited) image classifier')
+    train.write_text(text + "\n# a later edit\n")
+    result = run("restore", "use_ema", "--path", repo)
+    assert result.exit_code == 0, result.output
+    restored = train.read_text()
+    assert "(edited)" in restored and "# a later edit" in restored
+    assert 'parser.add_argument("--use-ema", action="store_true"' in restored
+    assert "        ema = ModelEma(model, decay=args.ema_decay)" in restored
+    assert "class ModelEma" in (repo / "utils.py").read_text()
+
+
+def test_adjacent_removals_restored_out_of_order_conflict(repo):
+    fix(repo, "--knob", "use_ema", "--knob", "ema_decay", "--apply")
+    train = (repo / "train.py").read_bytes()
+    result = run("restore", "use_ema", "--path", repo)  # ema_decay's line, right below, is still gone
+    assert result.exit_code == 1 and "conflicting hunk" in result.output
+    assert (repo / "train.py").read_bytes() == train
+
+
+def test_restore_conflict_is_reported_and_writes_nothing(repo):
+    fix(repo, "--knob", "use_ema", "--apply", "--commit")
+    train = repo / "train.py"
+    text = train.read_text().replace("    for epoch in range(args.epochs):", "    for epoch in range(args.epochs + 1):")
+    text = text.replace("    scaler = torch.cuda.amp.GradScaler(enabled=args.use_amp)\n",
+                        "    scaler = torch.cuda.amp.GradScaler(enabled=True)\n")
+    train.write_text(text)
+    utils = (repo / "utils.py").read_bytes()
+    result = run("restore", "use_ema", "--path", repo)
+    assert result.exit_code == 1
+    assert "conflict" in result.output and "train.py" in result.output and "nothing was written" in result.output
+    assert train.read_text() == text and (repo / "utils.py").read_bytes() == utils
+    assert next(e for e in entries(repo) if e["name"] == "use_ema")["status"] == "removed"
+
+
+@pytest.mark.parametrize("bad", ["../evil.py", "/tmp/evil.py", "a/../../evil.py"])
+def test_restore_refuses_paths_outside_the_repo(repo, bad):
+    fix(repo, "--apply")
+    rows = entries(repo)
+    rows[0]["files"][0]["path"] = bad
+    (repo / ".stalelint/graveyard.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = run("restore", rows[0]["id"], "--path", repo)
+    assert result.exit_code == 1 and "refusing to restore" in result.output
+    assert not (repo.parent / "evil.py").exists()
+
+
+def test_dirty_file_is_refused_unless_forced(repo):
+    train = repo / "train.py"
+    edited = train.read_text() + "# work in progress\n"
+    train.write_text(edited)
+    result = fix(repo, "--apply")
+    assert result.exit_code == 1 and "uncommitted changes" in result.output
+    assert train.read_text() == edited
+    assert fix(repo, "--apply", "--force").exit_code == 0
+    assert "use_ema" not in train.read_text() and "# work in progress" in train.read_text()
+
+
+def test_unsafe_fix_needs_unsafe(repo):
+    assert fix(repo, "--knob", "epochs", "--apply").exit_code == 0
+    assert 'add_argument("--epochs"' in (repo / "train.py").read_text()
+    assert fix(repo, "--knob", "epochs", "--apply", "--unsafe").exit_code == 0
+    text = (repo / "train.py").read_text()
+    assert 'add_argument("--epochs"' not in text and "range(90)" in text
+    assert "epochs" not in (repo / "configs/base.yaml").read_text()
+
+
+def test_select_limits_the_codes(repo):
+    fix(repo, "--select", "STL101", "--apply")
+    assert [e["name"] for e in entries(repo)] == ["legacy_init"]
+
+
+def test_a_fix_that_would_not_compile_is_dropped_and_others_apply(repo, monkeypatch):
+    from stalelint.fix import fold
+
+    # a literal the simplifier does not know as constant, and that cannot compile
+    monkeypatch.setattr(fold.Fold, "_literal", lambda self, like: cst.Name("await"))
+    result = fix(repo, "--knob", "use_ema", "--knob", "legacy_init", "--apply")
+    assert result.exit_code == 1
+    assert "would not compile" in result.output
+    text = (repo / "train.py").read_text()
+    assert "legacy_init" not in text and "--use-ema" in text
+    assert [e["name"] for e in entries(repo)] == ["legacy_init"]
+
+
+def test_commit_needs_apply(repo):
+    assert fix(repo, "--commit").exit_code == 2
