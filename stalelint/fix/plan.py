@@ -208,8 +208,21 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
     g, value = pick[0]
     same = [h for fi in facts.index.files if fi.path == g.path for h in fi.gates if _gate_key(h) == _gate_key(g)]
     ordinal = next((n for n, h in enumerate(same) if h.line == g.line and h.column == g.column), 0)
-    return Fix(finding=f, safe=True, reasons=(), gate=g, gate_value=value, gate_ordinal=ordinal,
-               introduced_line=g.line)
+    # the experiments judged the flag of one script; a gate elsewhere must read that same flag
+    reasons = []
+    knob = facts.knob(facts.gate_knob(g)) if facts.gate_knob(g) is not None else None
+    leaf = normalize(f.name).rsplit(".", 1)[-1]
+    near = facts.reach(g.path)
+    rivals = sorted({facts.knob(j).path for j in facts.by_leaf.get(leaf, []) if facts.knob(j).path in near}
+                    - ({knob.path} if knob else set()))
+    if knob is None or not (knob.path == g.path or knob.path in near or g.path in facts.reach(knob.path)):
+        reasons.append(f"{g.path} does not import the file that defines `{f.name}`, so its `{g.test}` may test "
+                       "another object")
+    elif rivals:
+        reasons.append(f"{', '.join(rivals)} also define{'s' if len(rivals) == 1 else ''} a `{leaf}` flag that "
+                       f"{g.path} may be reading")
+    return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), gate=g, gate_value=value,
+               gate_ordinal=ordinal, introduced_line=g.line)
 
 
 def _gate_key(g) -> tuple:
