@@ -14,6 +14,7 @@ from ..discover import discover
 from ..model import FixOutcome, Window
 from ..names import normalize
 from .engine import Workspace, make_all
+from .orphans import Reads
 from .patch import unified
 from .plan import plan
 from .write import dirty_files, write_atomic
@@ -43,7 +44,7 @@ def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] =
     fixes = plan(root, facts, findings)
     files = discover(root, settings.exclude).files
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
-    ws = Workspace(root, files, classes)
+    ws = Workspace(root, files, classes, Reads(facts))
     dirty = dirty_files(root) or set()
     outcomes = make_all(ws, fixes, dirty, force, unsafe)
     originals: dict[str, str] = {}
@@ -71,7 +72,7 @@ def render(run: Run) -> str:
         f = o.fix.finding
         label = {"applied": "safe" if o.fix.safe else "unsafe, made because of --unsafe",
                  "unsafe": "unsafe, not made without --unsafe", "failed": "not made",
-                 "refused": "refused"}[o.status]
+                 "refused": "refused", "skipped": "already removed"}[o.status]
         out.append(f"# {f.code} {f.name} ({f.path}:{f.line}) [{label}]\n")
         out.append(f"#   why stale: {f.message}\n")
         if not o.fix.safe:

@@ -25,6 +25,7 @@ from .cascade import cascade
 from .configs import remove_keys
 from .definitions import RemoveDefinition
 from .fold import Fold, GateTarget, foldable, norm
+from .orphans import Reads, orphans, read_keys
 from .plan import _gate_key, names_of
 
 
@@ -35,8 +36,10 @@ class FixFailed(Exception):
 class Workspace:
     """The repo's files as the fixes so far have left them (nothing is written here)."""
 
-    def __init__(self, root: Path, files: Iterable[str], classes: set[str]) -> None:
+    def __init__(self, root: Path, files: Iterable[str], classes: set[str], reads: Reads | None = None) -> None:
         self.root = root
+        self.reads = reads  # who reads what, for flags a fix leaves unread
+        self.removed: set[tuple[str, str]] = set()  # (path, name) of flags gone so far
         self.files = sorted(files)
         self.texts: dict[str, str] = {}
         self.classes = classes
@@ -170,34 +173,47 @@ def _configs(ws: Workspace, fix: Fix, changed: dict[str, str]) -> list[str]:
     return emptied
 
 
-def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> FixOutcome:
-    """Make one fix on the workspace (kept only if it succeeds) and say what happened."""
+def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutcome, set[tuple[str, str]]]:
+    """Make one fix on the workspace (kept only if it succeeds) and say what happened, with the
+    flags it removes."""
+    k = fix.knob
+    if k is not None and (k.path, k.name) in ws.removed:
+        return FixOutcome(fix, "skipped", "already removed: an earlier fix removed all its reads"), set()
     try:
-        changed = _remove_knob(ws, fix) if fix.knob is not None else _remove_arm(ws, fix)
+        changed = _remove_knob(ws, fix) if k is not None else _remove_arm(ws, fix)
         emptied = _configs(ws, fix, changed)
     except FixFailed as exc:
-        return FixOutcome(fix, "failed", str(exc))
+        return FixOutcome(fix, "failed", str(exc)), set()
     except cst.ParserSyntaxError as exc:
-        return FixOutcome(fix, "failed", f"libcst cannot parse the file: {exc.message}")
+        return FixOutcome(fix, "failed", f"libcst cannot parse the file: {exc.message}"), set()
+    gone = {(k.path, k.name)} if k is not None else set()
+    orphaned: list[str] = []
+    if ws.reads is not None:
+        trial, removed = dict(changed), set(ws.removed) | gone
+        orphaned = orphans(ws.reads, trial, ws.read, removed)
+        if orphaned and not any(p.endswith(".py") and compiles(p, t) for p, t in trial.items()):
+            changed, gone = trial, removed - ws.removed
+        else:
+            orphaned = []
     before = {p: ws.text(p) for p in changed}
     with_cascade = dict(changed)
-    went = cascade(before, with_cascade, set(changed), ws.files, ws.read, ws.modules)
+    went = orphaned + cascade(before, with_cascade, set(changed), ws.files, ws.read, ws.modules)
     broken = [p for p, t in with_cascade.items() if p.endswith(".py") and compiles(p, t)]
     note = ""
     if broken:
         note = f"cleanup of what became unused skipped: it would break {', '.join(broken)}"
-        went = []
+        went = orphaned
     else:
         changed = with_cascade
     before = {p: (ws.text(p) if p not in before else before[p]) for p in changed}
     changed = {p: t for p, t in changed.items() if t != before[p]}
     if not changed:
-        return FixOutcome(fix, "failed", "nothing left to change (already fixed?)")
+        return FixOutcome(fix, "failed", "nothing left to change (already fixed?)"), set()
     touched_dirty = sorted(set(changed) & dirty)
     if touched_dirty and not force:
         return FixOutcome(fix, "refused", f"{', '.join(touched_dirty)} has uncommitted changes; commit or stash "
-                          "them, or pass --force", before, changed)
-    return FixOutcome(fix, "applied", note, before, changed, tuple(went), tuple(emptied))
+                          "them, or pass --force", before, changed), set()
+    return FixOutcome(fix, "applied", note, before, changed, tuple(went), tuple(emptied)), gone
 
 
 def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsafe: bool) -> list[FixOutcome]:
@@ -207,11 +223,14 @@ def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsa
     ordered = sorted(fixes, key=lambda f: (not f.safe, f.finding.path, f.finding.line))
     for fix in ordered:
         shown_only = not fix.safe and not unsafe
-        outcome = make(ws, fix, dirty, force or shown_only)
+        outcome, gone = make(ws, fix, dirty, force or shown_only)
         if outcome.status == "applied" and shown_only:
             outcome = FixOutcome(fix, "unsafe", "; ".join(fix.reasons), outcome.before, outcome.after,
                                  outcome.cascade, outcome.emptied)
         elif outcome.status == "applied":
             ws.texts.update(outcome.after)
+            ws.removed |= gone
+            if ws.reads is not None:
+                ws.reads.by_file.update({p: read_keys(p, t) for p, t in outcome.after.items() if p.endswith(".py")})
         out.append(outcome)
     return out

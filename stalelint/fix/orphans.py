@@ -1,0 +1,90 @@
+"""Flags a fix left unread: their only reads were in the code it removed (`--wandb-project` read
+only under `if args.track:`). The next `check` would call them STL101, so they go with the fix that
+orphaned them, which keeps `fix --apply` idempotent. A flag a launch command passes stays (removing
+it would break that command; the next run reports it, as unsafe)."""
+from __future__ import annotations
+
+from ..index import index_file
+from ..judge import Facts
+from ..model import Knob
+from ..names import normalize
+from .configs import remove_keys
+from .definitions import RemoveDefinition
+
+import libcst as cst
+
+
+def read_keys(path: str, text: str) -> set[str]:
+    """Every knob name a file reads, as the judge counts them (each part of each chain)."""
+    keys: set[str] = set()
+    for r in index_file(path, text).reads:
+        parts = normalize(r.name).split(".")
+        keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
+    return keys
+
+
+class Reads:
+    """Which files read which keys, kept up to date as fixes change files."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.by_file: dict[str, set[str]] = {}
+        for f in facts.index.files:
+            keys: set[str] = set()
+            for r in f.reads:
+                parts = normalize(r.name).split(".")
+                keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
+            self.by_file[f.path] = keys
+
+    def is_read(self, k: Knob) -> bool:
+        names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
+        return bool(names & self.facts.splat_params) or any(names & keys for keys in self.by_file.values())
+
+
+def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str, str]]) -> list[str]:
+    """Remove (in `changed`) the definitions of flags no longer read once `changed` is written;
+    returns what went. `removed` holds (path, name) of flags already gone; it is updated."""
+    facts = reads.facts
+    was = {p: reads.by_file.get(p, set()) for p in changed if p.endswith(".py")}
+    now = {p: read_keys(p, changed[p]) for p in was}
+    lost = set().union(*was.values()) - set().union(*now.values()) if was else set()
+    if not lost:
+        return []
+    saved = {p: reads.by_file.get(p) for p in now}
+    reads.by_file.update(now)
+    went: list[str] = []
+    try:
+        for i, k in enumerate(facts.index.knobs):
+            leaf = normalize(k.name).rsplit(".", 1)[-1]
+            if (k.path, k.name) in removed or not ({normalize(k.name), leaf} & lost) or k.positional:
+                continue
+            if reads.is_read(k) or any(b.experiment.kind == "launch" for b in facts.bindings.get(i, ())):
+                continue
+            text = changed.get(k.path) or read(k.path)
+            if text is None:
+                continue
+            remover = RemoveDefinition(k.system, k.name.rsplit(".", 1)[-1], k.option_strings, k.owner)
+            new = cst.parse_module(text).visit(remover).code
+            if remover.found != 1 or remover.problem:
+                continue
+            edits = {k.path: new}
+            ok = True
+            for source in sorted({b.experiment.source for b in facts.bindings.get(i, ())}):
+                cur = changed.get(source) or read(source)
+                new_cfg, problem, _ = remove_keys(source, cur or "", {normalize(k.name), *(normalize(a) for a in k.aliases)})
+                if problem or new_cfg is None:
+                    ok = False
+                    break
+                edits[source] = new_cfg
+            if not ok:
+                continue
+            changed.update(edits)
+            removed.add((k.path, k.name))
+            went.append(f"{k.path}: flag `{k.name}`, no longer read")
+    finally:
+        for p, keys in saved.items():
+            if keys is None:
+                reads.by_file.pop(p, None)
+            else:
+                reads.by_file[p] = keys
+    return went
