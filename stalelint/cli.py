@@ -265,7 +265,8 @@ def restore_cmd(key, path) -> None:
     try:
         hits = [e for e in graveyard.find(graveyard.load(root), key) if e["status"] == "removed"]
         if not hits:
-            raise graveyard.GraveyardError(f"no removed entry with id or name {key!r}; `stalelint graveyard` lists them")
+            raise graveyard.GraveyardError(f"no removed entry with id or name {key!r}; "
+                                           "`stalelint graveyard` lists them")
         if len({e["id"] for e in hits}) > 1:
             raise graveyard.GraveyardError(f"{key!r} names {len(hits)} entries ({', '.join(e['id'] for e in hits)}); "
                                            "give an id")

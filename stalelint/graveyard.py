@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import subprocess
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -75,7 +74,8 @@ def entry_for(root: Path, outcome: FixOutcome, removed_in: str | None, now: dt.d
         patch.append(unified(path, after, before))
     reverse = "".join(patch)
     ev = f.evidence.last_set if f.evidence else None
-    last = {"source": ev.source, "date": ev.date.isoformat() if ev.date else None, "value": show(ev.value)} if ev else None
+    last = ({"source": ev.source, "date": ev.date.isoformat() if ev.date else None, "value": show(ev.value)}
+            if ev else None)
     ident = hashlib.sha1(f"{f.code}\0{f.name}\0{f.path}\0{removed_in}\0{reverse}".encode()).hexdigest()[:10]
     k = fix.knob
     return {

@@ -71,8 +71,9 @@ def test_apply_compiles_and_second_run_changes_nothing(repo):
         compile((repo / f).read_text(), f, "exec")
     after = snapshot(repo)
     graveyard = (repo / ".stalelint/graveyard.jsonl").read_bytes()
-    second = fix(repo, "--apply")
+    second = fix(repo, "--apply", "--force")  # --force: the first run's changes are not committed
     assert second.exit_code == 0 and "[safe]" not in second.output  # only the unsafe one is shown
+    assert "[refused]" not in second.output and "# STL102 epochs" in second.output
     assert snapshot(repo) == after and (repo / ".stalelint/graveyard.jsonl").read_bytes() == graveyard
 
 

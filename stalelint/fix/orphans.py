@@ -71,7 +71,8 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
             ok = True
             for source in sorted({b.experiment.source for b in facts.bindings.get(i, ())}):
                 cur = changed.get(source) or read(source)
-                new_cfg, problem, _ = remove_keys(source, cur or "", {normalize(k.name), *(normalize(a) for a in k.aliases)})
+                names = {normalize(k.name), *(normalize(a) for a in k.aliases)}
+                new_cfg, problem, _ = remove_keys(source, cur or "", names)
                 if problem or new_cfg is None:
                     ok = False
                     break

@@ -67,7 +67,8 @@ def _writes(tree: ast.AST, strong: set[str], names: set[str]) -> list[tuple[int,
                 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str) \
                 and normalize(node.args[1].value) in names:
             out.append((node.lineno, f"calls {node.func.id}() on it"))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("pop", "setdefault") \
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("pop", "setdefault") \
                 and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) \
                 and normalize(node.args[0].value) in names:
             out.append((node.lineno, f"calls .{node.func.attr}() on it"))
@@ -155,8 +156,9 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
             where = f"{r.path}:{r.line}"
             if not mine:
                 # a longer or different chain ending in the same word: another object's attribute
-                if any(j != i and (rname in names_of(facts.knob(j)) or any(
-                        rname.startswith(n + ".") for n in names_of(facts.knob(j)))) for j in range(len(facts.index.knobs))):
+                parts = rname.split(".")
+                prefixes = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+                if any(j != i for p in prefixes for j in facts.by_name.get(p, ())):
                     continue
                 reasons.append(f"{where} reads `{r.name}`, which may be this flag")
                 continue

@@ -20,10 +20,9 @@ def write_atomic(path: Path, text: str) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    finally:
+        if os.path.exists(tmp):  # only when something failed before the rename
             os.unlink(tmp)
-        raise
 
 
 def dirty_files(root: Path) -> set[str] | None:
