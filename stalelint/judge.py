@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from .history import History, is_newer_than
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window
-from .names import normalize, same_value, suffixes
+from .names import normalize, parse_value, same_value, suffixes
 
 _BARE = {"store_true": True, "store_false": False}
 
@@ -46,6 +46,7 @@ class Facts:
     _gates: dict[int, list[Gate]] | None = None
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
+    _bound_classes: set[tuple[str, str]] | None = None
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -73,6 +74,22 @@ class Facts:
         leaf = normalize(key).rsplit(".", 1)[-1]
         hit = within(self.by_leaf.get(leaf, ()))
         return hit if len({self.knob(i).name for i in hit}) == 1 else []
+
+    def judgeable(self, i: int) -> bool:
+        """Whether experiments decide knob i's value, so that their silence means disuse.
+
+        A dataclass that no command-line parser reads is set by code or config files only: it is
+        judged when some experiment sets one of its fields. A field code builds the class with
+        (`Cfg(depth=3)`, `Cfg(**d)`) is decided by code, not experiments."""
+        k = self.knob(i)
+        if k.set_in_code:
+            return False
+        if k.system != "dataclass" or k.cli:
+            return True
+        if self._bound_classes is None:
+            self._bound_classes = {(self.knob(j).path, self.knob(j).owner)
+                                   for j, bs in self.bindings.items() if bs and self.knob(j).system == "dataclass"}
+        return (k.path, k.owner) in self._bound_classes
 
     def recent(self, path: str) -> list[Experiment]:
         return [e for e in self.covers.get(path, ()) if self.window.is_recent(e.date)]
@@ -147,11 +164,13 @@ class Facts:
         return hit[0] if len(names) == 1 else None
 
 
-def _bind_value(k: Knob, s: Setting) -> Any:
+def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
     if s.form == "bare":
         return _BARE.get(k.action or "", True if k.action is None else UNKNOWN)
     if s.form == "negated":
         return False
+    if e.kind == "launch" and isinstance(s.value, str) and k.type_name not in ("str", "Path", "pathlib.Path"):
+        return parse_value(s.value)  # a command line is all strings: `--autotune False` means False
     return s.value
 
 
@@ -209,7 +228,7 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             bound_here = [(s, [i for i in hits if facts.knob(i).path in owners]) for s, hits in bound_here]
         for s, hits in bound_here:
             for i in hits:
-                facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s)))
+                facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
                 applies.add(facts.knob(i).path)
         share = sum(1 for _, h in bound_here if h) / len(bound_here) if bound_here else 0.0
         for s, hits in bound_here:

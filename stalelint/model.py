@@ -51,6 +51,11 @@ class Knob:
     keep: tuple[str, ...] | None = None  # codes kept inline; () keeps all; None = not kept
     aliases: tuple[str, ...] = ()  # other names that reach the same knob (dest vs. option)
     external_base: bool = False  # config class inherits from a class outside the repo
+    # dataclass fields: the class is handed to a command-line parser (HfArgumentParser, tyro, ...)
+    cli: bool = True
+    # code assigns it (`args.x = ...`) or builds its class with it (`Cfg(x=3)`, `Cfg(**d)`), so
+    # code, not only experiments, decides its value
+    set_in_code: bool = False
 
     @property
     def takes_value(self) -> bool:
@@ -105,6 +110,9 @@ class FileIndex:
     parameters: tuple[str, ...] = ()  # function parameter names (reads through a splat)
     known_args: bool = False  # uses parse_known_args: unknown options are passed on elsewhere
     config_classes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # class, (field, type)
+    parsed_classes: tuple[str, ...] = ()  # classes handed to a command-line parser in this file
+    writes: tuple[str, ...] = ()  # names code assigns on a config object (`args.x = ...`)
+    constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
 
 

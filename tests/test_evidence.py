@@ -149,3 +149,14 @@ def test_parse_args_forms():
     assert ("--config", "c.py", "value") in pairs
     assert ("--v", UNKNOWN, "value") in pairs and ("--last", True, "bare") in pairs
     assert cfgs == ["configs/exp.yaml", "c.py"]
+
+
+def test_wrappers_help_and_nested_commands():
+    found = cmds('''
+        torchrun --nproc_per_node=$N train.py "$@"
+        python train.py --help
+        python -m bench --env-ids a b --command "poetry run python ppo.py --track --lr 3"
+    ''')
+    assert [(c.entry, c.args) for c in found] == [
+        ("ppo.py", ("--track", "--lr", "3")),
+        ("bench", ("--env-ids", "a", "b", "--command", "poetry run python ppo.py --track --lr 3"))]

@@ -197,3 +197,37 @@ def test_imports_resolve_relative(tmp_path):
     linked = link([a, b, c], [])
     assert set(linked.imports["pkg/a.py"]) == {"pkg/b.py", "pkg/sub/c.py"}
     assert linked.reachable("pkg/a.py") == {"pkg/a.py", "pkg/b.py", "pkg/sub/c.py"}
+
+
+def test_code_decided_fields_and_parsed_classes():
+    cfg = index_file("cfg.py", textwrap.dedent('''
+        from dataclasses import dataclass
+
+        @dataclass
+        class NetConfig:
+            depth: int = 3
+            width: int = 8
+            act: str = "relu"
+
+        @dataclass
+        class DataArgs:
+            root: str = "data"
+
+        @dataclass
+        class ArchCfg:
+            heads: int = 4
+    '''))
+    main = index_file("main.py", textwrap.dedent('''
+        from cfg import NetConfig, DataArgs, ArchCfg
+        (data,) = HfArgumentParser((DataArgs,)).parse_args_into_dataclasses()
+        net = NetConfig(depth=4)
+        arch = ArchCfg(**table)
+        def run(args):
+            args.width = 16
+            setattr(args, "act", "gelu")
+    '''))
+    k = {x.name: x for x in link([cfg, main], []).knobs}
+    assert k["depth"].set_in_code and k["width"].set_in_code and k["act"].set_in_code
+    assert k["heads"].set_in_code  # built from a dict: every field is decided by code
+    assert k["root"].cli and not k["root"].set_in_code
+    assert not k["depth"].cli

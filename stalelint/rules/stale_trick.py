@@ -25,7 +25,7 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
     start = day(facts.window.start)
     sups = {f.path: {s.line: s.codes for s in f.suppressions} for f in facts.index.files}
     for i, k in enumerate(facts.index.knobs):
-        if i in stale_flags or kept(k, CODE) or matches_any(k.name, facts.keep):
+        if i in stale_flags or kept(k, CODE) or matches_any(k.name, facts.keep) or not facts.judgeable(i):
             continue
         gates = facts.gates_for(i)
         if not gates:
@@ -46,10 +46,14 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             outcomes = {evaluate(g.op, v, g.value) for v in values}
             if None in outcomes:
                 continue
+            ternary = g.form == "ternary"
             if outcomes == {False}:
-                dead, lines, arm = True, g.body, "never runs"
+                dead, lines = True, g.body
+                arm = "is never true, so its first value is never used" if ternary else "never runs"
             elif outcomes == {True} and g.orelse:
-                dead, lines, arm = False, g.orelse, "always runs, so its else arm never does"
+                dead, lines = False, g.orelse
+                arm = ("is always true, so its else value is never used" if ternary
+                       else "always runs, so its else arm never does")
             else:
                 continue
             last = None
