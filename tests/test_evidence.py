@@ -64,7 +64,7 @@ def test_python_code_is_not_a_config():
     ("c.yaml", "a: 1\n\tb: 2\n", "tab on line 2"),
     ("c.yaml", "a: [1, 2\n", "invalid YAML"),
     ("c.yaml", "- a\n- b\n", "not a mapping"),
-    ("c.yaml", "   \n", "empty"),
+    ("c.json", "   \n", "empty"),
     ("c.yaml", "a: !!python/object/apply:os.system ['echo hi']\n", "invalid YAML"),
     ("c.json", '{"a": 1,,}', "invalid JSON (line 1)"),
     ("c.json", "[1]", "not an object"),
