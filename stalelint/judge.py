@@ -47,6 +47,9 @@ class Facts:
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
     _bound_classes: set[tuple[str, str]] | None = None
+    _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
+    _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
+    _code_names: set[str] | None = None  # bare names loaded anywhere
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -155,6 +158,29 @@ class Facts:
                         if j is not None:
                             self._gates.setdefault(j, []).append(g)
         return self._gates.get(i, [])
+
+    def dispatch(self) -> dict[tuple[str, int, int], list[Gate]]:
+        """String dispatch chains: (path, chain line, knob) -> arms comparing the knob with string
+        literals, where a chain has at least two such arms (`if a == "x": ... elif a == "y": ...`,
+        `match a: case "x": ...`). Each arm is a variant (STL201), not a trick."""
+        if self._dispatch is None:
+            groups: dict[tuple[str, int, int], list[Gate]] = {}
+            for f in self.index.files:
+                for g in f.gates:
+                    if not g.strong or g.combine or g.form == "ternary":
+                        continue
+                    literal_arm = (g.op == "==" and isinstance(g.value, str)) or (
+                        g.op == "in" and isinstance(g.value, (tuple, list)) and g.value
+                        and all(isinstance(v, str) for v in g.value))
+                    if literal_arm:
+                        j = self.gate_knob(g)
+                        if j is not None:
+                            groups.setdefault((g.path, g.chain, j), []).append(g)
+            self._dispatch = {key: arms for key, arms in groups.items() if len(arms) >= 2}
+        return self._dispatch
+
+    def is_dispatch_arm(self, g: Gate) -> bool:
+        return any(g in arms for arms in self.dispatch().values())
 
     def gate_knob(self, g: Gate) -> int | None:
         """The knob a gate tests: one in the gate's own file or the files it imports first."""

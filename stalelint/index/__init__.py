@@ -9,7 +9,7 @@ from dataclasses import replace
 from ..model import FileIndex, Index, Knob, Problem
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
-from . import gates, reads
+from . import gates, reads, variants
 from .astutil import module_name, suppressions
 
 
@@ -52,12 +52,15 @@ def index_file(path: str, source: str) -> FileIndex:
         strong = reads.config_names(tree, {c for c, _ in classes})
         found, splat, params, writes = reads.extract(tree, path, strong)
         gated = gates.extract(tree, path, strong, lines)
+        registered, defined, call_strings, names_used = variants.extract(tree, path, sups)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
     return FileIndex(path=path, knobs=tuple(flags + fields), reads=tuple(found), gates=tuple(gated),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
-                     parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes))
+                     parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
+                     variants=tuple(registered), defined=tuple(defined), call_strings=tuple(call_strings),
+                     names_used=tuple(names_used))
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -146,4 +149,8 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     modules = _module_files([f.path for f in files])
     imports = {f.path: tuple(sorted({modules[m] for m in f.imports if m in modules} - {f.path})) for f in files}
     file_errors = [e for f in files for e in f.errors]
-    return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors))
+    # a registering decorator counts when its registry (`MODELS`, `register_model`) is the repo's own
+    defined = {n for f in files for n in f.defined}
+    found = [v for f in files for v in f.variants if v.system != "registry" or v.owner in defined]
+    return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors),
+                 variants=tuple(found))
