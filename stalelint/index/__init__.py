@@ -52,14 +52,14 @@ def index_file(path: str, source: str) -> FileIndex:
         strong = reads.config_names(tree, {c for c, _ in classes})
         found, splat, params, writes = reads.extract(tree, path, strong)
         gated = gates.extract(tree, path, strong, lines)
-        registered, defined, call_strings, names_used = variants.extract(tree, path, sups)
+        registered, defined, code_strings, names_used = variants.extract(tree, path, sups)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
     return FileIndex(path=path, knobs=tuple(flags + fields), reads=tuple(found), gates=tuple(gated),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
-                     variants=tuple(registered), defined=tuple(defined), call_strings=tuple(call_strings),
+                     variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
                      names_used=tuple(names_used))
 
 
