@@ -28,7 +28,8 @@ def build_index(files: FileSet, settings: Settings) -> Index:
             problems.append(problem)
             continue
         indexed.append(index.index_file(rel, text or ""))
-    return index.link(indexed, problems)
+    linked = index.link(indexed, problems)
+    return index.add_config_trees(linked, files.root, files.files, settings.max_file_size)
 
 
 def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = ()) -> Result:

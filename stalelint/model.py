@@ -120,6 +120,7 @@ class FileIndex:
     defined: tuple[str, ...] = ()  # module-level names this file defines
     code_strings: tuple[str, ...] = ()  # string constants code uses: `create_model("vit")` uses vit
     names_used: tuple[str, ...] = ()  # bare names loaded anywhere in the file
+    hydra_mains: tuple[tuple[str, str], ...] = ()  # (config_path, config_name) of @hydra.main
     constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
 
@@ -237,6 +238,9 @@ class Index:
     imports: Mapping[str, tuple[str, ...]]  # file -> repo files it imports
     errors: tuple[Problem, ...] = ()
     variants: tuple[Knob, ...] = ()  # registry variants whose registry is defined in the repo
+    config_roles: Mapping[str, str] = field(default_factory=dict)  # yaml -> "definition" | "experiment"
+    hydra_entries: Mapping[str, str] = field(default_factory=dict)  # entry script -> its config folder
+    hydra_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)  # config folder -> groups
 
     def reachable(self, entry: str) -> set[str]:
         """Files an entry script reaches through imports, itself included."""

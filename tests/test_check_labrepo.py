@@ -127,3 +127,14 @@ def test_code_decided_configs_are_not_judged(build):
     assert set(by_code(doc, "STL103")) == {"seed-typo"}
     # BlockCfg is built in code and no experiment sets it: its fields and its gate are not judged
     assert not any(f["name"] in ("kind", "heads") for f in doc["findings"])
+
+
+def test_globals_click_typer_end_to_end(build):
+    doc = check_json(build("systems"))
+    stale = by_code(doc, "STL102")
+    # globals: compile set by --compile=False, batch_size/learning_rate by config/small.py;
+    # click: use_ema turned off by --no-use-ema, fast switched on; typer: shots set
+    assert set(stale) == {"grad_accum", "use_flash", "warmup", "tta"}, stale
+    assert stale["use_flash"]["removable_lines"] == 3  # the definition and its `if use_flash:` block
+    assert "metrics.top5" not in stale  # the defaults dict is read by code, never set: no experiment covers it
+    assert by_code(doc, "STL103") == {}

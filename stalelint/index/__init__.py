@@ -6,10 +6,10 @@ import ast
 import warnings
 from dataclasses import replace
 
-from ..model import FileIndex, Index, Knob, Problem
+from ..model import FileIndex, Index, Knob, Problem, Read
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
-from . import dicts, functions, gates, module_globals, reads, variants
+from . import dicts, functions, gates, hydra, module_globals, reads, variants
 from .astutil import module_name, suppressions
 
 
@@ -69,7 +69,7 @@ def index_file(path: str, source: str) -> FileIndex:
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
                      variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
-                     names_used=tuple(names_used))
+                     names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)))
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -163,3 +163,23 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     found = [v for f in files for v in f.variants if v.system != "registry" or v.owner in defined]
     return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors),
                  variants=tuple(found))
+
+
+def add_config_trees(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index:
+    """Index the YAML config trees of Hydra scripts and join them to the Python index: their keys
+    become knobs, their group options variants, and each script reaches its tree's files."""
+    if not any(f.hydra_mains for f in idx.files):
+        return idx
+    tree = hydra.index_tree(root, paths, idx.files, max_size)
+    imports = dict(idx.imports)
+    for entry, folder in tree.entries.items():
+        prefix = f"{folder}/" if folder else ""
+        own = tuple(p for p, role in tree.roles.items() if role == "definition" and p.startswith(prefix))
+        imports[entry] = tuple(sorted(set(imports.get(entry, ())) | set(own)))
+    synthetic = FileIndex(path="<hydra interpolations>",
+                          reads=tuple(Read(r, "<yaml>", 0, 0, True) for r in sorted(tree.reads)))
+    return replace(idx, files=idx.files + (synthetic,), knobs=idx.knobs + tuple(tree.knobs),
+                   variants=idx.variants + tuple(tree.variants), imports=imports,
+                   errors=idx.errors + tuple(tree.problems), config_roles=dict(tree.roles),
+                   hydra_entries=dict(tree.entries),
+                   hydra_groups={k: frozenset(v) for k, v in tree.groups.items()})
