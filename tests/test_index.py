@@ -148,7 +148,7 @@ def test_gates_forms_and_spans():
                 pass
     ''')
     g = {(x.name, x.op, repr(x.value), x.form): x for x in f.gates}
-    ema = g[("use_ema", "truthy", "None", "if")]
+    ema = [x for x in f.gates if x.name == "use_ema" and not x.combine][0]
     assert ema.body == (3, 5) and ema.orelse is None
     assert ("aug", "falsy", "None", "if") in g
     a = g[("mode", "==", "'a'", "if")]
@@ -157,7 +157,11 @@ def test_gates_forms_and_spans():
     assert b.body == (10, 11) and b.orelse == (12, 13)
     assert ("ls", ">", "0", "if") in g  # flipped
     assert ("p", "is", "None", "ternary") in g
-    assert len(f.gates) == 6  # `and` is not a simple gate
+    both = ema
+    assert len(f.gates) == 7
+    assert [x.combine for x in f.gates if x.line == 17] == ["and"]  # one simple part of `a and other`
+    assert b.chain == a.line  # the elif arm knows its chain
+    assert both.combine == ""
 
 
 def test_suppression_comment():
@@ -197,3 +201,53 @@ def test_imports_resolve_relative(tmp_path):
     linked = link([a, b, c], [])
     assert set(linked.imports["pkg/a.py"]) == {"pkg/b.py", "pkg/sub/c.py"}
     assert linked.reachable("pkg/a.py") == {"pkg/a.py", "pkg/b.py", "pkg/sub/c.py"}
+
+
+def test_code_decided_fields_and_parsed_classes():
+    cfg = index_file("cfg.py", textwrap.dedent('''
+        from dataclasses import dataclass
+
+        @dataclass
+        class NetConfig:
+            depth: int = 3
+            width: int = 8
+            act: str = "relu"
+
+        @dataclass
+        class DataArgs:
+            root: str = "data"
+
+        @dataclass
+        class ArchCfg:
+            heads: int = 4
+    '''))
+    main = index_file("main.py", textwrap.dedent('''
+        from cfg import NetConfig, DataArgs, ArchCfg
+        (data,) = HfArgumentParser((DataArgs,)).parse_args_into_dataclasses()
+        net = NetConfig(depth=4)
+        arch = ArchCfg(**table)
+        def run(args):
+            args.width = 16
+            setattr(args, "act", "gelu")
+    '''))
+    k = {x.name: x for x in link([cfg, main], []).knobs}
+    assert k["depth"].set_in_code and k["width"].set_in_code and k["act"].set_in_code
+    assert k["heads"].set_in_code  # built from a dict: every field is decided by code
+    assert k["root"].cli and not k["root"].set_in_code
+    assert not k["depth"].cli
+
+
+def test_match_statement_arms():
+    f = idx('''
+        def f(args):
+            match args.arch:
+                case "vit":
+                    a = 1
+                case "cnn" | "resnet":
+                    a = 2
+                case _:
+                    a = 3
+    ''')
+    arms = [(x.op, x.value, x.body, x.form) for x in f.gates]
+    assert arms == [("==", "vit", (4, 5), "case"), ("in", ("cnn", "resnet"), (6, 7), "case"),
+                    ("not in", ("vit", "cnn", "resnet"), (8, 9), "case")]
