@@ -24,6 +24,7 @@ from .model import Result
 from .report import markdown
 
 MARKER = "<!-- stalelint -->"
+LIMIT = 65_536  # GitHub's limit on a comment's length
 
 
 class CommentError(Exception):
@@ -160,10 +161,11 @@ def body(head: Result, comparison: Comparison | None = None, base_label: str = "
         out.append("### All findings")
         out.append("")
     out.append(markdown.counts(head))
-    section = markdown.findings_section(head, link, budget=max(budget, 5_000))
-    if section:
-        out += ["", section]
     start = head.window.start.date().isoformat()
-    out += ["", f"<sub>stalelint {__version__} · experiments since {start} count as recent · "
-                f"as of {head.window.as_of.date().isoformat()}</sub>", ""]
-    return "\n".join(out)
+    footer = ["", f"<sub>stalelint {__version__} · experiments since {start} count as recent · "
+                  f"as of {head.window.as_of.date().isoformat()}</sub>", ""]
+    section = markdown.findings_section(head, link, budget=max(budget, 5_000))
+    text = "\n".join(out + (["", section] if section else []) + footer)
+    if len(text) > LIMIT:  # many long errors or notes: keep the comparison and the count only
+        text = "\n".join(out + ["", "The full list is too long for a comment; `stalelint check` prints it."] + footer)
+    return text

@@ -247,3 +247,24 @@ def test_comment_errors(build, gh, tmp_path):
     wrong = invoke("comment", repo, "--as-of", AS_OF, "--pr", "5", env=dict(env, GITHUB_TOKEN="ghp_other"))
     assert wrong.exit_code == 1 and "401" in wrong.stderr and "ghp_other" not in wrong.stderr
     assert gh.calls()[-1] == ("GET", "/repos/lab/repo/issues/5/comments?per_page=100")
+
+
+def test_body_fits_in_a_comment_however_many_findings():
+    import datetime as dt
+
+    from stalelint.baseline import compare
+    from stalelint.model import Evidence, Finding, Problem, Result, Window
+
+    def result(n, prefix):
+        findings = tuple(Finding("STL102", "stale-flag", "flag", f"{prefix}{i}", f"pkg/module_{i % 50}.py", i, 5,
+                                 "flag `--x` is never set by any of 9 recent experiments " * 3, 90, 4,
+                                 Evidence(9, 12, 0, None)) for i in range(n))
+        errors = tuple(Problem("STL901", f"bad_{i}.py", "cannot parse Python " * 20, 1) for i in range(80))
+        return Result("/r", Window(dt.datetime(2026, 6, 30, tzinfo=dt.timezone.utc), 180), findings, errors,
+                      ("a note " * 500,), 0, 0, 0, 0, {"STL102": n})
+
+    head, base = result(3000, "h"), result(3000, "b")
+    text = comment.body(head, compare(head, base), "`main`")
+    assert len(text) <= comment.LIMIT and text.startswith(MARKER)
+    assert "new findings and clears **3000**" in text and "more not shown here" in text
+    assert "### All findings" in text

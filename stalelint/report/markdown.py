@@ -96,24 +96,25 @@ def details(summary_text: str, body: str) -> str:
 def findings_section(result: Result, link: Link | None = None, top: int = TOP, budget: int = BUDGET) -> str:
     """The top findings as a table, the rest collapsed, then errors and notes."""
     order = ranked(result.findings)
+    extras = problems_section(result.errors, link)
+    if result.notices:
+        extras.append(details("Notes", "\n".join(f"- {cell(n)}" for n in result.notices)))
+    budget -= sum(len(e) for e in extras)  # errors and notes first: the tables get what is left
     out: list[str] = []
     if order:
-        first = table(order[:top], link, budget // 2)
+        first = table(order[:top], link, max(budget // 2, 2_000))
         out.append(first)
         rest = order[top:]
         if rest:
             out.append(details(f"{len(rest)} more finding{'s' if len(rest) != 1 else ''}",
-                               table(rest, link, budget - len(first))))
-    out.extend(problems_section(result.errors, link))
-    if result.notices:
-        out.append(details("Notes", "\n".join(f"- {cell(n)}" for n in result.notices)))
-    return "\n\n".join(out)
+                               table(rest, link, max(budget - len(first), 1_000))))
+    return "\n\n".join(out + extras)
 
 
 def problems_section(errors: Sequence[Problem], link: Link | None = None) -> list[str]:
     if not errors:
         return []
-    lines = [f"- {p.code} {where(p.path, p.line, link)}: {cell(p.message)}" for p in errors[:50]]
+    lines = [f"- {p.code} {where(p.path, p.line, link)}: {cell(p.message[:300])}" for p in errors[:50]]
     if len(errors) > 50:
         lines.append(f"- …and {len(errors) - 50} more")
     return ["**Errors** (files or evidence that could not be read):\n\n" + "\n".join(lines)]
