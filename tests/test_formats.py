@@ -38,7 +38,7 @@ def test_sarif_is_valid_and_complete(labrepo):
     assert ids == [r.CODE for r in rules.RULES] + list(rules.ERRORS)
     stale = driver["rules"][ids.index("STL102")]
     assert stale["name"] == "stale-flag"
-    assert stale["shortDescription"]["text"].startswith("a flag that every experiment of the window")
+    assert stale["shortDescription"]["text"].startswith("A flag that every experiment of the window")
     assert "Why:" in stale["help"]["text"] and "**Fix safety:**" in stale["help"]["markdown"]
     assert stale["fullDescription"]["text"] != stale["shortDescription"]["text"]
     results = run_["results"]

@@ -32,6 +32,10 @@ def _sections(doc: str) -> dict[str, str]:
     return out
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _help_markdown(doc: str) -> str:
     parts = _sections(doc)
     if not parts:
@@ -41,8 +45,8 @@ def _help_markdown(doc: str) -> str:
 
 def _rule(code: str, name: str, doc: str, level: str, kind: str) -> dict[str, Any]:
     parts = _sections(doc)
-    what = parts.get("What", doc.strip().splitlines()[0] if doc.strip() else name)
-    full = " ".join(p for p in (parts.get("What"), parts.get("Why")) if p) or doc.strip()
+    what = _sentence(parts.get("What", doc.strip().splitlines()[0] if doc.strip() else name))
+    full = " ".join(_sentence(p) for p in (parts.get("What"), parts.get("Why")) if p) or doc.strip()
     return {
         "id": code,
         "name": name,
