@@ -15,7 +15,7 @@ from .history import History, is_newer_than
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window
 from .names import normalize, parse_value, same_value, suffixes
 
-_BARE = {"store_true": True, "store_false": False}
+_BARE = {"store_true": True, "store_false": False, "BooleanOptionalAction": True}
 
 
 @dataclass(frozen=True)
@@ -235,11 +235,11 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             hits: list[int] = []
             if s.form == "negated":
                 plain = "--" + key.lstrip("-")[3:]
-                hits = facts.lookup(key, scope)  # a knob literally named no_x wins
-                if hits:
-                    s = Setting(s.key, True, s.line, "bare")
-                else:
-                    hits = facts.lookup(plain, scope)
+                hits = facts.lookup(key, scope)
+                if hits and normalize(facts.knob(hits[0]).name) == normalize(key):
+                    s = Setting(s.key, True, s.line, "bare")  # a knob literally named no_x
+                elif not hits:
+                    hits = facts.lookup(plain, scope)  # `--no-x` sets x to False
             else:
                 hits = facts.lookup(key, scope)
             if not hits and scope is not None and not key.startswith("-"):

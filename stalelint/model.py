@@ -118,7 +118,7 @@ class FileIndex:
     writes: tuple[str, ...] = ()  # names code assigns on a config object (`args.x = ...`)
     variants: tuple[Knob, ...] = ()  # registered variants (kind "variant")
     defined: tuple[str, ...] = ()  # module-level names this file defines
-    call_strings: tuple[str, ...] = ()  # string arguments of calls: `create_model("vit")` uses vit
+    code_strings: tuple[str, ...] = ()  # string constants code uses: `create_model("vit")` uses vit
     names_used: tuple[str, ...] = ()  # bare names loaded anywhere in the file
     constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()

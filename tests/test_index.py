@@ -251,3 +251,59 @@ def test_match_statement_arms():
     arms = [(x.op, x.value, x.body, x.form) for x in f.gates]
     assert arms == [("==", "vit", (4, 5), "case"), ("in", ("cnn", "resnet"), (6, 7), "case"),
                     ("not in", ("vit", "cnn", "resnet"), (8, 9), "case")]
+
+
+def test_arithmetic_defaults_are_literals():
+    from stalelint.index.astutil import literal
+    import ast as _ast
+    assert literal(_ast.parse("5 * 8", mode="eval").body) == 40
+    assert abs(literal(_ast.parse("6e-4 / 10", mode="eval").body) - 6e-5) < 1e-12
+    assert literal(_ast.parse("'a' + 'b'", mode="eval").body) == "ab"
+    assert literal(_ast.parse("1 / 0", mode="eval").body) is UNKNOWN
+    assert literal(_ast.parse("x * 2", mode="eval").body) is UNKNOWN
+    assert literal(_ast.parse("2 ** 10000", mode="eval").body) is UNKNOWN  # no power: no huge numbers
+
+
+def test_module_globals_click_typer_fire_dicts():
+    f = idx('''
+        import click, typer, fire
+        batch_size = 12
+        grad_accum = 5 * 8
+        compile = True
+        exec(open("configurator.py").read())
+        later = 3
+        if compile:
+            pass
+
+        DEFAULTS = {"lr": 0.1, "model": {"depth": 6}}
+
+        @click.command()
+        @click.option("--use-ema/--no-use-ema", default=False)
+        @click.option("--lr", default=0.1, type=float)
+        @click.option("--fast", is_flag=True)
+        def train(use_ema, lr, fast):
+            if use_ema:
+                print(lr)
+
+        app = typer.Typer()
+        @app.command()
+        def evaluate(ckpt: str, tta: bool = False, n: int = typer.Option(5, help="n")):
+            print(tta, n)
+
+        def sample(temperature=0.8, top_k=200):
+            return temperature
+        fire.Fire(sample)
+    ''')
+    k = {x.name: x for x in f.knobs}
+    assert k["batch_size"].system == "globals" and k["grad_accum"].default == 40 and "later" not in k
+    assert k["use_ema"].system == "click" and k["use_ema"].option_strings == ("--use-ema", "--no-use-ema")
+    assert k["use_ema"].action == "BooleanOptionalAction" and k["fast"].action == "store_true"
+    assert k["lr"].default == 0.1
+    assert k["tta"].system == "typer" and k["tta"].option_strings == ("--tta", "--no-tta")
+    assert k["ckpt"].required and k["n"].default == 5
+    assert k["temperature"].system == "fire" and k["top_k"].default == 200
+    assert k["model.depth"].system == "dict"
+    reads = {r.name for r in f.reads if r.strong}
+    assert {"compile", "use_ema", "lr", "tta", "n", "temperature"} <= reads
+    gated = {(g.name, g.op) for g in f.gates}
+    assert ("compile", "truthy") in gated and ("use_ema", "truthy") in gated

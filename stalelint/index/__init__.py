@@ -9,7 +9,7 @@ from dataclasses import replace
 from ..model import FileIndex, Index, Knob, Problem
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
-from . import gates, reads, variants
+from . import dicts, functions, gates, module_globals, reads, variants
 from .astutil import module_name, suppressions
 
 
@@ -51,15 +51,24 @@ def index_file(path: str, source: str) -> FileIndex:
         fields, classes, parsed, constructs = dataclass_fields.extract(tree, path, sups)
         strong = reads.config_names(tree, {c for c, _ in classes})
         found, splat, params, writes = reads.extract(tree, path, strong)
-        gated = gates.extract(tree, path, strong, lines)
-        registered, defined, call_strings, names_used = variants.extract(tree, path, sups)
+        global_flags, global_reads = module_globals.extract(tree, path, sups)
+        param_flags, param_reads, scopes = functions.extract(tree, path, sups)
+        dict_flags = dicts.extract(tree, path, sups)
+        flags = flags + global_flags + param_flags + dict_flags
+        found = found + global_reads + param_reads
+        gated = gates.extract(tree, path, strong, lines, frozenset(k.name for k in global_flags))
+        seen = {(g.line, g.column, g.name, g.op) for g in gated}
+        for scope, names in scopes:
+            gated += [g for g in gates.extract(scope, path, strong, lines, names)
+                      if (g.line, g.column, g.name, g.op) not in seen]
+        registered, defined, code_strings, names_used = variants.extract(tree, path, sups)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
     return FileIndex(path=path, knobs=tuple(flags + fields), reads=tuple(found), gates=tuple(gated),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
-                     variants=tuple(registered), defined=tuple(defined), call_strings=tuple(call_strings),
+                     variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
                      names_used=tuple(names_used))
 
 

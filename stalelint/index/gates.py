@@ -19,6 +19,9 @@ def _flag(node: ast.expr, strong_names: set[str], flag_names: frozenset[str] = f
         return node.id, True  # a module-global or parameter knob read by its bare name
     if isinstance(node, ast.Attribute):
         return attribute_read(node, strong_names)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+            and isinstance(node.slice.value, str) and isinstance(node.value, ast.Name):
+        return node.slice.value, node.value.id in strong_names  # cfg["use_ema"]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
             and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
             and isinstance(node.args[1].value, str) and isinstance(node.args[0], ast.Name):

@@ -9,9 +9,9 @@ import ast
 from ..model import Knob, Suppression
 from .astutil import chain, keep_for, kwarg
 
-_SKIP_CALLS = {"add_argument", "register", "register_module", "register_model", "DEFINE_string", "DEFINE_enum",
-               "get", "getattr", "hasattr", "setattr", "print", "format", "join", "startswith", "endswith", "split",
-               "replace", "warn", "info", "debug", "error", "warning", "append", "extend"}
+# registering decorators that are about tracing, hooks or serialisation, not about choosing by name
+_NOT_VARIANTS = ("trace", "hook", "atexit", "pytree", "fake", "kernel", "autograd", "serializ", "custom_op",
+                 "buffer", "parameter", "signal", "leaf", "dispatch", "converter", "lowering")
 
 
 def _registry_decorator(d: ast.expr) -> tuple[str, str | None] | None:
@@ -19,6 +19,9 @@ def _registry_decorator(d: ast.expr) -> tuple[str, str | None] | None:
     target = d.func if isinstance(d, ast.Call) else d
     parts = chain(target)
     if not parts or "register" not in parts[-1].lower():
+        return None
+    dotted = ".".join(parts).lower()
+    if any(word in dotted for word in _NOT_VARIANTS):
         return None
     symbol = parts[0] if len(parts) > 1 else parts[-1]
     name = None
@@ -32,8 +35,13 @@ def _registry_decorator(d: ast.expr) -> tuple[str, str | None] | None:
     return symbol, name
 
 
+def _registry_keys(tree: ast.Module) -> list[ast.expr]:
+    return [k for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+            and isinstance(node.value, ast.Dict) for k in node.value.keys if k is not None]
+
+
 def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
-    """(variants, module-level names this file defines, string arguments of calls, bare names loaded)."""
+    """(variants, module-level names this file defines, string constants that code uses, bare names loaded)."""
     variants: list[Knob] = []
     defined: set[str] = set()
     for node in tree.body:
@@ -53,11 +61,15 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
                     variants.append(Knob(name=k.value, kind="variant", system="registry-dict", path=path,  # type: ignore
                                          line=k.lineno, column=k.col_offset + 1, end_line=end,
                                          owner=targets[0].id, keep=keep_for(sups, k.lineno, end)))
+    # string constants that name something code uses; not those that define or test a name
+    # (registry keys, decorator arguments, add_argument's choices, comparison literals)
+    excluded: set[int] = {id(v_key) for v_key in _registry_keys(tree)}
     strings: set[str] = set()
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             for d in node.decorator_list:
+                excluded.update(id(c) for c in ast.walk(d))
                 got = _registry_decorator(d)
                 if got:
                     first = node.decorator_list[0].lineno
@@ -69,11 +81,13 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
                     break
         elif isinstance(node, ast.Call):
             callee = chain(node.func) or [""]
-            if callee[-1] in _SKIP_CALLS or "register" in callee[-1].lower() or callee[-1].startswith("DEFINE"):
-                continue
-            for a in list(node.args) + [k.value for k in node.keywords]:
-                if isinstance(a, ast.Constant) and isinstance(a.value, str) and len(a.value) <= 80:
-                    strings.add(a.value)
+            if callee[-1] == "add_argument" or callee[-1].startswith("DEFINE"):
+                excluded.update(id(c) for c in ast.walk(node))
+        elif isinstance(node, ast.Compare):
+            excluded.update(id(c) for c in ast.walk(node))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) <= 80 \
+                and id(node) not in excluded:
+            strings.add(node.value)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             names.add(node.id)
     return variants, sorted(defined), sorted(strings), sorted(names)

@@ -103,7 +103,7 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
 
 def _used_by_code(facts: Facts, v: Knob) -> bool:
     if facts._code_strings is None:  # noqa: SLF001 - a cache the judge owns
-        facts._code_strings = {s for f in facts.index.files for s in f.call_strings}
+        facts._code_strings = {s for f in facts.index.files for s in f.code_strings}
         facts._code_names = {n for f in facts.index.files for n in f.names_used}
     if v.name in facts._code_strings:
         return True
