@@ -195,6 +195,9 @@ class Finding:
     removable_lines: int
     evidence: Evidence | None = None
     end_line: int | None = None
+    # what, within one knob of one file, the finding is about when a rule can report several (a
+    # trick's test text); part of the fingerprint, which must not depend on line numbers
+    subject: str = ""
 
 
 @dataclass(frozen=True)

@@ -73,4 +73,5 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message,
                           90 if len(recent) >= 3 else 70, n, Evidence(
                 len(recent), len(facts.covers.get(k.path, [])), 0,
-                LastSet(last.experiment.label, last.experiment.date, last.value) if last else None), lines[1])
+                LastSet(last.experiment.label, last.experiment.date, last.value) if last else None), lines[1],
+                subject=g.test)

@@ -77,7 +77,8 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
             yield Finding(CODE, NAME, KIND, name, g.path, g.line, g.column, msg, 90 if len(recent) >= 3 else 70,
                           g.body[1] - g.body[0] + 1,
                           Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
-                                   LastSet(last.label, last.date, name) if last else None), g.body[1])
+                                   LastSet(last.label, last.date, name) if last else None), g.body[1],
+                          subject=f"{k.name}: {g.test}")
     registered = {normalize(v.name) for v in facts.index.variants}
     for i, k in enumerate(facts.index.knobs):
         if not k.choices or kept(k, CODE) or not facts.judgeable(i) or facts.in_grace(k.path, k.line):
@@ -96,7 +97,8 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
             msg = _message(f"choice {choice!r} of `{display(k)}`", len(recent), start, last)
             yield Finding(CODE, NAME, KIND, str(choice), k.path, k.line, k.column, msg, 80 if len(recent) >= 3 else 60,
                           0, Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
-                                      LastSet(last.label, last.date, choice) if last else None), k.end_line)
+                                      LastSet(last.label, last.date, choice) if last else None), k.end_line,
+                          subject=k.name)
 
 
 def _used_by_code(facts: Facts, v: Knob) -> bool:
