@@ -60,11 +60,15 @@ class Facts:
     def knob(self, i: int) -> Knob:
         return self.index.knobs[i]
 
-    def lookup(self, key: str, scope: set[str] | None = None) -> list[int]:
+    def lookup(self, key: str, scope: set[str] | None = None, exact: bool = False) -> list[int]:
         """Knobs a key names: exactly, then by dropping leading sections, then by its last part
-        when that is unambiguous. `scope` limits to knobs in those files when given."""
+        when that is unambiguous. `scope` limits to knobs in those files when given; `exact`
+        (Hydra overrides, which name the full path) allows only the exact name."""
         def within(ids: Iterable[int]) -> list[int]:
             return [i for i in ids if scope is None or self.knob(i).path in scope]
+
+        if exact:
+            return within(self.by_name.get(normalize(key), ()))
 
         if key.startswith("-"):
             hit = within(self.by_option.get(key, ()))
@@ -87,6 +91,8 @@ class Facts:
         k = self.knob(i)
         if k.set_in_code:
             return False
+        if k.system == "hydra":
+            return k.cli  # keys of a group option that is not in the default composition
         if k.system != "dataclass" or k.cli:
             return True
         if self._bound_classes is None:
@@ -103,6 +109,15 @@ class Facts:
             if b.experiment is e:
                 return b.value
         return self.knob(i).default
+
+    def is_group(self, e: Experiment, key: str) -> bool:
+        """Whether a setting selects a Hydra config group option (`model=resnet`, `override /model`)."""
+        if not self.index.hydra_groups:
+            return False
+        folder = self.index.hydra_entries.get(e.entry or "")
+        folders = [folder] if folder is not None else list(self.index.hydra_groups)
+        name = key.lstrip("+~").replace(".", "/")
+        return any(name in self.index.hydra_groups.get(f, ()) for f in folders)
 
     def is_read(self, k: Knob) -> bool:
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
@@ -228,6 +243,13 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
 
     for e in exps:
         scope = facts.reach(e.entry) if e.kind == "launch" and e.entry in index.imports else None
+        exact = e.kind == "launch" and e.entry in index.hydra_entries
+        if index.config_roles.get(e.source) == "experiment":
+            # a Hydra experiment file belongs to the scripts of its config tree; its keys are full paths
+            tree_entry = next((en for en, folder in sorted(index.hydra_entries.items())
+                               if e.source.startswith(f"{folder}/" if folder else "")), None)
+            if tree_entry is not None:
+                scope, exact = facts.reach(tree_entry), True
         applies: set[str] = set(scope or ())
         bound_here: list[tuple[Setting, list[int]]] = []
         for s in e.settings:
@@ -241,8 +263,8 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                 elif not hits:
                     hits = facts.lookup(plain, scope)  # `--no-x` sets x to False
             else:
-                hits = facts.lookup(key, scope)
-            if not hits and scope is not None and not key.startswith("-"):
+                hits = facts.lookup(key, scope, exact=exact and (s.line is None or e.kind == "config"))
+            if not hits and scope is not None and not key.startswith("-") and not exact:
                 hits = facts.lookup(key)
             bound_here.append((s, hits))
         if scope is None:

@@ -2,14 +2,16 @@
 gathers them."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from ..discover import FileSet, glob_match, read_text
 from ..history import History
+from ..index import hydra
 from ..index.astutil import module_name
-from ..model import Experiment, Index, Problem, Setting
+from ..model import UNKNOWN, Experiment, Index, Problem, Setting
 from ..names import normalize
 from . import configs, launch
 
@@ -24,8 +26,8 @@ class Gathered:
 class _Reader:
     """Reads config files once each, for their own experiment and for launches that include them."""
 
-    def __init__(self, root: Path, max_size: int):
-        self.root, self.max_size = root, max_size
+    def __init__(self, root: Path, max_size: int, roles: Mapping[str, str]):
+        self.root, self.max_size, self.roles = root, max_size, roles
         self.cache: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
 
     def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
@@ -33,6 +35,10 @@ class _Reader:
             text, problem = read_text(self.root, rel, self.max_size)
             if problem:
                 self.cache[rel] = (None, problem)
+            elif self.roles.get(rel) == "definition":
+                self.cache[rel] = (None, None)  # a Hydra default: it defines knobs, it is no experiment
+            elif self.roles.get(rel) == "experiment":
+                self.cache[rel] = (hydra.experiment_settings(rel, text or ""), None)
             else:
                 try:
                     self.cache[rel] = (configs.read_settings(rel, text or ""), None)
@@ -68,6 +74,8 @@ def _resolve(ref: str, near: str, files: set[str], modules: dict[str, str] | Non
 def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
     if entry is None:
         return lambda option: None
+    if entry in index.hydra_entries:
+        return lambda option: hydra.OPTIONS.get(option, False)
     reach = index.reachable(entry)
     table: dict[str, bool] = {}
     for k in index.knobs:
@@ -79,13 +87,14 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
 
 def gather(files: FileSet, index: Index, history: History, experiment_globs: tuple[str, ...],
            launch_globs: tuple[str, ...], max_size: int) -> Gathered:
-    reader = _Reader(files.root, max_size)
+    reader = _Reader(files.root, max_size, index.config_roles)
     listed = set(files.files)
     experiments: list[Experiment] = []
     problems: list[Problem] = []
     sources = 0
     for rel in files.files:
-        if rel.endswith(configs.SUFFIXES) and glob_match(rel, experiment_globs):
+        if rel.endswith(configs.SUFFIXES) and (glob_match(rel, experiment_globs)
+                                               or index.config_roles.get(rel) == "experiment"):
             found, problem = reader.settings(rel)
             if problem:
                 problems.append(problem)
@@ -113,6 +122,9 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             cli, named = launch.parse_args(cmd.args, _arity(index, entry))
             merged: list[Setting] = []
             included: list[str] = []
+            if entry in index.hydra_entries:
+                cli = [_sweep(s) for s in cli]
+                named += _hydra_includes(index, entry, cli)
             for ref in named:
                 target = _resolve(ref, rel, listed)
                 if target is None:
@@ -127,6 +139,34 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                                           entry=entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
         sources += len(experiments) > before
     return Gathered(tuple(experiments), tuple(problems), sources)
+
+
+def _sweep(s: Setting) -> Setting:
+    """Hydra's `key=1,2,3` sweeps every value: a list of the values it runs; `glob(*)`,
+    `range(...)`, `choice(...)`, `interval(...)` run values not known here."""
+    if isinstance(s.value, str) and re.match(r"^(glob|range|choice|interval|tag|shuffle|sort)\(", s.value):
+        return Setting(s.key, UNKNOWN, s.line, s.form)
+    if isinstance(s.value, str) and "," in s.value and not s.value.startswith(("[", "{", "'", '"')) \
+            and not s.key.startswith("-"):
+        return Setting(s.key, [v.strip() for v in s.value.split(",")], s.line, s.form)
+    return s
+
+
+def _hydra_includes(index: Index, entry: str, cli: list[Setting]) -> list[str]:
+    """Experiment-group files a Hydra command selects (`experiment=example`)."""
+    folder = index.hydra_entries[entry]
+    prefix = f"{folder}/" if folder else ""
+    out = []
+    for s in cli:
+        if s.key.startswith("-") or normalize(s.key) not in hydra.EXPERIMENT_GROUPS:
+            continue
+        if s.value is UNKNOWN:
+            continue
+        for option in s.value if isinstance(s.value, list) else [s.value]:
+            rel = f"{prefix}{s.key.lstrip('+')}/{option}.yaml"
+            if index.config_roles.get(rel) == "experiment":
+                out.append(rel)
+    return out
 
 
 __all__ = ["gather", "Gathered", "normalize"]

@@ -21,6 +21,11 @@ from ..discover import read_text
 from ..model import Knob, Problem, Setting
 from .astutil import chain, keep_for, kwarg, literal, suppressions
 
+# Hydra's own command-line options: True when the option takes a value
+OPTIONS = {"-m": False, "--multirun": False, "-r": False, "--run": False, "--resolve": False,
+           "--cfg": True, "-c": True, "--config-name": True, "-cn": True, "--config-path": True, "-cp": True,
+           "--config-dir": True, "-cd": True, "--package": True, "-p": True, "--info": False, "-i": False,
+           "--hydra-help": False, "--shell-completion": False, "-sc": False}
 EXPERIMENT_GROUPS = {"experiment", "experiments", "exp", "exps", "hparams_search", "sweep", "sweeps"}
 _SKIP_GROUPS = {"hydra"}  # Hydra's own settings (launcher, sweeper, job dirs)
 _PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.MULTILINE)
@@ -56,8 +61,9 @@ def _is_meta(key: str) -> bool:
     return any(part.startswith("_") and part.endswith("_") for part in key.split("."))
 
 
-def read_yaml(rel: str, text: str) -> tuple[dict | None, list[Setting], list[tuple[str, str | None, bool]], str | None]:
-    """(data, leaf settings with lines, defaults list entries (group, option, is_override), error)."""
+def read_yaml(rel: str, text: str) -> tuple[dict | None, list[Setting], list[tuple[str, str | None, str]], str | None]:
+    """(data, leaf settings with lines, defaults list entries (group, option, "override" or
+    "optional" or ""), error)."""
     from ..evidence.configs import BadConfig, NotAConfig, read_settings
 
     try:
@@ -70,17 +76,18 @@ def read_yaml(rel: str, text: str) -> tuple[dict | None, list[Setting], list[tup
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:  # read_settings accepted it, so this is unexpected; say so
         return None, [], [], f"invalid YAML: {exc}"
-    entries: list[tuple[str, str | None, bool]] = []
+    entries: list[tuple[str, str | None, str]] = []
     if isinstance(data, dict) and isinstance(data.get("defaults"), list):
         for item in data["defaults"]:
             if isinstance(item, dict):
                 for key, value in item.items():
                     key = str(key)
-                    override = key.startswith("override ")
+                    # `override /model: x` in experiments; `optional local: default` may be missing
+                    marker = key.split()[0] if " " in key else ""
                     key = key.split()[-1].lstrip("/")
-                    entries.append((key, None if value is None else str(value), override))
+                    entries.append((key, None if value is None else str(value), marker))
             elif isinstance(item, str) and item != "_self_":
-                entries.append(("", item, False))
+                entries.append(("", item, ""))
     return data if isinstance(data, dict) else {}, settings, entries, None
 
 
@@ -132,14 +139,14 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
         if primary not in listed:
             continue
         tree.entries[entry] = folder
-        if folder in tree.groups:
-            continue  # a second script on the same tree (eval.py beside train.py)
+        # a second script on the same tree (eval.py beside train.py) adds only its primary config
+        first = folder not in tree.groups
         groups: dict[str, list[str]] = {}
         for p in yamls:
             group = posixpath.dirname(p[len(prefix):])
             if group:
                 groups.setdefault(group, []).append(p)
-        tree.groups[folder] = set(groups)
+        tree.groups[folder] = tree.groups.get(folder, set()) | set(groups)
         text, problem = read_text(root, primary, max_size)
         if problem:
             tree.problems.append(problem)
@@ -149,13 +156,16 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
             tree.problems.append(Problem("STL903", primary, error))
             continue
         chosen = {g: o for g, o, _ in entries if g and o}
-        tree.defaults[folder] = chosen
+        optional = {g for g, _, marker in entries if marker == "optional"}
+        tree.defaults.setdefault(folder, chosen)
         for group, option in chosen.items():
             if group not in groups or f"{prefix}{group}/{option}.yaml" not in listed:
-                if not group.startswith("optional ") and group.split()[-1] not in _SKIP_GROUPS:
+                if group not in optional and group.split("/")[0] not in _SKIP_GROUPS:
                     tree.problems.append(Problem("STL903", primary, f"the defaults list names `{group}: {option}`, "
                                                  f"but {prefix}{group}/{option}.yaml does not exist"))
         for p in yamls:
+            if not first and p != primary:
+                continue
             rel_group = posixpath.dirname(p[len(prefix):])
             top = rel_group.split("/")[0]
             if top in EXPERIMENT_GROUPS:

@@ -120,6 +120,8 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
         sizes[(v.path, v.owner)] = sizes.get((v.path, v.owner), 0) + 1
     defaults = [(i, k) for i, k in enumerate(facts.index.knobs) if isinstance(k.default, str)]
     for v in facts.index.variants:
+        if v.system == "hydra-group":
+            continue
         if kept(v, CODE) or matches_any(v.name, facts.keep) or _used_by_code(facts, v):
             continue
         if facts.in_grace(v.path, v.line):
@@ -144,9 +146,37 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
                       v.end_line)
 
 
+def _group_variants(facts: Facts) -> Iterator[Finding]:
+    """Hydra config-group options: selected by `group=option` (or `override /group: option`), or by
+    being the group's default in an experiment that does not choose another."""
+    start = day(facts.window.start)
+    for v in facts.index.variants:
+        if v.system != "hydra-group" or kept(v, CODE) or matches_any(v.name, facts.keep):
+            continue
+        group = normalize(v.owner.replace("/", "."))
+
+        def selects(e: Experiment) -> bool:
+            chosen = [s.value for s in e.settings if normalize(s.key) == group]
+            if not chosen:
+                return v.default == v.name
+            return any(c is UNKNOWN or _names_match(c, v.name) for c in chosen)
+
+        tree = facts.covers.get(v.path, [])
+        recent = [e for e in tree if facts.window.is_recent(e.date)]
+        if not recent or facts.in_grace(v.path, v.line) or any(selects(e) for e in recent):
+            continue
+        last = _latest([e for e in tree if selects(e)])
+        msg = _message(f"option `{v.name}` of config group `{v.owner}`", len(recent), start, last)
+        yield Finding(CODE, NAME, KIND, f"{v.owner}={v.name}", v.path, v.line, v.column, msg,
+                      90 if len(recent) >= 3 else 70, v.end_line - v.line + 1,
+                      Evidence(len(recent), len(tree), 0, LastSet(last.label, last.date, v.name) if last else None),
+                      v.end_line)
+
+
 def check(facts: Facts) -> Iterator[Finding]:
     yield from _flag_variants(facts)
     yield from _registry_variants(facts)
+    yield from _group_variants(facts)
 
 
 __all__ = ["check", "Binding"]
