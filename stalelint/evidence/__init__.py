@@ -26,8 +26,9 @@ class Gathered:
 class _Reader:
     """Reads config files once each, for their own experiment and for launches that include them."""
 
-    def __init__(self, root: Path, max_size: int, roles: Mapping[str, str]):
-        self.root, self.max_size, self.roles = root, max_size, roles
+    def __init__(self, root: Path, max_size: int, index: Index):
+        self.root, self.max_size, self.roles, self.index = root, max_size, index.config_roles, index
+        self.folders = sorted(set(index.hydra_entries.values()), key=len, reverse=True)
         self.cache: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
 
     def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
@@ -38,7 +39,10 @@ class _Reader:
             elif self.roles.get(rel) == "definition":
                 self.cache[rel] = (None, None)  # a Hydra default: it defines knobs, it is no experiment
             elif self.roles.get(rel) == "experiment":
-                self.cache[rel] = (hydra.experiment_settings(rel, text or ""), None)
+                own = hydra.experiment_settings(rel, text or "")
+                folder = next((f for f in self.folders if rel.startswith(f"{f}/" if f else "")), "")
+                picked = _selected_options(self.root, self.index, folder, own, self.max_size)
+                self.cache[rel] = (picked + own, None)
             else:
                 try:
                     self.cache[rel] = (configs.read_settings(rel, text or ""), None)
@@ -87,7 +91,7 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
 
 def gather(files: FileSet, index: Index, history: History, experiment_globs: tuple[str, ...],
            launch_globs: tuple[str, ...], max_size: int) -> Gathered:
-    reader = _Reader(files.root, max_size, index.config_roles)
+    reader = _Reader(files.root, max_size, index)
     listed = set(files.files)
     experiments: list[Experiment] = []
     problems: list[Problem] = []
@@ -125,6 +129,7 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             if entry in index.hydra_entries:
                 cli = [_sweep(s) for s in cli]
                 named += _hydra_includes(index, entry, cli)
+                merged.extend(_selected_options(files.root, index, index.hydra_entries[entry], cli, max_size))
             for ref in named:
                 target = _resolve(ref, rel, listed)
                 if target is None:
@@ -150,6 +155,20 @@ def _sweep(s: Setting) -> Setting:
             and not s.key.startswith("-"):
         return Setting(s.key, [v.strip() for v in s.value.split(",")], s.line, s.form)
     return s
+
+
+def _selected_options(root: Path, index: Index, folder: str, settings: list[Setting] | tuple[Setting, ...],
+                      max_size: int) -> list[Setting]:
+    """The keys that the group options an experiment selects set (`trainer=gpu`)."""
+    groups = index.hydra_groups.get(folder, frozenset())
+    out: list[Setting] = []
+    for s in settings:
+        group = s.key.lstrip("+~").replace(".", "/")
+        if group not in groups or group.split("/")[0] in hydra.EXPERIMENT_GROUPS or s.value is UNKNOWN:
+            continue
+        for option in s.value if isinstance(s.value, list) else [s.value]:
+            out.extend(hydra.option_settings(root, folder, group, str(option), max_size))
+    return out
 
 
 def _hydra_includes(index: Index, entry: str, cli: list[Setting]) -> list[str]:

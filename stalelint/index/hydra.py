@@ -122,6 +122,23 @@ def interpolations(text: str) -> set[str]:
     return set(_INTERPOLATION.findall(text))
 
 
+def option_settings(root: Path, folder: str, group: str, option: str, max_size: int) -> list[Setting]:
+    """The keys a selected group option sets (`trainer=gpu` sets gpu.yaml's `trainer.accelerator`),
+    named by the option's package; empty when the option file is missing or unreadable (the tree's
+    own check reports those)."""
+    prefix = f"{folder}/" if folder else ""
+    rel = f"{prefix}{group}/{option}.yaml"
+    text, problem = read_text(root, rel, max_size)
+    if problem or text is None:
+        return []
+    _, settings, _, error = read_yaml(rel, text)
+    if error:
+        return []
+    package = _package(text, group)
+    return [Setting(f"{package}.{s.key}" if package else s.key, s.value, s.line or 1)
+            for s in settings if not _is_meta(s.key)]
+
+
 def _mains(files) -> list[tuple[str, str, str]]:
     return [(f.path, cp, cn) for f in files for cp, cn in f.hydra_mains]
 
