@@ -123,7 +123,11 @@ def test_code_decided_configs_are_not_judged(build):
     stale = by_code(doc, "STL102")
     assert set(stale) == {"gamma"}  # never set; batch_size is computed in code, alpha/autotune are set
     assert stale["gamma"]["evidence"]["recent_experiments"] == 3
-    assert by_code(doc, "STL301") == {}  # `--autotune False` (a string on the command line) takes the else arm
+    # `--autotune False` (a string on the command line) takes the else arm: no trick there; but
+    # every run turns the KL term off
+    tricks = by_code(doc, "STL301")
+    assert set(tricks) == {"kl_coef"}
+    assert "is always zero" in tricks["kl_coef"]["message"]
     assert set(by_code(doc, "STL103")) == {"seed-typo"}
     # BlockCfg is built in code and no experiment sets it: its fields and its gate are not judged
     assert not any(f["name"] in ("kind", "heads") for f in doc["findings"])
