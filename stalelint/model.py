@@ -56,6 +56,8 @@ class Knob:
     # code assigns it (`args.x = ...`) or builds its class with it (`Cfg(x=3)`, `Cfg(**d)`), so
     # code, not only experiments, decides its value
     set_in_code: bool = False
+    # variants chosen by `getattr(module, args.arch)`: (flag name, file that dispatches)
+    selected_by: tuple[str, str] | None = None
 
     @property
     def takes_value(self) -> bool:
@@ -121,6 +123,8 @@ class FileIndex:
     code_strings: tuple[str, ...] = ()  # string constants code uses: `create_model("vit")` uses vit
     names_used: tuple[str, ...] = ()  # bare names loaded anywhere in the file
     hydra_mains: tuple[tuple[str, str], ...] = ()  # (config_path, config_name) of @hydra.main
+    dispatches: tuple[tuple[str, str, int], ...] = ()  # (module, flag, line): getattr(module, args.arch)
+    top_defs: tuple[tuple[str, int, int], ...] = ()  # public module-level functions and classes
     constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
 

@@ -69,7 +69,9 @@ def index_file(path: str, source: str) -> FileIndex:
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
                      variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
-                     names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)))
+                     names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
+                     dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
+                     top_defs=tuple(variants.top_definitions(tree)))
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -161,6 +163,17 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     # a registering decorator counts when its registry (`MODELS`, `register_model`) is the repo's own
     defined = {n for f in files for n in f.defined}
     found = [v for f in files for v in f.variants if v.system != "registry" or v.owner in defined]
+    # `getattr(models, args.arch)`: every public function and class of that module is a variant,
+    # selected by the flag's value
+    by_path = {f.path: f for f in files}
+    for f in files:
+        for module, flag, _ in f.dispatches:
+            target = modules.get(module)
+            if target is None or target not in by_path:
+                continue
+            for name, first, last in by_path[target].top_defs:
+                found.append(Knob(name=name, kind="variant", system="getattr", path=target, line=first, column=1,
+                                  end_line=last, owner=flag, selected_by=(flag, f.path)))
     return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors),
                  variants=tuple(found))
 

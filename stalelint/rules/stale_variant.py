@@ -120,7 +120,7 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
         sizes[(v.path, v.owner)] = sizes.get((v.path, v.owner), 0) + 1
     defaults = [(i, k) for i, k in enumerate(facts.index.knobs) if isinstance(k.default, str)]
     for v in facts.index.variants:
-        if v.system == "hydra-group":
+        if v.system in ("hydra-group", "getattr"):
             continue
         if kept(v, CODE) or matches_any(v.name, facts.keep) or _used_by_code(facts, v):
             continue
@@ -173,10 +173,34 @@ def _group_variants(facts: Facts) -> Iterator[Finding]:
                       v.end_line)
 
 
+def _dynamic_variants(facts: Facts) -> Iterator[Finding]:
+    """Functions and classes of a module chosen by `getattr(module, args.arch)`."""
+    start = day(facts.window.start)
+    for v in facts.index.variants:
+        if v.system != "getattr" or v.selected_by is None or kept(v, CODE) or matches_any(v.name, facts.keep):
+            continue
+        flag, where = v.selected_by
+        hits = facts.lookup(flag, facts.reach(where))
+        if len(hits) != 1 or _used_by_code(facts, v) or facts.in_grace(v.path, v.line):
+            continue
+        i = hits[0]
+        k = facts.knob(i)
+        recent = facts.recent(k.path)
+        values = [facts.value_in(i, e) for e in recent]
+        if not recent or any(x is UNKNOWN for x in values) or any(_names_match(x, v.name) for x in values):
+            continue
+        last = _latest([b.experiment for b in facts.bindings.get(i, ()) if _names_match(b.value, v.name)])
+        msg = _message(f"`{v.name}` (chosen by `getattr(..., {display(k)})`)", len(recent), start, last)
+        yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg, 70, v.end_line - v.line + 1,
+                      Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
+                               LastSet(last.label, last.date, v.name) if last else None), v.end_line)
+
+
 def check(facts: Facts) -> Iterator[Finding]:
     yield from _flag_variants(facts)
     yield from _registry_variants(facts)
     yield from _group_variants(facts)
+    yield from _dynamic_variants(facts)
 
 
 __all__ = ["check", "Binding"]
