@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterator
 
-from ..judge import Facts
+from ..judge import Facts, parent
 from ..model import Finding
 from ..index import hydra
 from ..names import normalize
@@ -19,8 +19,9 @@ Why: the run either failed (argparse rejects unknown options) or silently ignore
 experiment does not mean what it says; often the flag was renamed or deleted and the config was not.
 Example: `python train.py --warmup 5` where train.py defines `--warmup-epochs`.
 Reported for launch commands of scripts whose command-line flags stalelint indexed (argparse, or a
-dataclass handed to a command-line parser), and for config
-files most of whose keys are knobs it knows (a file of another system's keys is left alone).
+dataclass handed to a command-line parser), and for keys of config files most of whose keys are
+knobs it knows, when a neighbour in the same section is a knob (a section of another system's keys is
+left alone).
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
 
@@ -56,6 +57,8 @@ def check(facts: Facts) -> Iterator[Finding]:
         else:
             if share < _CONFIG_SHARE or facts.index.config_roles.get(e.source) == "experiment":
                 continue  # Hydra config files may add keys to sections that are instantiated whole
+            if parent(s.key) not in facts.bound_parents.get(id(e), ()):
+                continue  # none of its neighbours is a knob stalelint knows: another system's section
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
         key = (where, line, s.key)
         if key in seen:
