@@ -33,10 +33,13 @@ def check(facts: Facts) -> Iterator[Finding]:
     seen: set[tuple[str, int | None, str]] = set()
     names = sorted({normalize(k.name) for k in facts.index.knobs})
     cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
+    jsonargparse_files = {k.path for k in facts.index.knobs if k.system == "jsonargparse"}
     for e, s, share in facts.unbound:
         if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
                 or s.key.startswith(("+", "~")):
             continue  # a group selection, Hydra's own settings, or a key added (+) or removed (~) on purpose
+        if {"class_path", "init_args"} & set(normalize(s.key).split(".")):
+            continue  # jsonargparse/LightningCLI instantiate these sections whole
         hydra_entry = e.entry in facts.index.hydra_entries
         if hydra_entry and s.key in hydra.OPTIONS:
             continue
@@ -50,6 +53,8 @@ def check(facts: Facts) -> Iterator[Finding]:
             if not (reach & cli_files) or not s.key.startswith("-"):
                 continue
             known_args = bool(reach & facts.known_args_files)
+            if s.key in ("--config", "--print_config", "--print-config") and reach & jsonargparse_files:
+                continue  # jsonargparse's own options
             confidence = 50 if known_args else 90
             where, line = e.source, e.line or 1
             script = e.entry
