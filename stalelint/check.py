@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from . import evidence, index, judge, rules
 from .config import Settings
@@ -28,20 +29,33 @@ def build_index(files: FileSet, settings: Settings) -> Index:
             problems.append(problem)
             continue
         indexed.append(index.index_file(rel, text or ""))
-    return index.link(indexed, problems)
+    linked = index.link(indexed, problems)
+    return index.add_config_trees(linked, files.root, files.files, settings.max_file_size)
 
 
-def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = ()) -> Result:
-    """Analyse the repo at `root`; report findings under the `only` paths (all when empty)."""
-    return analyse(root, settings, window, only)[0]
+def _quiet(stage: str) -> None:
+    pass
 
 
-def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = ()) -> tuple[Result, judge.Facts]:
+def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = (),
+        progress: Callable[[str], None] = _quiet) -> Result:
+    """Analyse the repo at `root`; report findings under the `only` paths (all when empty).
+    `progress` is told the name of each stage as it starts (for a status line)."""
+    return analyse(root, settings, window, only, progress)[0]
+
+
+def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = (),
+            progress: Callable[[str], None] = _quiet) -> tuple[Result, judge.Facts]:
     """`run`, and the facts it judged from (the fixer needs the index and the bindings)."""
+    progress("finding files")
     files = discover(root, settings.exclude)
+    progress(f"indexing {len(files.files)} files")
     idx = build_index(files, settings)
+    progress("reading git history")
     history = History.read(root, files.tracked, files.git)
+    progress("reading experiments")
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
+    progress("judging")
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep)
     notices = list(history.notices)
 
@@ -60,6 +74,8 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
         findings.extend(stale)
         if on(rules.unknown_setting.CODE):
             findings.extend(rules.unknown_setting.check(facts))
+        if on(rules.stale_variant.CODE):
+            findings.extend(rules.stale_variant.check(facts))
         if on(rules.stale_trick.CODE):
             stale_ids = {i for i, k in enumerate(idx.knobs) for f in stale if f.path == k.path and f.line == k.line}
             findings.extend(rules.stale_trick.check(facts, stale_ids))

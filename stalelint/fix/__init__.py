@@ -72,9 +72,12 @@ def render(run: Run) -> str:
         f = o.fix.finding
         label = {"applied": "safe" if o.fix.safe else "unsafe, made because of --unsafe",
                  "unsafe": "unsafe, not made without --unsafe", "failed": "not made",
-                 "refused": "refused", "skipped": "already removed"}[o.status]
+                 "refused": "refused", "skipped": "already removed", "unsupported": "no automatic fix yet"}[o.status]
         out.append(f"# {f.code} {f.name} ({f.path}:{f.line}) [{label}]\n")
         out.append(f"#   why stale: {f.message}\n")
+        if o.status == "unsupported":
+            out.append(f"#   {o.message}\n\n")
+            continue
         if not o.fix.safe:
             for r in o.fix.reasons:
                 out.append(f"#   unsafe: {r}\n")

@@ -87,7 +87,7 @@ def _strong(tree: ast.Module, classes: set[str]) -> set[str]:
 
 def _left_reads(path: str, text: str, classes: set[str], names: set[str]) -> list:
     tree = ast.parse(text)
-    found, _, _ = reads.extract(tree, path, _strong(tree, classes))
+    found = reads.extract(tree, path, _strong(tree, classes))[0]
     return [r for r in found if r.strong and any(normalize(r.name) == n or normalize(r.name).startswith(n + ".")
                                                   for n in names)]
 
@@ -177,6 +177,8 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     """Make one fix on the workspace (kept only if it succeeds) and say what happened, with the
     flags it removes."""
     k = fix.knob
+    if not fix.supported:
+        return FixOutcome(fix, "unsupported", "; ".join(fix.reasons)), set()
     if k is not None and (k.path, k.name) in ws.removed:
         return FixOutcome(fix, "skipped", "already removed: an earlier fix removed all its reads"), set()
     try:

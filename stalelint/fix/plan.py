@@ -129,9 +129,17 @@ def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[s
     return out
 
 
+SYSTEMS = ("argparse", "dataclass")  # definitions fix knows how to remove
+
+
 def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
     k = facts.knob(i)
+    if k.system not in SYSTEMS:
+        return Fix(finding=f, safe=False, reasons=(f"removing a {k.system} definition is not supported yet",),
+                   knob=k, supported=False)
     reasons: list[str] = []
+    if getattr(k, "set_in_code", False):
+        reasons.append("code assigns it or builds its config class with it, so code decides its value too")
     fold = f.code == "STL102"
     if fold:
         if k.default is UNKNOWN:
@@ -208,6 +216,9 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
     if not pick:
         return None
     g, value = pick[0]
+    if g.form not in ("if", "elif", "ternary"):
+        return Fix(finding=f, safe=False, reasons=(f"removing a `{g.form}` arm is not supported yet",), gate=g,
+                   supported=False)
     same = [h for fi in facts.index.files if fi.path == g.path for h in fi.gates if _gate_key(h) == _gate_key(g)]
     ordinal = next((n for n, h in enumerate(same) if h.line == g.line and h.column == g.column), 0)
     # the experiments judged the flag of one script; a gate elsewhere must read that same flag
@@ -223,8 +234,18 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
     elif rivals:
         reasons.append(f"{', '.join(rivals)} also define{'s' if len(rivals) == 1 else ''} a `{leaf}` flag that "
                        f"{g.path} may be reading")
+    if getattr(g, "combine", "") and _has_calls(g.test):
+        reasons.append(f"the other parts of `{g.test}` call functions, which would no longer run")
     return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), gate=g, gate_value=value,
                gate_ordinal=ordinal, introduced_line=g.line)
+
+
+def _has_calls(code: str) -> bool:
+    try:
+        tree = ast.parse(code.strip(), mode="eval")
+    except SyntaxError:
+        return True
+    return any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)) for n in ast.walk(tree))
 
 
 def _gate_key(g) -> tuple:
