@@ -82,7 +82,7 @@ def test_graveyard_entry(repo):
     fix(repo, "--apply")
     got = {e["name"]: e for e in entries(repo)}
     # ema_decay was read only under `if args.use_ema:`, so it goes with use_ema's fix
-    assert set(got) == {"use_ema", "legacy_init", "aug"}
+    assert set(got) == {"use_ema", "legacy_init", "batch_size", "cutmix"}
     assert "train.py: flag `ema_decay`, no longer read" in got["use_ema"]["cascade"]
     e = got["use_ema"]
     assert e["code"] == "STL102" and e["kind"] == "flag" and e["system"] == "argparse" and e["status"] == "removed"
@@ -97,6 +97,8 @@ def test_graveyard_entry(repo):
     assert e["last_used"]["source"] == "configs/old/ema.yaml" and e["last_used"]["date"].startswith("2025-07-15")
     assert "never set by any of 4 recent experiments" in e["why"]
     assert got["legacy_init"]["last_used"] is None
+    assert got["cutmix"]["code"] == "STL201" and got["cutmix"]["kind"] == "variant"
+    assert "elif args.aug == \"cutmix\":" in got["cutmix"]["removed_text"]["train.py"]
     listing = run("graveyard", repo)
     assert listing.exit_code == 0 and e["id"] in listing.output and "use_ema" in listing.output
     as_json = json.loads(run("graveyard", repo, "--output-format", "json").output)
@@ -112,7 +114,7 @@ def test_commit_has_a_trailer_per_entry(repo):
     assert "use_ema" in git(repo, "log", "--grep", "Stalelint-Removed", "--format=%B")
 
 
-@pytest.mark.parametrize("first", [None, "aug"])
+@pytest.mark.parametrize("first", [None, "cutmix"])
 def test_restore_gives_back_identical_bytes(repo, first):
     before = snapshot(repo)
     fix(repo, "--apply")

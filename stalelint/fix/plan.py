@@ -207,15 +207,23 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
     """The gate an STL301 finding is about: its line is the gate's own when the body is dead, and
     the start of the `else:` arm when the test always holds (an `elif` chain's next arm starts on the
     same line, so the gate's own line is matched first)."""
-    gates = [g for i, k in enumerate(facts.index.knobs) if k.name == f.name for g in facts.gates_for(i)
-             if g.path == f.path]
-    always = "always runs" in f.message
-    pick = [(g, False) for g in gates if g.line == f.line and not always]
-    if not pick and always:
-        pick = [(g, True) for g in gates if g.orelse and g.orelse[0] == f.line and g.line != f.line]
+    if f.code == "STL201":  # a dispatch arm `elif args.aug == "cutmix":` of a variant nobody selects
+        pick = [(g, False) for fi in facts.index.files if fi.path == f.path for g in fi.gates
+                if g.line == f.line and g.op in ("==", "is") and g.value == f.name and g.strong]
+        if not pick:
+            return Fix(finding=f, safe=False, reasons=("removing a registered variant is not supported yet",),
+                       supported=False)
+    else:
+        gates = [g for i, k in enumerate(facts.index.knobs) if k.name == f.name for g in facts.gates_for(i)
+                 if g.path == f.path]
+        always = "always runs" in f.message
+        pick = [(g, False) for g in gates if g.line == f.line and not always]
+        if not pick and always:
+            pick = [(g, True) for g in gates if g.orelse and g.orelse[0] == f.line and g.line != f.line]
     if not pick:
         return None
     g, value = pick[0]
+    name = g.name if f.code == "STL201" else f.name
     if g.form not in ("if", "elif", "ternary"):
         return Fix(finding=f, safe=False, reasons=(f"removing a `{g.form}` arm is not supported yet",), gate=g,
                    supported=False)
@@ -224,12 +232,12 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
     # the experiments judged the flag of one script; a gate elsewhere must read that same flag
     reasons = []
     knob = facts.knob(facts.gate_knob(g)) if facts.gate_knob(g) is not None else None
-    leaf = normalize(f.name).rsplit(".", 1)[-1]
+    leaf = normalize(name).rsplit(".", 1)[-1]
     near = facts.reach(g.path)
     rivals = sorted({facts.knob(j).path for j in facts.by_leaf.get(leaf, []) if facts.knob(j).path in near}
                     - ({knob.path} if knob else set()))
     if knob is None or not (knob.path == g.path or knob.path in near or g.path in facts.reach(knob.path)):
-        reasons.append(f"{g.path} does not import the file that defines `{f.name}`, so its `{g.test}` may test "
+        reasons.append(f"{g.path} does not import the file that defines `{name}`, so its `{g.test}` may test "
                        "another object")
     elif rivals:
         reasons.append(f"{', '.join(rivals)} also define{'s' if len(rivals) == 1 else ''} a `{leaf}` flag that "
@@ -253,7 +261,7 @@ def _gate_key(g) -> tuple:
 
 
 def plan(root: Path, facts: Facts, findings: tuple[Finding, ...]) -> list[Fix]:
-    """A fix for every finding that has one (STL101, STL102, STL301)."""
+    """A fix for every finding that has one (STL101, STL102, STL301, and STL201 dispatch arms)."""
     out: list[Fix] = []
     src = Sources(root)
     for f in findings:
@@ -261,7 +269,7 @@ def plan(root: Path, facts: Facts, findings: tuple[Finding, ...]) -> list[Fix]:
             i = _knob_of(facts, f)
             if i is not None:
                 out.append(plan_knob(src, facts, f, i))
-        elif f.code == "STL301":
+        elif f.code in ("STL301", "STL201"):
             fx = plan_trick(facts, f)
             if fx is not None:
                 out.append(fx)
