@@ -213,3 +213,18 @@ def test_a_fix_that_would_not_compile_is_dropped_and_others_apply(repo, monkeypa
 
 def test_commit_needs_apply(repo):
     assert fix(repo, "--commit").exit_code == 2
+
+
+def test_dataclass_fields_and_nested_config_sections(build):
+    lab = build("labrepo")
+    result = run("fix", lab, "--as-of", "2026-06-30", "--apply")
+    out = result.output
+    assert "# STL102 model.use_rope (lab/config.py:10) [safe]" in out
+    assert "use_rope" not in (lab / "lab/config.py").read_text()
+    assert "use_rope" not in (lab / "finetune.py").read_text()
+    assert (lab / "configs/legacy/rope.yaml").read_text() == ""  # `model:` went with its only key
+    assert "configs/legacy/rope.yaml now sets nothing else" in out
+    assert "its default [] is not a simple literal" in out  # tags: a mutable default is not folded
+    assert "tags: list" in (lab / "lab/config.py").read_text()
+    for f in ("lab/config.py", "finetune.py", "train.py", "lab/optim.py", "lab/options.py"):
+        compile((lab / f).read_text(), f, "exec")
