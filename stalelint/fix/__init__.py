@@ -81,7 +81,7 @@ def render(run: Run) -> str:
         if not o.fix.safe:
             for r in o.fix.reasons:
                 out.append(f"#   unsafe: {r}\n")
-        if o.message and o.status != "unsafe":
+        if o.message:
             out.append(f"#   {o.message}\n")
         for c in o.cascade:
             out.append(f"#   also removed, now unused: {c}\n")

@@ -226,9 +226,10 @@ def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsa
     for fix in ordered:
         shown_only = not fix.safe and not unsafe
         outcome, gone = make(ws, fix, dirty, force or shown_only)
-        if outcome.status == "applied" and shown_only:
-            outcome = FixOutcome(fix, "unsafe", "; ".join(fix.reasons), outcome.before, outcome.after,
-                                 outcome.cascade, outcome.emptied)
+        if shown_only and outcome.status != "unsupported":
+            # shown, never made: its own failure is a note, not an error of this run
+            note = "" if outcome.status == "applied" else f"(and it could not be made: {outcome.message})"
+            outcome = FixOutcome(fix, "unsafe", note, outcome.before, outcome.after, outcome.cascade, outcome.emptied)
         elif outcome.status == "applied":
             ws.texts.update(outcome.after)
             ws.removed |= gone
