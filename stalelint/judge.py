@@ -15,6 +15,8 @@ from .history import History, is_newer_than
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window
 from .names import normalize, parse_value, same_value, suffixes
 
+# flags that are a function's parameters (click, typer, fire, jsonargparse)
+_FUNCTION_FLAGS = {"click", "typer", "fire", "jsonargparse"}
 _BARE = {"store_true": True, "store_false": False, "BooleanOptionalAction": True}
 
 
@@ -48,6 +50,7 @@ class Facts:
     _gates: dict[int, list[Gate]] | None = None
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
+    _entries: set[str] | None = None
     _bound_classes: set[tuple[str, str]] | None = None
     _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
     _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
@@ -146,11 +149,11 @@ class Facts:
                     best = b
         return best, recent_sets
 
-    def owners(self, hits: list[int]) -> set[str]:
-        """The files reachable from the script that defines most of these knobs."""
-        paths = Counter(self.knob(i).path for i in set(hits))
+    def owners(self, per_setting: list[list[int]]) -> tuple[str, set[str]]:
+        """The script that reaches knobs for most of these settings, and the files it reaches."""
+        paths = Counter(self.knob(i).path for hits in per_setting for i in set(hits))
         if not paths:
-            return set()
+            return "", set()
         if self._importers is None:
             self._importers = {}
             for f, targets in self.index.imports.items():
@@ -159,10 +162,26 @@ class Facts:
         candidates = set(paths)
         for p in paths:
             candidates |= self._importers.get(p, set())
-        # ties go to the script that reaches more (the entry point, not the helper it imports)
-        best = max(sorted(candidates), key=lambda c: (sum(n for p, n in paths.items() if p in self.reach(c)),
-                                                       len(self.reach(c))))
-        return self.reach(best)
+        # among scripts that reach as many of the keys, the most specific entry point wins
+        # (`finetune/lora.py`, not the `__main__.py` that dispatches to every subcommand); with no
+        # entry point among them, the one that reaches more (the script, not the helper it imports)
+        if self._entries is None:
+            # the function a jsonargparse CLI runs is the most specific entry point of all
+            commands = {k.path for k in self.index.knobs if k.system == "jsonargparse"}
+            self._entries = commands or {f.path for f in self.index.files if f.is_entry}
+        scores = {c: sum(1 for hits in per_setting if any(self.knob(i).path in self.reach(c) for i in hits))
+                  for c in candidates}
+        top = max(scores.values())
+        tied = sorted(c for c, n in scores.items() if n == top)
+        entries = [c for c in tied if c in self._entries]
+        if not entries:
+            best = max(tied, key=lambda c: len(self.reach(c)))
+        else:
+            # the entry point that defines most of them itself (`finetune/lora.py` over
+            # `finetune/full.py` when each imports the other's modules), then the most specific
+            most = max(paths.get(c, 0) for c in entries)
+            best = min((c for c in entries if paths.get(c, 0) == most), key=lambda c: len(self.reach(c)))
+        return best, self.reach(best)
 
     def gates_for(self, i: int) -> list[Gate]:
         """The gates (strong tests of a known config object) that test knob i."""
@@ -279,9 +298,16 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             # a config file names no script: it belongs to the script whose flags (its own and
             # those of the modules it imports) cover most of its keys, so `model: x` does not make
             # every script with a --model flag its target
-            owners = facts.owners([i for _, hits in bound_here for i in hits])
-            applies |= owners
-            bound_here = [(s, [i for i in hits if facts.knob(i).path in owners]) for s, hits in bound_here]
+            best, owners = facts.owners([hits for _, hits in bound_here])
+
+            def belongs(i: int) -> bool:
+                # a function's parameters belong to that function's script alone; parsers built
+                # in helper modules and config classes belong to every script that imports them
+                k = facts.knob(i)
+                return k.path == best or (k.path in owners and k.system not in _FUNCTION_FLAGS)
+
+            bound_here = [(s, [i for i in hits if belongs(i)]) for s, hits in bound_here]
+            applies |= {best} | {facts.knob(i).path for _, hits in bound_here for i in hits}
         for s, hits in bound_here:
             for i in hits:
                 facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))

@@ -125,9 +125,11 @@ class FileIndex:
     hydra_mains: tuple[tuple[str, str], ...] = ()  # (config_path, config_name) of @hydra.main
     dispatches: tuple[tuple[str, str, int], ...] = ()  # (module, flag, line): getattr(module, args.arch)
     top_defs: tuple[tuple[str, int, int], ...] = ()  # public module-level functions and classes
-    # (function, ((param, default, line, annotation, read in its body), ...)) of module-level functions
-    signatures: tuple[tuple[str, tuple[tuple[str, Any, int, str, bool], ...]], ...] = ()
+    # (function, ((param, default, line, annotation, read in its body, required), ...)) of module-level
+    # functions
+    signatures: tuple[tuple[str, tuple[tuple[str, Any, int, str, bool, bool], ...]], ...] = ()
     cli_targets: tuple[tuple[str, str], ...] = ()  # (module or "", function) run by jsonargparse.CLI
+    is_entry: bool = False  # a script: `if __name__ == "__main__":` or statements run at import
     constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
 

@@ -32,6 +32,16 @@ def _imports(tree: ast.Module, path: str) -> list[str]:
     return sorted({m for m in out if m})
 
 
+def _is_entry(tree: ast.Module) -> bool:
+    """A script rather than a library module: a `__main__` guard, or calls made at import time."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and "__main__" in ast.dump(stmt.test):
+            return True
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            return True
+    return False
+
+
 def index_file(path: str, source: str) -> FileIndex:
     """Everything stalelint needs from one Python file."""
     try:
@@ -72,7 +82,8 @@ def index_file(path: str, source: str) -> FileIndex:
                      names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
                      dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
                      top_defs=tuple(variants.top_definitions(tree)),
-                     signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)))
+                     signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)),
+                     is_entry=_is_entry(tree))
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -137,13 +148,13 @@ def _cli_functions(files: list[FileIndex], knobs: list[Knob], modules: dict[str,
             for name, params in by_path[target].signatures:
                 if name != function:
                     continue
-                for param, default, line, annotation, read in params:
+                for param, default, line, annotation, read, required in params:
                     if annotation and any(k.owner == annotation and k.system == "dataclass" for k in knobs):
                         sections[annotation] = param
                         continue
                     added.append(Knob(name=param, kind="flag", system="jsonargparse", path=target, line=line,
                                       column=1, end_line=line, default=default, option_strings=(f"--{param}",),
-                                      owner=function, set_in_code=False, required=False))
+                                      owner=function, required=required))
                     if read:
                         reads.append(Read(param, target, line, 1, True))
     if not sections and not added:
