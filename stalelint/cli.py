@@ -315,7 +315,7 @@ def fix_cmd(path, since, as_of, config_file, select, ignore, knobs, do_apply, un
     if entries:
         graveyard.append(root, entries)
     click.echo(f"Fixed {len(made)} finding{'s' if len(made) != 1 else ''}: {lines} lines removed from "
-               f"{len(written)} files; recorded in {graveyard.PATH}.", err=True)
+               f"{len(written)} files" + (f"; recorded in {graveyard.PATH}." if entries else "."), err=True)
     if do_commit and entries:
         try:
             sha = graveyard.commit(root, made, entries)
