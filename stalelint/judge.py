@@ -32,6 +32,7 @@ class Facts:
     window: Window
     history: History
     keep: tuple[str, ...]
+    blind: frozenset[str] = frozenset()  # config systems some of whose evidence could not be read
     bindings: dict[int, list[Binding]] = field(default_factory=dict)  # knob position -> bindings
     unbound: list[tuple[Experiment, Setting, float]] = field(default_factory=list)  # + share of file bound
     covers: dict[str, list[Experiment]] = field(default_factory=dict)  # file -> experiments that apply
@@ -84,11 +85,13 @@ class Facts:
         k = self.knob(i)
         if k.set_in_code:
             return False
-        if k.system != "dataclass" or k.cli:
+        if k.system in self.blind:
+            return False  # some of this system's evidence could not be read
+        if k.system not in ("dataclass", "pydantic") or k.cli:
             return True
         if self._bound_classes is None:
             self._bound_classes = {(self.knob(j).path, self.knob(j).owner)
-                                   for j, bs in self.bindings.items() if bs and self.knob(j).system == "dataclass"}
+                                   for j, bs in self.bindings.items() if bs and self.knob(j).system in ("dataclass", "pydantic")}
         return (k.path, k.owner) in self._bound_classes
 
     def recent(self, path: str) -> list[Experiment]:

@@ -114,6 +114,10 @@ class FileIndex:
     writes: tuple[str, ...] = ()  # names code assigns on a config object (`args.x = ...`)
     constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
+    # ml_collections: `DEFINE_config_file(flag, default)` calls here as (flag, default path or ""), and
+    # whether this file is a config module (a `get_config` building a ConfigDict)
+    config_flags: tuple[tuple[str, str], ...] = ()
+    config_module: bool = False
 
 
 @dataclass(frozen=True)
