@@ -37,8 +37,12 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
     idx = build_index(files, settings)
     history = History.read(root, files.tracked, files.git)
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
-    facts = judge.build(idx, gathered.experiments, window, history, settings.keep)
+    facts = judge.build(idx, gathered.experiments, window, history, settings.keep, gathered.blind)
     notices = list(history.notices)
+    blind = Counter(k.system for k in idx.knobs if k.system in gathered.blind)
+    for system, n in sorted(blind.items()):
+        notices.append(f"{n} {system} knobs not judged stale: some {system} experiment files could not be read "
+                       f"(see the errors), and missing evidence is not evidence of disuse")
 
     def on(code: str) -> bool:
         return rules.selected(code, settings.select, settings.ignore)

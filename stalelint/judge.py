@@ -178,9 +178,9 @@ def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
 
 
 def build(index: Index, experiments: Iterable[Experiment], window: Window, history: History,
-          keep: tuple[str, ...] = ()) -> Facts:
+          keep: tuple[str, ...] = (), blind: frozenset[str] = frozenset()) -> Facts:
     exps = tuple(e for e in experiments if not window.is_future(e.date))
-    facts = Facts(index=index, experiments=exps, window=window, history=history, keep=keep)
+    facts = Facts(index=index, experiments=exps, window=window, history=history, keep=keep, blind=blind)
     for i, k in enumerate(index.knobs):
         for name in {k.name, *k.aliases}:
             facts.by_name.setdefault(normalize(name), []).append(i)
@@ -219,6 +219,11 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                     hits = facts.lookup(plain, scope)
             else:
                 hits = facts.lookup(key, scope)
+                if not hits and s.form == "bare" and key.startswith("--no") and len(key) > 4:
+                    # absl's negation of a boolean: `--nouse_ema` (no dash after `no`)
+                    plain = [i for i in facts.lookup("--" + key[4:], scope) if facts.knob(i).system == "absl"]
+                    if plain:
+                        hits, s = plain, Setting(s.key, True, s.line, "negated")
             if not hits and scope is not None and not key.startswith("-"):
                 hits = facts.lookup(key)
             bound_here.append((s, hits))

@@ -11,7 +11,7 @@ from ..history import History
 from ..index.astutil import module_name
 from ..model import Experiment, Index, Problem, Setting
 from ..names import normalize
-from . import configs, launch
+from . import configs, gin, inherit, launch, overrides
 
 
 @dataclass(frozen=True)
@@ -19,28 +19,47 @@ class Gathered:
     experiments: tuple[Experiment, ...]
     problems: tuple[Problem, ...]
     sources: int  # files that gave at least one experiment
+    blind: frozenset[str] = frozenset()  # config systems some of whose evidence could not be read
 
 
 class _Reader:
-    """Reads config files once each, for their own experiment and for launches that include them."""
+    """Reads config files once each, for their own experiment and for launches that include them;
+    a file's settings include what it inherits (`_BASE_`, gin `include`, see inherit.py)."""
 
-    def __init__(self, root: Path, max_size: int):
-        self.root, self.max_size = root, max_size
-        self.cache: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
+    def __init__(self, root: Path, max_size: int, files: set[str]):
+        self.root, self.max_size, self.files = root, max_size, files
+        self.cache: dict[str, tuple[list[Setting] | None, list[str], Problem | None]] = {}
+        self.resolved: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
+        self.blind: set[str] = set()  # config systems some of whose evidence could not be read
 
-    def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
+    def own(self, rel: str) -> tuple[list[Setting] | None, list[str], Problem | None]:
         if rel not in self.cache:
             text, problem = read_text(self.root, rel, self.max_size)
             if problem:
-                self.cache[rel] = (None, problem)
+                self.cache[rel] = (None, [], problem)
             else:
                 try:
-                    self.cache[rel] = (configs.read_settings(rel, text or ""), None)
+                    self.cache[rel] = (configs.read_settings(rel, text or ""), inherit.parents(rel, text or ""), None)
                 except configs.BadConfig as exc:
-                    self.cache[rel] = (None, configs.problem(rel, exc))
+                    self.cache[rel] = (None, [], configs.problem(rel, exc))
                 except configs.NotAConfig:
-                    self.cache[rel] = (None, None)
+                    self.cache[rel] = (None, [], None)
         return self.cache[rel]
+
+    def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
+        if rel not in self.resolved:
+            found, refs, problem = self.own(rel)
+            if problem is None and found is not None and refs:
+                try:
+                    found = inherit.effective(rel, self.own, self.files)
+                except inherit.Broken as exc:
+                    found, problem = None, Problem("STL903", rel, str(exc))
+            elif found is not None and rel.endswith(".gin"):
+                found = gin.resolve_macros(found)
+            if problem is not None and inherit.system_of(rel):
+                self.blind.add(inherit.system_of(rel))  # type: ignore[arg-type]
+            self.resolved[rel] = (found, problem)
+        return self.resolved[rel]
 
 
 def _resolve(ref: str, near: str, files: set[str], modules: dict[str, str] | None = None) -> str | None:
@@ -71,7 +90,7 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
     reach = index.reachable(entry)
     table: dict[str, bool] = {}
     for k in index.knobs:
-        if k.path in reach and k.system == "argparse":
+        if k.path in reach and k.system in ("argparse", "absl"):
             for o in k.option_strings:
                 table[o] = k.takes_value
     return lambda option: table.get(option)
@@ -79,13 +98,15 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
 
 def gather(files: FileSet, index: Index, history: History, experiment_globs: tuple[str, ...],
            launch_globs: tuple[str, ...], max_size: int) -> Gathered:
-    reader = _Reader(files.root, max_size)
     listed = set(files.files)
+    reader = _Reader(files.root, max_size, listed)
     experiments: list[Experiment] = []
     problems: list[Problem] = []
     sources = 0
+    # ml_collections config modules are experiments wherever they live (big_vision/configs/...)
+    config_modules = {f.path for f in index.files if f.config_module}
     for rel in files.files:
-        if rel.endswith(configs.SUFFIXES) and glob_match(rel, experiment_globs):
+        if rel.endswith(configs.SUFFIXES) and (glob_match(rel, experiment_globs) or rel in config_modules):
             found, problem = reader.settings(rel)
             if problem:
                 problems.append(problem)
@@ -94,6 +115,18 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                 experiments.append(Experiment(rel, None, "config", when, how, tuple(found)))
                 sources += 1
     modules = {module_name(p): p for p in listed if p.endswith(".py")}
+
+    def _include(ref: str, near: str) -> str | None:
+        """The text of a file a command names (an absl flagfile), or None."""
+        target = _resolve(ref, near, listed)
+        if target is None:
+            return None
+        text, problem = read_text(files.root, target, max_size)
+        if problem:
+            if problem not in problems:
+                problems.append(problem)
+            reader.blind.add("absl")
+        return text
     for rel in files.files:
         if not glob_match(rel, launch_globs) or rel.endswith(".py"):
             continue
@@ -108,7 +141,11 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
         when, how = history.date_of(rel)
         for cmd in cmds:
             entry = _resolve(cmd.entry, rel, listed, modules if cmd.module else None)
-            cli, named = launch.parse_args(cmd.args, _arity(index, entry))
+            arity = _arity(index, entry)
+            cli, named = launch.parse_args(cmd.args, arity)
+            # each config system's own override syntax: flagfiles, gin bindings, yacs opts, env vars
+            extra, more = overrides.expand(cmd, cli, arity, lambda ref: _include(ref, rel))
+            cli, named = cli + extra, named + more
             merged: list[Setting] = []
             included: list[str] = []
             for ref in named:
@@ -123,7 +160,7 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                     included.append(target)
             experiments.append(Experiment(rel, cmd.line, "launch", when, how, tuple(merged + cli),
                                           entry=entry or cmd.entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
-    return Gathered(tuple(experiments), tuple(problems), sources)
+    return Gathered(tuple(experiments), tuple(problems), sources, frozenset(reader.blind))
 
 
 __all__ = ["gather", "Gathered", "normalize"]
