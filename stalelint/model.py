@@ -128,7 +128,8 @@ class Setting:
     value: Any
     line: int | None = None
     # "value" (`--lr 0.1`, `lr: 0.1`), "bare" (`--use-ema` with no value: the action decides), or
-    # "negated" (`--no-use-ema`: x=False unless a knob `no_use_ema` exists)
+    # "negated" (`--no-use-ema`: x=False unless a knob `no_use_ema` exists), or "inherited" (a value
+    # a config file takes from its `_BASE_` or gin `include`)
     form: str = "value"
 
 

@@ -11,7 +11,7 @@ from ..history import History
 from ..index.astutil import module_name
 from ..model import Experiment, Index, Problem, Setting
 from ..names import normalize
-from . import configs, gin, inherit, launch, overrides
+from . import code_overrides, configs, gin, inherit, launch, overrides
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,12 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                 when, how = history.date_of(rel)
                 experiments.append(Experiment(rel, None, "config", when, how, tuple(found)))
                 sources += 1
+    if any(k.system == "yacs" for k in index.knobs):
+        for f in index.files:
+            text, problem = read_text(files.root, f.path, max_size)
+            for line, found in code_overrides.merge_lists(f.path, text or "") if not problem else ():
+                when, how = history.date_of(f.path)
+                experiments.append(Experiment(f.path, line, "config", when, how, tuple(found)))
     modules = {module_name(p): p for p in listed if p.endswith(".py")}
 
     def _include(ref: str, near: str) -> str | None:
@@ -127,6 +133,7 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                 problems.append(problem)
             reader.blind.add("absl")
         return text
+
     for rel in files.files:
         if not glob_match(rel, launch_globs) or rel.endswith(".py"):
             continue

@@ -97,8 +97,9 @@ def effective(rel: str, own: Callable[[str], tuple[list[Setting] | None, list[st
             merged.extend(walk(target, stack + (path,)))
         mine = settings or []
         overridden = {s.key for s in mine}
-        out = [s for s in merged if s.key not in overridden] + mine
-        return out
+        # inherited settings keep their line in the base; the form says they are not the file's own
+        return [s if s.form == "inherited" else Setting(s.key, s.value, s.line, "inherited")
+                for s in merged if s.key not in overridden] + mine
 
     result = walk(rel, ())
     return gin.resolve_macros(result) if rel.endswith(".gin") else result

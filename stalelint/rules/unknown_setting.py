@@ -42,8 +42,8 @@ def check(facts: Facts) -> Iterator[Finding]:
             script = e.entry
             tail = "; the script uses parse_known_args, so it may pass the option on" if known_args else ""
         else:
-            if share < _CONFIG_SHARE:
-                continue
+            if share < _CONFIG_SHARE or s.form == "inherited":
+                continue  # an inherited key is reported where it is set, if that file is an experiment
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
         key = (where, line, s.key)
         if key in seen:
