@@ -151,8 +151,8 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             arity = _arity(index, entry)
             cli, named = launch.parse_args(cmd.args, arity)
             # each config system's own override syntax: flagfiles, gin bindings, yacs opts, env vars
-            extra, more = overrides.expand(cmd, cli, arity, lambda ref: _include(ref, rel))
-            cli, named = cli + extra, named + more
+            cli, more = overrides.expand(cmd, cli, arity, lambda ref: _include(ref, rel))
+            named = named + more
             merged: list[Setting] = []
             included: list[str] = []
             for ref in named:

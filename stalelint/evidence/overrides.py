@@ -24,6 +24,9 @@ _GIN_FILES = {"--gin_file", "--gin_files", "--gin_config", "--gin_configs", "--g
               "--gin_search_paths"}
 _GIN_BINDINGS = {"--gin_bindings", "--gin_param", "--gin_params", "--gin-bindings", "--gin.bindings"}
 _FLAGFILE = "--flagfile"
+# absl's own flags, which every absl program accepts; they set no knob of the repo
+_ABSL_BUILTINS = {"--flagfile", "--undefok", "--alsologtostderr", "--logtostderr", "--stderrthreshold",
+                  "--showprefixforinfo", "--only_check_args", "--pdb_post_mortem", "--run_with_pdb"}
 # a yacs key: dotted, each part an identifier (`MODEL.RESNETS.DEPTH`, `SOLVER.BASE_LR`)
 _NODE_KEY = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 _MODULE_CONFIG = re.compile(r"^(.+\.py)(?::.*)?$")
@@ -84,9 +87,9 @@ def _flagfile(ref: str, read: Callable[[str], str | None], takes_value: Callable
 
 def expand(cmd: Command, cli: list[Setting], takes_value: Callable[[str], bool | None],
            read: Callable[[str], str | None]) -> tuple[list[Setting], list[str]]:
-    """(extra settings, config files named) that the command's system-specific overrides make.
+    """(the command's settings with its system-specific overrides expanded, more config files named).
     `read(ref)` gives the text of a file the command names, or None."""
-    settings: list[Setting] = []
+    settings: list[Setting] = [s for s in cli if s.key not in _ABSL_BUILTINS]
     named: list[str] = []
     for s in cli:
         if not isinstance(s.value, str):
