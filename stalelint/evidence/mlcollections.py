@@ -11,7 +11,7 @@ from ..model import Setting
 
 
 def is_config_module(text: str) -> bool:
-    return "get_config" in text and "ConfigDict" in text
+    return "def get_config" in text
 
 
 def read(path: str, text: str) -> list[Setting] | None:

@@ -192,5 +192,10 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
             knobs.append(k)
     modules = _module_files([f.path for f in files])
     imports = {f.path: tuple(sorted({modules[m] for m in f.imports if m in modules} - {f.path})) for f in files}
+    # a script loads the config module its `DEFINE_config_file` names as default, as if it imported it
+    for module, _ in defaults.items():
+        for f in files:
+            if any(d and module.endswith(d.split(":", 1)[0].lstrip("./")) for _, d in f.config_flags):
+                imports[f.path] = tuple(sorted(set(imports[f.path]) | {module}))
     file_errors = [e for f in files for e in f.errors]
     return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors))

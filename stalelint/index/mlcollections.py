@@ -19,6 +19,8 @@ from .astutil import call_name, chain, keep_for, literal
 _DICT_CALLS = {"ConfigDict", "FrozenConfigDict", "dict", "create"}
 _DEFINE = {"DEFINE_config_file", "DEFINE_config_dict", "DEFINE_config_dataclass"}
 _FIELD_REFS = {"FieldReference", "placeholder"}
+# `config = ml_collections.ConfigDict()`, or another module's `default.get_config()` to build on
+_BUILDERS = {"ConfigDict", "create", "get_config"}
 
 
 def _value(node: ast.expr) -> object:
@@ -37,6 +39,8 @@ def _leaves(node: ast.expr, prefix: str) -> list[tuple[str, ast.expr]] | None:
         items: list[tuple[str, ast.expr]] = [(k.arg, k.value) for k in node.keywords if k.arg]
         if node.args and isinstance(node.args[0], ast.Dict):
             node = node.args[0]
+        elif node.args and isinstance(node.args[0], ast.Call) and call_name(node.args[0]) in _DICT_CALLS:
+            return _leaves(node.args[0], prefix)  # ConfigDict(dict(a=1))
         elif node.args:
             return None
         else:
@@ -59,7 +63,7 @@ def builds_config(fn: ast.FunctionDef) -> str | None:
     """The name of the ConfigDict a `get_config` builds, or None."""
     for stmt in ast.walk(fn):
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
-                and isinstance(stmt.value, ast.Call) and call_name(stmt.value) in ("ConfigDict", "create"):
+                and isinstance(stmt.value, ast.Call) and call_name(stmt.value) in _BUILDERS:
             return stmt.targets[0].id
     return None
 
@@ -121,6 +125,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
                                  keep=keep_for(sups, stmt.lineno, end))
     sections = {n for n in knobs if any(o.startswith(n + ".") for o in knobs)}
     defines: list[tuple[str, str]] = []
+    flags: list[Knob] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and call_name(node) in _DEFINE and node.args:
             flag = literal(node.args[0])
@@ -130,10 +135,17 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
                     default = literal(k.value)
             if isinstance(flag, str):
                 defines.append((flag, default if isinstance(default, str) else ""))
+                # the config flag itself is an absl flag: `--config=configs/vit.py` sets it
+                end = node.end_lineno or node.lineno
+                flags.append(Knob(name=flag, kind="flag", system="absl", path=path, line=node.lineno,
+                                  column=node.col_offset + 1, end_line=end,
+                                  default=default if isinstance(default, str) else None, type_name="str",
+                                  option_strings=(f"--{flag}",), owner="<flags>",
+                                  keep=keep_for(sups, node.lineno, end)))
     fallbacks: list[Knob] = []
     if defines and not any(d for _, d in defines):
         fallbacks = _fallback_reads(tree, path, sups)
-    return [k for n, k in knobs.items() if n not in sections], assigned, defines, fallbacks
+    return [k for n, k in knobs.items() if n not in sections], assigned, defines, fallbacks + flags
 
 
 def _fallback_reads(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> list[Knob]:
