@@ -113,7 +113,8 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     if found:
         fn, var = found
         for dotted, value, stmt in assignments(fn, var):
-            assigned.add(dotted)
+            parts = dotted.split(".")
+            assigned.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))  # sections too
             if dotted in knobs:
                 continue
             end = stmt.end_lineno or stmt.lineno
