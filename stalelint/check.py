@@ -60,7 +60,8 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
         if on(rules.unknown_setting.CODE):
             findings.extend(rules.unknown_setting.check(facts))
         if on(rules.stale_trick.CODE):
-            stale_ids = {i for i, k in enumerate(idx.knobs) for f in stale if f.path == k.path and f.line == k.line}
+            stale_ids = {i for i, k in enumerate(idx.knobs) for f in stale
+                         if (f.path, f.line, f.column) == (k.path, k.line, k.column)}
             findings.extend(rules.stale_trick.check(facts, stale_ids))
         unjudged = Counter(k.path for k in idx.knobs if not k.positional and k.path not in facts.covers)
         if unjudged:
