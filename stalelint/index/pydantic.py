@@ -42,6 +42,18 @@ def _env_prefix(node: ast.ClassDef) -> str | None:
     return None
 
 
+def _inherited_prefix(node: ast.ClassDef, by_name: dict[str, ast.ClassDef], kind: dict[str, str],
+                      depth: int = 0) -> str | None:
+    """A class's env_prefix, or the one its local pydantic base sets (model_config is inherited)."""
+    own = _env_prefix(node)
+    if own is not None or depth > 10:
+        return own
+    for b in _base_names(node):
+        if b in kind and b in by_name and b != node.name:
+            return _inherited_prefix(by_name[b], by_name, kind, depth + 1)
+    return None
+
+
 def _default(value: ast.expr | None) -> tuple[object, bool]:
     """(default, required) of a field's right-hand side."""
     if value is None:
@@ -84,7 +96,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
         node = by_name[name]
         if what == "model" and not _CONFIG_NAME.search(name):
             continue
-        prefix = _env_prefix(node)
+        prefix = _inherited_prefix(node, by_name, kind)
         if prefix is None and what == "settings":
             prefix = ""
         fields: list[tuple[str, str]] = []
