@@ -17,12 +17,12 @@ def test_define_forms():
         flags.DEFINE_multi_string("gin_bindings", [], "h")
         tf.compat.v1.flags.DEFINE_integer("steps", 3, "h", short_name="s")
         _WD = flags.DEFINE_float("wd", 0.0, "h")
-        config_flags.DEFINE_config_file("config", None)  # ml_collections, not a plain flag
+        config_flags.DEFINE_config_file("config", None)  # ml_collections: one flag, the whole config
         parser.DEFINE_thing("x", 1)
         print(_WD.value)
     '''))
     k = {k.name: k for k in f.knobs}
-    assert set(k) == {"ema", "opt", "layers", "gin_bindings", "steps", "wd"}
+    assert set(k) == {"ema", "opt", "layers", "gin_bindings", "steps", "wd", "config"}  # config: ml_collections
     assert k["ema"].default is True and not k["ema"].takes_value and k["ema"].option_strings == ("--ema",)
     assert k["opt"].choices == ("sgd", "adam") and k["layers"].default == ["a", "b"]
     assert k["steps"].option_strings == ("--steps", "-s") and k["steps"].type_name == "int"
