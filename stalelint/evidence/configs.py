@@ -25,6 +25,14 @@ _META_KEYS = {"defaults", "_base_", "__base__", "base", "_target_", "_partial_",
               "__include__", "hydra", "_self_"}
 
 
+class TolerantLoader(yaml.SafeLoader):
+    """Safe YAML in which a tag it will not construct (yacs configs use `!!python/object/apply:eval`
+    for computed lists) reads as a value not known statically instead of failing the file."""
+
+
+TolerantLoader.add_constructor(None, lambda loader, node: UNKNOWN)  # type: ignore[arg-type]
+
+
 class BadConfig(Exception):
     """The file is not a readable experiment config; the message says why."""
 
@@ -53,7 +61,7 @@ def _yaml_settings(text: str) -> list[Setting]:
         # PyYAML's own message for a tab in indentation is obscure; say it plainly
         line = next(i for i, s in enumerate(text.splitlines(), 1) if s.startswith("\t"))
         raise BadConfig(f"YAML indentation uses a tab on line {line}")
-    loader = yaml.SafeLoader(text)
+    loader = TolerantLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:

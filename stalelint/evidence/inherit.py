@@ -15,7 +15,7 @@ from typing import Callable
 import yaml
 
 from ..model import Problem, Setting
-from . import gin
+from . import configs, gin
 
 _BASE_KEYS = ("_BASE_", "__base__", "BASE", "_base_")
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".py", ".gin")
@@ -40,7 +40,7 @@ def parents(rel: str, text: str) -> list[str]:
     if not rel.endswith((".yaml", ".yml")) or not any(k in text for k in _BASE_KEYS):
         return []
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=configs.TolerantLoader)  # noqa: S506 - safe loader, see configs
     except yaml.YAMLError:
         return []  # the settings reader reports the malformed file
     if not isinstance(data, dict):

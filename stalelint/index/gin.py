@@ -16,18 +16,28 @@ _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", 
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
 
 
-def _gin_name(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> tuple[str, set[str] | None,
-                                                                                       set[str]] | None:
+def _gin_imports(tree: ast.Module) -> set[str]:
+    """Names bound to gin's decorators by `from gin import configurable` (bare `@configurable` is
+    also detectron2's and others' decorator, so it only counts when imported from gin)."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "gin":
+            out.update(a.asname or a.name for a in node.names if a.name in _DECORATORS)
+    return out
+
+
+def _gin_name(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+              bare: set[str]) -> tuple[str, set[str] | None, set[str]] | None:
     """(configurable name, allowlist or None, denylist) when decorated with gin.configurable."""
     for d in node.decorator_list:
         target = d.func if isinstance(d, ast.Call) else d
         parts = chain(target) or []
-        if not parts or parts[-1] not in _DECORATORS:
+        if not parts:
             continue
-        if parts[-1] == "register" and "gin" not in parts:
-            continue  # `@REGISTRY.register` is a registry, not gin
-        if parts[-1] == "configurable" and len(parts) > 1 and parts[0] != "gin":
+        if len(parts) == 1 and parts[0] not in bare:
             continue
+        if len(parts) > 1 and (parts[0] != "gin" or parts[-1] not in _DECORATORS):
+            continue  # `@REGISTRY.register`, `@detectron2.config.configurable`
         name = node.name
         allow, deny = None, set()
         if isinstance(d, ast.Call):
@@ -97,15 +107,22 @@ def _scan_body(fn: ast.AST, params: dict[str, str], path: str, lines: list[str])
     return reads, gates
 
 
+def lines_text(lines: list[str]) -> str:
+    return "\n".join(lines)
+
+
 def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...],
             lines: list[str]) -> tuple[list[Knob], list[Read], list[Gate]]:
     knobs: list[Knob] = []
     reads: list[Read] = []
     gates: list[Gate] = []
+    if "gin" not in lines_text(lines):
+        return knobs, reads, gates
+    bare = _gin_imports(tree)
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        got = _gin_name(node)
+        got = _gin_name(node, bare)
         if got is None:
             continue
         name, allow, deny = got
