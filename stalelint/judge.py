@@ -74,7 +74,15 @@ class Facts:
                 return hit
         leaf = normalize(key).rsplit(".", 1)[-1]
         hit = within(self.by_leaf.get(leaf, ()))
-        return hit if len({self.knob(i).name for i in hit}) == 1 else []
+        if len({self.knob(i).name for i in hit}) == 1:
+            return hit
+        # a key under a yacs `CN(new_allowed=True)` section: experiments may add keys there
+        parts = normalize(key).split(".")
+        for n in range(len(parts) - 1, 0, -1):
+            hit = [i for i in within(self.by_name.get(".".join(parts[:n]), ())) if self.knob(i).action == "new_allowed"]
+            if hit:
+                return hit
+        return []
 
     def judgeable(self, i: int) -> bool:
         """Whether experiments decide knob i's value, so that their silence means disuse.

@@ -23,6 +23,8 @@ _SHELL_WORDS = {"do", "then", "else", "{", "!", "time", "command", "builtin"}
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 _NUMBER = re.compile(r"^-\d|^-\.\d")
+# a yacs `opts` key (`MODEL.WEIGHTS x.pkl` after the options) ends an option's list of values
+_OPTS_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*(?:\.[A-Za-z0-9_]+)+$")
 _FENCE = re.compile(r"^\s*(```+|~~~+)\s*([\w+-]*)")
 _SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "bash-session", "text"}
 
@@ -260,7 +262,7 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | None])
                 # nargs='+' style lists: further non-option tokens after the value
                 extra = []
                 while wants is True and i < len(args) and not args[i].startswith("-") and "=" not in args[i] \
-                        and not args[i].endswith(SUFFIX_CONFIG):
+                        and not args[i].endswith(SUFFIX_CONFIG) and not _OPTS_KEY.match(args[i]):
                     extra.append(args[i])
                     i += 1
                 if extra and value is not UNKNOWN:

@@ -18,6 +18,7 @@ from ..model import UNKNOWN, Knob, Suppression
 from .astutil import call_name, chain, keep_for, literal
 
 _NODE_CALLS = {"CN", "CfgNode", "ConfigNode"}
+OPEN = "new_allowed"  # the action of a knob standing for a `CN(new_allowed=True)` section
 # functions that extend a config in place: add_x_config(cfg), add_config(cfg), extend_cfg(cfg)
 _EXTENDER = re.compile(r"^(add|extend|register)_?\w*_?(config|cfg)s?$|_(config|cfg)_defaults?$", re.IGNORECASE)
 
@@ -81,10 +82,14 @@ class _Visitor(ast.NodeVisitor):
             for sub, v in _dict_leaves(value, dotted):
                 self._knob(sub, v, stmt)
             self.defined.add(dotted)
+            if any(k.arg == "new_allowed" and isinstance(k.value, ast.Constant) and k.value.value is True
+                   for k in value.keywords):  # type: ignore[union-attr]
+                # an open section: experiments add keys of their own under it (a mapping of names)
+                self._knob(dotted, ast.Dict(keys=[], values=[]), stmt, action=OPEN)
             return
         self._knob(dotted, value, stmt)
 
-    def _knob(self, dotted: str, value: ast.expr, stmt: ast.stmt) -> None:
+    def _knob(self, dotted: str, value: ast.expr, stmt: ast.stmt, action: str | None = None) -> None:
         self.defined.add(dotted)
         end = stmt.end_lineno or stmt.lineno
         default = literal(value)
@@ -95,7 +100,7 @@ class _Visitor(ast.NodeVisitor):
         self.knobs[name] = Knob(
             name=name, kind="flag", system="yacs", path=self.path, line=stmt.lineno, column=stmt.col_offset + 1,
             end_line=end, default=default, type_name=type(default).__name__ if default is not UNKNOWN else None,
-            option_strings=(dotted,), owner="CfgNode", keep=keep_for(self.sups, stmt.lineno, end),
+            option_strings=(dotted,), owner="CfgNode", keep=keep_for(self.sups, stmt.lineno, end), action=action,
         )
 
 
@@ -103,7 +108,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
     """(CfgNode knobs, the dotted names this file defines, so they are not taken for code writes)."""
     v = _Visitor(path, sups)
     v.visit(tree)
-    # a section assigned a CN() is not itself a knob
+    # a section assigned a CN() is not itself a knob (an open one is, while it defines no keys)
     sections = {k for k in v.knobs if any(other.startswith(k + ".") for other in v.knobs)}
     return [k for n, k in v.knobs.items() if n not in sections], v.defined
 
