@@ -147,9 +147,15 @@ class Facts:
             for f, targets in self.index.imports.items():
                 for t in targets:
                     self._importers.setdefault(t, set()).add(f)
+        # every file that reaches one of them, through any number of imports: a project's
+        # train_net.py reaches its config through its package's __init__ (detectron2 projects)
         candidates = set(paths)
-        for p in paths:
-            candidates |= self._importers.get(p, set())
+        todo = list(paths)
+        while todo:
+            for imp in self._importers.get(todo.pop(), ()):
+                if imp not in candidates:
+                    candidates.add(imp)
+                    todo.append(imp)
         # ties go to the script that reaches more (the entry point, not the helper it imports)
         best = max(sorted(candidates), key=lambda c: (sum(n for p, n in paths.items() if p in self.reach(c)),
                                                        len(self.reach(c))))
