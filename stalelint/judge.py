@@ -76,10 +76,12 @@ class Facts:
         hit = within(self.by_leaf.get(leaf, ()))
         if len({self.knob(i).name for i in hit}) == 1:
             return hit
-        # a key under a yacs `CN(new_allowed=True)` section: experiments may add keys there
+        # a key under a knob that stands for a whole section: a yacs `CN(new_allowed=True)` (experiments
+        # add keys there) or an ml_collections `config.get("mixup")` (a config setting `mixup.p` sets it)
         parts = normalize(key).split(".")
         for n in range(len(parts) - 1, 0, -1):
-            hit = [i for i in within(self.by_name.get(".".join(parts[:n]), ())) if self.knob(i).action == "new_allowed"]
+            hit = [i for i in within(self.by_name.get(".".join(parts[:n]), ()))
+                   if self.knob(i).action in ("new_allowed", "subtree")]
             if hit:
                 return hit
         return []
@@ -252,7 +254,10 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             for i in hits:
                 facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
                 applies.add(facts.knob(i).path)
-        share = sum(1 for _, h in bound_here if h) / len(bound_here) if bound_here else 0.0
+        # knobs known only from reads with a fallback (`config.get("x", d)`) are not a full list of the
+        # keys code defines, so binding to them does not make a config's other keys unknown
+        share = sum(1 for _, h in bound_here if any(facts.knob(i).action != "subtree" for i in h)) \
+            / len(bound_here) if bound_here else 0.0
         for s, hits in bound_here:
             if not hits:
                 facts.unbound.append((e, s, share))

@@ -18,7 +18,7 @@ def read(path: str, text: str) -> list[Setting] | None:
     """The settings of a config module, or None when it does not build a ConfigDict in get_config.
     Raises SyntaxError/ValueError/RecursionError for the caller to report."""
     tree = ast.parse(text, filename=path)
-    found = get_config(tree)
+    found = get_config(tree, path)
     if not found:
         return None
     fn, var = found

@@ -17,6 +17,8 @@ from ..model import UNKNOWN, Knob, Suppression
 from .astutil import call_name, chain, keep_for, literal
 
 _DICT_CALLS = {"ConfigDict", "FrozenConfigDict", "dict", "create"}
+# the action of a knob read whole (`config.get("mixup")`): a config setting `mixup.p` sets it
+SUBTREE = "subtree"
 _DEFINE = {"DEFINE_config_file", "DEFINE_config_dict", "DEFINE_config_dataclass"}
 _FIELD_REFS = {"FieldReference", "placeholder"}
 # `config = ml_collections.ConfigDict()`, or another module's `default.get_config()` to build on
@@ -59,12 +61,20 @@ def _leaves(node: ast.expr, prefix: str) -> list[tuple[str, ast.expr]] | None:
     return None
 
 
-def builds_config(fn: ast.FunctionDef) -> str | None:
-    """The name of the ConfigDict a `get_config` builds, or None."""
+def builds_config(fn: ast.FunctionDef, loose: bool = False) -> str | None:
+    """The name of the ConfigDict a `get_config` builds, or None. `loose`: also the name it returns
+    when that is assigned from any call (big_vision's `config = bvcc.parse_arg(arg, ...)`)."""
+    assigned: set[str] = set()
     for stmt in ast.walk(fn):
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
-                and isinstance(stmt.value, ast.Call) and call_name(stmt.value) in _BUILDERS:
-            return stmt.targets[0].id
+                and isinstance(stmt.value, ast.Call):
+            if call_name(stmt.value) in _BUILDERS:
+                return stmt.targets[0].id
+            assigned.add(stmt.targets[0].id)
+    if loose:
+        for stmt in ast.walk(fn):
+            if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name) and stmt.value.id in assigned:
+                return stmt.value.id
     return None
 
 
@@ -95,10 +105,13 @@ def assignments(fn: ast.FunctionDef, var: str) -> list[tuple[str, ast.expr, ast.
     return out
 
 
-def get_config(tree: ast.Module) -> tuple[ast.FunctionDef, str] | None:
+def get_config(tree: ast.Module, path: str = "") -> tuple[ast.FunctionDef, str] | None:
+    """get_config and the name of the config it builds. A module in a `configs` folder may build it
+    with a helper of its own (`bvcc.parse_arg`); elsewhere only a ConfigDict counts."""
+    loose = any(part in ("configs", "config", "cfgs") for part in path.split("/")[:-1])
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "get_config":
-            var = builds_config(node)
+            var = builds_config(node, loose)
             if var:
                 return node, var
     return None
@@ -108,7 +121,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     """(candidate knobs of a get_config module, the names it assigns, defaults named by
     DEFINE_config_file here as (flag, path or ""), fallback reads `config.get("x", d)` as knobs)."""
     knobs: dict[str, Knob] = {}
-    found = get_config(tree)
+    found = get_config(tree, path)
     assigned: set[str] = set()
     if found:
         fn, var = found
@@ -168,5 +181,5 @@ def _fallback_reads(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) 
         out[name] = Knob(name=name, kind="flag", system="ml_collections", path=path, line=node.lineno,
                          column=node.col_offset + 1, end_line=end, default=default,
                          option_strings=(f"--config.{name}",), owner="config.get",
-                         keep=keep_for(sups, node.lineno, end))
+                         keep=keep_for(sups, node.lineno, end), action=SUBTREE)
     return list(out.values())
