@@ -15,7 +15,7 @@ from .history import History, is_newer_than
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window
 from .names import normalize, parse_value, same_value, suffixes
 
-_BARE = {"store_true": True, "store_false": False}
+_BARE = {"store_true": True, "store_false": False, "BooleanOptionalAction": True}
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ class Facts:
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
     _bound_classes: set[tuple[str, str]] | None = None
+    _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
+    _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
+    _code_names: set[str] | None = None  # bare names loaded anywhere
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -58,11 +61,15 @@ class Facts:
     def knob(self, i: int) -> Knob:
         return self.index.knobs[i]
 
-    def lookup(self, key: str, scope: set[str] | None = None) -> list[int]:
+    def lookup(self, key: str, scope: set[str] | None = None, exact: bool = False) -> list[int]:
         """Knobs a key names: exactly, then by dropping leading sections, then by its last part
-        when that is unambiguous. `scope` limits to knobs in those files when given."""
+        when that is unambiguous. `scope` limits to knobs in those files when given; `exact`
+        (Hydra overrides, which name the full path) allows only the exact name."""
         def within(ids: Iterable[int]) -> list[int]:
             return [i for i in ids if scope is None or self.knob(i).path in scope]
+
+        if exact:
+            return within(self.by_name.get(normalize(key), ()))
 
         if key.startswith("-"):
             hit = within(self.by_option.get(key, ()))
@@ -97,6 +104,8 @@ class Facts:
             return False
         if k.system in self.blind:
             return False  # some of this system's evidence could not be read
+        if k.system == "hydra":
+            return k.cli  # keys of a group option that is not in the default composition
         if k.system not in ("dataclass", "pydantic") or k.cli:
             return True
         if self._bound_classes is None:
@@ -113,6 +122,15 @@ class Facts:
             if b.experiment is e:
                 return b.value
         return self.knob(i).default
+
+    def is_group(self, e: Experiment, key: str) -> bool:
+        """Whether a setting selects a Hydra config group option (`model=resnet`, `override /model`)."""
+        if not self.index.hydra_groups:
+            return False
+        folder = self.index.hydra_entries.get(e.entry or "")
+        folders = [folder] if folder is not None else list(self.index.hydra_groups)
+        name = key.lstrip("+~").replace(".", "/")
+        return any(name in self.index.hydra_groups.get(f, ()) for f in folders)
 
     def is_read(self, k: Knob) -> bool:
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
@@ -175,6 +193,29 @@ class Facts:
                             self._gates.setdefault(j, []).append(g)
         return self._gates.get(i, [])
 
+    def dispatch(self) -> dict[tuple[str, int, int], list[Gate]]:
+        """String dispatch chains: (path, chain line, knob) -> arms comparing the knob with string
+        literals, where a chain has at least two such arms (`if a == "x": ... elif a == "y": ...`,
+        `match a: case "x": ...`). Each arm is a variant (STL201), not a trick."""
+        if self._dispatch is None:
+            groups: dict[tuple[str, int, int], list[Gate]] = {}
+            for f in self.index.files:
+                for g in f.gates:
+                    if not g.strong or g.combine or g.form == "ternary":
+                        continue
+                    literal_arm = (g.op == "==" and isinstance(g.value, str)) or (
+                        g.op == "in" and isinstance(g.value, (tuple, list)) and g.value
+                        and all(isinstance(v, str) for v in g.value))
+                    if literal_arm:
+                        j = self.gate_knob(g)
+                        if j is not None:
+                            groups.setdefault((g.path, g.chain, j), []).append(g)
+            self._dispatch = {key: arms for key, arms in groups.items() if len(arms) >= 2}
+        return self._dispatch
+
+    def is_dispatch_arm(self, g: Gate) -> bool:
+        return any(g in arms for arms in self.dispatch().values())
+
     def gate_knob(self, g: Gate) -> int | None:
         """The knob a gate tests: one in the gate's own file or the files it imports first."""
         scope = self.reach(g.path)
@@ -221,6 +262,13 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
 
     for e in exps:
         scope = facts.reach(e.entry) if e.kind == "launch" and e.entry in index.imports else None
+        exact = e.kind == "launch" and e.entry in index.hydra_entries
+        if index.config_roles.get(e.source) == "experiment":
+            # a Hydra experiment file belongs to the scripts of its config tree; its keys are full paths
+            tree_entry = next((en for en, folder in sorted(index.hydra_entries.items())
+                               if e.source.startswith(f"{folder}/" if folder else "")), None)
+            if tree_entry is not None:
+                scope, exact = facts.reach(tree_entry), True
         applies: set[str] = set(scope or ())
         bound_here: list[tuple[Setting, list[int]]] = []
         for s in e.settings:
@@ -228,19 +276,19 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             hits: list[int] = []
             if s.form == "negated":
                 plain = "--" + key.lstrip("-")[3:]
-                hits = facts.lookup(key, scope)  # a knob literally named no_x wins
-                if hits:
-                    s = Setting(s.key, True, s.line, "bare")
-                else:
-                    hits = facts.lookup(plain, scope)
-            else:
                 hits = facts.lookup(key, scope)
+                if hits and normalize(facts.knob(hits[0]).name) == normalize(key):
+                    s = Setting(s.key, True, s.line, "bare")  # a knob literally named no_x
+                elif not hits:
+                    hits = facts.lookup(plain, scope)  # `--no-x` sets x to False
+            else:
+                hits = facts.lookup(key, scope, exact=exact and (s.line is None or e.kind == "config"))
                 if not hits and s.form == "bare" and key.startswith("--no") and len(key) > 4:
                     # absl's negation of a boolean: `--nouse_ema` (no dash after `no`)
-                    plain = [i for i in facts.lookup("--" + key[4:], scope) if facts.knob(i).system == "absl"]
-                    if plain:
-                        hits, s = plain, Setting(s.key, True, s.line, "negated")
-            if not hits and scope is not None and not key.startswith("-"):
+                    plain_hits = [i for i in facts.lookup("--" + key[4:], scope) if facts.knob(i).system == "absl"]
+                    if plain_hits:
+                        hits, s = plain_hits, Setting(s.key, True, s.line, "negated")
+            if not hits and scope is not None and not key.startswith("-") and not exact:
                 hits = facts.lookup(key)
             bound_here.append((s, hits))
         if scope is None:

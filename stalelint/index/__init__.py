@@ -6,12 +6,12 @@ import ast
 import warnings
 from dataclasses import replace
 
-from ..model import FileIndex, Index, Knob, Problem
+from ..model import FileIndex, Index, Knob, Problem, Read
 from ..names import normalize
 from . import absl as absl_flags
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
-from . import gates, reads
+from . import dicts, functions, gates, hydra, module_globals, reads, variants
 from . import gin as gin_params
 from . import mlcollections, yacs
 from . import pydantic as pydantic_fields
@@ -58,7 +58,17 @@ def index_file(path: str, source: str) -> FileIndex:
         classes = classes + model_classes
         strong = reads.config_names(tree, {c for c, _ in classes})
         found, splat, params, writes = reads.extract(tree, path, strong)
-        gated = gates.extract(tree, path, strong, lines)
+        global_flags, global_reads = module_globals.extract(tree, path, sups)
+        param_flags, param_reads, scopes = functions.extract(tree, path, sups)
+        dict_flags = dicts.extract(tree, path, sups)
+        flags = flags + global_flags + param_flags + dict_flags
+        found = found + global_reads + param_reads
+        gated = gates.extract(tree, path, strong, lines, frozenset(k.name for k in global_flags))
+        seen = {(g.line, g.column, g.name, g.op) for g in gated}
+        for scope, names in scopes:
+            gated += [g for g in gates.extract(scope, path, strong, lines, names)
+                      if (g.line, g.column, g.name, g.op) not in seen]
+        registered, defined, code_strings, names_used = variants.extract(tree, path, sups)
         absl, holder_reads = absl_flags.extract(tree, path, sups)
         nodes, node_defs = yacs.extract(tree, path, sups)
         mlc, mlc_defs, config_flags, fallbacks = mlcollections.extract(tree, path, sups)
@@ -66,13 +76,17 @@ def index_file(path: str, source: str) -> FileIndex:
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
     # assignments that define a CfgNode or ConfigDict entry are definitions, not code deciding a value
-    defined = node_defs | mlc_defs
-    writes = [w for w in writes if w not in defined]
+    entries = node_defs | mlc_defs
+    writes = [w for w in writes if w not in entries]
     return FileIndex(path=path, knobs=tuple(flags + fields + models + absl + nodes + mlc + fallbacks + gin),
                      reads=tuple(found + holder_reads + gin_reads), gates=tuple(gated + gin_gates),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
+                     variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
+                     names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
+                     dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
+                     top_defs=tuple(variants.top_definitions(tree)),
                      config_flags=tuple(config_flags), config_module=bool(mlc or mlc_defs))
 
 
@@ -198,4 +212,39 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
             if any(d and module.endswith(d.split(":", 1)[0].lstrip("./")) for _, d in f.config_flags):
                 imports[f.path] = tuple(sorted(set(imports[f.path]) | {module}))
     file_errors = [e for f in files for e in f.errors]
-    return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors))
+    # a registering decorator counts when its registry (`MODELS`, `register_model`) is the repo's own
+    defined = {n for f in files for n in f.defined}
+    found = [v for f in files for v in f.variants if v.system != "registry" or v.owner in defined]
+    # `getattr(models, args.arch)`: every public function and class of that module is a variant,
+    # selected by the flag's value
+    by_path = {f.path: f for f in files}
+    for f in files:
+        for module, flag, _ in f.dispatches:
+            target = modules.get(module)
+            if target is None or target not in by_path:
+                continue
+            for name, first, last in by_path[target].top_defs:
+                found.append(Knob(name=name, kind="variant", system="getattr", path=target, line=first, column=1,
+                                  end_line=last, owner=flag, selected_by=(flag, f.path)))
+    return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors),
+                 variants=tuple(found))
+
+
+def add_config_trees(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index:
+    """Index the YAML config trees of Hydra scripts and join them to the Python index: their keys
+    become knobs, their group options variants, and each script reaches its tree's files."""
+    if not any(f.hydra_mains for f in idx.files):
+        return idx
+    tree = hydra.index_tree(root, paths, idx.files, max_size)
+    imports = dict(idx.imports)
+    for entry, folder in tree.entries.items():
+        prefix = f"{folder}/" if folder else ""
+        own = tuple(p for p, role in tree.roles.items() if role == "definition" and p.startswith(prefix))
+        imports[entry] = tuple(sorted(set(imports.get(entry, ())) | set(own)))
+    synthetic = FileIndex(path="<hydra interpolations>",
+                          reads=tuple(Read(r, "<yaml>", 0, 0, True) for r in sorted(tree.reads)))
+    return replace(idx, files=idx.files + (synthetic,), knobs=idx.knobs + tuple(tree.knobs),
+                   variants=idx.variants + tuple(tree.variants), imports=imports,
+                   errors=idx.errors + tuple(tree.problems), config_roles=dict(tree.roles),
+                   hydra_entries=dict(tree.entries),
+                   hydra_groups={k: frozenset(v) for k, v in tree.groups.items()})

@@ -6,6 +6,7 @@ from typing import Iterator
 
 from ..judge import Facts
 from ..model import Finding
+from ..index import hydra
 from ..names import normalize
 from .common import day
 
@@ -32,7 +33,18 @@ def check(facts: Facts) -> Iterator[Finding]:
     names = sorted({normalize(k.name) for k in facts.index.knobs})
     cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
     for e, s, share in facts.unbound:
-        if e.kind == "launch":
+        if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
+                or s.key.startswith(("+", "~")):
+            continue  # a group selection, Hydra's own settings, or a key added (+) or removed (~) on purpose
+        hydra_entry = e.entry in facts.index.hydra_entries
+        if hydra_entry and s.key in hydra.OPTIONS:
+            continue
+        if e.kind == "launch" and hydra_entry and not s.key.startswith("-"):
+            if s.line is not None:
+                continue  # pulled in from an experiment file (`experiment=x`), which may add keys
+            # Hydra refuses an override of a key the composed config lacks (a typo, or a renamed key)
+            where, line, script, tail, confidence = e.source, e.line or 1, e.entry, "", 80
+        elif e.kind == "launch":
             reach = facts.reach(e.entry) if e.entry in facts.index.imports else set()
             if not (reach & cli_files) or not s.key.startswith("-"):
                 continue
@@ -42,7 +54,9 @@ def check(facts: Facts) -> Iterator[Finding]:
             script = e.entry
             tail = "; the script uses parse_known_args, so it may pass the option on" if known_args else ""
         else:
-            if share < _CONFIG_SHARE or s.form == "inherited":
+            if share < _CONFIG_SHARE or facts.index.config_roles.get(e.source) == "experiment":
+                continue  # Hydra config files may add keys to sections that are instantiated whole
+            if s.form == "inherited":
                 continue  # an inherited key is reported where it is set, if that file is an experiment
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
         key = (where, line, s.key)
@@ -52,6 +66,8 @@ def check(facts: Facts) -> Iterator[Finding]:
         close = difflib.get_close_matches(normalize(s.key), names, n=1, cutoff=0.75)
         hint = f"; did you mean `{close[0]}`?" if close else ""
         what = f"no flag of {script} defines it" if script else "no knob in the code defines it"
+        if hydra_entry and e.kind == "launch" and not s.key.startswith("-"):
+            what = f"the config of {script} has no such key (Hydra needs `+{s.key}` to add one)"
         yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
                       where, line, 1, f"`{s.key}` is set by this experiment ({day(e.date)}) but {what}{hint}{tail}",
                       confidence, 0, None)
