@@ -136,7 +136,7 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
             launched = True
             i += 1
             while i < n and tokens[i].startswith("-"):
-                if tokens[i] == "-m" and i + 1 < n:
+                if re.fullmatch(r"-[a-zA-Z]*m", tokens[i]) and i + 1 < n:  # `-m`, and `-um` (unbuffered)
                     module = tokens[i + 1]
                     if module in _LAUNCH_MODULES or module.split(".")[0] in ("accelerate", "deepspeed"):
                         i += 2
