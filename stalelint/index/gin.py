@@ -127,12 +127,26 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...],
             continue
         name, allow, deny = got
         fn = node
+        fields: list[tuple[ast.expr, ast.expr | None, str]] | None = None
         if isinstance(node, ast.ClassDef):
             inits = [s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"]
-            if not inits:
-                continue
-            fn = inits[0]
+            if inits:
+                fn = inits[0]
+            else:
+                # a dataclass-style class (flax `nn.Module`, `@dataclass`): its annotated fields
+                fields = [(s.target, s.value, s.target.id) for s in node.body
+                          if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
         params: dict[str, str] = {}
+        if fields is not None:
+            for target, default, field in fields:
+                if (allow is not None and field not in allow) or field in deny:
+                    continue
+                end = target.end_lineno or target.lineno
+                knobs.append(Knob(name=f"{name}.{field}", kind="flag", system="gin", path=path, line=target.lineno,
+                                  column=target.col_offset + 1, end_line=end,
+                                  default=literal(default) if default is not None else None,
+                                  required=default is None, owner=name, keep=keep_for(sups, target.lineno, end)))
+            continue
         for p, default in _params(fn):  # type: ignore[arg-type]
             if (allow is not None and p.arg not in allow) or p.arg in deny:
                 continue
@@ -144,6 +158,12 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...],
                               column=p.col_offset + 1, end_line=end, default=value, required=default is None,
                               type_name=ast.unparse(p.annotation) if p.annotation else None, owner=name,
                               keep=keep_for(sups, p.lineno, end)))
+        if getattr(fn, "args", None) is not None and fn.args.kwarg is not None:  # type: ignore[union-attr]
+            # `**kwargs`: gin accepts any `name.x` binding; a knob for the whole name takes them, and
+            # is never reported itself (it is the function, not a setting)
+            line = fn.lineno  # type: ignore[union-attr]
+            knobs.append(Knob(name=name, kind="flag", system="gin", path=path, line=line, column=1, end_line=line,
+                              default={}, required=True, owner=name, keep=(), action="new_allowed"))
         r, g = _scan_body(fn, params, path, lines)
         reads.extend(r)
         gates.extend(g)
