@@ -45,3 +45,9 @@ def test_abslrepo(build):
     assert (trick["line"], trick["removable_lines"]) == (21, 3)
     assert "have `augment` in {False}" in trick["message"]
     assert by_code(doc, "STL103") == {} and doc["errors"] == []  # --flagfile is absl's own flag
+
+
+def test_module_launch_with_combined_options():
+    from stalelint.evidence import launch
+    (cmd,) = launch.commands("README.md", "```\npython -um pkg.train --gin_files a.gin\n```\n")
+    assert (cmd.entry, cmd.module, cmd.args) == ("pkg.train", True, ("--gin_files", "a.gin"))

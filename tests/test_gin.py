@@ -57,3 +57,26 @@ def test_gin_syntax_error_marks_gin_knobs_unjudgeable(build):
     assert by_code(doc, "STL102") == {} and by_code(doc, "STL301") == {}
     assert set(by_code(doc, "STL101")) == {"Model.width"}  # the run goes on
     assert any("gin knobs not judged stale" in n for n in doc["notices"])
+
+
+def test_configurable_forms():
+    from stalelint.index import index_file
+    f = index_file("nets.py", "\n".join([
+        "import gin",
+        "from gin import configurable as cfgable",
+        "from detectron2.config import configurable",
+        "import flax.linen as nn",
+        "@gin.configurable",
+        "class Net(nn.Module):",
+        "    width: int = 8",
+        "    depth: int",
+        "@cfgable('opt', denylist=['params'])",
+        "def make(params, lr=0.1, **kwargs):",
+        "    return lr, kwargs",
+        "@configurable",  # detectron2's decorator, not gin's
+        "def head(dim=3):",
+        "    return dim",
+    ]))
+    got = {k.name: (k.default, k.required, k.action) for k in f.knobs}
+    assert got == {"Net.width": (8, False, None), "Net.depth": (None, True, None), "opt.lr": (0.1, False, None),
+                   "opt": ({}, True, "new_allowed")}
