@@ -80,3 +80,12 @@ def test_configurable_forms():
     got = {k.name: (k.default, k.required, k.action) for k in f.knobs}
     assert got == {"Net.width": (8, False, None), "Net.depth": (None, True, None), "opt.lr": (0.1, False, None),
                    "opt": ({}, True, "new_allowed")}
+
+
+def test_arguments_code_passes_are_not_judged():
+    from stalelint.index import index_file, link
+    a = index_file("agent.py", "import gin\n@gin.configurable\nclass Agent:\n"
+                               "    def __init__(self, num_actions=2, gamma=0.99):\n        self.g = gamma\n")
+    b = index_file("run.py", "from agent import Agent\nagent = Agent(num_actions=env.n)\n")
+    knobs = {k.name: k.set_in_code for k in link([a, b], []).knobs}
+    assert knobs == {"Agent.num_actions": True, "Agent.gamma": False}

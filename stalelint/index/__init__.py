@@ -188,6 +188,9 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
                 # their names are full paths: only a code write of the same path decides them
                 if normalize(k.name) in written_nodes:
                     k = replace(k, set_in_code=True)
+                # a gin class that code builds with this argument (`DQNAgent(num_actions=n)`): code decides it
+                if k.system == "gin" and "." in k.name and k.name.rsplit(".", 1)[1] in built.get(k.owner, ()):
+                    k = replace(k, set_in_code=True)
                 knobs.append(k)
                 continue
             if k.system in ("dataclass", "pydantic"):
