@@ -35,6 +35,8 @@ class Facts:
     blind: frozenset[str] = frozenset()  # config systems some of whose evidence could not be read
     bindings: dict[int, list[Binding]] = field(default_factory=dict)  # knob position -> bindings
     unbound: list[tuple[Experiment, Setting, float]] = field(default_factory=list)  # + share of file bound
+    # id(experiment) -> parent sections (`model` of `model.depth`, "" at the top) of its bound keys
+    bound_parents: dict[int, set[str]] = field(default_factory=dict)
     covers: dict[str, list[Experiment]] = field(default_factory=dict)  # file -> experiments that apply
     read_keys: set[str] = field(default_factory=set)
     strong_read_keys: set[str] = field(default_factory=set)
@@ -224,6 +226,12 @@ class Facts:
         return hit[0] if len(names) == 1 else None
 
 
+def parent(key: str) -> str:
+    """The section a dotted key sits in: `model.depth` -> `model`, `lr` -> ``."""
+    key = normalize(key)
+    return key.rsplit(".", 1)[0] if "." in key else ""
+
+
 def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
     if s.form == "bare":
         return _BARE.get(k.action or "", True if k.action is None else UNKNOWN)
@@ -302,10 +310,15 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             for i in hits:
                 facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
                 applies.add(facts.knob(i).path)
+<<<<<<< HEAD
         # knobs known only from reads with a fallback (`config.get("x", d)`) are not a full list of the
         # keys code defines, so binding to them does not make a config's other keys unknown
         share = sum(1 for _, h in bound_here if any(facts.knob(i).action != "subtree" for i in h)) \
             / len(bound_here) if bound_here else 0.0
+=======
+        share = sum(1 for _, h in bound_here if h) / len(bound_here) if bound_here else 0.0
+        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here if h}
+>>>>>>> main
         for s, hits in bound_here:
             if not hits:
                 facts.unbound.append((e, s, share))

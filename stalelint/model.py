@@ -125,6 +125,9 @@ class FileIndex:
     hydra_mains: tuple[tuple[str, str], ...] = ()  # (config_path, config_name) of @hydra.main
     dispatches: tuple[tuple[str, str, int], ...] = ()  # (module, flag, line): getattr(module, args.arch)
     top_defs: tuple[tuple[str, int, int], ...] = ()  # public module-level functions and classes
+    # (function, ((param, default, line, annotation, read in its body), ...)) of module-level functions
+    signatures: tuple[tuple[str, tuple[tuple[str, Any, int, str, bool], ...]], ...] = ()
+    cli_targets: tuple[tuple[str, str], ...] = ()  # (module or "", function) run by jsonargparse.CLI
     constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
     # ml_collections: `DEFINE_config_file(flag, default)` calls here as (flag, default path or ""), and

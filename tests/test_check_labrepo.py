@@ -138,7 +138,9 @@ def test_globals_click_typer_end_to_end(build):
     stale = by_code(doc, "STL102")
     # globals: compile set by --compile=False, batch_size/learning_rate by config/small.py;
     # click: use_ema turned off by --no-use-ema, fast switched on; typer: shots set
-    assert set(stale) == {"grad_accum", "use_flash", "warmup", "tta"}, stale
+    # jsonargparse: --precision and --train.epochs on the command line, train.warmup in its --config
+    assert set(stale) == {"grad_accum", "use_flash", "warmup", "tta", "quantize"}, stale
+    assert stale["quantize"]["path"] == "lit.py"
     assert stale["use_flash"]["removable_lines"] == 3  # the definition and its `if use_flash:` block
     assert "metrics.top5" not in stale  # the defaults dict is read by code, never set: no experiment covers it
     assert by_code(doc, "STL103") == {}

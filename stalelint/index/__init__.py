@@ -87,7 +87,11 @@ def index_file(path: str, source: str) -> FileIndex:
                      names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
                      dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
                      top_defs=tuple(variants.top_definitions(tree)),
+<<<<<<< HEAD
                      config_flags=tuple(config_flags), config_module=bool(mlc or mlc_defs))
+=======
+                     signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)))
+>>>>>>> main
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -132,6 +136,44 @@ def _holders(files: list[FileIndex]) -> dict[str, set[str]]:
                 todo.extend(direct.get(c, ()))
         out[cls] = seen
     return out
+
+
+def _cli_functions(files: list[FileIndex], knobs: list[Knob], modules: dict[str, str]) \
+        -> tuple[list[Knob], FileIndex | None]:
+    """Parameters of the functions a jsonargparse `CLI(...)` runs are flags (`--precision bf16`); a
+    parameter typed with a config dataclass puts that class's fields under its name (`--train.epochs 3`)."""
+    by_path = {f.path: f for f in files}
+    sections: dict[str, str] = {}
+    added: list[Knob] = []
+    reads: list[Read] = []
+    seen: set[tuple[str, str]] = set()
+    for f in files:
+        for module, function in f.cli_targets:
+            target = f.path if not module else modules.get(module)
+            if target is None or (target, function) in seen or target not in by_path:
+                continue
+            seen.add((target, function))
+            for name, params in by_path[target].signatures:
+                if name != function:
+                    continue
+                for param, default, line, annotation, read in params:
+                    if annotation and any(k.owner == annotation and k.system == "dataclass" for k in knobs):
+                        sections[annotation] = param
+                        continue
+                    added.append(Knob(name=param, kind="flag", system="jsonargparse", path=target, line=line,
+                                      column=1, end_line=line, default=default, option_strings=(f"--{param}",),
+                                      owner=function, set_in_code=False, required=False))
+                    if read:
+                        reads.append(Read(param, target, line, 1, True))
+    if not sections and not added:
+        return knobs, None
+    out = []
+    for k in knobs:
+        if k.system == "dataclass" and k.owner in sections and "." not in k.name:
+            k = replace(k, name=f"{sections[k.owner]}.{k.name}", aliases=k.aliases + (k.name,), cli=True,
+                        option_strings=(f"--{sections[k.owner]}.{k.name}",))
+        out.append(k)
+    return out + added, FileIndex(path="<jsonargparse parameters>", reads=tuple(reads))
 
 
 def _module_files(paths: list[str]) -> dict[str, str]:
@@ -208,6 +250,9 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
                 k = replace(k, set_in_code=True)
             knobs.append(k)
     modules = _module_files([f.path for f in files])
+    knobs, param_reads = _cli_functions(files, knobs, modules)
+    if param_reads is not None:
+        files = files + [param_reads]
     imports = {f.path: tuple(sorted({modules[m] for m in f.imports if m in modules} - {f.path})) for f in files}
     # a script loads the config module its `DEFINE_config_file` names as default, as if it imported it
     for module, _ in defaults.items():

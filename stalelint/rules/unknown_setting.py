@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterator
 
-from ..judge import Facts
+from ..judge import Facts, parent
 from ..model import Finding
 from ..index import hydra
 from ..names import normalize
@@ -19,8 +19,9 @@ Why: the run either failed (argparse rejects unknown options) or silently ignore
 experiment does not mean what it says; often the flag was renamed or deleted and the config was not.
 Example: `python train.py --warmup 5` where train.py defines `--warmup-epochs`.
 Reported for launch commands of scripts whose command-line flags stalelint indexed (argparse, or a
-dataclass handed to a command-line parser), and for config
-files most of whose keys are knobs it knows (a file of another system's keys is left alone).
+dataclass handed to a command-line parser), and for keys of config files most of whose keys are
+knobs it knows, when a neighbour in the same section is a knob (a section of another system's keys is
+left alone).
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
 
@@ -32,10 +33,13 @@ def check(facts: Facts) -> Iterator[Finding]:
     seen: set[tuple[str, int | None, str]] = set()
     names = sorted({normalize(k.name) for k in facts.index.knobs})
     cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
+    jsonargparse_files = {k.path for k in facts.index.knobs if k.system == "jsonargparse"}
     for e, s, share in facts.unbound:
         if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
                 or s.key.startswith(("+", "~")):
             continue  # a group selection, Hydra's own settings, or a key added (+) or removed (~) on purpose
+        if {"class_path", "init_args"} & set(normalize(s.key).split(".")):
+            continue  # jsonargparse/LightningCLI instantiate these sections whole
         hydra_entry = e.entry in facts.index.hydra_entries
         if hydra_entry and s.key in hydra.OPTIONS:
             continue
@@ -49,6 +53,8 @@ def check(facts: Facts) -> Iterator[Finding]:
             if not (reach & cli_files) or not s.key.startswith("-"):
                 continue
             known_args = bool(reach & facts.known_args_files)
+            if s.key in ("--config", "--print_config", "--print-config") and reach & jsonargparse_files:
+                continue  # jsonargparse's own options
             confidence = 50 if known_args else 90
             where, line = e.source, e.line or 1
             script = e.entry
@@ -58,6 +64,8 @@ def check(facts: Facts) -> Iterator[Finding]:
                 continue  # Hydra config files may add keys to sections that are instantiated whole
             if s.form == "inherited":
                 continue  # an inherited key is reported where it is set, if that file is an experiment
+            if parent(s.key) not in facts.bound_parents.get(id(e), ()):
+                continue  # none of its neighbours is a knob stalelint knows: another system's section
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
         key = (where, line, s.key)
         if key in seen:
