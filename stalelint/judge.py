@@ -310,15 +310,12 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             for i in hits:
                 facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
                 applies.add(facts.knob(i).path)
-<<<<<<< HEAD
         # knobs known only from reads with a fallback (`config.get("x", d)`) are not a full list of the
         # keys code defines, so binding to them does not make a config's other keys unknown
         share = sum(1 for _, h in bound_here if any(facts.knob(i).action != "subtree" for i in h)) \
             / len(bound_here) if bound_here else 0.0
-=======
-        share = sum(1 for _, h in bound_here if h) / len(bound_here) if bound_here else 0.0
-        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here if h}
->>>>>>> main
+        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here
+                                      if any(facts.knob(i).action != "subtree" for i in h)}
         for s, hits in bound_here:
             if not hits:
                 facts.unbound.append((e, s, share))

@@ -87,11 +87,8 @@ def index_file(path: str, source: str) -> FileIndex:
                      names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
                      dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
                      top_defs=tuple(variants.top_definitions(tree)),
-<<<<<<< HEAD
+                     signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)),
                      config_flags=tuple(config_flags), config_module=bool(mlc or mlc_defs))
-=======
-                     signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)))
->>>>>>> main
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
