@@ -59,7 +59,8 @@ def test_yacsrepo(build):
     assert (trick["path"], trick["line"], trick["removable_lines"]) == ("train_net.py", 25, 3)
     unknown = by_code(doc, "STL103")
     assert set(unknown) == {"MODEL.DEPHT"} and "did you mean `model.depth`" in unknown["MODEL.DEPHT"]["message"]
-    assert unknown["MODEL.DEPHT"]["path"] == "configs/r50_crop.yaml" and doc["errors"] == []
+    assert unknown["MODEL.DEPHT"]["path"] == "configs/r50_crop.yaml" and unknown["MODEL.DEPHT"]["line"] == 7
+    assert doc["errors"] == []
 
 
 def test_cyclic_base_is_an_error_and_yacs_knobs_are_not_judged(build):
