@@ -56,8 +56,12 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
     progress("reading experiments")
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
     progress("judging")
-    facts = judge.build(idx, gathered.experiments, window, history, settings.keep)
+    facts = judge.build(idx, gathered.experiments, window, history, settings.keep, gathered.blind)
     notices = list(history.notices)
+    blind = Counter(k.system for k in idx.knobs if k.system in gathered.blind)
+    for system, n in sorted(blind.items()):
+        notices.append(f"{n} {system} knobs not judged stale: some {system} experiment files could not be read "
+                       f"(see the errors), and missing evidence is not evidence of disuse")
 
     def on(code: str) -> bool:
         return rules.selected(code, settings.select, settings.ignore)
@@ -77,7 +81,8 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
         if on(rules.stale_variant.CODE):
             findings.extend(rules.stale_variant.check(facts))
         if on(rules.stale_trick.CODE):
-            stale_ids = {i for i, k in enumerate(idx.knobs) for f in stale if f.path == k.path and f.line == k.line}
+            stale_ids = {i for i, k in enumerate(idx.knobs) for f in stale
+                         if (f.path, f.line, f.column) == (k.path, k.line, k.column)}
             findings.extend(rules.stale_trick.check(facts, stale_ids))
         unjudged = Counter(k.path for k in idx.knobs if not k.positional and k.path not in facts.covers)
         if unjudged:

@@ -34,6 +34,7 @@ class Facts:
     window: Window
     history: History
     keep: tuple[str, ...]
+    blind: frozenset[str] = frozenset()  # config systems some of whose evidence could not be read
     bindings: dict[int, list[Binding]] = field(default_factory=dict)  # knob position -> bindings
     unbound: list[tuple[Experiment, Setting, float]] = field(default_factory=list)  # + share of file bound
     # id(experiment) -> parent sections (`model` of `model.depth`, "" at the top) of its bound keys
@@ -85,7 +86,17 @@ class Facts:
                 return hit
         leaf = normalize(key).rsplit(".", 1)[-1]
         hit = within(self.by_leaf.get(leaf, ()))
-        return hit if len({self.knob(i).name for i in hit}) == 1 else []
+        if len({self.knob(i).name for i in hit}) == 1:
+            return hit
+        # a key under a knob that stands for a whole section: a yacs `CN(new_allowed=True)` (experiments
+        # add keys there) or an ml_collections `config.get("mixup")` (a config setting `mixup.p` sets it)
+        parts = normalize(key).split(".")
+        for n in range(len(parts) - 1, 0, -1):
+            hit = [i for i in within(self.by_name.get(".".join(parts[:n]), ()))
+                   if self.knob(i).action in ("new_allowed", "subtree")]
+            if hit:
+                return hit
+        return []
 
     def judgeable(self, i: int) -> bool:
         """Whether experiments decide knob i's value, so that their silence means disuse.
@@ -96,13 +107,15 @@ class Facts:
         k = self.knob(i)
         if k.set_in_code:
             return False
+        if k.system in self.blind:
+            return False  # some of this system's evidence could not be read
         if k.system == "hydra":
             return k.cli  # keys of a group option that is not in the default composition
-        if k.system != "dataclass" or k.cli:
+        if k.system not in ("dataclass", "pydantic") or k.cli:
             return True
         if self._bound_classes is None:
             self._bound_classes = {(self.knob(j).path, self.knob(j).owner)
-                                   for j, bs in self.bindings.items() if bs and self.knob(j).system == "dataclass"}
+                                   for j, bs in self.bindings.items() if bs and self.knob(j).system in ("dataclass", "pydantic")}
         return (k.path, k.owner) in self._bound_classes
 
     def recent(self, path: str) -> list[Experiment]:
@@ -159,9 +172,15 @@ class Facts:
             for f, targets in self.index.imports.items():
                 for t in targets:
                     self._importers.setdefault(t, set()).add(f)
+        # every file that reaches one of them, through any number of imports: a project's
+        # train_net.py reaches its config through its package's __init__ (detectron2 projects)
         candidates = set(paths)
-        for p in paths:
-            candidates |= self._importers.get(p, set())
+        todo = list(paths)
+        while todo:
+            for imp in self._importers.get(todo.pop(), ()):
+                if imp not in candidates:
+                    candidates.add(imp)
+                    todo.append(imp)
         # among scripts that reach as many of the keys, the most specific entry point wins
         # (`finetune/lora.py`, not the `__main__.py` that dispatches to every subcommand); with no
         # entry point among them, the one that reaches more (the script, not the helper it imports)
@@ -243,9 +262,9 @@ def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
 
 
 def build(index: Index, experiments: Iterable[Experiment], window: Window, history: History,
-          keep: tuple[str, ...] = ()) -> Facts:
+          keep: tuple[str, ...] = (), blind: frozenset[str] = frozenset()) -> Facts:
     exps = tuple(e for e in experiments if not window.is_future(e.date))
-    facts = Facts(index=index, experiments=exps, window=window, history=history, keep=keep)
+    facts = Facts(index=index, experiments=exps, window=window, history=history, keep=keep, blind=blind)
     for i, k in enumerate(index.knobs):
         for name in {k.name, *k.aliases}:
             facts.by_name.setdefault(normalize(name), []).append(i)
@@ -291,6 +310,11 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                     hits = facts.lookup(plain, scope)  # `--no-x` sets x to False
             else:
                 hits = facts.lookup(key, scope, exact=exact and (s.line is None or e.kind == "config"))
+                if not hits and s.form == "bare" and key.startswith("--no") and len(key) > 4:
+                    # absl's negation of a boolean: `--nouse_ema` (no dash after `no`)
+                    plain_hits = [i for i in facts.lookup("--" + key[4:], scope) if facts.knob(i).system == "absl"]
+                    if plain_hits:
+                        hits, s = plain_hits, Setting(s.key, True, s.line, "negated")
             if not hits and scope is not None and not key.startswith("-") and not exact:
                 hits = facts.lookup(key)
             bound_here.append((s, hits))
@@ -312,8 +336,12 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             for i in hits:
                 facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
                 applies.add(facts.knob(i).path)
-        share = sum(1 for _, h in bound_here if h) / len(bound_here) if bound_here else 0.0
-        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here if h}
+        # knobs known only from reads with a fallback (`config.get("x", d)`) are not a full list of the
+        # keys code defines, so binding to them does not make a config's other keys unknown
+        share = sum(1 for _, h in bound_here if any(facts.knob(i).action != "subtree" for i in h)) \
+            / len(bound_here) if bound_here else 0.0
+        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here
+                                      if any(facts.knob(i).action != "subtree" for i in h)}
         for s, hits in bound_here:
             if not hits:
                 facts.unbound.append((e, s, share))

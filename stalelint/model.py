@@ -132,6 +132,10 @@ class FileIndex:
     is_entry: bool = False  # a script: `if __name__ == "__main__":` or statements run at import
     constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
+    # ml_collections: `DEFINE_config_file(flag, default)` calls here as (flag, default path or ""), and
+    # whether this file is a config module (a `get_config` building a ConfigDict)
+    config_flags: tuple[tuple[str, str], ...] = ()
+    config_module: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,8 @@ class Setting:
     value: Any
     line: int | None = None
     # "value" (`--lr 0.1`, `lr: 0.1`), "bare" (`--use-ema` with no value: the action decides), or
-    # "negated" (`--no-use-ema`: x=False unless a knob `no_use_ema` exists)
+    # "negated" (`--no-use-ema`: x=False unless a knob `no_use_ema` exists), or "inherited" (a value
+    # a config file takes from its `_BASE_` or gin `include`)
     form: str = "value"
 
 

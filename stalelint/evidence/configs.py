@@ -12,20 +12,33 @@ import yaml
 
 from ..index.astutil import literal
 from ..model import UNKNOWN, Problem, Setting
+from . import gin, mlcollections
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py")
+SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py", ".gin")
 # keys that steer config machinery rather than set a knob
 _META_KEYS = {"defaults", "_base_", "__base__", "base", "_target_", "_partial_", "_recursive_", "_convert_",
               "__include__", "hydra", "_self_"}
 
 
+class TolerantLoader(yaml.SafeLoader):
+    """Safe YAML in which a tag it will not construct (yacs configs use `!!python/object/apply:eval`
+    for computed lists) reads as a value not known statically instead of failing the file."""
+
+
+TolerantLoader.add_constructor(None, lambda loader, node: UNKNOWN)  # type: ignore[arg-type]
+
+
 class BadConfig(Exception):
     """The file is not a readable experiment config; the message says why."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
 
 
 class NotAConfig(Exception):
@@ -48,7 +61,7 @@ def _yaml_settings(text: str) -> list[Setting]:
         # PyYAML's own message for a tab in indentation is obscure; say it plainly
         line = next(i for i, s in enumerate(text.splitlines(), 1) if s.startswith("\t"))
         raise BadConfig(f"YAML indentation uses a tab on line {line}")
-    loader = yaml.SafeLoader(text)
+    loader = TolerantLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -159,13 +172,27 @@ def read_settings(path: str, text: str) -> list[Setting]:
         return _json_settings(text)
     if path.endswith(".toml"):
         return _toml_settings(text)
+    if path.endswith(".gin"):
+        try:
+            return gin.read(text)[0]
+        except gin.GinSyntaxError as exc:
+            raise BadConfig(str(exc), exc.line) from None
+    if path.endswith(".py") and mlcollections.is_config_module(text):
+        try:
+            found = mlcollections.read(path, text)
+        except SyntaxError as exc:
+            raise BadConfig(f"cannot parse Python (line {exc.lineno}): {exc.msg}", exc.lineno) from None
+        except (ValueError, RecursionError) as exc:
+            raise BadConfig(f"cannot parse Python: {exc}") from None
+        if found is not None:
+            return found
     if path.endswith(".py"):
         return _python_settings(text, path)
     raise NotAConfig("not a config file type")
 
 
 def problem(path: str, exc: BadConfig) -> Problem:
-    return Problem("STL903", path, str(exc))
+    return Problem("STL903", path, str(exc), exc.line)
 
 
 __all__ = ["read_settings", "BadConfig", "NotAConfig", "SUFFIXES", "UNKNOWN"]

@@ -62,6 +62,8 @@ def check(facts: Facts) -> Iterator[Finding]:
         else:
             if share < _CONFIG_SHARE or facts.index.config_roles.get(e.source) == "experiment":
                 continue  # Hydra config files may add keys to sections that are instantiated whole
+            if s.form == "inherited":
+                continue  # an inherited key is reported where it is set, if that file is an experiment
             if parent(s.key) not in facts.bound_parents.get(id(e), ()):
                 continue  # none of its neighbours is a knob stalelint knows: another system's section
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
