@@ -54,6 +54,11 @@ def _window(as_of: str | None, since_days: int):
 _common = [
     click.option("--since", help="Window: experiments older than this are not recent (180d, 26w, 1y)."),
     click.option("--as-of", "as_of", help="Judge as of this date (YYYY-MM-DD); default now."),
+    click.option("--mlflow-uri", "mlflow_uri",
+                 help="Read runs from this MLflow tracking server (http://host:5000), SQLite store "
+                      "(sqlite:///mlflow.db) or file store folder. A token may come from MLFLOW_TRACKING_TOKEN."),
+    click.option("--tracker-timeout", "tracker_timeout", type=click.FloatRange(min=0.001),
+                 help="Seconds a tracker server may take per request (default 10)."),
     click.option("--config", "config_file", type=click.Path(dir_okay=False),
                  help="Read [tool.stalelint] from this file instead of the project's pyproject.toml."),
 ]
@@ -80,11 +85,12 @@ def cli() -> None:
               show_default=True)
 @click.option("--min-confidence", type=click.IntRange(0, 100), help="Hide findings below this confidence.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-def check(path, since, as_of, config_file, select, ignore, fmt, min_confidence, exit_zero) -> None:
+def check(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, fmt, min_confidence,
+          exit_zero) -> None:
     """Report stale knobs in the repository at PATH (findings limited to PATH when it is inside)."""
     root, scope = _root_and_scope(path)
     settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
-                         min_confidence=min_confidence)
+                         min_confidence=min_confidence, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
     result = run(root, settings, _window(as_of, settings.since_days), scope)
     if fmt == "text":
         click.echo(report.text.render(result, color=report.text.use_color(sys.stdout)), nl=False)
@@ -98,12 +104,12 @@ def check(path, since, as_of, config_file, select, ignore, fmt, min_confidence, 
 @click.argument("path", default=".", type=click.Path())
 @common
 @click.option("--output-format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def experiments_cmd(path, since, as_of, config_file, fmt) -> None:
+def experiments_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, fmt) -> None:
     """List every experiment found, with its date and source, so you can see what was counted."""
     import json
 
     root, _ = _root_and_scope(path)
-    settings = _settings(root, config_file, since=since)
+    settings = _settings(root, config_file, since=since, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
     window = _window(as_of, settings.since_days)
     gathered, history = gather_experiments(root, settings, window)
     rows = sorted(gathered.experiments, key=lambda e: (e.date is None, e.date), reverse=True)
@@ -121,7 +127,7 @@ def experiments_cmd(path, since, as_of, config_file, fmt) -> None:
         click.echo(f"{when}  {mark:<6}  {e.label}  {what}")
     for p in gathered.problems:
         click.echo(f"{p.path}: {p.code} {p.message}", err=True)
-    for n in history.notices:
+    for n in (*history.notices, *gathered.notices):
         click.echo(f"note: {n}", err=True)
     recent = sum(1 for e in rows if window.is_recent(e.date))
     click.echo(f"{len(rows)} experiments from {gathered.sources} files; {recent} recent "

@@ -182,7 +182,8 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
         facts.splat_params.update(normalize(p) for f in index.files for p in f.parameters)
 
     for e in exps:
-        scope = facts.reach(e.entry) if e.kind == "launch" and e.entry in index.imports else None
+        # a launch command or run record that names its script binds to that script's knobs
+        scope = facts.reach(e.entry) if e.entry is not None and e.entry in index.imports else None
         applies: set[str] = set(scope or ())
         bound_here: list[tuple[Setting, list[int]]] = []
         for s in e.settings:

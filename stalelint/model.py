@@ -178,6 +178,9 @@ class Finding:
     removable_lines: int
     evidence: Evidence | None = None
     end_line: int | None = None
+    # judged while some evidence source could not be read: a finding that needed evidence may be
+    # wrong, so `fix` does not apply it unless told to
+    incomplete: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ def check(facts: Facts) -> Iterator[Finding]:
     seen: set[tuple[str, int | None, str]] = set()
     names = sorted({normalize(k.name) for k in facts.index.knobs})
     for e, s, share in facts.unbound:
+        if e.kind in ("run", "sweep"):
+            # run records log everything the program knew (derived values, library settings);
+            # an unbound key there is not a mistake in a file someone can edit
+            continue
         if e.kind == "launch":
             reach = facts.reach(e.entry) if e.entry in facts.index.imports else set()
             flags = [k for k in facts.index.knobs if k.path in reach and k.system == "argparse"]
