@@ -18,6 +18,10 @@ _LINE = re.compile(r"^([A-Za-z_]+):\s*(.*)$")
 _SOURCE_TAG = "mlflow.source.name"
 
 
+class BadParam(ValueError):
+    """A params or tags file that cannot be read as text."""
+
+
 def stores(ctx: runs.Context) -> list[Path]:
     """File stores to read: `mlruns/` folders under the root, or the one `mlflow_uri` names."""
     uri = ctx.mlflow_uri
@@ -60,8 +64,8 @@ def _read_tree(folder: Path, prefix: str = "") -> Iterator[tuple[str, str]]:
             try:
                 yield key, data.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise UnicodeDecodeError(exc.encoding, exc.object, exc.start, exc.end,
-                                         f"{key}: {exc.reason}") from None
+                raise BadParam(f"params file {key} is not valid UTF-8 (byte {exc.start}: "
+                               f"{data[exc.start:exc.start + 1]!r})") from None
 
 
 def _experiment_dirs(store: Path) -> Iterator[Path]:
@@ -117,7 +121,7 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
                     continue
                 try:
                     found = read_run(ctx, run_dir)
-                except (OSError, UnicodeDecodeError) as exc:
+                except (OSError, UnicodeDecodeError, BadParam) as exc:
                     ctx.problem(CODE, ctx.rel(run_dir), f"cannot read MLflow run: {_reason(exc)}", NAME)
                     continue
                 if found is not None:
@@ -126,7 +130,7 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, UnicodeDecodeError):
-        return f"params file {exc.reason} is not valid UTF-8 (byte {exc.start})"
+        return f"meta.yaml is not valid UTF-8 (byte {exc.start})"
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return str(exc)

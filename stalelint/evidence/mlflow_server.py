@@ -115,8 +115,9 @@ def _experiment(ctx: runs.Context, label: str, record: dict[str, Any]) -> Experi
                     entry=ctx.resolve(source) if source else None)
 
 
-def read_server(ctx: runs.Context, uri: str, page_size: int = PAGE) -> Iterator[Experiment]:
+def read_server(ctx: runs.Context, uri: str, page_size: int | None = None) -> Iterator[Experiment]:
     """Raises Unavailable."""
+    page_size = page_size or PAGE
     client = Client(uri, ctx.timeout)
     label = f"mlflow:{client.base}"
     since = int(ctx.window.start.timestamp() * 1000)
