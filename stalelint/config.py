@@ -26,7 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "paths": ["."],
     # globs (on repo-relative paths) never read
     "exclude": [".git/**", ".venv/**", "venv/**", "**/site-packages/**", "build/**", "dist/**",
-                "**/node_modules/**", ".stalelint_cache/**", "**/__pycache__/**", ".tox/**"],
+                "**/node_modules/**", ".stalelint_cache/**", "**/__pycache__/**", ".tox/**",
+                # run records: the tracker sources read them directly (they are usually git-ignored)
+                "**/mlruns/**", "**/wandb/**", "**/lightning_logs/**", "**/.hydra/**"],
     "extend_exclude": [],
     # experiment config files: each file is one experiment
     "experiments": list(DEFAULT_EXPERIMENTS),
