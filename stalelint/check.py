@@ -59,6 +59,8 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
         findings.extend(stale)
         if on(rules.unknown_setting.CODE):
             findings.extend(rules.unknown_setting.check(facts))
+        if on(rules.stale_variant.CODE):
+            findings.extend(rules.stale_variant.check(facts))
         if on(rules.stale_trick.CODE):
             stale_ids = {i for i, k in enumerate(idx.knobs) for f in stale if f.path == k.path and f.line == k.line}
             findings.extend(rules.stale_trick.check(facts, stale_ids))

@@ -13,9 +13,9 @@ from typing import Any, Iterable
 
 from .history import History, is_newer_than
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window
-from .names import normalize, same_value, suffixes
+from .names import normalize, parse_value, same_value, suffixes
 
-_BARE = {"store_true": True, "store_false": False}
+_BARE = {"store_true": True, "store_false": False, "BooleanOptionalAction": True}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,10 @@ class Facts:
     _gates: dict[int, list[Gate]] | None = None
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
+    _bound_classes: set[tuple[str, str]] | None = None
+    _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
+    _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
+    _code_names: set[str] | None = None  # bare names loaded anywhere
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -73,6 +77,22 @@ class Facts:
         leaf = normalize(key).rsplit(".", 1)[-1]
         hit = within(self.by_leaf.get(leaf, ()))
         return hit if len({self.knob(i).name for i in hit}) == 1 else []
+
+    def judgeable(self, i: int) -> bool:
+        """Whether experiments decide knob i's value, so that their silence means disuse.
+
+        A dataclass that no command-line parser reads is set by code or config files only: it is
+        judged when some experiment sets one of its fields. A field code builds the class with
+        (`Cfg(depth=3)`, `Cfg(**d)`) is decided by code, not experiments."""
+        k = self.knob(i)
+        if k.set_in_code:
+            return False
+        if k.system != "dataclass" or k.cli:
+            return True
+        if self._bound_classes is None:
+            self._bound_classes = {(self.knob(j).path, self.knob(j).owner)
+                                   for j, bs in self.bindings.items() if bs and self.knob(j).system == "dataclass"}
+        return (k.path, k.owner) in self._bound_classes
 
     def recent(self, path: str) -> list[Experiment]:
         return [e for e in self.covers.get(path, ()) if self.window.is_recent(e.date)]
@@ -139,6 +159,29 @@ class Facts:
                             self._gates.setdefault(j, []).append(g)
         return self._gates.get(i, [])
 
+    def dispatch(self) -> dict[tuple[str, int, int], list[Gate]]:
+        """String dispatch chains: (path, chain line, knob) -> arms comparing the knob with string
+        literals, where a chain has at least two such arms (`if a == "x": ... elif a == "y": ...`,
+        `match a: case "x": ...`). Each arm is a variant (STL201), not a trick."""
+        if self._dispatch is None:
+            groups: dict[tuple[str, int, int], list[Gate]] = {}
+            for f in self.index.files:
+                for g in f.gates:
+                    if not g.strong or g.combine or g.form == "ternary":
+                        continue
+                    literal_arm = (g.op == "==" and isinstance(g.value, str)) or (
+                        g.op == "in" and isinstance(g.value, (tuple, list)) and g.value
+                        and all(isinstance(v, str) for v in g.value))
+                    if literal_arm:
+                        j = self.gate_knob(g)
+                        if j is not None:
+                            groups.setdefault((g.path, g.chain, j), []).append(g)
+            self._dispatch = {key: arms for key, arms in groups.items() if len(arms) >= 2}
+        return self._dispatch
+
+    def is_dispatch_arm(self, g: Gate) -> bool:
+        return any(g in arms for arms in self.dispatch().values())
+
     def gate_knob(self, g: Gate) -> int | None:
         """The knob a gate tests: one in the gate's own file or the files it imports first."""
         scope = self.reach(g.path)
@@ -147,11 +190,13 @@ class Facts:
         return hit[0] if len(names) == 1 else None
 
 
-def _bind_value(k: Knob, s: Setting) -> Any:
+def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
     if s.form == "bare":
         return _BARE.get(k.action or "", True if k.action is None else UNKNOWN)
     if s.form == "negated":
         return False
+    if e.kind == "launch" and isinstance(s.value, str) and k.type_name not in ("str", "Path", "pathlib.Path"):
+        return parse_value(s.value)  # a command line is all strings: `--autotune False` means False
     return s.value
 
 
@@ -191,11 +236,11 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             hits: list[int] = []
             if s.form == "negated":
                 plain = "--" + key.lstrip("-")[3:]
-                hits = facts.lookup(key, scope)  # a knob literally named no_x wins
-                if hits:
-                    s = Setting(s.key, True, s.line, "bare")
-                else:
-                    hits = facts.lookup(plain, scope)
+                hits = facts.lookup(key, scope)
+                if hits and normalize(facts.knob(hits[0]).name) == normalize(key):
+                    s = Setting(s.key, True, s.line, "bare")  # a knob literally named no_x
+                elif not hits:
+                    hits = facts.lookup(plain, scope)  # `--no-x` sets x to False
             else:
                 hits = facts.lookup(key, scope)
             if not hits and scope is not None and not key.startswith("-"):
@@ -210,7 +255,7 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             bound_here = [(s, [i for i in hits if facts.knob(i).path in owners]) for s, hits in bound_here]
         for s, hits in bound_here:
             for i in hits:
-                facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s)))
+                facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
                 applies.add(facts.knob(i).path)
         share = sum(1 for _, h in bound_here if h) / len(bound_here) if bound_here else 0.0
         for s, hits in bound_here:

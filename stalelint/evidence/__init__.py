@@ -172,10 +172,12 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
         cmds = launch.commands(rel, text or "")
         if not cmds:
             continue
-        sources += 1
+        before = len(experiments)
         when, how = history.date_of(rel)
         for cmd in cmds:
             entry = _resolve(cmd.entry, rel, listed, modules if cmd.module else None)
+            if entry is None:
+                continue  # runs no code of this repo (`python -m pip install ...`, another project's script)
             cli, named = launch.parse_args(cmd.args, _arity(index, entry))
             merged: list[Setting] = []
             included: list[str] = []
@@ -190,7 +192,8 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                     merged.extend(found)
                     included.append(target)
             experiments.append(Experiment(rel, cmd.line, "launch", when, how, tuple(merged + cli),
-                                          entry=entry or cmd.entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
+                                          entry=entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
+        sources += len(experiments) > before
     if ctx is None:
         return Gathered(tuple(experiments), tuple(problems), sources)
     for name, read in TRACKERS:

@@ -52,7 +52,7 @@ def _yaml_settings(text: str) -> list[Setting]:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise BadConfig("empty YAML file")
+            raise NotAConfig("a YAML file of comments only sets nothing")
         out: list[Setting] = []
 
         def walk(n: yaml.Node, prefix: str) -> None:
@@ -147,8 +147,9 @@ def _python_settings(text: str, path: str) -> list[Setting]:
 def read_settings(path: str, text: str) -> list[Setting]:
     """The settings a config file makes. Raises BadConfig or NotAConfig."""
     if not text.strip():
-        if path.endswith(".py"):
-            raise NotAConfig("empty module")
+        if path.endswith((".py", ".yaml", ".yml", ".toml")):
+            # valid and deliberate (Hydra's `callbacks/none.yaml`, an empty `__init__.py`): it sets nothing
+            raise NotAConfig("empty file")
         raise BadConfig("empty file")
     if path.endswith((".yaml", ".yml")):
         return _yaml_settings(text)

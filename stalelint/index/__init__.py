@@ -9,7 +9,7 @@ from dataclasses import replace
 from ..model import FileIndex, Index, Knob, Problem
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
-from . import gates, reads
+from . import dicts, functions, gates, module_globals, reads, variants
 from .astutil import module_name, suppressions
 
 
@@ -48,15 +48,28 @@ def index_file(path: str, source: str) -> FileIndex:
         sups = suppressions(source)
         lines = source.splitlines()
         flags, known_args = argparse_flags.extract(tree, path, sups)
-        fields, classes = dataclass_fields.extract(tree, path, sups)
+        fields, classes, parsed, constructs = dataclass_fields.extract(tree, path, sups)
         strong = reads.config_names(tree, {c for c, _ in classes})
-        found, splat, params = reads.extract(tree, path, strong)
-        gated = gates.extract(tree, path, strong, lines)
+        found, splat, params, writes = reads.extract(tree, path, strong)
+        global_flags, global_reads = module_globals.extract(tree, path, sups)
+        param_flags, param_reads, scopes = functions.extract(tree, path, sups)
+        dict_flags = dicts.extract(tree, path, sups)
+        flags = flags + global_flags + param_flags + dict_flags
+        found = found + global_reads + param_reads
+        gated = gates.extract(tree, path, strong, lines, frozenset(k.name for k in global_flags))
+        seen = {(g.line, g.column, g.name, g.op) for g in gated}
+        for scope, names in scopes:
+            gated += [g for g in gates.extract(scope, path, strong, lines, names)
+                      if (g.line, g.column, g.name, g.op) not in seen]
+        registered, defined, code_strings, names_used = variants.extract(tree, path, sups)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
     return FileIndex(path=path, knobs=tuple(flags + fields), reads=tuple(found), gates=tuple(gated),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
-                     parameters=tuple(params), known_args=known_args, config_classes=tuple(classes))
+                     parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
+                     parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
+                     variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
+                     names_used=tuple(names_used))
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -82,6 +95,27 @@ def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
     return {cls: resolve(cls) for cls in fields_of}
 
 
+def _holders(files: list[FileIndex]) -> dict[str, set[str]]:
+    """Config class -> the classes that hold it as a nested section, transitively."""
+    direct: dict[str, set[str]] = {}
+    for f in files:
+        for holder, fields in f.config_classes:
+            for _, type_name in fields:
+                if type_name and type_name != holder:
+                    direct.setdefault(type_name, set()).add(holder)
+    out: dict[str, set[str]] = {}
+    for cls in direct:
+        seen: set[str] = set()
+        todo = list(direct[cls])
+        while todo:
+            c = todo.pop()
+            if c not in seen:
+                seen.add(c)
+                todo.extend(direct.get(c, ()))
+        out[cls] = seen
+    return out
+
+
 def _module_files(paths: list[str]) -> dict[str, str]:
     """Every dotted module name a file can be imported by (`src/pkg/a.py` as `src.pkg.a`, `pkg.a`, `a`)."""
     out: dict[str, str] = {}
@@ -95,17 +129,37 @@ def _module_files(paths: list[str]) -> dict[str, str]:
 def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     prefixes = _nested_names(files)
     sections = {(cls, name) for f in files for cls, fields in f.config_classes for name, t in fields if t in prefixes}
+    parsed = {c for f in files for c in f.parsed_classes}
+    built: dict[str, set[str]] = {}
+    splatted: set[str] = set()
+    for f in files:
+        for cls, keywords, splat in f.constructs:
+            built.setdefault(cls, set()).update(keywords)
+            if splat:
+                splatted.add(cls)
+    holders = _holders(files)
+    written = {w.rsplit(".", 1)[-1] for f in files for w in f.writes}
     knobs: list[Knob] = []
     for f in files:
         for k in f.knobs:
             if k.system == "dataclass":
                 if (k.owner, k.name) in sections:
                     continue  # a nested config section, not a flag: its fields are the knobs
+                # a nested class is parsed when the class holding it is
+                owners = {k.owner} | holders.get(k.owner, set())
+                k = replace(k, cli=bool(owners & parsed),
+                            set_in_code=k.owner in splatted or k.name in built.get(k.owner, ()))
                 for prefix in prefixes.get(k.owner, [""])[:1]:
                     if prefix:
                         k = replace(k, name=f"{prefix}.{k.name}", aliases=k.aliases + (k.name,))
+            if k.name.rsplit(".", 1)[-1] in written:
+                k = replace(k, set_in_code=True)
             knobs.append(k)
     modules = _module_files([f.path for f in files])
     imports = {f.path: tuple(sorted({modules[m] for m in f.imports if m in modules} - {f.path})) for f in files}
     file_errors = [e for f in files for e in f.errors]
-    return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors))
+    # a registering decorator counts when its registry (`MODELS`, `register_model`) is the repo's own
+    defined = {n for f in files for n in f.defined}
+    found = [v for f in files for v in f.variants if v.system != "registry" or v.owner in defined]
+    return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors),
+                 variants=tuple(found))

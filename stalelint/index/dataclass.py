@@ -23,16 +23,26 @@ def _is_dataclass(node: ast.ClassDef) -> bool:
     return False
 
 
-def _parsed_classes(tree: ast.Module) -> set[str]:
-    """Class names handed to HfArgumentParser, tyro.cli and the like in this module."""
-    names: set[str] = set()
+def _scan(tree: ast.Module) -> tuple[set[str], list[ast.ClassDef], list[tuple[str, tuple[str, ...], bool]]]:
+    """One walk: class names handed to HfArgumentParser/tyro.cli and the like, the class
+    definitions, and calls that build a capitalised class with keywords (`Cfg(depth=3)`, `Cfg(**d)`)."""
+    parsed: set[str] = set()
+    classes: list[ast.ClassDef] = []
+    constructs: list[tuple[str, tuple[str, ...], bool]] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and call_name(node) in _PARSERS:
-            for arg in list(node.args) + [k.value for k in node.keywords]:
-                for sub in ast.walk(arg):
-                    if isinstance(sub, ast.Name) and sub.id[:1].isupper():
-                        names.add(sub.id)
-    return names
+        if isinstance(node, ast.ClassDef):
+            classes.append(node)
+        elif isinstance(node, ast.Call):
+            name = call_name(node)
+            if name in _PARSERS:
+                for arg in list(node.args) + [k.value for k in node.keywords]:
+                    for sub in ast.walk(arg):
+                        if isinstance(sub, ast.Name) and sub.id[:1].isupper():
+                            parsed.add(sub.id)
+            elif name[:1].isupper() and node.keywords:
+                constructs.append((name, tuple(k.arg for k in node.keywords if k.arg),
+                                   any(k.arg is None for k in node.keywords)))
+    return parsed, classes, constructs
 
 
 def _field_default(value: ast.expr | None) -> tuple[object, bool, str | None]:
@@ -67,13 +77,14 @@ def _annotation_class(ann: ast.expr) -> str | None:
 
 
 def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
-    """(knobs named by field, config classes with their (field, type) pairs)."""
-    parsed = _parsed_classes(tree)
-    local = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    """(knobs named by field, config classes with their (field, type) pairs, classes handed to a
+    command-line parser here, keyword constructions of capitalised classes here)."""
+    parsed, class_defs, constructs = _scan(tree)
+    local = {n.name for n in class_defs}
     knobs: list[Knob] = []
     classes: list[tuple[str, tuple[tuple[str, str], ...]]] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef) or not _is_dataclass(node):
+    for node in class_defs:
+        if not _is_dataclass(node):
             continue
         if not (_CONFIG_NAME.search(node.name) or node.name in parsed):
             continue
@@ -99,4 +110,4 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
                 external_base=bool(external),
             ))
         classes.append((node.name, tuple(fields)))
-    return knobs, classes
+    return knobs, classes, sorted(parsed), constructs

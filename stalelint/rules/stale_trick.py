@@ -17,7 +17,8 @@ a comparison of a flag with a literal, and which none of the window's experiment
 Why: a training trick that was tried and abandoned; it costs every reader and every refactor.
 Example: `elif args.aug == "cutmix":` while every recent experiment uses `--aug mixup` or `none`.
 Fix safety: safe; every recent experiment skips the branch, so removing it changes none of them.
-Not reported when the flag itself is reported stale by STL102 (that finding counts these lines).
+Not reported when the flag itself is reported stale by STL102 (that finding counts these lines), nor
+for the arms of a string dispatch (`if a == "x": ... elif a == "y":`), which are variants (STL201).
 """
 
 
@@ -25,7 +26,7 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
     start = day(facts.window.start)
     sups = {f.path: {s.line: s.codes for s in f.suppressions} for f in facts.index.files}
     for i, k in enumerate(facts.index.knobs):
-        if i in stale_flags or kept(k, CODE) or matches_any(k.name, facts.keep):
+        if i in stale_flags or kept(k, CODE) or matches_any(k.name, facts.keep) or not facts.judgeable(i):
             continue
         gates = facts.gates_for(i)
         if not gates:
@@ -41,15 +42,19 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             codes = sups.get(g.path, {}).get(g.line)
             if codes is not None and (not codes or any(CODE.startswith(c) for c in codes)):
                 continue
-            if facts.in_grace(g.path, g.line):
-                continue
+            if facts.in_grace(g.path, g.line) or facts.is_dispatch_arm(g):
+                continue  # new code, or a string-dispatch arm (a variant: STL201 judges it)
             outcomes = {evaluate(g.op, v, g.value) for v in values}
             if None in outcomes:
                 continue
-            if outcomes == {False}:
-                dead, lines, arm = True, g.body, "never runs"
-            elif outcomes == {True} and g.orelse:
-                dead, lines, arm = False, g.orelse, "always runs, so its else arm never does"
+            ternary = g.form == "ternary"
+            if outcomes == {False} and g.combine != "or":
+                dead, lines = True, g.body
+                arm = "is never true, so its first value is never used" if ternary else "never runs"
+            elif outcomes == {True} and g.orelse and g.combine != "and":
+                dead, lines = False, g.orelse
+                arm = ("is always true, so its else value is never used" if ternary
+                       else "always runs, so its else arm never does")
             else:
                 continue
             last = None

@@ -17,7 +17,8 @@ What: an experiment (a launch command or a config file) sets a key that no knob 
 Why: the run either failed (argparse rejects unknown options) or silently ignored the setting, so the
 experiment does not mean what it says; often the flag was renamed or deleted and the config was not.
 Example: `python train.py --warmup 5` where train.py defines `--warmup-epochs`.
-Reported for launch commands of scripts whose argparse flags stalelint indexed, and for config
+Reported for launch commands of scripts whose command-line flags stalelint indexed (argparse, or a
+dataclass handed to a command-line parser), and for config
 files most of whose keys are knobs it knows (a file of another system's keys is left alone).
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
@@ -29,6 +30,7 @@ _CONFIG_SHARE = 0.5
 def check(facts: Facts) -> Iterator[Finding]:
     seen: set[tuple[str, int | None, str]] = set()
     names = sorted({normalize(k.name) for k in facts.index.knobs})
+    cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
     for e, s, share in facts.unbound:
         if e.kind in ("run", "sweep"):
             # run records log everything the program knew (derived values, library settings);
@@ -36,8 +38,7 @@ def check(facts: Facts) -> Iterator[Finding]:
             continue
         if e.kind == "launch":
             reach = facts.reach(e.entry) if e.entry in facts.index.imports else set()
-            flags = [k for k in facts.index.knobs if k.path in reach and k.system == "argparse"]
-            if not flags or not s.key.startswith("-"):
+            if not (reach & cli_files) or not s.key.startswith("-"):
                 continue
             known_args = bool(reach & facts.known_args_files)
             confidence = 50 if known_args else 90

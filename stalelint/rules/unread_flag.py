@@ -31,6 +31,8 @@ def check(facts: Facts) -> Iterator[Finding]:
         confidence, why = 90, ""
         if k.external_base:
             confidence, why = 40, "; its class extends a library class, which may read it"
+        elif k.set_in_code:
+            confidence, why = 40, "; code builds its class with it, so it may be a data field rather than a knob"
         elif k.name.rsplit(".", 1)[-1] in _INJECTED:
             confidence, why = 40, "; launchers pass this to every script, so the parser may only need to accept it"
         elif facts.splat_params:
