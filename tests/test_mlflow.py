@@ -165,6 +165,15 @@ def test_paging_requests_one_page_at_a_time(build, monkeypatch):
     assert all(b["max_results"] == 2 and b["filter"] == f"attributes.start_time >= {int(start.timestamp() * 1000)}"
                for b in searches)
     assert doc["experiments"]["total"] == 10 + 6 and "use_ema" not in by_code(doc, "STL102")
+    # a generator: the first run comes out before the second page is asked for
+    from stalelint.evidence import runs
+    from stalelint.model import Window
+    asked.clear()
+    with fake_server(answer) as url:
+        ctx = runs.Context(root=repo, window=Window(dt.datetime(2026, 6, 30, tzinfo=dt.timezone.utc), 180))
+        first = next(reader.read_server(ctx, url))
+        assert first.settings[0].value is True
+        assert sum(p.endswith("runs/search") for p, _ in asked) == 1
 
 
 def _unavailable(doc):
