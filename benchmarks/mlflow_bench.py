@@ -110,27 +110,28 @@ def time_it(fn) -> tuple[float, int]:
     return time.perf_counter() - started, count
 
 
-def compare(label: str, ours, theirs, repeats: int) -> str:
-    a, b = [], []
+def compare(label: str, ours: dict, theirs, repeats: int) -> None:
+    """Alternate: each of our variants, then MLflow, `repeats` times; print medians and ratios."""
+    times: dict[str, list[float]] = {name: [] for name in [*ours, "mlflow"]}
     counts = set()
     for _ in range(repeats):
-        t, c = time_it(ours)
-        a.append(t)
-        counts.add(("stalelint", c))
-        t, c = time_it(theirs)
-        b.append(t)
-        counts.add(("mlflow", c))
-    ma, mb = statistics.median(a), statistics.median(b)
-    line = (f"{label}: stalelint {ma:.2f} s, mlflow.search_runs {mb:.2f} s (medians of {repeats}); "
-            f"ratio stalelint/mlflow = {ma / mb:.2f}; runs read {sorted(counts)}")
-    print(line, flush=True)
-    return line
+        for name, fn in [*ours.items(), ("mlflow", theirs)]:
+            t, c = time_it(fn)
+            times[name].append(t)
+            counts.add((name, c))
+    theirs_median = statistics.median(times["mlflow"])
+    print(f"{label}: mlflow.search_runs {theirs_median:.2f} s (median of {repeats}); runs read {sorted(counts)}")
+    for name in ours:
+        m = statistics.median(times[name])
+        print(f"  stalelint {name}: {m:.2f} s; ratio stalelint/mlflow = {m / theirs_median:.2f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=10_000)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--page-sizes", default="1000,5000", help="runs/search page sizes to time stalelint with")
+    ap.add_argument("--skip-file-store", action="store_true")
     opts = ap.parse_args(argv)
 
     import mlflow
@@ -143,21 +144,23 @@ def main(argv: list[str] | None = None) -> int:
     since = f"attributes.start_time >= {int((NOW - dt.timedelta(days=180)).timestamp() * 1000)}"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        started = time.perf_counter()
-        store = make_file_store(root / "repo", opts.runs)
-        print(f"file store made in {time.perf_counter() - started:.1f} s", flush=True)
-        ctx = ctx_for(root / "repo")
-        uri = f"file:{store}"
-        exp_ids = [e.experiment_id for e in mlflow.MlflowClient(uri).search_experiments()]
+        (root / "repo").mkdir()
+        if not opts.skip_file_store:
+            started = time.perf_counter()
+            store = make_file_store(root / "repo", opts.runs)
+            print(f"file store made in {time.perf_counter() - started:.1f} s", flush=True)
+            ctx = ctx_for(root / "repo")
+            uri = f"file:{store}"
+            exp_ids = [e.experiment_id for e in mlflow.MlflowClient(uri).search_experiments()]
 
-        def ours_files() -> int:
-            return sum(1 for _ in mlflow_files.read(ctx))
+            def ours_files() -> int:
+                return sum(1 for _ in mlflow_files.read(ctx))
 
-        def theirs_files() -> int:
-            mlflow.set_tracking_uri(uri)
-            return len(mlflow.search_runs(exp_ids, since, output_format="list"))
+            def theirs_files() -> int:
+                mlflow.set_tracking_uri(uri)
+                return len(mlflow.search_runs(exp_ids, since, output_format="list"))
 
-        lines = [compare("file store", ours_files, theirs_files, opts.repeats)]
+            compare("file store", {"file reader": ours_files}, theirs_files, opts.repeats)
 
         started = time.perf_counter()
         make_sqlite_store(root / "server", opts.runs)
@@ -166,14 +169,16 @@ def main(argv: list[str] | None = None) -> int:
             sctx = ctx_for(root / "repo", url)
             server_ids = [e.experiment_id for e in mlflow.MlflowClient(url).search_experiments()]
 
-            def ours_server() -> int:
-                return sum(1 for _ in mlflow_server.read_server(sctx, url))
+            def ours_server(size: int):
+                return lambda: sum(1 for _ in mlflow_server.read_server(sctx, url, page_size=size))
 
             def theirs_server() -> int:
                 mlflow.set_tracking_uri(url)
                 return len(mlflow.search_runs(server_ids, since, output_format="list"))
 
-            lines.append(compare("server (REST, SQLite backend)", ours_server, theirs_server, opts.repeats))
+            sizes = [int(s) for s in opts.page_sizes.split(",")]
+            compare("server (REST, SQLite backend)", {f"pages of {n}": ours_server(n) for n in sizes},
+                    theirs_server, opts.repeats)
     return 0
 
 
