@@ -2,7 +2,6 @@
 a real tracking server. labrepo's train.py: --use-ema and --warmup are never set by its configs or
 scripts (stale in the baseline); here logged runs decide."""
 import datetime as dt
-import os
 
 import pytest
 

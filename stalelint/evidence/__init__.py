@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+import yaml
+
 from ..discover import FileSet, glob_match, read_text
 from ..history import History
 from ..index.astutil import module_name
@@ -129,7 +131,7 @@ def _sweep_plans(files: FileSet, ctx: runs.Context, experiment_globs: tuple[str,
         plans.add(rel)
         try:
             found.extend(sweeps.read_file(ctx, rel, text))
-        except sweeps.yaml.YAMLError as exc:
+        except yaml.YAMLError as exc:
             problems.append(Problem(sweeps.CODE, rel, f"invalid sweep YAML: {str(exc).splitlines()[0]}"))
     return found, plans
 
