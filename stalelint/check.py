@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from . import evidence, index, judge, rules
 from .config import Settings
@@ -31,16 +32,28 @@ def build_index(files: FileSet, settings: Settings) -> Index:
             problems.append(problem)
             continue
         indexed.append(index.index_file(rel, text or ""))
-    return index.link(indexed, problems)
+    linked = index.link(indexed, problems)
+    return index.add_config_trees(linked, files.root, files.files, settings.max_file_size)
 
 
-def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = ()) -> Result:
-    """Analyse the repo at `root`; report findings under the `only` paths (all when empty)."""
+def _quiet(stage: str) -> None:
+    pass
+
+
+def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = (),
+        progress: Callable[[str], None] = _quiet) -> Result:
+    """Analyse the repo at `root`; report findings under the `only` paths (all when empty).
+    `progress` is told the name of each stage as it starts (for a status line)."""
+    progress("finding files")
     files = discover(root, settings.exclude)
+    progress(f"indexing {len(files.files)} files")
     idx = build_index(files, settings)
+    progress("reading git history")
     history = History.read(root, files.tracked, files.git)
+    progress("reading experiments")
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
                                trackers_of(settings, window))
+    progress("judging")
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep)
     notices = list(history.notices) + list(gathered.notices)
 

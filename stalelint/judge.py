@@ -15,6 +15,8 @@ from .history import History, is_newer_than
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window
 from .names import normalize, parse_value, same_value, suffixes
 
+# flags that are a function's parameters (click, typer, fire, jsonargparse)
+_FUNCTION_FLAGS = {"click", "typer", "fire", "jsonargparse"}
 _BARE = {"store_true": True, "store_false": False, "BooleanOptionalAction": True}
 
 
@@ -34,6 +36,8 @@ class Facts:
     keep: tuple[str, ...]
     bindings: dict[int, list[Binding]] = field(default_factory=dict)  # knob position -> bindings
     unbound: list[tuple[Experiment, Setting, float]] = field(default_factory=list)  # + share of file bound
+    # id(experiment) -> parent sections (`model` of `model.depth`, "" at the top) of its bound keys
+    bound_parents: dict[int, set[str]] = field(default_factory=dict)
     covers: dict[str, list[Experiment]] = field(default_factory=dict)  # file -> experiments that apply
     read_keys: set[str] = field(default_factory=set)
     strong_read_keys: set[str] = field(default_factory=set)
@@ -46,6 +50,7 @@ class Facts:
     _gates: dict[int, list[Gate]] | None = None
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
+    _entries: set[str] | None = None
     _bound_classes: set[tuple[str, str]] | None = None
     _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
     _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
@@ -60,11 +65,15 @@ class Facts:
     def knob(self, i: int) -> Knob:
         return self.index.knobs[i]
 
-    def lookup(self, key: str, scope: set[str] | None = None) -> list[int]:
+    def lookup(self, key: str, scope: set[str] | None = None, exact: bool = False) -> list[int]:
         """Knobs a key names: exactly, then by dropping leading sections, then by its last part
-        when that is unambiguous. `scope` limits to knobs in those files when given."""
+        when that is unambiguous. `scope` limits to knobs in those files when given; `exact`
+        (Hydra overrides, which name the full path) allows only the exact name."""
         def within(ids: Iterable[int]) -> list[int]:
             return [i for i in ids if scope is None or self.knob(i).path in scope]
+
+        if exact:
+            return within(self.by_name.get(normalize(key), ()))
 
         if key.startswith("-"):
             hit = within(self.by_option.get(key, ()))
@@ -87,6 +96,8 @@ class Facts:
         k = self.knob(i)
         if k.set_in_code:
             return False
+        if k.system == "hydra":
+            return k.cli  # keys of a group option that is not in the default composition
         if k.system != "dataclass" or k.cli:
             return True
         if self._bound_classes is None:
@@ -103,6 +114,15 @@ class Facts:
             if b.experiment is e:
                 return b.value
         return self.knob(i).default
+
+    def is_group(self, e: Experiment, key: str) -> bool:
+        """Whether a setting selects a Hydra config group option (`model=resnet`, `override /model`)."""
+        if not self.index.hydra_groups:
+            return False
+        folder = self.index.hydra_entries.get(e.entry or "")
+        folders = [folder] if folder is not None else list(self.index.hydra_groups)
+        name = key.lstrip("+~").replace(".", "/")
+        return any(name in self.index.hydra_groups.get(f, ()) for f in folders)
 
     def is_read(self, k: Knob) -> bool:
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
@@ -129,11 +149,11 @@ class Facts:
                     best = b
         return best, recent_sets
 
-    def owners(self, hits: list[int]) -> set[str]:
-        """The files reachable from the script that defines most of these knobs."""
-        paths = Counter(self.knob(i).path for i in set(hits))
+    def owners(self, per_setting: list[list[int]]) -> tuple[str, set[str]]:
+        """The script that reaches knobs for most of these settings, and the files it reaches."""
+        paths = Counter(self.knob(i).path for hits in per_setting for i in set(hits))
         if not paths:
-            return set()
+            return "", set()
         if self._importers is None:
             self._importers = {}
             for f, targets in self.index.imports.items():
@@ -142,10 +162,26 @@ class Facts:
         candidates = set(paths)
         for p in paths:
             candidates |= self._importers.get(p, set())
-        # ties go to the script that reaches more (the entry point, not the helper it imports)
-        best = max(sorted(candidates), key=lambda c: (sum(n for p, n in paths.items() if p in self.reach(c)),
-                                                       len(self.reach(c))))
-        return self.reach(best)
+        # among scripts that reach as many of the keys, the most specific entry point wins
+        # (`finetune/lora.py`, not the `__main__.py` that dispatches to every subcommand); with no
+        # entry point among them, the one that reaches more (the script, not the helper it imports)
+        if self._entries is None:
+            # the function a jsonargparse CLI runs is the most specific entry point of all
+            commands = {k.path for k in self.index.knobs if k.system == "jsonargparse"}
+            self._entries = commands or {f.path for f in self.index.files if f.is_entry}
+        scores = {c: sum(1 for hits in per_setting if any(self.knob(i).path in self.reach(c) for i in hits))
+                  for c in candidates}
+        top = max(scores.values())
+        tied = sorted(c for c, n in scores.items() if n == top)
+        entries = [c for c in tied if c in self._entries]
+        if not entries:
+            best = max(tied, key=lambda c: len(self.reach(c)))
+        else:
+            # the entry point that defines most of them itself (`finetune/lora.py` over
+            # `finetune/full.py` when each imports the other's modules), then the most specific
+            most = max(paths.get(c, 0) for c in entries)
+            best = min((c for c in entries if paths.get(c, 0) == most), key=lambda c: len(self.reach(c)))
+        return best, self.reach(best)
 
     def gates_for(self, i: int) -> list[Gate]:
         """The gates (strong tests of a known config object) that test knob i."""
@@ -190,6 +226,12 @@ class Facts:
         return hit[0] if len(names) == 1 else None
 
 
+def parent(key: str) -> str:
+    """The section a dotted key sits in: `model.depth` -> `model`, `lr` -> ``."""
+    key = normalize(key)
+    return key.rsplit(".", 1)[0] if "." in key else ""
+
+
 def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
     if s.form == "bare":
         return _BARE.get(k.action or "", True if k.action is None else UNKNOWN)
@@ -229,6 +271,13 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
     for e in exps:
         # a launch command or run record that names its script binds to that script's knobs
         scope = facts.reach(e.entry) if e.entry is not None and e.entry in index.imports else None
+        exact = e.kind == "launch" and e.entry in index.hydra_entries
+        if index.config_roles.get(e.source) == "experiment":
+            # a Hydra experiment file belongs to the scripts of its config tree; its keys are full paths
+            tree_entry = next((en for en, folder in sorted(index.hydra_entries.items())
+                               if e.source.startswith(f"{folder}/" if folder else "")), None)
+            if tree_entry is not None:
+                scope, exact = facts.reach(tree_entry), True
         applies: set[str] = set(scope or ())
         bound_here: list[tuple[Setting, list[int]]] = []
         for s in e.settings:
@@ -242,22 +291,30 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                 elif not hits:
                     hits = facts.lookup(plain, scope)  # `--no-x` sets x to False
             else:
-                hits = facts.lookup(key, scope)
-            if not hits and scope is not None and not key.startswith("-"):
+                hits = facts.lookup(key, scope, exact=exact and (s.line is None or e.kind == "config"))
+            if not hits and scope is not None and not key.startswith("-") and not exact:
                 hits = facts.lookup(key)
             bound_here.append((s, hits))
         if scope is None:
             # a config file names no script: it belongs to the script whose flags (its own and
             # those of the modules it imports) cover most of its keys, so `model: x` does not make
             # every script with a --model flag its target
-            owners = facts.owners([i for _, hits in bound_here for i in hits])
-            applies |= owners
-            bound_here = [(s, [i for i in hits if facts.knob(i).path in owners]) for s, hits in bound_here]
+            best, owners = facts.owners([hits for _, hits in bound_here])
+
+            def belongs(i: int) -> bool:
+                # a function's parameters belong to that function's script alone; parsers built
+                # in helper modules and config classes belong to every script that imports them
+                k = facts.knob(i)
+                return k.path == best or (k.path in owners and k.system not in _FUNCTION_FLAGS)
+
+            bound_here = [(s, [i for i in hits if belongs(i)]) for s, hits in bound_here]
+            applies |= {best} | {facts.knob(i).path for _, hits in bound_here for i in hits}
         for s, hits in bound_here:
             for i in hits:
                 facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
                 applies.add(facts.knob(i).path)
         share = sum(1 for _, h in bound_here if h) / len(bound_here) if bound_here else 0.0
+        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here if h}
         for s, hits in bound_here:
             if not hits:
                 facts.unbound.append((e, s, share))

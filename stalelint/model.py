@@ -56,6 +56,8 @@ class Knob:
     # code assigns it (`args.x = ...`) or builds its class with it (`Cfg(x=3)`, `Cfg(**d)`), so
     # code, not only experiments, decides its value
     set_in_code: bool = False
+    # variants chosen by `getattr(module, args.arch)`: (flag name, file that dispatches)
+    selected_by: tuple[str, str] | None = None
 
     @property
     def takes_value(self) -> bool:
@@ -120,6 +122,14 @@ class FileIndex:
     defined: tuple[str, ...] = ()  # module-level names this file defines
     code_strings: tuple[str, ...] = ()  # string constants code uses: `create_model("vit")` uses vit
     names_used: tuple[str, ...] = ()  # bare names loaded anywhere in the file
+    hydra_mains: tuple[tuple[str, str], ...] = ()  # (config_path, config_name) of @hydra.main
+    dispatches: tuple[tuple[str, str, int], ...] = ()  # (module, flag, line): getattr(module, args.arch)
+    top_defs: tuple[tuple[str, int, int], ...] = ()  # public module-level functions and classes
+    # (function, ((param, default, line, annotation, read in its body, required), ...)) of module-level
+    # functions
+    signatures: tuple[tuple[str, tuple[tuple[str, Any, int, str, bool, bool], ...]], ...] = ()
+    cli_targets: tuple[tuple[str, str], ...] = ()  # (module or "", function) run by jsonargparse.CLI
+    is_entry: bool = False  # a script: `if __name__ == "__main__":` or statements run at import
     constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
 
@@ -194,6 +204,9 @@ class Finding:
     removable_lines: int
     evidence: Evidence | None = None
     end_line: int | None = None
+    # what, within one knob of one file, the finding is about when a rule can report several (a
+    # trick's test text); part of the fingerprint, which must not depend on line numbers
+    subject: str = ""
     # judged while some evidence source could not be read: a finding that needed evidence may be
     # wrong, so `fix` does not apply it unless told to
     incomplete: bool = False
@@ -240,6 +253,9 @@ class Index:
     imports: Mapping[str, tuple[str, ...]]  # file -> repo files it imports
     errors: tuple[Problem, ...] = ()
     variants: tuple[Knob, ...] = ()  # registry variants whose registry is defined in the repo
+    config_roles: Mapping[str, str] = field(default_factory=dict)  # yaml -> "definition" | "experiment"
+    hydra_entries: Mapping[str, str] = field(default_factory=dict)  # entry script -> its config folder
+    hydra_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)  # config folder -> groups
 
     def reachable(self, entry: str) -> set[str]:
         """Files an entry script reaches through imports, itself included."""

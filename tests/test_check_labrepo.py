@@ -123,7 +123,33 @@ def test_code_decided_configs_are_not_judged(build):
     stale = by_code(doc, "STL102")
     assert set(stale) == {"gamma"}  # never set; batch_size is computed in code, alpha/autotune are set
     assert stale["gamma"]["evidence"]["recent_experiments"] == 3
-    assert by_code(doc, "STL301") == {}  # `--autotune False` (a string on the command line) takes the else arm
+    # `--autotune False` (a string on the command line) takes the else arm: no trick there; but
+    # every run turns the KL term off
+    tricks = by_code(doc, "STL301")
+    assert set(tricks) == {"kl_coef"}
+    assert "is always zero" in tricks["kl_coef"]["message"]
     assert set(by_code(doc, "STL103")) == {"seed-typo"}
     # BlockCfg is built in code and no experiment sets it: its fields and its gate are not judged
     assert not any(f["name"] in ("kind", "heads") for f in doc["findings"])
+
+
+def test_globals_click_typer_end_to_end(build):
+    doc = check_json(build("systems"))
+    stale = by_code(doc, "STL102")
+    # globals: compile set by --compile=False, batch_size/learning_rate by config/small.py;
+    # click: use_ema turned off by --no-use-ema, fast switched on; typer: shots set
+    # jsonargparse: --precision and --train.epochs on the command line, train.warmup in its --config
+    assert set(stale) == {"grad_accum", "use_flash", "warmup", "tta", "quantize"}, stale
+    assert stale["quantize"]["path"] == "lit.py"
+    assert stale["use_flash"]["removable_lines"] == 3  # the definition and its `if use_flash:` block
+    assert "metrics.top5" not in stale  # the defaults dict is read by code, never set: no experiment covers it
+    assert by_code(doc, "STL103") == {}
+
+
+def test_config_belongs_to_one_subcommand(build):
+    doc = check_json(build("subcommands"))
+    stale = by_code(doc, "STL102")
+    # the config sets finetune's precision and lora_r; chat's flags are not judged by it
+    assert set(stale) == {"lora_alpha"}, stale
+    assert stale["lora_alpha"]["path"] == "cmds/finetune.py"
+    assert any("cmds/chat.py" in n for n in doc["notices"])

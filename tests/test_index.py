@@ -307,3 +307,14 @@ def test_module_globals_click_typer_fire_dicts():
     assert {"compile", "use_ema", "lr", "tta", "n", "temperature"} <= reads
     gated = {(g.name, g.op) for g in f.gates}
     assert ("compile", "truthy") in gated and ("use_ema", "truthy") in gated
+
+
+def test_weighted_loss_terms_are_gates():
+    f = idx("""
+        def step(cfg, loss, aux, kd):
+            loss += cfg.aux_weight * aux
+            total = loss + kd * cfg.kd_weight
+            plain = loss + aux
+    """)
+    terms = {(g.name, g.form, g.body) for g in f.gates}
+    assert terms == {("aux_weight", "term", (3, 3)), ("kd_weight", "term", (4, 4))}

@@ -2,16 +2,18 @@
 gathers them."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import yaml
 
 from ..discover import FileSet, glob_match, read_text
 from ..history import History
+from ..index import hydra
 from ..index.astutil import module_name
-from ..model import Experiment, Index, Problem, Setting, Window
+from ..model import UNKNOWN, Experiment, Index, Problem, Setting, Window
 from ..names import normalize
 from . import (configs, dumps, dvc_runs, hydra_runs, launch, lightning_runs, mlflow_files, mlflow_server,
                mlflow_sqlite, runs, sacred_runs, sweeps, wandb_runs)
@@ -46,8 +48,9 @@ class Gathered:
 class _Reader:
     """Reads config files once each, for their own experiment and for launches that include them."""
 
-    def __init__(self, root: Path, max_size: int):
-        self.root, self.max_size = root, max_size
+    def __init__(self, root: Path, max_size: int, index: Index):
+        self.root, self.max_size, self.roles, self.index = root, max_size, index.config_roles, index
+        self.folders = sorted(set(index.hydra_entries.values()), key=len, reverse=True)
         self.cache: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
 
     def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
@@ -55,6 +58,13 @@ class _Reader:
             text, problem = read_text(self.root, rel, self.max_size)
             if problem:
                 self.cache[rel] = (None, problem)
+            elif self.roles.get(rel) == "definition":
+                self.cache[rel] = (None, None)  # a Hydra default: it defines knobs, it is no experiment
+            elif self.roles.get(rel) == "experiment":
+                own = hydra.experiment_settings(rel, text or "")
+                folder = next((f for f in self.folders if rel.startswith(f"{f}/" if f else "")), "")
+                picked = _selected_options(self.root, self.index, folder, own, self.max_size)
+                self.cache[rel] = (picked + own, None)
             else:
                 try:
                     self.cache[rel] = (configs.read_settings(rel, text or ""), None)
@@ -90,6 +100,8 @@ def _resolve(ref: str, near: str, files: set[str], modules: dict[str, str] | Non
 def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
     if entry is None:
         return lambda option: None
+    if entry in index.hydra_entries:
+        return lambda option: hydra.OPTIONS.get(option, False)
     reach = index.reachable(entry)
     table: dict[str, bool] = {}
     for k in index.knobs:
@@ -138,7 +150,7 @@ def _sweep_plans(files: FileSet, ctx: runs.Context, experiment_globs: tuple[str,
 
 def gather(files: FileSet, index: Index, history: History, experiment_globs: tuple[str, ...],
            launch_globs: tuple[str, ...], max_size: int, trackers: TrackerOptions | None = None) -> Gathered:
-    reader = _Reader(files.root, max_size)
+    reader = _Reader(files.root, max_size, index)
     listed = set(files.files)
     experiments: list[Experiment] = []
     problems: list[Problem] = []
@@ -155,7 +167,8 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
     for rel in files.files:
         if rel in plans:
             continue
-        if rel.endswith(configs.SUFFIXES) and glob_match(rel, experiment_globs):
+        if rel.endswith(configs.SUFFIXES) and (glob_match(rel, experiment_globs)
+                                               or index.config_roles.get(rel) == "experiment"):
             found, problem = reader.settings(rel)
             if problem:
                 problems.append(problem)
@@ -183,6 +196,10 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             cli, named = launch.parse_args(cmd.args, _arity(index, entry))
             merged: list[Setting] = []
             included: list[str] = []
+            if entry in index.hydra_entries:
+                cli = [_sweep(s) for s in cli]
+                named += _hydra_includes(index, entry, cli)
+                merged.extend(_selected_options(files.root, index, index.hydra_entries[entry], cli, max_size))
             for ref in named:
                 target = _resolve(ref, rel, listed)
                 if target is None:
@@ -205,6 +222,48 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             sources += len({e.source for e in experiments[before:]})
     problems.extend(ctx.problems)
     return Gathered(tuple(experiments), tuple(problems), sources, tuple(ctx.notices), tuple(ctx.unavailable))
+
+
+def _sweep(s: Setting) -> Setting:
+    """Hydra's `key=1,2,3` sweeps every value: a list of the values it runs; `glob(*)`,
+    `range(...)`, `choice(...)`, `interval(...)` run values not known here."""
+    if isinstance(s.value, str) and re.match(r"^(glob|range|choice|interval|tag|shuffle|sort)\(", s.value):
+        return Setting(s.key, UNKNOWN, s.line, s.form)
+    if isinstance(s.value, str) and "," in s.value and not s.value.startswith(("[", "{", "'", '"')) \
+            and not s.key.startswith("-"):
+        return Setting(s.key, [v.strip() for v in s.value.split(",")], s.line, s.form)
+    return s
+
+
+def _selected_options(root: Path, index: Index, folder: str, settings: list[Setting] | tuple[Setting, ...],
+                      max_size: int) -> list[Setting]:
+    """The keys that the group options an experiment selects set (`trainer=gpu`)."""
+    groups = index.hydra_groups.get(folder, frozenset())
+    out: list[Setting] = []
+    for s in settings:
+        group = s.key.lstrip("+~").replace(".", "/")
+        if group not in groups or group.split("/")[0] in hydra.EXPERIMENT_GROUPS or s.value is UNKNOWN:
+            continue
+        for option in s.value if isinstance(s.value, list) else [s.value]:
+            out.extend(hydra.option_settings(root, folder, group, str(option), max_size))
+    return out
+
+
+def _hydra_includes(index: Index, entry: str, cli: list[Setting]) -> list[str]:
+    """Experiment-group files a Hydra command selects (`experiment=example`)."""
+    folder = index.hydra_entries[entry]
+    prefix = f"{folder}/" if folder else ""
+    out = []
+    for s in cli:
+        if s.key.startswith("-") or normalize(s.key) not in hydra.EXPERIMENT_GROUPS:
+            continue
+        if s.value is UNKNOWN:
+            continue
+        for option in s.value if isinstance(s.value, list) else [s.value]:
+            rel = f"{prefix}{s.key.lstrip('+')}/{option}.yaml"
+            if index.config_roles.get(rel) == "experiment":
+                out.append(rel)
+    return out
 
 
 __all__ = ["gather", "Gathered", "normalize"]

@@ -141,6 +141,8 @@ def _python_settings(text: str, path: str) -> list[Setting]:
                 out.extend(Setting(k, x, stmt.lineno) for k, x in _flatten(v, name))
             else:
                 out.append(Setting(name, v, stmt.lineno))
+    if not out:
+        raise NotAConfig("no assignments")
     return out
 
 

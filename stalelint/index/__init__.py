@@ -6,10 +6,10 @@ import ast
 import warnings
 from dataclasses import replace
 
-from ..model import FileIndex, Index, Knob, Problem
+from ..model import FileIndex, Index, Knob, Problem, Read
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
-from . import dicts, functions, gates, module_globals, reads, variants
+from . import dicts, functions, gates, hydra, module_globals, reads, variants
 from .astutil import module_name, suppressions
 
 
@@ -30,6 +30,16 @@ def _imports(tree: ast.Module, path: str) -> list[str]:
             out.append(prefix)
             out.extend(f"{prefix}.{a.name}" if prefix else a.name for a in node.names if a.name != "*")
     return sorted({m for m in out if m})
+
+
+def _is_entry(tree: ast.Module) -> bool:
+    """A script rather than a library module: a `__main__` guard, or calls made at import time."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and "__main__" in ast.dump(stmt.test):
+            return True
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            return True
+    return False
 
 
 def index_file(path: str, source: str) -> FileIndex:
@@ -69,7 +79,11 @@ def index_file(path: str, source: str) -> FileIndex:
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
                      variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
-                     names_used=tuple(names_used))
+                     names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
+                     dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
+                     top_defs=tuple(variants.top_definitions(tree)),
+                     signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)),
+                     is_entry=_is_entry(tree))
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -116,6 +130,44 @@ def _holders(files: list[FileIndex]) -> dict[str, set[str]]:
     return out
 
 
+def _cli_functions(files: list[FileIndex], knobs: list[Knob], modules: dict[str, str]) \
+        -> tuple[list[Knob], FileIndex | None]:
+    """Parameters of the functions a jsonargparse `CLI(...)` runs are flags (`--precision bf16`); a
+    parameter typed with a config dataclass puts that class's fields under its name (`--train.epochs 3`)."""
+    by_path = {f.path: f for f in files}
+    sections: dict[str, str] = {}
+    added: list[Knob] = []
+    reads: list[Read] = []
+    seen: set[tuple[str, str]] = set()
+    for f in files:
+        for module, function in f.cli_targets:
+            target = f.path if not module else modules.get(module)
+            if target is None or (target, function) in seen or target not in by_path:
+                continue
+            seen.add((target, function))
+            for name, params in by_path[target].signatures:
+                if name != function:
+                    continue
+                for param, default, line, annotation, read, required in params:
+                    if annotation and any(k.owner == annotation and k.system == "dataclass" for k in knobs):
+                        sections[annotation] = param
+                        continue
+                    added.append(Knob(name=param, kind="flag", system="jsonargparse", path=target, line=line,
+                                      column=1, end_line=line, default=default, option_strings=(f"--{param}",),
+                                      owner=function, required=required))
+                    if read:
+                        reads.append(Read(param, target, line, 1, True))
+    if not sections and not added:
+        return knobs, None
+    out = []
+    for k in knobs:
+        if k.system == "dataclass" and k.owner in sections and "." not in k.name:
+            k = replace(k, name=f"{sections[k.owner]}.{k.name}", aliases=k.aliases + (k.name,), cli=True,
+                        option_strings=(f"--{sections[k.owner]}.{k.name}",))
+        out.append(k)
+    return out + added, FileIndex(path="<jsonargparse parameters>", reads=tuple(reads))
+
+
 def _module_files(paths: list[str]) -> dict[str, str]:
     """Every dotted module name a file can be imported by (`src/pkg/a.py` as `src.pkg.a`, `pkg.a`, `a`)."""
     out: dict[str, str] = {}
@@ -156,10 +208,44 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
                 k = replace(k, set_in_code=True)
             knobs.append(k)
     modules = _module_files([f.path for f in files])
+    knobs, param_reads = _cli_functions(files, knobs, modules)
+    if param_reads is not None:
+        files = files + [param_reads]
     imports = {f.path: tuple(sorted({modules[m] for m in f.imports if m in modules} - {f.path})) for f in files}
     file_errors = [e for f in files for e in f.errors]
     # a registering decorator counts when its registry (`MODELS`, `register_model`) is the repo's own
     defined = {n for f in files for n in f.defined}
     found = [v for f in files for v in f.variants if v.system != "registry" or v.owner in defined]
+    # `getattr(models, args.arch)`: every public function and class of that module is a variant,
+    # selected by the flag's value
+    by_path = {f.path: f for f in files}
+    for f in files:
+        for module, flag, _ in f.dispatches:
+            target = modules.get(module)
+            if target is None or target not in by_path:
+                continue
+            for name, first, last in by_path[target].top_defs:
+                found.append(Knob(name=name, kind="variant", system="getattr", path=target, line=first, column=1,
+                                  end_line=last, owner=flag, selected_by=(flag, f.path)))
     return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors),
                  variants=tuple(found))
+
+
+def add_config_trees(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index:
+    """Index the YAML config trees of Hydra scripts and join them to the Python index: their keys
+    become knobs, their group options variants, and each script reaches its tree's files."""
+    if not any(f.hydra_mains for f in idx.files):
+        return idx
+    tree = hydra.index_tree(root, paths, idx.files, max_size)
+    imports = dict(idx.imports)
+    for entry, folder in tree.entries.items():
+        prefix = f"{folder}/" if folder else ""
+        own = tuple(p for p, role in tree.roles.items() if role == "definition" and p.startswith(prefix))
+        imports[entry] = tuple(sorted(set(imports.get(entry, ())) | set(own)))
+    synthetic = FileIndex(path="<hydra interpolations>",
+                          reads=tuple(Read(r, "<yaml>", 0, 0, True) for r in sorted(tree.reads)))
+    return replace(idx, files=idx.files + (synthetic,), knobs=idx.knobs + tuple(tree.knobs),
+                   variants=idx.variants + tuple(tree.variants), imports=imports,
+                   errors=idx.errors + tuple(tree.problems), config_roles=dict(tree.roles),
+                   hydra_entries=dict(tree.entries),
+                   hydra_groups={k: frozenset(v) for k, v in tree.groups.items()})

@@ -128,3 +128,60 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
 
 
 __all__ = ["extract", "UNKNOWN"]
+
+
+_CLI_CALLS = {"CLI", "auto_cli"}
+
+
+def signatures(tree: ast.Module) -> list[tuple[str, tuple[tuple[str, object, int, str, bool, bool], ...]]]:
+    """(function, ((param, default, line, annotation, read in the body, required), ...)) of module-level
+    functions: a jsonargparse `CLI` in another module may run them, which only linking can tell."""
+    out = []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name.startswith("_"):
+            continue
+        args = node.args.args + node.args.kwonlyargs
+        defaults: list[ast.expr | None] = [None] * (len(node.args.args) - len(node.args.defaults))
+        defaults += list(node.args.defaults) + list(node.args.kw_defaults)
+        loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        params = []
+        for arg, default in zip(args, defaults):
+            if arg.arg in ("self", "cls"):
+                continue
+            value = literal(default) if default is not None else None
+            ann = arg.annotation
+            ann_name = ann.id if isinstance(ann, ast.Name) else ann.attr if isinstance(ann, ast.Attribute) else ""
+            params.append((arg.arg, value, arg.lineno, ann_name, arg.arg in loaded, default is None))
+        out.append((node.name, tuple(params)))
+    return out
+
+
+def cli_targets(tree: ast.Module) -> list[tuple[str, str]]:
+    """(module or "", function) of what `jsonargparse.CLI(...)` runs: a function, or the values of a
+    `{"name": function}` dict; "" means this module."""
+    from .variants import _aliases
+
+    aliases = _aliases(tree)
+    dicts = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+             for t in node.targets if isinstance(t, ast.Name) and isinstance(node.value, ast.Dict)}
+    out: list[tuple[str, str]] = []
+
+    def add(name_node: ast.expr) -> None:
+        if isinstance(name_node, ast.Name):
+            ref = aliases.get(name_node.id)
+            if ref and "." in ref:
+                out.append((ref.rsplit(".", 1)[0], ref.rsplit(".", 1)[1]))
+            elif ref is None:
+                out.append(("", name_node.id))
+        elif isinstance(name_node, ast.Dict):
+            for v in name_node.values:
+                add(v)
+        elif isinstance(name_node, (ast.List, ast.Tuple)):
+            for v in name_node.elts:
+                add(v)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (chain(node.func) or [""])[-1] in _CLI_CALLS and node.args:
+            first = node.args[0]
+            add(dicts.get(first.id, first) if isinstance(first, ast.Name) else first)
+    return out

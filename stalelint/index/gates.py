@@ -86,6 +86,31 @@ def _case_test(pattern: ast.pattern) -> tuple[str, object] | None:
     return None
 
 
+def _weighted_terms(stmt: ast.stmt, path: str, strong_names: set[str], flag_names: frozenset[str],
+                    lines: list[str]) -> list[Gate]:
+    """Optional terms: `loss += cfg.aux_weight * aux_loss`, `loss = ce + args.kd_w * kd` — the term
+    is dead when every experiment leaves its coefficient at zero."""
+    value = stmt.value  # type: ignore[attr-defined]
+    terms: list[ast.expr] = []
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, (ast.Add, ast.Sub)):
+        terms = [value]
+    elif isinstance(stmt, ast.Assign) and isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)):
+        terms = [value.left, value.right]
+    out = []
+    for term in terms:
+        if not (isinstance(term, ast.BinOp) and isinstance(term.op, ast.Mult)):
+            continue
+        for factor in (term.left, term.right):
+            got = _flag(factor, strong_names, flag_names)
+            if got:
+                span = (stmt.lineno, stmt.end_lineno or stmt.lineno)
+                out.append(Gate(name=got[0], path=path, line=term.lineno, column=term.col_offset + 1, op="truthy",
+                                value=None, body=span, orelse=None, form="term", test=segment(lines, term),
+                                strong=got[1], chain=stmt.lineno))
+                break
+    return out
+
+
 def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str],
             flag_names: frozenset[str] = frozenset()) -> list[Gate]:
     gates: list[Gate] = []
@@ -113,6 +138,8 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str
                                   orelse=(node.orelse.lineno, node.orelse.end_lineno or node.orelse.lineno),
                                   form="ternary", test=segment(lines, node.test), strong=strong,
                                   chain=node.lineno, combine=combine))
+        elif isinstance(node, (ast.AugAssign, ast.Assign)) and isinstance(node.value, (ast.BinOp,)):
+            gates.extend(_weighted_terms(node, path, strong_names, flag_names, lines))
         elif isinstance(node, ast.Match):
             subject = _flag(node.subject, strong_names, flag_names)
             if not subject:

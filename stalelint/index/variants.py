@@ -35,6 +35,50 @@ def _registry_decorator(d: ast.expr) -> tuple[str, str | None] | None:
     return symbol, name
 
 
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted module, for module-level imports (`import nets.models as M`)."""
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
+
+
+def dynamic_dispatch(tree: ast.Module, strong_names: set[str]) -> list[tuple[str, str, int]]:
+    """(module, flag, line) of `getattr(module, args.arch)` and `module.__dict__[args.arch]`."""
+    from .reads import attribute_read
+
+    aliases = _aliases(tree)
+    out = []
+    for node in ast.walk(tree):
+        target = key = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                and len(node.args) >= 2 and isinstance(node.args[0], ast.Name):
+            target, key = node.args[0].id, node.args[1]
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+                and node.value.attr == "__dict__" and isinstance(node.value.value, ast.Name):
+            target, key = node.value.value.id, node.slice
+        if target in aliases and isinstance(key, ast.Attribute):
+            got = attribute_read(key, strong_names)
+            if got and got[1]:
+                out.append((aliases[target], got[0], node.lineno))
+    return out
+
+
+def top_definitions(tree: ast.Module) -> list[tuple[str, int, int]]:
+    """(name, first line, last line) of public module-level functions and classes."""
+    out = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            out.append((node.name, first, node.end_lineno or node.lineno))
+    return out
+
+
 def _registry_keys(tree: ast.Module) -> list[ast.expr]:
     return [k for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
             and isinstance(node.value, ast.Dict) for k in node.value.keys if k is not None]

@@ -77,7 +77,8 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
             yield Finding(CODE, NAME, KIND, name, g.path, g.line, g.column, msg, 90 if len(recent) >= 3 else 70,
                           g.body[1] - g.body[0] + 1,
                           Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
-                                   LastSet(last.label, last.date, name) if last else None), g.body[1])
+                                   LastSet(last.label, last.date, name) if last else None), g.body[1],
+                          subject=f"{k.name}: {g.test}")
     registered = {normalize(v.name) for v in facts.index.variants}
     for i, k in enumerate(facts.index.knobs):
         if not k.choices or kept(k, CODE) or not facts.judgeable(i) or facts.in_grace(k.path, k.line):
@@ -96,7 +97,8 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
             msg = _message(f"choice {choice!r} of `{display(k)}`", len(recent), start, last)
             yield Finding(CODE, NAME, KIND, str(choice), k.path, k.line, k.column, msg, 80 if len(recent) >= 3 else 60,
                           0, Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
-                                      LastSet(last.label, last.date, choice) if last else None), k.end_line)
+                                      LastSet(last.label, last.date, choice) if last else None), k.end_line,
+                          subject=k.name)
 
 
 def _used_by_code(facts: Facts, v: Knob) -> bool:
@@ -118,6 +120,8 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
         sizes[(v.path, v.owner)] = sizes.get((v.path, v.owner), 0) + 1
     defaults = [(i, k) for i, k in enumerate(facts.index.knobs) if isinstance(k.default, str)]
     for v in facts.index.variants:
+        if v.system in ("hydra-group", "getattr"):
+            continue
         if kept(v, CODE) or matches_any(v.name, facts.keep) or _used_by_code(facts, v):
             continue
         if facts.in_grace(v.path, v.line):
@@ -142,9 +146,61 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
                       v.end_line)
 
 
+def _group_variants(facts: Facts) -> Iterator[Finding]:
+    """Hydra config-group options: selected by `group=option` (or `override /group: option`), or by
+    being the group's default in an experiment that does not choose another."""
+    start = day(facts.window.start)
+    for v in facts.index.variants:
+        if v.system != "hydra-group" or kept(v, CODE) or matches_any(v.name, facts.keep):
+            continue
+        group = normalize(v.owner.replace("/", "."))
+
+        def selects(e: Experiment) -> bool:
+            chosen = [s.value for s in e.settings if normalize(s.key) == group]
+            if not chosen:
+                return v.default == v.name
+            return any(c is UNKNOWN or _names_match(c, v.name) for c in chosen)
+
+        tree = facts.covers.get(v.path, [])
+        recent = [e for e in tree if facts.window.is_recent(e.date)]
+        if not recent or facts.in_grace(v.path, v.line) or any(selects(e) for e in recent):
+            continue
+        last = _latest([e for e in tree if selects(e)])
+        msg = _message(f"option `{v.name}` of config group `{v.owner}`", len(recent), start, last)
+        yield Finding(CODE, NAME, KIND, f"{v.owner}={v.name}", v.path, v.line, v.column, msg,
+                      90 if len(recent) >= 3 else 70, v.end_line - v.line + 1,
+                      Evidence(len(recent), len(tree), 0, LastSet(last.label, last.date, v.name) if last else None),
+                      v.end_line)
+
+
+def _dynamic_variants(facts: Facts) -> Iterator[Finding]:
+    """Functions and classes of a module chosen by `getattr(module, args.arch)`."""
+    start = day(facts.window.start)
+    for v in facts.index.variants:
+        if v.system != "getattr" or v.selected_by is None or kept(v, CODE) or matches_any(v.name, facts.keep):
+            continue
+        flag, where = v.selected_by
+        hits = facts.lookup(flag, facts.reach(where))
+        if len(hits) != 1 or _used_by_code(facts, v) or facts.in_grace(v.path, v.line):
+            continue
+        i = hits[0]
+        k = facts.knob(i)
+        recent = facts.recent(k.path)
+        values = [facts.value_in(i, e) for e in recent]
+        if not recent or any(x is UNKNOWN for x in values) or any(_names_match(x, v.name) for x in values):
+            continue
+        last = _latest([b.experiment for b in facts.bindings.get(i, ()) if _names_match(b.value, v.name)])
+        msg = _message(f"`{v.name}` (chosen by `getattr(..., {display(k)})`)", len(recent), start, last)
+        yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg, 70, v.end_line - v.line + 1,
+                      Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
+                               LastSet(last.label, last.date, v.name) if last else None), v.end_line)
+
+
 def check(facts: Facts) -> Iterator[Finding]:
     yield from _flag_variants(facts)
     yield from _registry_variants(facts)
+    yield from _group_variants(facts)
+    yield from _dynamic_variants(facts)
 
 
 __all__ = ["check", "Binding"]

@@ -15,6 +15,8 @@ What: a flag is defined (an argparse option, a config dataclass field) but nothi
 reads it: no `args.x`, `cfg.x`, `getattr(args, "x")`, `vars(args)["x"]`, ...
 Why: setting it changes nothing, so every experiment that sets it is misleading its reader.
 Example: `parser.add_argument("--legacy-init", action="store_true")` with no `args.legacy_init`.
+Not reported for keys of YAML config trees (Hydra), which code reads whole, as constructor keywords
+(`instantiate(cfg.model)`, `Trainer(**cfg.trainer)`).
 Fix safety: safe when no code outside the repo reads it; the confidence drops where the config is
 splatted into calls (`**vars(args)`), where a config class extends a library's class, or for names
 launchers inject (`--local_rank`). Needs no experiments.
@@ -26,7 +28,7 @@ _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world
 
 def check(facts: Facts) -> Iterator[Finding]:
     for k in facts.index.knobs:
-        if k.kind != "flag" or kept(k, CODE) or facts.is_read(k):
+        if k.kind != "flag" or k.system == "hydra" or kept(k, CODE) or facts.is_read(k):
             continue
         confidence, why = 90, ""
         if k.external_base:
