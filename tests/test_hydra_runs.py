@@ -73,3 +73,20 @@ def test_bad_hydra_record_is_reported(hydra_repo):
     assert error["code"] == "STL906" and error["path"] == "outputs/2026-06-01/10-00-00/.hydra"
     assert "cannot read Hydra job record" in error["message"]
     assert by_code(doc, "STL102")["use_ema"]["incomplete"] is True
+
+
+def test_hydra_job_of_the_repos_own_app_keeps_a_variant_alive(build, tmp_path):
+    """hydrarepo's own src/train.py, run by hydra-core: its job record selects model=tiny and sets
+    use_amp, both stale in the baseline (STL201, STL102)."""
+    repo = build("hydrarepo")
+    before = check_json(repo)
+    assert "model=tiny" in by_code(before, "STL201") and "use_amp" in by_code(before, "STL102")
+    (tmp_path / "nets.py").write_text("class Net:\n    def __init__(self, **kw):\n        self.kw = kw\n")
+    env = dict(__import__("os").environ, PYTHONPATH=str(tmp_path))
+    subprocess.run([sys.executable, "src/train.py", "model=tiny", "use_amp=true",
+                    "hydra.run.dir=outputs/2026-06-01/10-00-00"], cwd=repo, env=env, check=True, timeout=120,
+                   capture_output=True)
+    after = check_json(repo)
+    assert "model=tiny" not in by_code(after, "STL201")
+    assert "use_amp" not in by_code(after, "STL102")
+    assert after["errors"] == []
