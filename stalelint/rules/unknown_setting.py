@@ -73,7 +73,10 @@ def check(facts: Facts) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        close = difflib.get_close_matches(normalize(s.key), names, n=1, cutoff=0.75)
+        # suggest only names the experiment could have meant: the launched script's own flags
+        pool = sorted({normalize(k.name) for k in facts.index.knobs if k.path in facts.reach(e.entry)}) \
+            if e.kind == "launch" and e.entry in facts.index.imports else names
+        close = difflib.get_close_matches(normalize(s.key), pool, n=1, cutoff=0.75)
         hint = f"; did you mean `{close[0]}`?" if close else ""
         what = f"no flag of {script} defines it" if script else "no knob in the code defines it"
         if hydra_entry and e.kind == "launch" and not s.key.startswith("-"):
