@@ -10,6 +10,9 @@ from . import evidence, index, judge, rules
 from .config import Settings
 from .discover import FileSet, discover, read_text
 from .history import History
+from dataclasses import replace
+
+from .evidence import TrackerOptions
 from .model import Finding, Index, Problem, Result, Window
 from .names import matches_any
 
@@ -54,10 +57,11 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
     progress("reading git history")
     history = History.read(root, files.tracked, files.git)
     progress("reading experiments")
-    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
+    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
+                               trackers_of(settings, window))
     progress("judging")
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep, gathered.blind)
-    notices = list(history.notices)
+    notices = list(history.notices) + list(gathered.notices)
     blind = Counter(k.system for k in idx.knobs if k.system in gathered.blind)
     for system, n in sorted(blind.items()):
         notices.append(f"{n} {system} knobs not judged stale: some {system} experiment files could not be read "
@@ -89,6 +93,7 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
             names = ", ".join(sorted(unjudged)[:5]) + (", ..." if len(unjudged) > 5 else "")
             notices.append(f"{sum(unjudged.values())} flags in {len(unjudged)} files not judged stale: no experiment "
                            f"sets any of them or runs their script ({names})")
+    findings = mark_incomplete(findings, gathered, notices)
     findings = [f for f in findings
                 if on(f.code) and f.confidence >= settings.min_confidence and not matches_any(f.name, settings.keep)
                 and (not only or _under(f.path, only))]
@@ -103,12 +108,40 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
                   counts=dict(Counter(f.code for f in findings))), facts
 
 
+def trackers_of(settings: Settings, window: Window) -> TrackerOptions:
+    return TrackerOptions(window=window, mlflow_uri=settings.mlflow_uri, timeout=float(settings.tracker_timeout),
+                          enabled=settings.trackers)
+
+
+def mark_incomplete(findings: list[Finding], gathered: evidence.Gathered, notices: list[str]) -> list[Finding]:
+    """The one place findings learn that some evidence was missing: when a tracker source or an
+    experiment file could not be read, every finding that needed evidence may be wrong (the unread
+    runs may have used the knob), so it is marked, says so, and `fix` leaves it alone unless told."""
+    missing = list(gathered.incomplete)
+    unread_files = sum(1 for p in gathered.problems if p.code in ("STL902", "STL903") and p.path.endswith(
+        (".yaml", ".yml", ".json", ".toml", ".sh", ".bash", ".slurm", ".sbatch", ".md", "Makefile")))
+    if unread_files:
+        missing.append(f"{unread_files} experiment file{'s' if unread_files != 1 else ''}")
+    if not missing:
+        return findings
+    what = ", ".join(missing)
+    notices.append(f"some evidence could not be read ({what}): findings that need experiments are judged on "
+                   f"incomplete evidence and marked so; `fix` will not apply them unless told to")
+    return [replace(f, incomplete=True, message=f"{f.message} [judged on incomplete evidence: {what} unreadable]")
+            if f.code in NEEDS_EVIDENCE else f for f in findings]
+
+
+# the rules whose verdict rests on experiments (STL103 reports what an experiment set: still true)
+NEEDS_EVIDENCE = {"STL102", "STL201", "STL301"}
+
+
 def experiments(root: Path, settings: Settings, window: Window):
     """Every experiment found, with its date and whether it is recent (for `stalelint experiments`)."""
     files = discover(root, settings.exclude)
     idx = build_index(files, settings)
     history = History.read(root, files.tracked, files.git)
-    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
+    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
+                               trackers_of(settings, window))
     return gathered, history
 
 

@@ -35,6 +35,10 @@ def check(facts: Facts) -> Iterator[Finding]:
     cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
     jsonargparse_files = {k.path for k in facts.index.knobs if k.system == "jsonargparse"}
     for e, s, share in facts.unbound:
+        if e.kind in ("run", "sweep"):
+            # run records log everything the program knew (derived values, library settings);
+            # an unbound key there is not a mistake in a file someone can edit
+            continue
         if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
                 or s.key.startswith(("+", "~")):
             continue  # a group selection, Hydra's own settings, or a key added (+) or removed (~) on purpose
