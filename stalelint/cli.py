@@ -292,7 +292,8 @@ def demo(dest, as_of) -> None:
 @click.option("--unsafe", is_flag=True, help="Also make fixes that are not known to be safe.")
 @click.option("--force", is_flag=True, help="Also touch files with uncommitted changes.")
 @click.option("--commit", "do_commit", is_flag=True, help="With --apply: make one git commit for the fix.")
-def fix_cmd(path, since, as_of, config_file, select, ignore, knobs, do_apply, unsafe, force, do_commit) -> None:
+def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, knobs, do_apply, unsafe,
+            force, do_commit) -> None:
     """Show (or with --apply, make) the fixes for the findings under PATH, recorded in the graveyard."""
     import datetime as dt
 
@@ -302,7 +303,8 @@ def fix_cmd(path, since, as_of, config_file, select, ignore, knobs, do_apply, un
     if do_commit and not do_apply:
         raise click.UsageError("--commit needs --apply")
     root, scope = _root_and_scope(path)
-    settings = _settings(root, config_file, since=since, select=select, ignore=ignore)
+    settings = _settings(root, config_file, since=since, select=select, ignore=ignore, mlflow_uri=mlflow_uri,
+                         tracker_timeout=tracker_timeout)
     done = fixer.run(root, settings, _window(as_of, settings.since_days), scope, tuple(knobs), unsafe, force)
     click.echo(fixer.render(done), nl=False)
     counts: dict[str, int] = {}
