@@ -10,15 +10,15 @@ from ..model import FileIndex, Index, Knob, Problem
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
 from . import gates, reads
-from .astutil import module_name, suppressions
+from .astutil import module_name, suppressions, walk
 
 
-def _imports(tree: ast.Module, path: str) -> list[str]:
+def _imports(tree: ast.Module, path: str, nodes: list[ast.AST] | None = None) -> list[str]:
     package = module_name(path).split(".")
     if not path.endswith("__init__.py"):
         package = package[:-1]
     out: list[str] = []
-    for node in ast.walk(tree):
+    for node in walk(tree) if nodes is None else nodes:
         if isinstance(node, ast.Import):
             out.extend(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -47,15 +47,17 @@ def index_file(path: str, source: str) -> FileIndex:
     try:
         sups = suppressions(source)
         lines = source.splitlines()
-        flags, known_args = argparse_flags.extract(tree, path, sups)
-        fields, classes = dataclass_fields.extract(tree, path, sups)
-        strong = reads.config_names(tree, {c for c, _ in classes})
-        found, splat, params = reads.extract(tree, path, strong)
-        gated = gates.extract(tree, path, strong, lines)
+        nodes = walk(tree)  # one walk shared by every extractor
+        flags, known_args = argparse_flags.extract(tree, path, sups, nodes)
+        fields, classes = dataclass_fields.extract(tree, path, sups, nodes)
+        strong = reads.config_names(tree, {c for c, _ in classes}, nodes)
+        found, splat, params = reads.extract(tree, path, strong, nodes)
+        gated = gates.extract(tree, path, strong, lines, nodes)
+        imported = _imports(tree, path, nodes)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
     return FileIndex(path=path, knobs=tuple(flags + fields), reads=tuple(found), gates=tuple(gated),
-                     imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
+                     imports=tuple(imported), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes))
 
 

@@ -99,8 +99,14 @@ class _Visitor(ast.NodeVisitor):
         )
 
 
-def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple[list[Knob], bool]:
+_CALLS = {"add_argument", "set_defaults", "parse_known_args"}
+
+
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...],
+            nodes: list[ast.AST] | None = None) -> tuple[list[Knob], bool]:
     """The argparse flags defined in a module, and whether it uses parse_known_args."""
+    if nodes is not None and not any(isinstance(n, ast.Call) and call_name(n) in _CALLS for n in nodes):
+        return [], False  # most files define no flags: skip the scope-tracking visit of the whole tree
     v = _Visitor(path, sups)
     v.visit(tree)
     knobs = v.knobs

@@ -17,6 +17,27 @@ CONFIG_NAMES = frozenset({
 })
 
 
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node under `tree` in `ast.walk`'s breadth-first order, as one list.
+
+    Each extractor used to call `ast.walk` itself: seven walks per file were 55% of a cold check
+    (py-spy on pytorch-image-models). One walk shared by all of them, without `ast.walk`'s
+    generator-per-node, costs less than one of those."""
+    out: list[ast.AST] = [tree]
+    append, extend, AST = out.append, out.extend, ast.AST
+    i = 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                append(value)
+            elif type(value) is list:
+                extend([v for v in value if isinstance(v, AST)])
+    return out
+
+
 def literal(node: ast.AST | None) -> Any:
     """The value of a literal expression, `dict(a=1)` calls included; UNKNOWN otherwise."""
     if node is None:

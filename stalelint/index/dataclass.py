@@ -5,7 +5,7 @@ import ast
 import re
 
 from ..model import UNKNOWN, Knob, Suppression
-from .astutil import call_name, chain, keep_for, kwarg, literal
+from .astutil import call_name, chain, keep_for, kwarg, literal, walk
 
 _CONFIG_NAME = re.compile(r"(config|cfg|conf|args|arguments|params|parameters|options|opts|settings|"
                           r"hparams|hyperparameters|hyperparams|flags)$", re.IGNORECASE)
@@ -23,10 +23,10 @@ def _is_dataclass(node: ast.ClassDef) -> bool:
     return False
 
 
-def _parsed_classes(tree: ast.Module) -> set[str]:
+def _parsed_classes(nodes: list[ast.AST]) -> set[str]:
     """Class names handed to HfArgumentParser, tyro.cli and the like in this module."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call) and call_name(node) in _PARSERS:
             for arg in list(node.args) + [k.value for k in node.keywords]:
                 for sub in ast.walk(arg):
@@ -66,15 +66,18 @@ def _annotation_class(ann: ast.expr) -> str | None:
     return None
 
 
-def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...], nodes: list[ast.AST] | None = None):
     """(knobs named by field, config classes with their (field, type) pairs)."""
-    parsed = _parsed_classes(tree)
-    local = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    nodes = walk(tree) if nodes is None else nodes
+    class_defs = [n for n in nodes if isinstance(n, ast.ClassDef)]
     knobs: list[Knob] = []
     classes: list[tuple[str, tuple[tuple[str, str], ...]]] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef) or not _is_dataclass(node):
-            continue
+    dataclasses = [n for n in class_defs if _is_dataclass(n)]
+    if not dataclasses:
+        return knobs, classes  # most files: no need to look for HfArgumentParser(...) calls
+    parsed = _parsed_classes(nodes)
+    local = {n.name for n in class_defs}
+    for node in dataclasses:
         if not (_CONFIG_NAME.search(node.name) or node.name in parsed):
             continue
         # fields of a class built on a library's class (transformers' TrainingArguments, ...) may be

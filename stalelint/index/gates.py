@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..model import UNKNOWN, Gate
-from .astutil import literal, segment
+from .astutil import literal, segment, walk
 from .reads import attribute_read
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -56,10 +56,11 @@ def _span(stmts: list[ast.stmt]) -> tuple[int, int] | None:
     return stmts[0].lineno, max(s.end_lineno or s.lineno for s in stmts)
 
 
-def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str]) -> list[Gate]:
+def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str],
+            nodes: list[ast.AST] | None = None) -> list[Gate]:
     gates: list[Gate] = []
     elifs: set[int] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree) if nodes is None else nodes:
         if isinstance(node, ast.If):
             chained = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) \
                 and node.orelse[0].col_offset == node.col_offset

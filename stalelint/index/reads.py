@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 
 from ..model import Read
-from .astutil import CONFIG_NAMES, call_name, chain
+from .astutil import CONFIG_NAMES, call_name, chain, walk
 
 _PARSE_CALLS = {"parse_args", "parse_known_args", "parse_args_into_dataclasses", "parse_dict",
                 "parse_json_file", "parse_yaml_file", "cli", "get_config", "load", "merge", "create",
@@ -18,10 +18,10 @@ _PARSE_CALLS = {"parse_args", "parse_known_args", "parse_args_into_dataclasses",
 _DICT_VIEWS = {"vars", "asdict", "to_dict", "to_container", "__dict__"}
 
 
-def config_names(tree: ast.Module, config_classes: set[str]) -> set[str]:
+def config_names(tree: ast.Module, config_classes: set[str], nodes: list[ast.AST] | None = None) -> set[str]:
     """Names in this module that hold a parsed config or namespace."""
     names = set(CONFIG_NAMES)
-    for node in ast.walk(tree):
+    for node in walk(tree) if nodes is None else nodes:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
                 and call_name(node.value) in _PARSE_CALLS:
             for target in node.targets:
@@ -68,13 +68,14 @@ def _is_dict_view(node: ast.expr, strong_names: set[str]) -> tuple[bool, bool]:
     return False, False
 
 
-def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[Read], bool, list[str]]:
+def extract(tree: ast.Module, path: str, strong_names: set[str],
+            nodes: list[ast.AST] | None = None) -> tuple[list[Read], bool, list[str]]:
     """(reads, whether a config is splatted as `**vars(x)`/`**asdict(x)`, parameter names)."""
     reads: list[Read] = []
     splat = False
     params: set[str] = set()
     outer: set[int] = set()  # inner nodes of a chain already recorded by its outermost attribute
-    for node in ast.walk(tree):
+    for node in walk(tree) if nodes is None else nodes:
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in outer:
             sub = node.value
             while isinstance(sub, ast.Attribute):
