@@ -7,9 +7,11 @@ from pathlib import Path
 
 from . import evidence, index, judge, rules
 from .config import Settings
-from .discover import FileSet, discover, read_text
+from .cache import IndexCache, content_hash
+from .discover import FileSet, decode_text, discover, read_text
 from .history import History
-from .model import Finding, Index, Problem, Result, Window
+from .model import FileIndex, Finding, Index, Problem, Result, Window
+from .parse_pool import index_many
 from .names import matches_any
 
 
@@ -17,25 +19,65 @@ def _under(rel: str, prefixes: tuple[str, ...]) -> bool:
     return any(p in ("", ".") or rel == p or rel.startswith(p.rstrip("/") + "/") for p in prefixes)
 
 
-def build_index(files: FileSet, settings: Settings) -> Index:
-    indexed = []
+def build_index(files: FileSet, settings: Settings, use_cache: bool = True, jobs: int | None = None) -> Index:
+    """Index every Python file: from the cache where its content was indexed before, the rest
+    parsed (in parallel when there is enough of it)."""
+    store = IndexCache(files.root, settings) if use_cache else None
+    slots: list[FileIndex | None] = []
+    todo: list[tuple[int, str, str, str | None]] = []  # slot, path, text, content hash
     problems: list[Problem] = []
+    present: set[str] = set()
     for rel in files.files:
         if not rel.endswith(".py") or not _under(rel, settings.paths):
             continue
-        text, problem = read_text(files.root, rel, settings.max_file_size)
-        if problem:
-            problems.append(problem)
+        full = files.root / rel
+        try:
+            st = full.stat()
+        except OSError:
+            st = None
+        if st is None or st.st_size > settings.max_file_size or store is None:
+            text, problem = read_text(files.root, rel, settings.max_file_size)
+            if problem:
+                problems.append(problem)
+            else:
+                todo.append((len(slots), rel, text or "", None))
+                slots.append(None)
             continue
-        indexed.append(index.index_file(rel, text or ""))
-    return index.link(indexed, problems)
+        present.add(rel)
+        digest = store.known_hash(rel, st)
+        record = store.load(rel, digest) if digest else None
+        if record is None:
+            try:
+                data = full.read_bytes()
+            except OSError:
+                text, problem = read_text(files.root, rel, settings.max_file_size)  # for its message
+                problems.append(problem or Problem("STL902", rel, "cannot read"))
+                continue
+            digest = content_hash(data)
+            store.remember(rel, st, digest)
+            record = store.load(rel, digest)
+            if record is None:
+                text, problem = decode_text(rel, data)
+                if problem:
+                    problems.append(problem)
+                    continue
+                todo.append((len(slots), rel, text or "", digest))
+        slots.append(record)
+    for (slot, rel, _, digest), record in zip(todo, index_many([(rel, text) for _, rel, text, _ in todo], jobs)):
+        slots[slot] = record
+        if store is not None and digest is not None:
+            store.store(rel, digest, record)
+    if store is not None:
+        store.save(present)
+    return index.link([s for s in slots if s is not None], problems)
 
 
-def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = ()) -> Result:
+def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = (), use_cache: bool = True,
+        jobs: int | None = None) -> Result:
     """Analyse the repo at `root`; report findings under the `only` paths (all when empty)."""
     files = discover(root, settings.exclude)
-    idx = build_index(files, settings)
-    history = History.read(root, files.tracked, files.git)
+    idx = build_index(files, settings, use_cache, jobs)
+    history = History.read(root, files.tracked, files.git, use_cache)
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep)
     notices = list(history.notices)
@@ -76,11 +118,11 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
                   knobs=len(idx.knobs), files=len(idx.files), counts=dict(Counter(f.code for f in findings)))
 
 
-def experiments(root: Path, settings: Settings, window: Window):
+def experiments(root: Path, settings: Settings, window: Window, use_cache: bool = True):
     """Every experiment found, with its date and whether it is recent (for `stalelint experiments`)."""
     files = discover(root, settings.exclude)
-    idx = build_index(files, settings)
-    history = History.read(root, files.tracked, files.git)
+    idx = build_index(files, settings, use_cache)
+    history = History.read(root, files.tracked, files.git, use_cache)
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
     return gathered, history
 

@@ -1,4 +1,4 @@
-"""The command line: check, experiments, rules, demo."""
+"""The command line: check, experiments, rules, demo, clean."""
 from __future__ import annotations
 
 import sys
@@ -80,12 +80,15 @@ def cli() -> None:
               show_default=True)
 @click.option("--min-confidence", type=click.IntRange(0, 100), help="Hide findings below this confidence.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-def check(path, since, as_of, config_file, select, ignore, fmt, min_confidence, exit_zero) -> None:
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .stalelint_cache/ (index every file).")
+@click.option("--jobs", type=click.IntRange(1, 256), help="Processes that parse files (default: one per core "
+              "when there is enough to parse).")
+def check(path, since, as_of, config_file, select, ignore, fmt, min_confidence, exit_zero, no_cache, jobs) -> None:
     """Report stale knobs in the repository at PATH (findings limited to PATH when it is inside)."""
     root, scope = _root_and_scope(path)
     settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
                          min_confidence=min_confidence)
-    result = run(root, settings, _window(as_of, settings.since_days), scope)
+    result = run(root, settings, _window(as_of, settings.since_days), scope, use_cache=not no_cache, jobs=jobs)
     if fmt == "text":
         click.echo(report.text.render(result, color=report.text.use_color(sys.stdout)), nl=False)
     else:
@@ -126,6 +129,21 @@ def experiments_cmd(path, since, as_of, config_file, fmt) -> None:
     recent = sum(1 for e in rows if window.is_recent(e.date))
     click.echo(f"{len(rows)} experiments from {gathered.sources} files; {recent} recent "
                f"(since {window.start.date().isoformat()}).")
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path())
+def clean(path) -> None:
+    """Remove the cache (.stalelint_cache/ in the repository root)."""
+    from .cache import DIRNAME
+    from .cache import clean as remove
+
+    root, _ = _root_and_scope(path)
+    try:
+        removed = remove(root)
+    except OSError as exc:
+        raise click.ClickException(f"cannot remove {root / DIRNAME}: {exc.strerror or exc}") from None
+    click.echo(f"removed {root / DIRNAME}" if removed else f"no cache at {root / DIRNAME}")
 
 
 @cli.command("rules")

@@ -144,6 +144,11 @@ def read_text(root: Path, rel: str, max_size: int) -> tuple[str | None, Problem 
         return None, Problem("STL902", rel, "permission denied")
     except OSError as exc:
         return None, Problem("STL902", rel, f"cannot read: {exc.strerror or exc}")
+    return decode_text(rel, data)
+
+
+def decode_text(rel: str, data: bytes) -> tuple[str | None, Problem | None]:
+    """A file's bytes as text, or the problem that stopped them being decoded."""
     try:
         return decode_source(data), None
     except UnicodeDecodeError as exc:

@@ -1,16 +1,40 @@
-"""Everything git: when each file last changed (one `git log` for the whole repo), and when a
-definition line was introduced (`git blame`, only for files changed inside the window, since a file
-untouched since before the window has no line younger than it)."""
+"""Everything git, in a number of git processes that does not grow with the repo: when each file
+last changed (one `git log` for the whole repo, cached by HEAD's commit id), what is uncommitted
+(one `git diff`), and which lines are younger than the window (one `git log -p` of the window's
+commits, see line_ages.py) for the grace period.
+
+`line_dates`/`introduced` (exact per-line dates from `git blame`, one process per file) remain for
+callers that need a line's real date rather than "inside the window or not".
+"""
 from __future__ import annotations
 
 import datetime as dt
-import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
+from . import cache, line_ages
 
 _UTC = dt.timezone.utc
+
+
+class GitError(Exception):
+    def __init__(self, args: list[str], stderr: str):
+        super().__init__(f"git {' '.join(args)}: {stderr.strip()}")
+        self.stderr = stderr
+
+
+def run_git(root: Path, *args: str) -> str:
+    """stdout of one git command in `root`; GitError when it fails. Plain subprocess, so checking
+    does not import gitpython (a tenth of a warm run's time)."""
+    cmd = ["git", "-C", str(root), "-c", "core.quotePath=false", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=600)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError(list(args), str(exc)) from None
+    if proc.returncode != 0:
+        raise GitError(list(args), proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout.decode("utf-8", "surrogateescape")
 
 
 def _from_epoch(seconds: str | float) -> dt.datetime:
@@ -36,49 +60,65 @@ class History:
     _blame: dict[str, list[dt.datetime | None]] = field(default_factory=dict)
     git_calls: int = 0
 
+    _young: dict[str, list[bool]] = field(default_factory=dict)  # see young_lines
+    _young_start: dt.datetime | None = None
+
     @classmethod
-    def read(cls, root: Path, tracked: frozenset[str], is_git: bool) -> "History":
+    def read(cls, root: Path, tracked: frozenset[str], is_git: bool, use_cache: bool = False) -> "History":
         if not is_git:
             return cls(root, False, ["not a git repository: experiments are dated by file modification times "
                                      "and no knob gets a grace period from its history"])
         h = cls(root, True, tracked=tracked)
-        g = git.Git(str(root))
         try:
-            out = g.execute(["git", "-c", "core.quotePath=false", "log", "--format=%x1e%ct", "--name-only",
-                             "--no-renames", "HEAD", "--"])
+            # one process for both: whether the clone is shallow, and the commit the dates are of
+            shallow, _, head = run_git(root, "rev-parse", "--is-shallow-repository", "HEAD").partition("\n")
             h.git_calls += 1
-        except git.GitCommandError as exc:
+            h.shallow = shallow.strip() == "true"
+            head = head.strip()
+            dates = cache.load_json(root, f"history/{head}.json", "history") if use_cache else None
+            if not _valid_dates(dates):
+                out = run_git(root, "log", "--format=%x1e%ct", "--name-only", "--no-renames", "HEAD", "--")
+                h.git_calls += 1
+                dates = _last_changes(out)
+                if use_cache:
+                    cache.save_json(root, f"history/{head}.json", "history", dates)
+        except GitError as exc:
+            h.git_calls += 1
             h.git = False
-            err = str(exc.stderr)
+            err = exc.stderr
             no_commits = any(s in err for s in ("does not have any commits", "unknown revision", "bad revision",
                                                 "bad default revision"))
             reason = "the repository has no commits yet" if no_commits else \
                 f"git log failed: {err.strip().removeprefix('stderr:').strip() or exc}"
             h.notices.append(f"{reason}: experiments are dated by file modification times")
+            h.shallow = False
             return h
-        for chunk in out.split("\x1e"):
-            lines = chunk.strip("\n").split("\n")
-            if not lines or not lines[0].strip():
-                continue
-            when = _from_epoch(lines[0])
-            for p in lines[1:]:
-                if p and p not in h.last_change:
-                    h.last_change[p] = when
+        h.last_change = {p: _from_epoch(t) for p, t in dates.items()}
         try:
-            diff = g.execute(["git", "-c", "core.quotePath=false", "diff", "--name-only", "HEAD"])
+            diff = run_git(root, "diff", "--name-only", "--no-renames", "HEAD")
             h.dirty = frozenset(p for p in diff.split("\n") if p)
             h.git_calls += 1
-        except git.GitCommandError:
-            pass
-        try:
-            h.shallow = g.rev_parse("--is-shallow-repository").strip() == "true"
-            h.git_calls += 1
-        except git.GitCommandError:
+        except GitError:
             pass
         if h.shallow:
             h.notices.append("shallow clone: history before the clone's depth is missing, so knobs introduced "
                              "earlier look as young as the oldest commit")
         return h
+
+    def young_lines(self, rel: str, start: dt.datetime) -> list[bool]:
+        """For each line of the working-tree file (index 0 is line 1): whether it was written at or
+        after `start` (uncommitted lines included). The first call reads every file changed since
+        `start` at once: one `git log -p` of the window, one `git diff` of the working tree."""
+        if self._young_start != start:
+            self._young, self._young_start = {}, start
+            changed = sorted(p for p, when in self.last_change.items() if when >= start or p in self.dirty)
+            try:
+                ages, calls = line_ages.young_lines(self.root, start, changed, self.dirty, run_git)
+            except GitError:
+                ages, calls = {}, 1
+            self.git_calls += calls
+            self._young = ages
+        return self._young.get(rel, [])
 
     def date_of(self, rel: str) -> tuple[dt.datetime | None, str]:
         """When a file's experiments were made: its last commit, else its modification time."""
@@ -95,9 +135,9 @@ class History:
             try:
                 # the working tree, not HEAD, so line numbers match what was indexed; lines not
                 # committed yet come back under the all-zero id with the current time
-                out = git.Git(str(self.root)).blame("--porcelain", "--", rel)
+                out = run_git(self.root, "blame", "--porcelain", "--", rel)
                 self.git_calls += 1
-            except git.GitCommandError:
+            except GitError:
                 out = ""
             times: dict[str, dt.datetime] = {}
             finals: list[tuple[int, str]] = []
@@ -130,6 +170,24 @@ class History:
         return max(span)  # type: ignore[type-var]
 
 
+def _valid_dates(data: object) -> bool:
+    return type(data) is dict and all(type(v) is int for v in data.values())
+
+
+def _last_changes(out: str) -> dict[str, int]:
+    """path -> commit time (epoch) of the newest commit that touched it, from `git log --name-only`."""
+    last: dict[str, int] = {}
+    for chunk in out.split("\x1e"):
+        lines = chunk.strip("\n").split("\n")
+        if not lines or not lines[0].strip():
+            continue
+        when = int(float(lines[0]))
+        for p in lines[1:]:
+            if p and p not in last:
+                last[p] = when
+    return last
+
+
 def is_newer_than(history: History, rel: str, line: int, end_line: int, start: dt.datetime) -> bool:
     """Whether a definition is younger than the window start (so it gets its grace period).
 
@@ -137,7 +195,8 @@ def is_newer_than(history: History, rel: str, line: int, end_line: int, start: d
     if history.git and rel in history.last_change:
         if history.last_change[rel] < start and rel not in history.dirty:
             return False  # untouched since before the window: no line can be younger
-        when = history.introduced(rel, line)
-        return when is None or when >= start
+        young = history.young_lines(rel, start)
+        span = young[line - 1: max(line, end_line)]
+        return not span or any(span)  # a line the window's history cannot place counts as young
     when = mtime(history.root / rel)
     return when is None or when >= start
