@@ -111,6 +111,7 @@ _FIELDS = {name: tuple(f.name for f in fields(cls)) for name, cls in _RECORDS.it
 _CHECK = {name: tuple({"str": str, "int": int, "bool": bool}.get(str(f.type)) for f in fields(cls))
           for name, cls in _RECORDS.items()}
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_SET = frozenset(_SCALARS)
 
 
 def encode(value: Any) -> Any:
@@ -120,6 +121,12 @@ def encode(value: Any) -> Any:
     if t in _SCALARS:
         return value
     if t is tuple:
+        kind = type(value[0]) if value else None
+        if kind is not None and kind.__name__ in _RECORDS and _RECORDS[kind.__name__] is kind \
+                and all(type(v) is kind for v in value):
+            # a run of records of one class (a file's reads, knobs, ...) is stored by column:
+            # smaller, and rebuilt with one C-level map() instead of a decode call per record
+            return {"@" + kind.__name__ + "*": [[encode(getattr(v, f)) for v in value] for f in _FIELDS[kind.__name__]]}
         return [encode(v) for v in value]
     if value is UNKNOWN:
         return {"unknown": 0}
@@ -145,10 +152,24 @@ def decode(data: Any) -> Any:
     if t in _SCALARS:
         return data
     if t is list:
+        if set(map(type, data)) <= _SCALAR_SET:
+            return tuple(data)
         return tuple([decode(v) for v in data])
     if t is not dict or len(data) != 1:
         raise Corrupt(f"unexpected {t.__name__}")
     (tag, inner), = data.items()
+    if tag[:1] == "@" and tag[-1:] == "*":
+        name = tag[1:-1]
+        if name not in _RECORDS or type(inner) is not list or len(inner) != len(_FIELDS[name]) \
+                or any(type(c) is not list or len(c) != len(inner[0]) for c in inner):
+            raise Corrupt(f"bad records {tag}")
+        columns = []
+        for column, want in zip(inner, _CHECK[name]):
+            kinds = set(map(type, column))
+            if want is not None and kinds - {want}:
+                raise Corrupt(f"bad field type in {tag}")
+            columns.append(column if kinds <= _SCALAR_SET else [decode(v) for v in column])
+        return tuple(map(_RECORDS[name], *columns))
     if tag[:1] == "@":
         name = tag[1:]
         if name not in _RECORDS or type(inner) is not list or len(inner) != len(_FIELDS[name]):

@@ -19,7 +19,7 @@ def _under(rel: str, prefixes: tuple[str, ...]) -> bool:
     return any(p in ("", ".") or rel == p or rel.startswith(p.rstrip("/") + "/") for p in prefixes)
 
 
-def build_index(files: FileSet, settings: Settings, use_cache: bool = True, jobs: int | None = None) -> Index:
+def build_index(files: FileSet, settings: Settings, use_cache: bool = False, jobs: int | None = None) -> Index:
     """Index every Python file: from the cache where its content was indexed before, the rest
     parsed (in parallel when there is enough of it)."""
     store = IndexCache(files.root, settings) if use_cache else None

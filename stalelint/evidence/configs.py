@@ -8,8 +8,6 @@ import re
 import sys
 from typing import Any, Iterator
 
-import yaml
-
 from ..index.astutil import literal
 from ..model import UNKNOWN, Problem, Setting
 
@@ -48,6 +46,8 @@ def _yaml_settings(text: str) -> list[Setting]:
         # PyYAML's own message for a tab in indentation is obscure; say it plainly
         line = next(i for i, s in enumerate(text.splitlines(), 1) if s.startswith("\t"))
         raise BadConfig(f"YAML indentation uses a tab on line {line}")
+    import yaml  # here, not at the top: a repo without YAML experiments never pays its import
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
