@@ -29,8 +29,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -65,7 +63,10 @@ def fingerprint(settings: Any = None) -> str:
     h.update(f"{__version__}\0{FORMAT}\0{extraction_settings(settings)!r}\0".encode())
     here = Path(__file__).resolve().parent
     for src in [here / "model.py", here / "cache.py", *sorted((here / "index").glob("*.py"))]:
-        h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
+        try:
+            h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
+        except OSError:  # installed without sources (zipapp, frozen): the version alone decides
+            h.update(src.name.encode() + b"\0?\0")
     return h.hexdigest()
 
 
@@ -90,7 +91,10 @@ def _unpack(raw: bytes, fp: str) -> Any:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    # a name no other process uses (pid + clock), created exclusively; `tempfile` would do the
+    # same but costs its import (random, ...) on every run
+    tmp = path.parent / f".tmp-{os.getpid()}-{time.monotonic_ns()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -340,5 +344,7 @@ def clean(root: Path) -> bool:
         return True
     if not target.is_dir():
         return False
+    import shutil
+
     shutil.rmtree(target)
     return True

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
 from .index import index_file
 from .model import FileIndex
@@ -42,10 +41,12 @@ def index_many(items: list[tuple[str, str]], jobs: int | None = None) -> list[Fi
     for n, i in enumerate(order):
         chunks[n % len(chunks)].append(i)
     chunks = [c for c in chunks if c]
+    # imported here: concurrent.futures and multiprocessing cost a warm run ~40 ms to import
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = None
     if sys.platform.startswith("linux"):
-        import multiprocessing
-
         context = multiprocessing.get_context("fork")  # no re-import of stalelint in each worker
     out: list[FileIndex | None] = [None] * len(items)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
