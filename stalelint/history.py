@@ -60,8 +60,8 @@ class History:
     _blame: dict[str, list[dt.datetime | None]] = field(default_factory=dict)
     git_calls: int = 0
 
-    _young: dict[str, list[bool]] = field(default_factory=dict)  # see young_lines
-    _young_start: dt.datetime | None = None
+    _window: "line_ages.WindowLog | None" = None  # see young_lines
+    _window_start: dt.datetime | None = None
 
     @classmethod
     def read(cls, root: Path, tracked: frozenset[str], is_git: bool, use_cache: bool = False) -> "History":
@@ -107,18 +107,17 @@ class History:
 
     def young_lines(self, rel: str, start: dt.datetime) -> list[bool]:
         """For each line of the working-tree file (index 0 is line 1): whether it was written at or
-        after `start` (uncommitted lines included). The first call reads every file changed since
-        `start` at once: one `git log -p` of the window, one `git diff` of the working tree."""
-        if self._young_start != start:
-            self._young, self._young_start = {}, start
-            changed = sorted(p for p, when in self.last_change.items() if when >= start or p in self.dirty)
+        after `start` (uncommitted lines included). The first call reads the window's history of
+        every file at once: one `git log -p`, and one `git diff` when the tree is dirty."""
+        if self._window_start != start:
+            self._window_start = start
             try:
-                ages, calls = line_ages.young_lines(self.root, start, changed, self.dirty, run_git)
-            except GitError:
-                ages, calls = {}, 1
-            self.git_calls += calls
-            self._young = ages
-        return self._young.get(rel, [])
+                self._window = line_ages.WindowLog(self.root, start, self.dirty, run_git)
+                self.git_calls += self._window.calls
+            except GitError:  # no line ages: every line of a recently changed file counts as young
+                self.git_calls += 1
+                self._window = None
+        return self._window.young(rel) if self._window is not None else []
 
     def date_of(self, rel: str) -> tuple[dt.datetime | None, str]:
         """When a file's experiments were made: its last commit, else its modification time."""

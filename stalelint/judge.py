@@ -165,15 +165,19 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
         facts.by_leaf.setdefault(normalize(k.name).rsplit(".", 1)[-1], []).append(i)
         for o in k.option_strings:
             facts.by_option.setdefault(o, []).append(i)
+    # a repo's reads repeat the same few names thousands of times: expand each distinct
+    # (name, strong) once into every dotted sub-path it reads
+    seen_reads: set[tuple[str, bool]] = set()
     for f in index.files:
         for r in f.reads:
+            if (r.name, r.strong) in seen_reads:
+                continue
+            seen_reads.add((r.name, r.strong))
             parts = normalize(r.name).split(".")
-            for a in range(len(parts)):
-                for b in range(a + 1, len(parts) + 1):
-                    key = ".".join(parts[a:b])
-                    facts.read_keys.add(key)
-                    if r.strong:
-                        facts.strong_read_keys.add(key)
+            keys = {".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1)}
+            facts.read_keys.update(keys)
+            if r.strong:
+                facts.strong_read_keys.update(keys)
         if f.splats:
             facts.splat_params.update(normalize(p) for p in f.parameters)
         if f.known_args:

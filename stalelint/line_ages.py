@@ -95,54 +95,62 @@ def _carry(positions: dict[int, int], hunks: list[Hunk]) -> tuple[dict[int, int]
     return moved, written
 
 
-def young_lines(root: Path, start: dt.datetime, files: list[str], dirty: frozenset[str],
-                run_git: Callable[..., str]) -> tuple[dict[str, list[bool]], int]:
-    """file -> for each of its working-tree lines, whether it was written at or after `start`;
-    and the number of git processes run (at most two, whatever the number of files)."""
-    wanted = [f for f in files if f.endswith(".py")]
-    if not wanted:
-        return {}, 0
-    calls = 0
-    lengths: dict[str, int] = {}
-    for rel in wanted:
+class WindowLog:
+    """The window's changes to Python files, read with at most two git processes; each file's
+    lines are replayed through them when first asked for (most changed files never are)."""
+
+    def __init__(self, root: Path, start: dt.datetime, dirty: frozenset[str], run_git: Callable[..., str]):
+        self.root = root
+        self.calls = 0
+        self.changes: list[list[tuple[str | None, str | None, list[Hunk]]]] = []  # newest first
+        if any(f.endswith(".py") for f in dirty):
+            patch = run_git(root, "diff", "-U0", "-M", "--no-color", "--no-ext-diff", "HEAD", "--", "*.py")
+            self.calls += 1
+            self.changes.append(_parse_patch(patch))
+        since = int(start.timestamp())
+        out = run_git(root, "log", "--first-parent", "-m", "-p", "-U0", "-M", "--no-color", "--no-ext-diff",
+                      "--format=%x1e%ct", f"--since=@{since}", "HEAD", "--", "*.py")
+        self.calls += 1
+        for chunk in out.split("\x1e"):
+            head, _, patch = chunk.partition("\n")
+            if not head.strip():
+                continue
+            if int(head.strip()) < since:
+                break  # --since lets a few older commits through (clock skew): they are before the window
+            self.changes.append(_parse_patch(patch))
+        self._by_new: list[dict[str, tuple[str | None, list[Hunk]]]] | None = None
+        self._young: dict[str, list[bool]] = {}
+
+    def young(self, rel: str) -> list[bool]:
+        """For each line of the working-tree file (index 0 is line 1): written inside the window?"""
+        if rel in self._young:
+            return self._young[rel]
+        if self._by_new is None:
+            self._by_new = [{new: (old, hunks) for old, new, hunks in change if new is not None}
+                            for change in self.changes]
         try:
-            with open(root / rel, "rb") as fh:
+            with open(self.root / rel, "rb") as fh:
                 data = fh.read()
-            lengths[rel] = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         except OSError:
-            continue
-    # live: working-tree file -> (the name it has in the version being looked at, line -> position)
-    live = {rel: (rel, {i: i for i in range(1, n + 1)}) for rel, n in lengths.items()}
-    young: dict[str, set[int]] = {rel: set() for rel in live}
-    if any(f in dirty for f in live):
-        patch = run_git(root, "diff", "-U0", "-M", "--no-color", "--no-ext-diff", "HEAD", "--", "*.py")
-        calls += 1
-        _apply(_parse_patch(patch), live, young)
-    since = int(start.timestamp())
-    out = run_git(root, "log", "--first-parent", "-m", "-p", "-U0", "-M", "--no-color", "--no-ext-diff",
-                  "--format=%x1e%ct", f"--since=@{since}", "HEAD", "--", "*.py")
-    calls += 1
-    for chunk in out.split("\x1e"):
-        head, _, patch = chunk.partition("\n")
-        if not head.strip():
-            continue
-        if int(head.strip()) < since:
-            break  # --since lets a few older commits through (clock skew): they are before the window
-        _apply(_parse_patch(patch), live, young)
-    return {rel: [i in young[rel] for i in range(1, lengths[rel] + 1)] for rel in lengths}, calls
+            self._young[rel] = []
+            return []
+        n = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        name: str | None = rel
+        positions = {i: i for i in range(1, n + 1)}
+        written: set[int] = set()
+        for by_new in self._by_new:
+            if name not in by_new:
+                continue
+            old, hunks = by_new[name]
+            positions, here = _carry(positions, hunks)
+            written |= here
+            if old is None:  # created here: every line left was written by this change
+                written |= set(positions)
+                break
+            name = old
+            if not positions:
+                break
+        self._young[rel] = [i in written for i in range(1, n + 1)]
+        return self._young[rel]
 
 
-def _apply(patch: list[tuple[str | None, str | None, list[Hunk]]], live: dict[str, tuple[str, dict[int, int]]],
-           young: dict[str, set[int]]) -> None:
-    by_new = {new: (old, hunks) for old, new, hunks in patch if new is not None}
-    for rel, (name, positions) in list(live.items()):
-        if name not in by_new:
-            continue
-        old, hunks = by_new[name]
-        moved, written = _carry(positions, hunks)
-        young[rel] |= written
-        if old is None or not moved:  # created here: every line left was written by this change
-            young[rel] |= set(moved)
-            del live[rel]
-        else:
-            live[rel] = (old, moved)
