@@ -220,6 +220,8 @@ class IndexCache:
         self.stats: dict[str, list] = {}
         self._stats_changed = False
         self.hits = self.misses = self.stat_hits = 0
+        self._used: set[str] = set()  # entry file names this run read or wrote
+        self._wrote = False
         self._writable = True
         self._load_stats()
 
@@ -277,6 +279,7 @@ class IndexCache:
             self.misses += 1
             return None
         self.hits += 1
+        self._used.add(self._entry(rel, digest).name)
         return record
 
     def store(self, rel: str, digest: str, record: FileIndex) -> None:
@@ -291,6 +294,8 @@ class IndexCache:
             path = self._entry(rel, digest)
             path.parent.mkdir(exist_ok=True)
             _write_atomic(path, data)
+            self._used.add(path.name)
+            self._wrote = True
         except OSError:
             self._writable = False  # a read-only checkout: run without writing, say nothing
 
@@ -299,6 +304,8 @@ class IndexCache:
         gone = [rel for rel in self.stats if rel not in present]
         for rel in gone:
             del self.stats[rel]
+        if self._wrote:
+            self._prune()
         if not (self._stats_changed or gone) or not self._writable:
             return
         try:
@@ -306,6 +313,24 @@ class IndexCache:
             _write_atomic(self.dir / "stat.json", _pack("stat", self.stats))
         except OSError:
             self._writable = False
+
+    def _prune(self) -> None:
+        """Drop entries this run did not use once they are as many as those it did (old versions
+        of edited files, records of an older stalelint). Only after a run that wrote entries, so a
+        warm run never lists the folder; entries of another branch survive while they are fewer
+        than the current ones."""
+        try:
+            names = os.listdir(self.dir / "index")
+        except OSError:
+            return
+        stale = [n for n in names if n not in self._used]
+        if len(stale) < len(self._used):
+            return
+        for name in stale:
+            try:
+                os.unlink(self.dir / "index" / name)
+            except OSError:
+                pass
 
 
 def ensure_dir(cache_dir: Path) -> None:

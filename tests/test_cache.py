@@ -138,6 +138,7 @@ def test_version_change_invalidates(build, monkeypatch):
     files = _index(repo, use_cache=True).files
     assert len(calls) == len(files)  # nothing of the old version was used
     assert set(_entries(repo)) - before
+    assert not set(_entries(repo)) & before and len(_entries(repo)) == len(files)  # old records pruned
 
 
 def test_no_cache_and_clean_commands(build):
