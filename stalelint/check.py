@@ -98,7 +98,8 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
         if on(rules.unknown_setting.CODE):
             findings.extend(rules.unknown_setting.check(facts))
         if on(rules.stale_trick.CODE):
-            stale_ids = {i for i, k in enumerate(idx.knobs) for f in stale if f.path == k.path and f.line == k.line}
+            stale_at = {(f.path, f.line) for f in stale}
+            stale_ids = {i for i, k in enumerate(idx.knobs) if (k.path, k.line) in stale_at}
             findings.extend(rules.stale_trick.check(facts, stale_ids))
         unjudged = Counter(k.path for k in idx.knobs if not k.positional and k.path not in facts.covers)
         if unjudged:

@@ -46,6 +46,8 @@ class Facts:
     _gates: dict[int, list[Gate]] | None = None
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
+    _lookups: dict[tuple[str, int], tuple[set[str] | None, list[int]]] = field(default_factory=dict)
+    _grouped: dict[tuple[str, str], dict[str, list[int]]] = field(default_factory=dict)
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -58,21 +60,48 @@ class Facts:
 
     def lookup(self, key: str, scope: set[str] | None = None) -> list[int]:
         """Knobs a key names: exactly, then by dropping leading sections, then by its last part
-        when that is unambiguous. `scope` limits to knobs in those files when given."""
-        def within(ids: Iterable[int]) -> list[int]:
-            return [i for i in ids if scope is None or self.knob(i).path in scope]
+        when that is unambiguous. `scope` limits to knobs in those files when given.
 
+        Memoised per (key, scope): thousands of experiments set the same few keys, and every gate
+        of a file looks its names up in the same scope (scopes are the cached `reach` sets)."""
+        memo = self._lookups.get((key, id(scope)))
+        if memo is not None and memo[0] is scope:
+            return list(memo[1])
+        found = self._lookup(key, scope)
+        self._lookups[(key, id(scope))] = (scope, found)  # holding scope keeps its id unique
+        return list(found)
+
+    def _lookup(self, key: str, scope: set[str] | None) -> list[int]:
         if key.startswith("-"):
-            hit = within(self.by_option.get(key, ()))
+            hit = self._within("option", self.by_option, key, scope)
             if hit:
                 return hit
         for suffix in suffixes(key):
-            hit = within(self.by_name.get(suffix, ()))
+            hit = self._within("name", self.by_name, suffix, scope)
             if hit:
                 return hit
         leaf = normalize(key).rsplit(".", 1)[-1]
-        hit = within(self.by_leaf.get(leaf, ()))
-        return hit if len({self.knob(i).name for i in hit}) == 1 else []
+        hit = self._within("leaf", self.by_leaf, leaf, scope)
+        knobs = self.index.knobs
+        return hit if len({knobs[i].name for i in hit}) == 1 else []
+
+    def _within(self, table: str, ids_of: dict[str, list[int]], key: str, scope: set[str] | None) -> list[int]:
+        """ids_of[key] limited to knobs in `scope`, in index order. A common leaf (`dropout` of
+        900 config classes) has long lists, so those are grouped by file once and only the
+        scope's files are visited, instead of filtering the whole list on every lookup."""
+        ids = ids_of.get(key, ())
+        knobs = self.index.knobs
+        if scope is None:
+            return list(ids)
+        if len(ids) <= 16 or len(scope) >= len(ids):
+            return [i for i in ids if knobs[i].path in scope]
+        groups = self._grouped.get((table, key))
+        if groups is None:
+            groups = {}
+            for i in ids:
+                groups.setdefault(knobs[i].path, []).append(i)
+            self._grouped[(table, key)] = groups
+        return sorted(i for path in scope if path in groups for i in groups[path])
 
     def recent(self, path: str) -> list[Experiment]:
         return [e for e in self.covers.get(path, ()) if self.window.is_recent(e.date)]

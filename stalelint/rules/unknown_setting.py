@@ -29,11 +29,17 @@ _CONFIG_SHARE = 0.5
 def check(facts: Facts) -> Iterator[Finding]:
     seen: set[tuple[str, int | None, str]] = set()
     names = sorted({normalize(k.name) for k in facts.index.knobs})
+    # per script and per key, not per setting: 10k experiments repeat the same few scripts and
+    # unknown keys, and a fuzzy match against every knob name is the costliest step here
+    argparse_files = {k.path for k in facts.index.knobs if k.system == "argparse"}
+    has_flags: dict[str | None, bool] = {}
+    hints: dict[str, list[str]] = {}
     for e, s, share in facts.unbound:
         if e.kind == "launch":
             reach = facts.reach(e.entry) if e.entry in facts.index.imports else set()
-            flags = [k for k in facts.index.knobs if k.path in reach and k.system == "argparse"]
-            if not flags or not s.key.startswith("-"):
+            if e.entry not in has_flags:
+                has_flags[e.entry] = bool(reach & argparse_files)
+            if not has_flags[e.entry] or not s.key.startswith("-"):
                 continue
             known_args = bool(reach & facts.known_args_files)
             confidence = 50 if known_args else 90
@@ -48,7 +54,10 @@ def check(facts: Facts) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        close = difflib.get_close_matches(normalize(s.key), names, n=1, cutoff=0.75)
+        wanted = normalize(s.key)
+        if wanted not in hints:
+            hints[wanted] = difflib.get_close_matches(wanted, names, n=1, cutoff=0.75)
+        close = hints[wanted]
         hint = f"; did you mean `{close[0]}`?" if close else ""
         what = f"no flag of {script} defines it" if script else "no knob in the code defines it"
         yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
