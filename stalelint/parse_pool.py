@@ -12,9 +12,10 @@ from .index import index_file
 from .model import FileIndex
 
 # Below this much source (bytes) a serial loop wins: forking two workers and shipping the texts
-# and records between processes costs about what parsing this much takes (measured on a 2-core
-# Linux machine, see benchmarks/RESULTS.md). Spawn-based platforms start workers far slower.
-MIN_BYTES = 400_000 if sys.platform.startswith("linux") else 4_000_000
+# and records between processes costs ~0.1 s, about what parsing 100-200 kB takes. Measured on a
+# 2-core Linux machine (benchmarks/RESULTS.md: 79 kB 1.31x slower with 2 workers, 120-200 kB
+# even, 0.4-1.6 MB 0.70-0.77x). Spawn-based platforms start workers far slower.
+MIN_BYTES = 200_000 if sys.platform.startswith("linux") else 4_000_000
 
 
 def _index_chunk(chunk: list[tuple[str, str]]) -> list[FileIndex]:
