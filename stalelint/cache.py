@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .model import UNKNOWN, FileIndex, Gate, Knob, Problem, Read, Suppression
+from .model import UNKNOWN, FileIndex, Gate, Knob, Problem, Read, Setting, Suppression
 
 DIRNAME = ".stalelint_cache"
 FORMAT = "1"
@@ -62,7 +62,8 @@ def fingerprint(settings: Any = None) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}\0{FORMAT}\0{extraction_settings(settings)!r}\0".encode())
     here = Path(__file__).resolve().parent
-    for src in [here / "model.py", here / "cache.py", *sorted((here / "index").glob("*.py"))]:
+    for src in [here / "model.py", here / "cache.py", here / "names.py", here / "evidence" / "configs.py",
+                *sorted((here / "index").glob("*.py"))]:
         try:
             h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
         except OSError:  # installed without sources (zipapp, frozen): the version alone decides
@@ -109,7 +110,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 # ---- records <-> plain data ---------------------------------------------------------------------
 
-_RECORDS = {cls.__name__: cls for cls in (FileIndex, Knob, Read, Gate, Suppression, Problem)}
+_RECORDS = {cls.__name__: cls for cls in (FileIndex, Knob, Read, Gate, Suppression, Problem, Setting)}
 _FIELDS = {name: tuple(f.name for f in fields(cls)) for name, cls in _RECORDS.items()}
 # the field annotations that are plain types are checked on load; the others hold values
 _CHECK = {name: tuple({"str": str, "int": int, "bool": bool}.get(str(f.type)) for f in fields(cls))
@@ -216,12 +217,15 @@ class IndexCache:
 
     def __init__(self, root: Path, settings: Any = None):
         self.dir = root / DIRNAME
+        self._index_dir = os.path.join(self.dir, "index")
         self.fp = fingerprint(settings)
         self.stats: dict[str, list] = {}
         self._stats_changed = False
         self.hits = self.misses = self.stat_hits = 0
         self._used: set[str] = set()  # entry file names this run read or wrote
+        self._present: set[str] = set()  # files hashed through file_hash (kept in the stat table)
         self._wrote = False
+        self._dirs_made = False
         self._writable = True
         self._load_stats()
 
@@ -261,47 +265,99 @@ class IndexCache:
             self.stats[rel] = entry
             self._stats_changed = True
 
-    def _entry(self, rel: str, digest: str) -> Path:
-        key = hashlib.blake2b(f"{self.fp}\0{rel}\0{digest}".encode(), digest_size=16).hexdigest()
-        return self.dir / "index" / f"{key}.json"
+    # plain strings and os calls, not pathlib, on these per-file paths: with 10k experiment
+    # configs, pathlib's joins were a quarter of a warm run
+    def _entry_name(self, rel: str, digest: str, kind: str = "index") -> str:
+        key = hashlib.blake2b(f"{self.fp}\0{kind}\0{rel}\0{digest}".encode(), digest_size=16).hexdigest()
+        return f"{key}.json"
+
+    def _entry(self, rel: str, digest: str, kind: str = "index") -> Path:
+        return self.dir / "index" / self._entry_name(rel, digest, kind)
+
+    def _read_entry(self, name: str) -> Any:
+        """The decoded payload of an index/ entry; raises OSError or Corrupt."""
+        with open(os.path.join(self._index_dir, name), "rb") as fh:
+            raw = fh.read()
+        try:
+            return decode(_unpack(raw, self.fp))
+        except RecursionError:
+            raise Corrupt("too deeply nested") from None
+
+    def file_hash(self, root: Path, rel: str) -> str | None:
+        """A file's content hash: from the stat table when its stat is unchanged, else read."""
+        full = os.path.join(root, rel)
+        try:
+            st = os.stat(full)
+            digest = self.known_hash(rel, st)
+            if digest is None:
+                with open(full, "rb") as fh:
+                    digest = content_hash(fh.read())
+                self.remember(rel, st, digest)
+        except OSError:
+            return None
+        self._present.add(rel)
+        return digest
+
+    def load_settings(self, rel: str, digest: str) -> tuple[bool, tuple[list[Setting] | None, Problem | None]]:
+        """(hit, what reading the config file gave: its settings, or its problem, or neither)."""
+        name = self._entry_name(rel, digest, "settings")
+        try:
+            data = self._read_entry(name)
+        except (OSError, Corrupt):
+            return False, (None, None)
+        if type(data) is not tuple or len(data) != 2:
+            return False, (None, None)
+        found, problem = data
+        if not (found is None or (type(found) is tuple and all(type(x) is Setting for x in found))) \
+                or not (problem is None or type(problem) is Problem):
+            return False, (None, None)
+        self._used.add(name)
+        return True, (list(found) if found is not None else None, problem)
+
+    def store_settings(self, rel: str, digest: str, found: list[Setting] | None, problem: Problem | None) -> None:
+        self._write(self._entry(rel, digest, "settings"), (tuple(found) if found is not None else None, problem))
 
     def load(self, rel: str, digest: str) -> FileIndex | None:
+        name = self._entry_name(rel, digest)
         try:
-            raw = self._entry(rel, digest).read_bytes()
-        except OSError:
-            self.misses += 1
-            return None
-        try:
-            record = decode(_unpack(raw, self.fp))
-        except (Corrupt, RecursionError):
+            record = self._read_entry(name)
+        except (OSError, Corrupt):
             record = None
         if not isinstance(record, FileIndex) or record.path != rel:
             self.misses += 1
             return None
         self.hits += 1
-        self._used.add(self._entry(rel, digest).name)
+        self._used.add(name)
         return record
 
     def store(self, rel: str, digest: str, record: FileIndex) -> None:
+        self._write(self._entry(rel, digest), record)
+
+    def _write(self, path: Path, record: Any) -> None:
         if not self._writable:
             return
         try:
             data = _pack(self.fp, encode(record))
-        except TypeError:  # a literal of a type the format does not hold: index it every time
+        except TypeError:  # a value of a type the format does not hold (a YAML date): redo it every time
             return
         try:
-            ensure_dir(self.dir)
-            path = self._entry(rel, digest)
-            path.parent.mkdir(exist_ok=True)
+            if not self._dirs_made:  # once a run, not once per entry
+                ensure_dir(self.dir)
+                path.parent.mkdir(exist_ok=True)
+                self._dirs_made = True
             _write_atomic(path, data)
             self._used.add(path.name)
             self._wrote = True
         except OSError:
             self._writable = False  # a read-only checkout: run without writing, say nothing
 
-    def save(self, present: set[str] | frozenset[str]) -> None:
-        """Write the stat table (dropping files no longer present) when it changed."""
-        gone = [rel for rel in self.stats if rel not in present]
+    def seen(self, rel: str) -> None:
+        """rel exists in this run (its stat entry is kept)."""
+        self._present.add(rel)
+
+    def save(self) -> None:
+        """Write the stat table (dropping files this run did not see) when it changed."""
+        gone = [rel for rel in self.stats if rel not in self._present]
         for rel in gone:
             del self.stats[rel]
         if self._wrote:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -19,20 +20,22 @@ def _under(rel: str, prefixes: tuple[str, ...]) -> bool:
     return any(p in ("", ".") or rel == p or rel.startswith(p.rstrip("/") + "/") for p in prefixes)
 
 
-def build_index(files: FileSet, settings: Settings, use_cache: bool = False, jobs: int | None = None) -> Index:
+def build_index(files: FileSet, settings: Settings, use_cache: bool = False, jobs: int | None = None,
+                store: IndexCache | None = None) -> Index:
     """Index every Python file: from the cache where its content was indexed before, the rest
-    parsed (in parallel when there is enough of it)."""
-    store = IndexCache(files.root, settings) if use_cache else None
+    parsed (in parallel when there is enough of it). With `store`, the caller saves it."""
+    own = store is None and use_cache
+    if own:
+        store = IndexCache(files.root, settings)
     slots: list[FileIndex | None] = []
     todo: list[tuple[int, str, str, str | None]] = []  # slot, path, text, content hash
     problems: list[Problem] = []
-    present: set[str] = set()
     for rel in files.files:
         if not rel.endswith(".py") or not _under(rel, settings.paths):
             continue
-        full = files.root / rel
+        full = os.path.join(files.root, rel)
         try:
-            st = full.stat()
+            st = os.stat(full)
         except OSError:
             st = None
         if st is None or st.st_size > settings.max_file_size or store is None:
@@ -43,12 +46,13 @@ def build_index(files: FileSet, settings: Settings, use_cache: bool = False, job
                 todo.append((len(slots), rel, text or "", None))
                 slots.append(None)
             continue
-        present.add(rel)
+        store.seen(rel)
         digest = store.known_hash(rel, st)
         record = store.load(rel, digest) if digest else None
         if record is None:
             try:
-                data = full.read_bytes()
+                with open(full, "rb") as fh:
+                    data = fh.read()
             except OSError:
                 text, problem = read_text(files.root, rel, settings.max_file_size)  # for its message
                 problems.append(problem or Problem("STL902", rel, "cannot read"))
@@ -67,8 +71,8 @@ def build_index(files: FileSet, settings: Settings, use_cache: bool = False, job
         slots[slot] = record
         if store is not None and digest is not None:
             store.store(rel, digest, record)
-    if store is not None:
-        store.save(present)
+    if own and store is not None:
+        store.save()
     return index.link([s for s in slots if s is not None], problems)
 
 
@@ -76,9 +80,13 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
         jobs: int | None = None) -> Result:
     """Analyse the repo at `root`; report findings under the `only` paths (all when empty)."""
     files = discover(root, settings.exclude)
-    idx = build_index(files, settings, use_cache, jobs)
+    store = IndexCache(root, settings) if use_cache else None
+    idx = build_index(files, settings, jobs=jobs, store=store)
     history = History.read(root, files.tracked, files.git, use_cache)
-    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
+    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
+                               store)
+    if store is not None:
+        store.save()
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep)
     notices = list(history.notices)
 
@@ -122,9 +130,13 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
 def experiments(root: Path, settings: Settings, window: Window, use_cache: bool = True):
     """Every experiment found, with its date and whether it is recent (for `stalelint experiments`)."""
     files = discover(root, settings.exclude)
-    idx = build_index(files, settings, use_cache)
+    store = IndexCache(root, settings) if use_cache else None
+    idx = build_index(files, settings, store=store)
     history = History.read(root, files.tracked, files.git, use_cache)
-    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size)
+    gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
+                               store)
+    if store is not None:
+        store.save()
     return gathered, history
 
 

@@ -48,6 +48,7 @@ class Facts:
     _importers: dict[str, set[str]] | None = None
     _lookups: dict[tuple[str, int], tuple[set[str] | None, list[int]]] = field(default_factory=dict)
     _grouped: dict[tuple[str, str], dict[str, list[int]]] = field(default_factory=dict)
+    _recent: dict[str, list[Experiment]] = field(default_factory=dict)
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -104,7 +105,14 @@ class Facts:
         return sorted(i for path in scope if path in groups for i in groups[path])
 
     def recent(self, path: str) -> list[Experiment]:
-        return [e for e in self.covers.get(path, ()) if self.window.is_recent(e.date)]
+        """The recent experiments that apply to a file. Memoised: every knob of the file asks, and a
+        file of a popular script is covered by thousands of experiments."""
+        got = self._recent.get(path)
+        if got is None:
+            start, end = self.window.start, self.window.as_of
+            got = [e for e in self.covers.get(path, ()) if e.date is not None and start <= e.date <= end]
+            self._recent[path] = got
+        return list(got)
 
     def value_in(self, i: int, e: Experiment) -> Any:
         """The value knob i had in experiment e: what it set, else the default."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..discover import FileSet, glob_match, read_text
 from ..history import History
@@ -12,6 +12,9 @@ from ..index.astutil import module_name
 from ..model import Experiment, Index, Problem, Setting
 from ..names import normalize
 from . import configs, launch
+
+if TYPE_CHECKING:
+    from ..cache import IndexCache
 
 
 @dataclass(frozen=True)
@@ -24,22 +27,32 @@ class Gathered:
 class _Reader:
     """Reads config files once each, for their own experiment and for launches that include them."""
 
-    def __init__(self, root: Path, max_size: int):
-        self.root, self.max_size = root, max_size
+    def __init__(self, root: Path, max_size: int, store: "IndexCache | None" = None):
+        self.root, self.max_size, self.store = root, max_size, store
         self.cache: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
 
     def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
         if rel not in self.cache:
+            # 10k experiment configs are 10k YAML parses a run: the on-disk cache keeps what each
+            # file's content gave, as it does for the Python index
+            digest = self.store.file_hash(self.root, rel) if self.store is not None else None
+            if digest is not None:
+                hit, got = self.store.load_settings(rel, digest)  # type: ignore[union-attr]
+                if hit:
+                    self.cache[rel] = got
+                    return got
             text, problem = read_text(self.root, rel, self.max_size)
             if problem:
                 self.cache[rel] = (None, problem)
-            else:
-                try:
-                    self.cache[rel] = (configs.read_settings(rel, text or ""), None)
-                except configs.BadConfig as exc:
-                    self.cache[rel] = (None, configs.problem(rel, exc))
-                except configs.NotAConfig:
-                    self.cache[rel] = (None, None)
+                return self.cache[rel]
+            try:
+                self.cache[rel] = (configs.read_settings(rel, text or ""), None)
+            except configs.BadConfig as exc:
+                self.cache[rel] = (None, configs.problem(rel, exc))
+            except configs.NotAConfig:
+                self.cache[rel] = (None, None)
+            if digest is not None:
+                self.store.store_settings(rel, digest, *self.cache[rel])  # type: ignore[union-attr]
         return self.cache[rel]
 
 
@@ -78,8 +91,8 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
 
 
 def gather(files: FileSet, index: Index, history: History, experiment_globs: tuple[str, ...],
-           launch_globs: tuple[str, ...], max_size: int) -> Gathered:
-    reader = _Reader(files.root, max_size)
+           launch_globs: tuple[str, ...], max_size: int, store: "IndexCache | None" = None) -> Gathered:
+    reader = _Reader(files.root, max_size, store)
     listed = set(files.files)
     experiments: list[Experiment] = []
     problems: list[Problem] = []
