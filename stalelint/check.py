@@ -5,6 +5,7 @@ import datetime as dt
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from . import evidence, index, judge, rules
 from .config import Settings
@@ -73,20 +74,31 @@ def build_index(files: FileSet, settings: Settings, use_cache: bool = False, job
             store.store(rel, digest, record)
     if own and store is not None:
         store.save()
-    return index.link([s for s in slots if s is not None], problems)
+    linked = index.link([s for s in slots if s is not None], problems)
+    return index.add_config_trees(linked, files.root, files.files, settings.max_file_size)
 
 
-def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = (), use_cache: bool = True,
-        jobs: int | None = None) -> Result:
-    """Analyse the repo at `root`; report findings under the `only` paths (all when empty)."""
+def _quiet(stage: str) -> None:
+    pass
+
+
+def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = (),
+        progress: Callable[[str], None] = _quiet, use_cache: bool = True, jobs: int | None = None) -> Result:
+    """Analyse the repo at `root`; report findings under the `only` paths (all when empty).
+    `progress` is told the name of each stage as it starts (for a status line)."""
+    progress("finding files")
     files = discover(root, settings.exclude)
+    progress(f"indexing {len(files.files)} files")
     store = IndexCache(root, settings) if use_cache else None
     idx = build_index(files, settings, jobs=jobs, store=store)
+    progress("reading git history")
     history = History.read(root, files.tracked, files.git, use_cache)
+    progress("reading experiments")
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
                                store)
     if store is not None:
         store.save()
+    progress("judging")
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep)
     notices = list(history.notices)
 
@@ -105,6 +117,8 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
         findings.extend(stale)
         if on(rules.unknown_setting.CODE):
             findings.extend(rules.unknown_setting.check(facts))
+        if on(rules.stale_variant.CODE):
+            findings.extend(rules.stale_variant.check(facts))
         if on(rules.stale_trick.CODE):
             stale_at = {(f.path, f.line) for f in stale}
             stale_ids = {i for i, k in enumerate(idx.knobs) if (k.path, k.line) in stale_at}

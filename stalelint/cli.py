@@ -1,16 +1,19 @@
-"""The command line: check, experiments, rules, demo, clean."""
+"""The command line: check, baseline, comment, experiments, rules, demo, clean."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from . import __version__, config, report, rules
+from . import __version__, baseline, config, report, rules
 from .check import experiments as gather_experiments
 from .check import run, window_for
 from .config import ConfigError, Settings
 from .discover import git_root
+from .model import Result, Window
+from .progress import Progress
 
 
 def _root_and_scope(path: str) -> tuple[Path, tuple[str, ...]]:
@@ -51,6 +54,18 @@ def _window(as_of: str | None, since_days: int):
         raise click.UsageError(f"--as-of must be a date like 2026-11-27, got {as_of!r}") from None
 
 
+def _analyse(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] = (), label: str = "",
+             use_cache: bool = True, jobs: int | None = None) -> Result:
+    """`run`, with a status line on stderr when that is a terminal and the run takes a while."""
+    with Progress(sys.stderr) as progress:
+        return run(root, settings, window, scope, progress=lambda stage: progress(label + stage), use_cache=use_cache,
+                   jobs=jobs)
+
+
+def _in_scope(path: str, scope: tuple[str, ...]) -> bool:
+    return not scope or any(path == p or path.startswith(p.rstrip("/") + "/") for p in scope)
+
+
 _common = [
     click.option("--since", help="Window: experiments older than this are not recent (180d, 26w, 1y)."),
     click.option("--as-of", "as_of", help="Judge as of this date (YYYY-MM-DD); default now."),
@@ -80,21 +95,113 @@ def cli() -> None:
               show_default=True)
 @click.option("--min-confidence", type=click.IntRange(0, 100), help="Hide findings below this confidence.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings not recorded in this baseline file (see `stalelint baseline`).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .stalelint_cache/ (index every file).")
 @click.option("--jobs", type=click.IntRange(1, 256), help="Processes that parse files (default: one per core "
               "when there is enough to parse).")
-def check(path, since, as_of, config_file, select, ignore, fmt, min_confidence, exit_zero, no_cache, jobs) -> None:
+def check(path, since, as_of, config_file, select, ignore, fmt, min_confidence, exit_zero, baseline_file, no_cache,
+          jobs) -> None:
     """Report stale knobs in the repository at PATH (findings limited to PATH when it is inside)."""
     root, scope = _root_and_scope(path)
     settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
                          min_confidence=min_confidence)
-    result = run(root, settings, _window(as_of, settings.since_days), scope, use_cache=not no_cache, jobs=jobs)
+    known = None
+    if baseline_file:
+        try:
+            known = baseline.load(Path(baseline_file))
+        except baseline.BaselineError as exc:
+            raise click.UsageError(str(exc)) from None
+    result = _analyse(root, settings, _window(as_of, settings.since_days), scope, use_cache=not no_cache, jobs=jobs)
+    if known is not None:
+        result = baseline.apply(result, known, baseline_file, lambda code, p: (
+            rules.selected(code, settings.select, settings.ignore) and _in_scope(p, scope)))
     if fmt == "text":
         click.echo(report.text.render(result, color=report.text.use_color(sys.stdout)), nl=False)
     else:
         click.echo(report.FORMATS[fmt].render(result), nl=False)
     found = bool(result.findings or result.errors)
     sys.exit(0 if exit_zero or not found else 1)
+
+
+@cli.command("baseline")
+@click.argument("path", default=".", type=click.Path())
+@common
+@click.option("--select", help="Only these codes or prefixes (comma-separated).")
+@click.option("--ignore", help="Skip these codes or prefixes.")
+@click.option("--min-confidence", type=click.IntRange(0, 100), help="Leave out findings below this confidence.")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False),
+              help=f"Write the baseline here (default: {baseline.DEFAULT_FILE} at the repository root).")
+def baseline_cmd(path, since, as_of, config_file, select, ignore, min_confidence, output) -> None:
+    """Record the current findings, so `check --baseline FILE` reports only new ones."""
+    root, scope = _root_and_scope(path)
+    settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
+                         min_confidence=min_confidence)
+    result = _analyse(root, settings, _window(as_of, settings.since_days), scope)
+    dest = Path(output) if output else root / baseline.DEFAULT_FILE
+    try:
+        n = baseline.write(result, dest)
+    except OSError as exc:
+        raise click.UsageError(f"cannot write the baseline {dest}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote {n} finding{'s' if n != 1 else ''} to {dest}; `stalelint check --baseline {dest}` now "
+               f"reports only new ones.")
+    if result.errors:
+        click.echo(f"note: {len(result.errors)} errors (STL9xx) are not part of a baseline; `check` still "
+                   f"reports them.", err=True)
+
+
+@cli.command("comment")
+@click.argument("path", default=".", type=click.Path())
+@common
+@click.option("--select", help="Only these codes or prefixes (comma-separated).")
+@click.option("--ignore", help="Skip these codes or prefixes.")
+@click.option("--min-confidence", type=click.IntRange(0, 100), help="Leave out findings below this confidence.")
+@click.option("--base", "base_ref", help="Compare with this revision: the pull request's base (branch or commit).")
+@click.option("--pr", "number", type=click.IntRange(1), help="Pull request number (default: from GITHUB_EVENT_PATH).")
+@click.option("--dry-run", is_flag=True, help="Print the comment's Markdown instead of posting it.")
+@click.option("--max-wait", type=click.FloatRange(0, 3600), default=60, show_default=True,
+              help="Wait at most this many seconds for a GitHub rate limit to reset.")
+def comment_cmd(path, since, as_of, config_file, select, ignore, min_confidence, base_ref, number, dry_run,
+                max_wait) -> None:
+    """Post (or update) one summary comment on the pull request: what it makes stale or revives
+    compared with --base, the full count and the top findings. Reads GITHUB_TOKEN,
+    GITHUB_REPOSITORY, GITHUB_EVENT_PATH and GITHUB_API_URL."""
+    from . import comment, github_api
+
+    root, scope = _root_and_scope(path)
+    settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
+                         min_confidence=min_confidence)
+    window = _window(as_of, settings.since_days)
+    where = client = None
+    try:
+        if not dry_run:
+            where = comment.target(os.environ, number)
+            client = github_api.Client(where.token, where.repository, where.api_url, max_wait=max_wait)
+        sha = comment.resolve(root, base_ref) if base_ref else None
+    except (comment.CommentError, github_api.GitHubError) as exc:
+        raise click.UsageError(str(exc)) from None
+    head = _analyse(root, settings, window, scope)
+    comparison, label = None, ""
+    if sha:
+        try:
+            with comment.revision(root, sha) as base_root:
+                base = _analyse(base_root, settings, window, scope, label="base: ")
+        except comment.CommentError as exc:
+            raise click.UsageError(str(exc)) from None
+        comparison = baseline.compare(head, base)
+        label = f"`{base_ref}` ({sha[:7]})" if not sha.startswith(base_ref) else f"`{sha[:7]}`"
+    text = comment.body(head, comparison, label, comment.linker(where))
+    if dry_run or where is None or client is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        action, posted = github_api.upsert_comment(client, where.number, text, comment.MARKER)
+    except github_api.GitHubError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    url = posted.get("html_url")
+    click.echo(f"{action.capitalize()} the stalelint comment on pull request #{where.number}"
+               + (f": {url}" if isinstance(url, str) else "."))
 
 
 @cli.command("experiments")
@@ -183,7 +290,7 @@ def demo(dest, as_of) -> None:
     click.echo(f"Built the demo research repo at {path} (a git repo with a dated history).\n")
     click.echo(f"$ stalelint check {path}" + (f" --as-of {as_of}" if as_of else ""))
     settings = _settings(path, None)
-    result = run(path, settings, window)
+    result = _analyse(path, settings, window)
     click.echo(report.text.render(result, color=report.text.use_color(sys.stdout)), nl=False)
     click.echo(f"\nTry next:\n  cd {path}\n  stalelint experiments\n  stalelint check --output-format json\n"
                f"  stalelint rules STL301")

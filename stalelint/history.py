@@ -60,6 +60,7 @@ class History:
     _blame: dict[str, list[dt.datetime | None]] = field(default_factory=dict)
     git_calls: int = 0
 
+    first_parent: list[tuple[str, int]] = field(default_factory=list)  # HEAD's first parents: (id, time)
     _window: "line_ages.WindowLog | None" = None  # see young_lines
     _window_start: dt.datetime | None = None
 
@@ -77,9 +78,9 @@ class History:
             head = head.strip()
             dates = cache.load_json(root, f"history/{head}.json", "history") if use_cache else None
             if not _valid_dates(dates):
-                out = run_git(root, "log", "--format=%x1e%ct", "--name-only", "--no-renames", "HEAD", "--")
+                out = run_git(root, "log", "--format=%x1e%ct %H %P", "--name-only", "--no-renames", "HEAD", "--")
                 h.git_calls += 1
-                dates = _last_changes(out)
+                dates = _last_changes(out, head)
                 if use_cache:
                     cache.save_json(root, f"history/{head}.json", "history", dates)
         except GitError as exc:
@@ -93,7 +94,8 @@ class History:
             h.notices.append(f"{reason}: experiments are dated by file modification times")
             h.shallow = False
             return h
-        h.last_change = {p: _from_epoch(t) for p, t in dates.items()}
+        h.last_change = {p: _from_epoch(t) for p, t in dates["files"].items()}
+        h.first_parent = [(sha, when) for sha, when in dates["chain"]]
         try:
             diff = run_git(root, "diff", "--name-only", "--no-renames", "HEAD")
             h.dirty = frozenset(p for p in diff.split("\n") if p)
@@ -112,7 +114,7 @@ class History:
         if self._window_start != start:
             self._window_start = start
             try:
-                self._window = line_ages.WindowLog(self.root, start, self.dirty, run_git)
+                self._window = line_ages.WindowLog(self.root, start, self.dirty, run_git, self.first_parent)
                 self.git_calls += self._window.calls
             except GitError:  # no line ages: every line of a recently changed file counts as young
                 self.git_calls += 1
@@ -170,21 +172,34 @@ class History:
 
 
 def _valid_dates(data: object) -> bool:
-    return type(data) is dict and all(type(v) is int for v in data.values())
+    return type(data) is dict and type(data.get("files")) is dict and type(data.get("chain")) is list \
+        and all(type(v) is int for v in data["files"].values()) \
+        and all(type(c) is list and len(c) == 2 and type(c[0]) is str and type(c[1]) is int for c in data["chain"])
 
 
-def _last_changes(out: str) -> dict[str, int]:
-    """path -> commit time (epoch) of the newest commit that touched it, from `git log --name-only`."""
+def _last_changes(out: str, head: str) -> dict:
+    """From `git log --format=%x1e%ct %H %P --name-only`: {"files": path -> time (epoch) of the newest
+    commit that touched it, "chain": HEAD's first-parent history as [commit id, time], newest first}."""
     last: dict[str, int] = {}
+    first_parent: dict[str, tuple[int, str]] = {}
     for chunk in out.split("\x1e"):
         lines = chunk.strip("\n").split("\n")
         if not lines or not lines[0].strip():
             continue
-        when = int(float(lines[0]))
+        fields = lines[0].split()
+        when = int(float(fields[0]))
+        if len(fields) >= 2:
+            first_parent[fields[1]] = (when, fields[2] if len(fields) >= 3 else "")
         for p in lines[1:]:
             if p and p not in last:
                 last[p] = when
-    return last
+    chain: list[list] = []
+    sha = head
+    while sha in first_parent and len(chain) <= len(first_parent):
+        when, parent = first_parent[sha]
+        chain.append([sha, when])
+        sha = parent
+    return {"files": last, "chain": chain}
 
 
 def is_newer_than(history: History, rel: str, line: int, end_line: int, start: dt.datetime) -> bool:

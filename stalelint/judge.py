@@ -13,9 +13,9 @@ from typing import Any, Iterable
 
 from .history import History, is_newer_than
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window
-from .names import normalize, same_value, suffixes
+from .names import normalize, parse_value, same_value, suffixes
 
-_BARE = {"store_true": True, "store_false": False}
+_BARE = {"store_true": True, "store_false": False, "BooleanOptionalAction": True}
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Facts:
     keep: tuple[str, ...]
     bindings: dict[int, list[Binding]] = field(default_factory=dict)  # knob position -> bindings
     unbound: list[tuple[Experiment, Setting, float]] = field(default_factory=list)  # + share of file bound
+    # id(experiment) -> parent sections (`model` of `model.depth`, "" at the top) of its bound keys
+    bound_parents: dict[int, set[str]] = field(default_factory=dict)
     covers: dict[str, list[Experiment]] = field(default_factory=dict)  # file -> experiments that apply
     read_keys: set[str] = field(default_factory=set)
     strong_read_keys: set[str] = field(default_factory=set)
@@ -46,9 +48,13 @@ class Facts:
     _gates: dict[int, list[Gate]] | None = None
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
-    _lookups: dict[tuple[str, int], tuple[set[str] | None, list[int]]] = field(default_factory=dict)
+    _lookups: dict[tuple[str, int, bool], tuple[set[str] | None, list[int]]] = field(default_factory=dict)
     _grouped: dict[tuple[str, str], dict[str, list[int]]] = field(default_factory=dict)
     _recent: dict[str, list[Experiment]] = field(default_factory=dict)
+    _bound_classes: set[tuple[str, str]] | None = None
+    _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
+    _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
+    _code_names: set[str] | None = None  # bare names loaded anywhere
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -59,20 +65,24 @@ class Facts:
     def knob(self, i: int) -> Knob:
         return self.index.knobs[i]
 
-    def lookup(self, key: str, scope: set[str] | None = None) -> list[int]:
+    def lookup(self, key: str, scope: set[str] | None = None, exact: bool = False) -> list[int]:
         """Knobs a key names: exactly, then by dropping leading sections, then by its last part
-        when that is unambiguous. `scope` limits to knobs in those files when given.
+        when that is unambiguous. `scope` limits to knobs in those files when given; `exact`
+        (Hydra overrides, which name the full path) allows only the exact name.
 
         Memoised per (key, scope): thousands of experiments set the same few keys, and every gate
         of a file looks its names up in the same scope (scopes are the cached `reach` sets)."""
-        memo = self._lookups.get((key, id(scope)))
+        memo = self._lookups.get((key, id(scope), exact))
         if memo is not None and memo[0] is scope:
             return list(memo[1])
-        found = self._lookup(key, scope)
-        self._lookups[(key, id(scope))] = (scope, found)  # holding scope keeps its id unique
+        found = self._lookup(key, scope, exact)
+        self._lookups[(key, id(scope), exact)] = (scope, found)  # holding scope keeps its id unique
         return list(found)
 
-    def _lookup(self, key: str, scope: set[str] | None) -> list[int]:
+    def _lookup(self, key: str, scope: set[str] | None, exact: bool) -> list[int]:
+        if exact:
+            return self._within("name", self.by_name, normalize(key), scope)
+
         if key.startswith("-"):
             hit = self._within("option", self.by_option, key, scope)
             if hit:
@@ -104,6 +114,24 @@ class Facts:
             self._grouped[(table, key)] = groups
         return sorted(i for path in scope if path in groups for i in groups[path])
 
+    def judgeable(self, i: int) -> bool:
+        """Whether experiments decide knob i's value, so that their silence means disuse.
+
+        A dataclass that no command-line parser reads is set by code or config files only: it is
+        judged when some experiment sets one of its fields. A field code builds the class with
+        (`Cfg(depth=3)`, `Cfg(**d)`) is decided by code, not experiments."""
+        k = self.knob(i)
+        if k.set_in_code:
+            return False
+        if k.system == "hydra":
+            return k.cli  # keys of a group option that is not in the default composition
+        if k.system != "dataclass" or k.cli:
+            return True
+        if self._bound_classes is None:
+            self._bound_classes = {(self.knob(j).path, self.knob(j).owner)
+                                   for j, bs in self.bindings.items() if bs and self.knob(j).system == "dataclass"}
+        return (k.path, k.owner) in self._bound_classes
+
     def recent(self, path: str) -> list[Experiment]:
         """The recent experiments that apply to a file. Memoised: every knob of the file asks, and a
         file of a popular script is covered by thousands of experiments."""
@@ -120,6 +148,15 @@ class Facts:
             if b.experiment is e:
                 return b.value
         return self.knob(i).default
+
+    def is_group(self, e: Experiment, key: str) -> bool:
+        """Whether a setting selects a Hydra config group option (`model=resnet`, `override /model`)."""
+        if not self.index.hydra_groups:
+            return False
+        folder = self.index.hydra_entries.get(e.entry or "")
+        folders = [folder] if folder is not None else list(self.index.hydra_groups)
+        name = key.lstrip("+~").replace(".", "/")
+        return any(name in self.index.hydra_groups.get(f, ()) for f in folders)
 
     def is_read(self, k: Knob) -> bool:
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
@@ -176,6 +213,29 @@ class Facts:
                             self._gates.setdefault(j, []).append(g)
         return self._gates.get(i, [])
 
+    def dispatch(self) -> dict[tuple[str, int, int], list[Gate]]:
+        """String dispatch chains: (path, chain line, knob) -> arms comparing the knob with string
+        literals, where a chain has at least two such arms (`if a == "x": ... elif a == "y": ...`,
+        `match a: case "x": ...`). Each arm is a variant (STL201), not a trick."""
+        if self._dispatch is None:
+            groups: dict[tuple[str, int, int], list[Gate]] = {}
+            for f in self.index.files:
+                for g in f.gates:
+                    if not g.strong or g.combine or g.form == "ternary":
+                        continue
+                    literal_arm = (g.op == "==" and isinstance(g.value, str)) or (
+                        g.op == "in" and isinstance(g.value, (tuple, list)) and g.value
+                        and all(isinstance(v, str) for v in g.value))
+                    if literal_arm:
+                        j = self.gate_knob(g)
+                        if j is not None:
+                            groups.setdefault((g.path, g.chain, j), []).append(g)
+            self._dispatch = {key: arms for key, arms in groups.items() if len(arms) >= 2}
+        return self._dispatch
+
+    def is_dispatch_arm(self, g: Gate) -> bool:
+        return any(g in arms for arms in self.dispatch().values())
+
     def gate_knob(self, g: Gate) -> int | None:
         """The knob a gate tests: one in the gate's own file or the files it imports first."""
         scope = self.reach(g.path)
@@ -184,11 +244,19 @@ class Facts:
         return hit[0] if len(names) == 1 else None
 
 
-def _bind_value(k: Knob, s: Setting) -> Any:
+def parent(key: str) -> str:
+    """The section a dotted key sits in: `model.depth` -> `model`, `lr` -> ``."""
+    key = normalize(key)
+    return key.rsplit(".", 1)[0] if "." in key else ""
+
+
+def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
     if s.form == "bare":
         return _BARE.get(k.action or "", True if k.action is None else UNKNOWN)
     if s.form == "negated":
         return False
+    if e.kind == "launch" and isinstance(s.value, str) and k.type_name not in ("str", "Path", "pathlib.Path"):
+        return parse_value(s.value)  # a command line is all strings: `--autotune False` means False
     return s.value
 
 
@@ -224,6 +292,13 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
 
     for e in exps:
         scope = facts.reach(e.entry) if e.kind == "launch" and e.entry in index.imports else None
+        exact = e.kind == "launch" and e.entry in index.hydra_entries
+        if index.config_roles.get(e.source) == "experiment":
+            # a Hydra experiment file belongs to the scripts of its config tree; its keys are full paths
+            tree_entry = next((en for en, folder in sorted(index.hydra_entries.items())
+                               if e.source.startswith(f"{folder}/" if folder else "")), None)
+            if tree_entry is not None:
+                scope, exact = facts.reach(tree_entry), True
         applies: set[str] = set(scope or ())
         bound_here: list[tuple[Setting, list[int]]] = []
         for s in e.settings:
@@ -231,14 +306,14 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             hits: list[int] = []
             if s.form == "negated":
                 plain = "--" + key.lstrip("-")[3:]
-                hits = facts.lookup(key, scope)  # a knob literally named no_x wins
-                if hits:
-                    s = Setting(s.key, True, s.line, "bare")
-                else:
-                    hits = facts.lookup(plain, scope)
-            else:
                 hits = facts.lookup(key, scope)
-            if not hits and scope is not None and not key.startswith("-"):
+                if hits and normalize(facts.knob(hits[0]).name) == normalize(key):
+                    s = Setting(s.key, True, s.line, "bare")  # a knob literally named no_x
+                elif not hits:
+                    hits = facts.lookup(plain, scope)  # `--no-x` sets x to False
+            else:
+                hits = facts.lookup(key, scope, exact=exact and (s.line is None or e.kind == "config"))
+            if not hits and scope is not None and not key.startswith("-") and not exact:
                 hits = facts.lookup(key)
             bound_here.append((s, hits))
         if scope is None:
@@ -250,9 +325,10 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             bound_here = [(s, [i for i in hits if facts.knob(i).path in owners]) for s, hits in bound_here]
         for s, hits in bound_here:
             for i in hits:
-                facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s)))
+                facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
                 applies.add(facts.knob(i).path)
         share = sum(1 for _, h in bound_here if h) / len(bound_here) if bound_here else 0.0
+        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here if h}
         for s, hits in bound_here:
             if not hits:
                 facts.unbound.append((e, s, share))

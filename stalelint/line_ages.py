@@ -97,28 +97,35 @@ def _carry(positions: dict[int, int], hunks: list[Hunk]) -> tuple[dict[int, int]
 
 class WindowLog:
     """The window's changes to Python files, read with at most two git processes; each file's
-    lines are replayed through them when first asked for (most changed files never are)."""
+    lines are replayed through them when first asked for (most changed files never are). A line
+    is young when the change that wrote it is uncommitted or dated at or after the window start."""
 
-    def __init__(self, root: Path, start: dt.datetime, dirty: frozenset[str], run_git: Callable[..., str]):
+    def __init__(self, root: Path, start: dt.datetime, dirty: frozenset[str], run_git: Callable[..., str],
+                 chain: list[tuple[str, int]]):
+        """`chain`: HEAD's first-parent history, newest first, as (commit id, commit time)."""
         self.root = root
         self.calls = 0
-        self.changes: list[list[tuple[str | None, str | None, list[Hunk]]]] = []  # newest first
+        self.since = int(start.timestamp())
+        # (commit time or None for the working tree, the change), newest first
+        self.changes: list[tuple[int | None, list[tuple[str | None, str | None, list[Hunk]]]]] = []
         if any(f.endswith(".py") for f in dirty):
             patch = run_git(root, "diff", "-U0", "-M", "--no-color", "--no-ext-diff", "HEAD", "--", "*.py")
             self.calls += 1
-            self.changes.append(_parse_patch(patch))
-        since = int(start.timestamp())
-        out = run_git(root, "log", "--first-parent", "-m", "-p", "-U0", "-M", "--no-color", "--no-ext-diff",
-                      "--format=%x1e%ct", f"--since=@{since}", "HEAD", "--", "*.py")
-        self.calls += 1
-        for chunk in out.split("\x1e"):
-            head, _, patch = chunk.partition("\n")
-            if not head.strip():
-                continue
-            if int(head.strip()) < since:
-                break  # --since lets a few older commits through (clock skew): they are before the window
-            self.changes.append(_parse_patch(patch))
-        self._by_new: list[dict[str, tuple[str | None, list[Hunk]]]] | None = None
+            self.changes.append((None, _parse_patch(patch)))
+        # replay down to the oldest first-parent commit dated inside the window, not just while
+        # dates are recent: commit dates need not decrease (a rebased or back-dated commit on top)
+        young = [i for i, (_, when) in enumerate(chain) if when >= self.since]
+        if young:
+            last = young[-1]
+            revs = ["HEAD"] if last + 1 >= len(chain) else [f"{chain[last + 1][0]}..HEAD"]
+            out = run_git(root, "log", "--first-parent", "-m", "-p", "-U0", "-M", "--no-color", "--no-ext-diff",
+                          "--format=%x1e%ct", *revs, "--", "*.py")
+            self.calls += 1
+            for chunk in out.split("\x1e"):
+                head, _, patch = chunk.partition("\n")
+                if head.strip():
+                    self.changes.append((int(head.strip()), _parse_patch(patch)))
+        self._by_new: list[tuple[int | None, dict[str, tuple[str | None, list[Hunk]]]]] | None = None
         self._young: dict[str, list[bool]] = {}
 
     def young(self, rel: str) -> list[bool]:
@@ -126,8 +133,8 @@ class WindowLog:
         if rel in self._young:
             return self._young[rel]
         if self._by_new is None:
-            self._by_new = [{new: (old, hunks) for old, new, hunks in change if new is not None}
-                            for change in self.changes]
+            self._by_new = [(when, {new: (old, hunks) for old, new, hunks in change if new is not None})
+                            for when, change in self.changes]
         try:
             with open(self.root / rel, "rb") as fh:
                 data = fh.read()
@@ -138,14 +145,17 @@ class WindowLog:
         name: str | None = rel
         positions = {i: i for i in range(1, n + 1)}
         written: set[int] = set()
-        for by_new in self._by_new:
+        for when, by_new in self._by_new:
             if name not in by_new:
                 continue
             old, hunks = by_new[name]
             positions, here = _carry(positions, hunks)
-            written |= here
+            recent = when is None or when >= self.since  # uncommitted, or committed inside the window
+            if recent:
+                written |= here
             if old is None:  # created here: every line left was written by this change
-                written |= set(positions)
+                if recent:
+                    written |= set(positions)
                 break
             name = old
             if not positions:

@@ -51,6 +51,13 @@ class Knob:
     keep: tuple[str, ...] | None = None  # codes kept inline; () keeps all; None = not kept
     aliases: tuple[str, ...] = ()  # other names that reach the same knob (dest vs. option)
     external_base: bool = False  # config class inherits from a class outside the repo
+    # dataclass fields: the class is handed to a command-line parser (HfArgumentParser, tyro, ...)
+    cli: bool = True
+    # code assigns it (`args.x = ...`) or builds its class with it (`Cfg(x=3)`, `Cfg(**d)`), so
+    # code, not only experiments, decides its value
+    set_in_code: bool = False
+    # variants chosen by `getattr(module, args.arch)`: (flag name, file that dispatches)
+    selected_by: tuple[str, str] | None = None
 
     @property
     def takes_value(self) -> bool:
@@ -80,9 +87,13 @@ class Gate:
     value: Any  # the literal compared with (None for truthy/falsy)
     body: tuple[int, int]  # lines run when the test is true
     orelse: tuple[int, int] | None  # lines run when it is false (else arm, not elif)
-    form: str  # "if", "elif", "ternary"
+    form: str  # "if", "elif", "ternary", "case"
     test: str  # the test's source text, for messages
     strong: bool = True
+    chain: int = 0  # line of the first `if` (or `match`) of the chain this arm belongs to
+    # "and": one conjunct of the test (never true -> the body is dead; nothing follows for the else)
+    # "or": one disjunct (always true -> the else is dead; nothing follows for the body)
+    combine: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,19 @@ class FileIndex:
     parameters: tuple[str, ...] = ()  # function parameter names (reads through a splat)
     known_args: bool = False  # uses parse_known_args: unknown options are passed on elsewhere
     config_classes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # class, (field, type)
+    parsed_classes: tuple[str, ...] = ()  # classes handed to a command-line parser in this file
+    writes: tuple[str, ...] = ()  # names code assigns on a config object (`args.x = ...`)
+    variants: tuple[Knob, ...] = ()  # registered variants (kind "variant")
+    defined: tuple[str, ...] = ()  # module-level names this file defines
+    code_strings: tuple[str, ...] = ()  # string constants code uses: `create_model("vit")` uses vit
+    names_used: tuple[str, ...] = ()  # bare names loaded anywhere in the file
+    hydra_mains: tuple[tuple[str, str], ...] = ()  # (config_path, config_name) of @hydra.main
+    dispatches: tuple[tuple[str, str, int], ...] = ()  # (module, flag, line): getattr(module, args.arch)
+    top_defs: tuple[tuple[str, int, int], ...] = ()  # public module-level functions and classes
+    # (function, ((param, default, line, annotation, read in its body), ...)) of module-level functions
+    signatures: tuple[tuple[str, tuple[tuple[str, Any, int, str, bool], ...]], ...] = ()
+    cli_targets: tuple[tuple[str, str], ...] = ()  # (module or "", function) run by jsonargparse.CLI
+    constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
 
 
@@ -178,6 +202,9 @@ class Finding:
     removable_lines: int
     evidence: Evidence | None = None
     end_line: int | None = None
+    # what, within one knob of one file, the finding is about when a rule can report several (a
+    # trick's test text); part of the fingerprint, which must not depend on line numbers
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +247,10 @@ class Index:
     knobs: tuple[Knob, ...]
     imports: Mapping[str, tuple[str, ...]]  # file -> repo files it imports
     errors: tuple[Problem, ...] = ()
+    variants: tuple[Knob, ...] = ()  # registry variants whose registry is defined in the repo
+    config_roles: Mapping[str, str] = field(default_factory=dict)  # yaml -> "definition" | "experiment"
+    hydra_entries: Mapping[str, str] = field(default_factory=dict)  # entry script -> its config folder
+    hydra_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)  # config folder -> groups
 
     def reachable(self, entry: str) -> set[str]:
         """Files an entry script reaches through imports, itself included."""

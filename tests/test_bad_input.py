@@ -21,7 +21,8 @@ def test_every_bad_file_is_named_and_the_run_goes_on(build):
     (repo / "configs/tabs.yaml").write_text("a: 1\n\tb: 2\n")
     (repo / "configs/broken.json").write_text('{"lr": 0.1,}')
     (repo / "configs/broken.toml").write_text("lr = = 1")
-    (repo / "configs/empty.yaml").write_text("")
+    (repo / "configs/empty.yaml").write_text("# sets nothing, like Hydra's callbacks/none.yaml\n")
+    (repo / "configs/empty.json").write_text("")
     (repo / "configs/latin1.yaml").write_bytes(b"name: caf\xe9\n")
     (repo / "pyproject.toml").write_text("[tool.stalelint]\nmax_file_size = 4000\n")
     doc = check_json(repo, "--select", "STL")
@@ -34,7 +35,8 @@ def test_every_bad_file_is_named_and_the_run_goes_on(build):
     assert "tab on line 2" in got[("configs/tabs.yaml", "STL903")]
     assert "invalid JSON" in got[("configs/broken.json", "STL903")]
     assert "invalid TOML" in got[("configs/broken.toml", "STL903")]
-    assert "empty" in got[("configs/empty.yaml", "STL903")]
+    assert "empty" in got[("configs/empty.json", "STL903")]
+    assert ("configs/empty.yaml", "STL903") not in got  # valid YAML that sets nothing
     assert "not valid UTF-8" in got[("configs/latin1.yaml", "STL902")]
     # ... and everything else was still judged
     assert "use_ema" in by_code(doc, "STL102")

@@ -17,8 +17,14 @@ def test_findings_and_contract(build):
     assert rope["evidence"]["last_set"] == {"source": "configs/legacy/rope.yaml", "date": "2025-02-01", "value": True}
     assert "last set to True by configs/legacy/rope.yaml on 2025-02-01" in rope["message"]
     assert set(by_code(doc, "STL101")) == {"unused_knob"}
-    trick = by_code(doc, "STL301")["sched"]
-    assert (trick["path"], trick["line"], trick["removable_lines"]) == ("lab/optim.py", 13, 3)
+    # the `elif opts.sched == "poly":` arm of a string dispatch is a variant; its choice is reported once
+    variant = by_code(doc, "STL201")["poly"]
+    assert (variant["path"], variant["line"], variant["removable_lines"]) == ("lab/optim.py", 13, 3)
+    assert len(by_code(doc, "STL201")) == 1
+    # `--dropout 0.2` on a command line is the number 0.2: the ternary's else value is dead
+    ternary = by_code(doc, "STL301")["dropout"]
+    assert (ternary["path"], ternary["line"]) == ("train.py", 31)
+    assert "is always true, so its else value is never used" in ternary["message"]
     unknown = by_code(doc, "STL103")
     assert set(unknown) == {"typo-flag", "bogus-flag"}
     assert unknown["bogus-flag"]["path"] == "scripts/pretrain.sh" and unknown["bogus-flag"]["line"] == 16
@@ -73,8 +79,8 @@ def test_select_ignore_and_exit_codes(build):
     repo = build("labrepo")
     doc = check_json(repo, "--select", "STL1", "--ignore", "STL102")
     assert {f["code"] for f in doc["findings"]} == {"STL101", "STL103"}
-    doc = check_json(repo, "--select", "STL301")
-    assert {f["code"] for f in doc["findings"]} == {"STL301"}
+    doc = check_json(repo, "--select", "STL301,STL201")
+    assert {f["code"] for f in doc["findings"]} == {"STL301", "STL201"}
     assert run("check", repo, "--as-of", "2026-06-30").exit_code == 1
     assert run("check", repo, "--as-of", "2026-06-30", "--select", "STL3", "--ignore", "STL301").exit_code == 0
     # ruff's precedence: the more specific of select and ignore wins
@@ -92,7 +98,7 @@ def test_text_output_is_like_ruff(build):
     out = run("check", build("labrepo"), "--as-of", "2026-06-30").output
     assert "train.py:12:5: STL102 flag `--use-ema` is never set by any of 7 recent experiments since 2026-01-01" in out
     last = out.strip().splitlines()[-1]
-    assert last.startswith("Found 10 findings (STL101 x1, STL102 x6, STL103 x2, STL301 x1)")
+    assert last.startswith("Found 11 findings (STL101 x1, STL102 x6, STL103 x2, STL201 x1, STL301 x1)")
     assert "10 experiments read, 9 recent" in last
 
 
@@ -121,3 +127,31 @@ def test_check_changes_nothing(build):
     run("check", repo, "--as-of", "2026-06-30", "--no-cache")
     run("clean", repo)
     assert status("--ignored", "--untracked-files=all") == ""
+
+
+def test_code_decided_configs_are_not_judged(build):
+    doc = check_json(build("codecfg"))
+    stale = by_code(doc, "STL102")
+    assert set(stale) == {"gamma"}  # never set; batch_size is computed in code, alpha/autotune are set
+    assert stale["gamma"]["evidence"]["recent_experiments"] == 3
+    # `--autotune False` (a string on the command line) takes the else arm: no trick there; but
+    # every run turns the KL term off
+    tricks = by_code(doc, "STL301")
+    assert set(tricks) == {"kl_coef"}
+    assert "is always zero" in tricks["kl_coef"]["message"]
+    assert set(by_code(doc, "STL103")) == {"seed-typo"}
+    # BlockCfg is built in code and no experiment sets it: its fields and its gate are not judged
+    assert not any(f["name"] in ("kind", "heads") for f in doc["findings"])
+
+
+def test_globals_click_typer_end_to_end(build):
+    doc = check_json(build("systems"))
+    stale = by_code(doc, "STL102")
+    # globals: compile set by --compile=False, batch_size/learning_rate by config/small.py;
+    # click: use_ema turned off by --no-use-ema, fast switched on; typer: shots set
+    # jsonargparse: --precision and --train.epochs on the command line, train.warmup in its --config
+    assert set(stale) == {"grad_accum", "use_flash", "warmup", "tta", "quantize"}, stale
+    assert stale["quantize"]["path"] == "lit.py"
+    assert stale["use_flash"]["removable_lines"] == 3  # the definition and its `if use_flash:` block
+    assert "metrics.top5" not in stale  # the defaults dict is read by code, never set: no experiment covers it
+    assert by_code(doc, "STL103") == {}

@@ -86,7 +86,7 @@ def test_rules_command():
 def test_demo_shows_every_baseline_rule(tmp_path):
     result = run("demo", tmp_path / "demo", "--as-of", "2026-11-27")
     assert result.exit_code == 0, result.output
-    for code in ("STL101", "STL102", "STL103", "STL301"):
+    for code in ("STL101", "STL102", "STL103", "STL201", "STL301"):
         assert f" {code} " in result.output, code
     assert (tmp_path / "demo" / ".git").is_dir()
     assert "evaluate.py" in result.output  # the script with no experiment is named, not judged

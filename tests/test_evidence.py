@@ -64,7 +64,7 @@ def test_python_code_is_not_a_config():
     ("c.yaml", "a: 1\n\tb: 2\n", "tab on line 2"),
     ("c.yaml", "a: [1, 2\n", "invalid YAML"),
     ("c.yaml", "- a\n- b\n", "not a mapping"),
-    ("c.yaml", "   \n", "empty"),
+    ("c.json", "   \n", "empty"),
     ("c.yaml", "a: !!python/object/apply:os.system ['echo hi']\n", "invalid YAML"),
     ("c.json", '{"a": 1,,}', "invalid JSON (line 1)"),
     ("c.json", "[1]", "not an object"),
@@ -149,3 +149,14 @@ def test_parse_args_forms():
     assert ("--config", "c.py", "value") in pairs
     assert ("--v", UNKNOWN, "value") in pairs and ("--last", True, "bare") in pairs
     assert cfgs == ["configs/exp.yaml", "c.py"]
+
+
+def test_wrappers_help_and_nested_commands():
+    found = cmds('''
+        torchrun --nproc_per_node=$N train.py "$@"
+        python train.py --help
+        python -m bench --env-ids a b --command "poetry run python ppo.py --track --lr 3"
+    ''')
+    assert [(c.entry, c.args) for c in found] == [
+        ("ppo.py", ("--track", "--lr", "3")),
+        ("bench", ("--env-ids", "a", "b", "--command", "poetry run python ppo.py --track --lr 3"))]

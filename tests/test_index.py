@@ -148,7 +148,7 @@ def test_gates_forms_and_spans():
                 pass
     ''')
     g = {(x.name, x.op, repr(x.value), x.form): x for x in f.gates}
-    ema = g[("use_ema", "truthy", "None", "if")]
+    ema = [x for x in f.gates if x.name == "use_ema" and not x.combine][0]
     assert ema.body == (3, 5) and ema.orelse is None
     assert ("aug", "falsy", "None", "if") in g
     a = g[("mode", "==", "'a'", "if")]
@@ -157,7 +157,11 @@ def test_gates_forms_and_spans():
     assert b.body == (10, 11) and b.orelse == (12, 13)
     assert ("ls", ">", "0", "if") in g  # flipped
     assert ("p", "is", "None", "ternary") in g
-    assert len(f.gates) == 6  # `and` is not a simple gate
+    both = ema
+    assert len(f.gates) == 7
+    assert [x.combine for x in f.gates if x.line == 17] == ["and"]  # one simple part of `a and other`
+    assert b.chain == a.line  # the elif arm knows its chain
+    assert both.combine == ""
 
 
 def test_suppression_comment():
@@ -197,3 +201,120 @@ def test_imports_resolve_relative(tmp_path):
     linked = link([a, b, c], [])
     assert set(linked.imports["pkg/a.py"]) == {"pkg/b.py", "pkg/sub/c.py"}
     assert linked.reachable("pkg/a.py") == {"pkg/a.py", "pkg/b.py", "pkg/sub/c.py"}
+
+
+def test_code_decided_fields_and_parsed_classes():
+    cfg = index_file("cfg.py", textwrap.dedent('''
+        from dataclasses import dataclass
+
+        @dataclass
+        class NetConfig:
+            depth: int = 3
+            width: int = 8
+            act: str = "relu"
+
+        @dataclass
+        class DataArgs:
+            root: str = "data"
+
+        @dataclass
+        class ArchCfg:
+            heads: int = 4
+    '''))
+    main = index_file("main.py", textwrap.dedent('''
+        from cfg import NetConfig, DataArgs, ArchCfg
+        (data,) = HfArgumentParser((DataArgs,)).parse_args_into_dataclasses()
+        net = NetConfig(depth=4)
+        arch = ArchCfg(**table)
+        def run(args):
+            args.width = 16
+            setattr(args, "act", "gelu")
+    '''))
+    k = {x.name: x for x in link([cfg, main], []).knobs}
+    assert k["depth"].set_in_code and k["width"].set_in_code and k["act"].set_in_code
+    assert k["heads"].set_in_code  # built from a dict: every field is decided by code
+    assert k["root"].cli and not k["root"].set_in_code
+    assert not k["depth"].cli
+
+
+def test_match_statement_arms():
+    f = idx('''
+        def f(args):
+            match args.arch:
+                case "vit":
+                    a = 1
+                case "cnn" | "resnet":
+                    a = 2
+                case _:
+                    a = 3
+    ''')
+    arms = [(x.op, x.value, x.body, x.form) for x in f.gates]
+    assert arms == [("==", "vit", (4, 5), "case"), ("in", ("cnn", "resnet"), (6, 7), "case"),
+                    ("not in", ("vit", "cnn", "resnet"), (8, 9), "case")]
+
+
+def test_arithmetic_defaults_are_literals():
+    from stalelint.index.astutil import literal
+    import ast as _ast
+    assert literal(_ast.parse("5 * 8", mode="eval").body) == 40
+    assert abs(literal(_ast.parse("6e-4 / 10", mode="eval").body) - 6e-5) < 1e-12
+    assert literal(_ast.parse("'a' + 'b'", mode="eval").body) == "ab"
+    assert literal(_ast.parse("1 / 0", mode="eval").body) is UNKNOWN
+    assert literal(_ast.parse("x * 2", mode="eval").body) is UNKNOWN
+    assert literal(_ast.parse("2 ** 10000", mode="eval").body) is UNKNOWN  # no power: no huge numbers
+
+
+def test_module_globals_click_typer_fire_dicts():
+    f = idx('''
+        import click, typer, fire
+        batch_size = 12
+        grad_accum = 5 * 8
+        compile = True
+        exec(open("configurator.py").read())
+        later = 3
+        if compile:
+            pass
+
+        DEFAULTS = {"lr": 0.1, "model": {"depth": 6}}
+
+        @click.command()
+        @click.option("--use-ema/--no-use-ema", default=False)
+        @click.option("--lr", default=0.1, type=float)
+        @click.option("--fast", is_flag=True)
+        def train(use_ema, lr, fast):
+            if use_ema:
+                print(lr)
+
+        app = typer.Typer()
+        @app.command()
+        def evaluate(ckpt: str, tta: bool = False, n: int = typer.Option(5, help="n")):
+            print(tta, n)
+
+        def sample(temperature=0.8, top_k=200):
+            return temperature
+        fire.Fire(sample)
+    ''')
+    k = {x.name: x for x in f.knobs}
+    assert k["batch_size"].system == "globals" and k["grad_accum"].default == 40 and "later" not in k
+    assert k["use_ema"].system == "click" and k["use_ema"].option_strings == ("--use-ema", "--no-use-ema")
+    assert k["use_ema"].action == "BooleanOptionalAction" and k["fast"].action == "store_true"
+    assert k["lr"].default == 0.1
+    assert k["tta"].system == "typer" and k["tta"].option_strings == ("--tta", "--no-tta")
+    assert k["ckpt"].required and k["n"].default == 5
+    assert k["temperature"].system == "fire" and k["top_k"].default == 200
+    assert k["model.depth"].system == "dict"
+    reads = {r.name for r in f.reads if r.strong}
+    assert {"compile", "use_ema", "lr", "tta", "n", "temperature"} <= reads
+    gated = {(g.name, g.op) for g in f.gates}
+    assert ("compile", "truthy") in gated and ("use_ema", "truthy") in gated
+
+
+def test_weighted_loss_terms_are_gates():
+    f = idx("""
+        def step(cfg, loss, aux, kd):
+            loss += cfg.aux_weight * aux
+            total = loss + kd * cfg.kd_weight
+            plain = loss + aux
+    """)
+    terms = {(g.name, g.form, g.body) for g in f.gates}
+    assert terms == {("aux_weight", "term", (3, 3)), ("kd_weight", "term", (4, 4))}

@@ -2,14 +2,16 @@
 gathers them."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..discover import FileSet, glob_match, read_text
 from ..history import History
+from ..index import hydra
 from ..index.astutil import module_name
-from ..model import Experiment, Index, Problem, Setting
+from ..model import UNKNOWN, Experiment, Index, Problem, Setting
 from ..names import normalize
 from . import configs, launch
 
@@ -27,15 +29,19 @@ class Gathered:
 class _Reader:
     """Reads config files once each, for their own experiment and for launches that include them."""
 
-    def __init__(self, root: Path, max_size: int, store: "IndexCache | None" = None):
-        self.root, self.max_size, self.store = root, max_size, store
+    def __init__(self, root: Path, max_size: int, index: Index, store: "IndexCache | None" = None):
+        self.root, self.max_size, self.roles, self.index = root, max_size, index.config_roles, index
+        self.folders = sorted(set(index.hydra_entries.values()), key=len, reverse=True)
+        self.store = store
         self.cache: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
 
     def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
         if rel not in self.cache:
             # 10k experiment configs are 10k YAML parses a run: the on-disk cache keeps what each
-            # file's content gave, as it does for the Python index
-            digest = self.store.file_hash(self.root, rel) if self.store is not None else None
+            # file's content gave, as it does for the Python index. Only for plain config files:
+            # a Hydra experiment's settings depend on other files of its config tree
+            plain = self.roles.get(rel) not in ("definition", "experiment")
+            digest = self.store.file_hash(self.root, rel) if self.store is not None and plain else None
             if digest is not None:
                 hit, got = self.store.load_settings(rel, digest)  # type: ignore[union-attr]
                 if hit:
@@ -44,15 +50,22 @@ class _Reader:
             text, problem = read_text(self.root, rel, self.max_size)
             if problem:
                 self.cache[rel] = (None, problem)
-                return self.cache[rel]
-            try:
-                self.cache[rel] = (configs.read_settings(rel, text or ""), None)
-            except configs.BadConfig as exc:
-                self.cache[rel] = (None, configs.problem(rel, exc))
-            except configs.NotAConfig:
-                self.cache[rel] = (None, None)
-            if digest is not None:
-                self.store.store_settings(rel, digest, *self.cache[rel])  # type: ignore[union-attr]
+            elif self.roles.get(rel) == "definition":
+                self.cache[rel] = (None, None)  # a Hydra default: it defines knobs, it is no experiment
+            elif self.roles.get(rel) == "experiment":
+                own = hydra.experiment_settings(rel, text or "")
+                folder = next((f for f in self.folders if rel.startswith(f"{f}/" if f else "")), "")
+                picked = _selected_options(self.root, self.index, folder, own, self.max_size)
+                self.cache[rel] = (picked + own, None)
+            else:
+                try:
+                    self.cache[rel] = (configs.read_settings(rel, text or ""), None)
+                except configs.BadConfig as exc:
+                    self.cache[rel] = (None, configs.problem(rel, exc))
+                except configs.NotAConfig:
+                    self.cache[rel] = (None, None)
+                if digest is not None:
+                    self.store.store_settings(rel, digest, *self.cache[rel])  # type: ignore[union-attr]
         return self.cache[rel]
 
 
@@ -81,6 +94,8 @@ def _resolve(ref: str, near: str, files: set[str], modules: dict[str, str] | Non
 def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
     if entry is None:
         return lambda option: None
+    if entry in index.hydra_entries:
+        return lambda option: hydra.OPTIONS.get(option, False)
     reach = index.reachable(entry)
     table: dict[str, bool] = {}
     for k in index.knobs:
@@ -92,13 +107,14 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
 
 def gather(files: FileSet, index: Index, history: History, experiment_globs: tuple[str, ...],
            launch_globs: tuple[str, ...], max_size: int, store: "IndexCache | None" = None) -> Gathered:
-    reader = _Reader(files.root, max_size, store)
+    reader = _Reader(files.root, max_size, index, store)
     listed = set(files.files)
     experiments: list[Experiment] = []
     problems: list[Problem] = []
     sources = 0
     for rel in files.files:
-        if rel.endswith(configs.SUFFIXES) and glob_match(rel, experiment_globs):
+        if rel.endswith(configs.SUFFIXES) and (glob_match(rel, experiment_globs)
+                                               or index.config_roles.get(rel) == "experiment"):
             found, problem = reader.settings(rel)
             if problem:
                 problems.append(problem)
@@ -117,13 +133,19 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
         cmds = launch.commands(rel, text or "")
         if not cmds:
             continue
-        sources += 1
+        before = len(experiments)
         when, how = history.date_of(rel)
         for cmd in cmds:
             entry = _resolve(cmd.entry, rel, listed, modules if cmd.module else None)
+            if entry is None:
+                continue  # runs no code of this repo (`python -m pip install ...`, another project's script)
             cli, named = launch.parse_args(cmd.args, _arity(index, entry))
             merged: list[Setting] = []
             included: list[str] = []
+            if entry in index.hydra_entries:
+                cli = [_sweep(s) for s in cli]
+                named += _hydra_includes(index, entry, cli)
+                merged.extend(_selected_options(files.root, index, index.hydra_entries[entry], cli, max_size))
             for ref in named:
                 target = _resolve(ref, rel, listed)
                 if target is None:
@@ -135,8 +157,51 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                     merged.extend(found)
                     included.append(target)
             experiments.append(Experiment(rel, cmd.line, "launch", when, how, tuple(merged + cli),
-                                          entry=entry or cmd.entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
+                                          entry=entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
+        sources += len(experiments) > before
     return Gathered(tuple(experiments), tuple(problems), sources)
+
+
+def _sweep(s: Setting) -> Setting:
+    """Hydra's `key=1,2,3` sweeps every value: a list of the values it runs; `glob(*)`,
+    `range(...)`, `choice(...)`, `interval(...)` run values not known here."""
+    if isinstance(s.value, str) and re.match(r"^(glob|range|choice|interval|tag|shuffle|sort)\(", s.value):
+        return Setting(s.key, UNKNOWN, s.line, s.form)
+    if isinstance(s.value, str) and "," in s.value and not s.value.startswith(("[", "{", "'", '"')) \
+            and not s.key.startswith("-"):
+        return Setting(s.key, [v.strip() for v in s.value.split(",")], s.line, s.form)
+    return s
+
+
+def _selected_options(root: Path, index: Index, folder: str, settings: list[Setting] | tuple[Setting, ...],
+                      max_size: int) -> list[Setting]:
+    """The keys that the group options an experiment selects set (`trainer=gpu`)."""
+    groups = index.hydra_groups.get(folder, frozenset())
+    out: list[Setting] = []
+    for s in settings:
+        group = s.key.lstrip("+~").replace(".", "/")
+        if group not in groups or group.split("/")[0] in hydra.EXPERIMENT_GROUPS or s.value is UNKNOWN:
+            continue
+        for option in s.value if isinstance(s.value, list) else [s.value]:
+            out.extend(hydra.option_settings(root, folder, group, str(option), max_size))
+    return out
+
+
+def _hydra_includes(index: Index, entry: str, cli: list[Setting]) -> list[str]:
+    """Experiment-group files a Hydra command selects (`experiment=example`)."""
+    folder = index.hydra_entries[entry]
+    prefix = f"{folder}/" if folder else ""
+    out = []
+    for s in cli:
+        if s.key.startswith("-") or normalize(s.key) not in hydra.EXPERIMENT_GROUPS:
+            continue
+        if s.value is UNKNOWN:
+            continue
+        for option in s.value if isinstance(s.value, list) else [s.value]:
+            rel = f"{prefix}{s.key.lstrip('+')}/{option}.yaml"
+            if index.config_roles.get(rel) == "experiment":
+                out.append(rel)
+    return out
 
 
 __all__ = ["gather", "Gathered", "normalize"]

@@ -67,7 +67,7 @@ def _yaml_settings_with(text: str, loader_class: Any) -> list[Setting]:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise BadConfig("empty YAML file")
+            raise NotAConfig("a YAML file of comments only sets nothing")
         out: list[Setting] = []
 
         def walk(n: yaml.Node, prefix: str) -> None:
@@ -156,14 +156,17 @@ def _python_settings(text: str, path: str) -> list[Setting]:
                 out.extend(Setting(k, x, stmt.lineno) for k, x in _flatten(v, name))
             else:
                 out.append(Setting(name, v, stmt.lineno))
+    if not out:
+        raise NotAConfig("no assignments")
     return out
 
 
 def read_settings(path: str, text: str) -> list[Setting]:
     """The settings a config file makes. Raises BadConfig or NotAConfig."""
     if not text.strip():
-        if path.endswith(".py"):
-            raise NotAConfig("empty module")
+        if path.endswith((".py", ".yaml", ".yml", ".toml")):
+            # valid and deliberate (Hydra's `callbacks/none.yaml`, an empty `__init__.py`): it sets nothing
+            raise NotAConfig("empty file")
         raise BadConfig("empty file")
     if path.endswith((".yaml", ".yml")):
         return _yaml_settings(text)

@@ -158,34 +158,50 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
     return None
 
 
+_INFO_OPTIONS = {"-h", "--help", "--version", "--helpfull", "--helpshort"}
+
+
 def commands(path: str, text: str) -> list[Command]:
     """Every python launch command in a file, with shell variables it assigns substituted."""
     found: list[Command] = []
     variables: dict[str, str] = {}
     for line, logical in _logical_lines(shell_lines(path, text)):
-        split = _split(logical)
-        if split is None:
-            continue
-        for tokens in split:
-            if len(tokens) == 1 and _ASSIGN.match(tokens[0]) or (len(tokens) == 2 and tokens[0] == "export"
-                                                                  and _ASSIGN.match(tokens[1])):
-                name, value = _ASSIGN.match(tokens[-1]).groups()  # type: ignore[union-attr]
-                expanded = _expand(value, variables)
-                if expanded is not None:
-                    variables[name] = expanded
-                else:
-                    variables.pop(name, None)
-                continue
-            if tokens and tokens[0] == "for" and len(tokens) > 1:
-                variables.pop(tokens[1], None)  # loop variable: each value is one experiment, not known here
-                continue
-            entry = _find_entry(tokens)
-            if entry is None:
-                continue
-            script, module, args = entry
-            expanded_args = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in args)
-            found.append(Command(line, logical.strip(), script, module, expanded_args))
+        _commands_in(line, logical, variables, found, nested=True)
     return found
+
+
+def _commands_in(line: int, logical: str, variables: dict[str, str], found: list[Command], nested: bool) -> None:
+    split = _split(logical)
+    if split is None:
+        return
+    for tokens in split:
+        if len(tokens) == 1 and _ASSIGN.match(tokens[0]) or (len(tokens) == 2 and tokens[0] == "export"
+                                                              and _ASSIGN.match(tokens[1])):
+            name, value = _ASSIGN.match(tokens[-1]).groups()  # type: ignore[union-attr]
+            expanded = _expand(value, variables)
+            if expanded is not None:
+                variables[name] = expanded
+            else:
+                variables.pop(name, None)
+            continue
+        if tokens and tokens[0] == "for" and len(tokens) > 1:
+            variables.pop(tokens[1], None)  # loop variable: each value is one experiment, not known here
+            continue
+        if nested:
+            # a command handed to a runner as one string: `benchmark --command "python ppo.py --track"`
+            for t in tokens:
+                if " " in t and ".py" in t:
+                    _commands_in(line, t, variables, found, nested=False)
+        entry = _find_entry(tokens)
+        if entry is None:
+            continue
+        script, module, args = entry
+        if any(a in ("$@", "$*") or "${@" in a for a in args):
+            continue  # a wrapper that forwards its own arguments: the real experiments are its callers
+        if any(a in _INFO_OPTIONS for a in args):
+            continue  # `--help` prints and exits: nothing was run
+        expanded_args = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in args)
+        found.append(Command(line, logical.strip(), script, module, expanded_args))
 
 
 def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | None]) -> tuple[list[Setting], list[str]]:

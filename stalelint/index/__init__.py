@@ -6,19 +6,19 @@ import ast
 import warnings
 from dataclasses import replace
 
-from ..model import FileIndex, Index, Knob, Problem
+from ..model import FileIndex, Index, Knob, Problem, Read
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
-from . import gates, reads
-from .astutil import module_name, suppressions, walk
+from . import dicts, functions, gates, hydra, module_globals, reads, variants
+from .astutil import forget_walks, module_name, suppressions, walk
 
 
-def _imports(tree: ast.Module, path: str, nodes: list[ast.AST] | None = None) -> list[str]:
+def _imports(tree: ast.Module, path: str) -> list[str]:
     package = module_name(path).split(".")
     if not path.endswith("__init__.py"):
         package = package[:-1]
     out: list[str] = []
-    for node in walk(tree) if nodes is None else nodes:
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             out.extend(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -34,6 +34,14 @@ def _imports(tree: ast.Module, path: str, nodes: list[ast.AST] | None = None) ->
 
 def index_file(path: str, source: str) -> FileIndex:
     """Everything stalelint needs from one Python file."""
+    forget_walks()
+    try:
+        return _index_file(path, source)
+    finally:
+        forget_walks()  # the shared walk holds the whole tree: let it go with the file
+
+
+def _index_file(path: str, source: str) -> FileIndex:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in the analysed code
@@ -47,18 +55,32 @@ def index_file(path: str, source: str) -> FileIndex:
     try:
         sups = suppressions(source)
         lines = source.splitlines()
-        nodes = walk(tree)  # one walk shared by every extractor
-        flags, known_args = argparse_flags.extract(tree, path, sups, nodes)
-        fields, classes = dataclass_fields.extract(tree, path, sups, nodes)
-        strong = reads.config_names(tree, {c for c, _ in classes}, nodes)
-        found, splat, params = reads.extract(tree, path, strong, nodes)
-        gated = gates.extract(tree, path, strong, lines, nodes)
-        imported = _imports(tree, path, nodes)
+        flags, known_args = argparse_flags.extract(tree, path, sups)
+        fields, classes, parsed, constructs = dataclass_fields.extract(tree, path, sups)
+        strong = reads.config_names(tree, {c for c, _ in classes})
+        found, splat, params, writes = reads.extract(tree, path, strong)
+        global_flags, global_reads = module_globals.extract(tree, path, sups)
+        param_flags, param_reads, scopes = functions.extract(tree, path, sups)
+        dict_flags = dicts.extract(tree, path, sups)
+        flags = flags + global_flags + param_flags + dict_flags
+        found = found + global_reads + param_reads
+        gated = gates.extract(tree, path, strong, lines, frozenset(k.name for k in global_flags))
+        seen = {(g.line, g.column, g.name, g.op) for g in gated}
+        for scope, names in scopes:
+            gated += [g for g in gates.extract(scope, path, strong, lines, names)
+                      if (g.line, g.column, g.name, g.op) not in seen]
+        registered, defined, code_strings, names_used = variants.extract(tree, path, sups)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
     return FileIndex(path=path, knobs=tuple(flags + fields), reads=tuple(found), gates=tuple(gated),
-                     imports=tuple(imported), suppressions=sups, splats=splat,
-                     parameters=tuple(params), known_args=known_args, config_classes=tuple(classes))
+                     imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
+                     parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
+                     parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
+                     variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
+                     names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
+                     dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
+                     top_defs=tuple(variants.top_definitions(tree)),
+                     signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)))
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -84,6 +106,65 @@ def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
     return {cls: resolve(cls) for cls in fields_of}
 
 
+def _holders(files: list[FileIndex]) -> dict[str, set[str]]:
+    """Config class -> the classes that hold it as a nested section, transitively."""
+    direct: dict[str, set[str]] = {}
+    for f in files:
+        for holder, fields in f.config_classes:
+            for _, type_name in fields:
+                if type_name and type_name != holder:
+                    direct.setdefault(type_name, set()).add(holder)
+    out: dict[str, set[str]] = {}
+    for cls in direct:
+        seen: set[str] = set()
+        todo = list(direct[cls])
+        while todo:
+            c = todo.pop()
+            if c not in seen:
+                seen.add(c)
+                todo.extend(direct.get(c, ()))
+        out[cls] = seen
+    return out
+
+
+def _cli_functions(files: list[FileIndex], knobs: list[Knob], modules: dict[str, str]) \
+        -> tuple[list[Knob], FileIndex | None]:
+    """Parameters of the functions a jsonargparse `CLI(...)` runs are flags (`--precision bf16`); a
+    parameter typed with a config dataclass puts that class's fields under its name (`--train.epochs 3`)."""
+    by_path = {f.path: f for f in files}
+    sections: dict[str, str] = {}
+    added: list[Knob] = []
+    reads: list[Read] = []
+    seen: set[tuple[str, str]] = set()
+    for f in files:
+        for module, function in f.cli_targets:
+            target = f.path if not module else modules.get(module)
+            if target is None or (target, function) in seen or target not in by_path:
+                continue
+            seen.add((target, function))
+            for name, params in by_path[target].signatures:
+                if name != function:
+                    continue
+                for param, default, line, annotation, read in params:
+                    if annotation and any(k.owner == annotation and k.system == "dataclass" for k in knobs):
+                        sections[annotation] = param
+                        continue
+                    added.append(Knob(name=param, kind="flag", system="jsonargparse", path=target, line=line,
+                                      column=1, end_line=line, default=default, option_strings=(f"--{param}",),
+                                      owner=function, set_in_code=False, required=False))
+                    if read:
+                        reads.append(Read(param, target, line, 1, True))
+    if not sections and not added:
+        return knobs, None
+    out = []
+    for k in knobs:
+        if k.system == "dataclass" and k.owner in sections and "." not in k.name:
+            k = replace(k, name=f"{sections[k.owner]}.{k.name}", aliases=k.aliases + (k.name,), cli=True,
+                        option_strings=(f"--{sections[k.owner]}.{k.name}",))
+        out.append(k)
+    return out + added, FileIndex(path="<jsonargparse parameters>", reads=tuple(reads))
+
+
 def _module_files(paths: list[str]) -> dict[str, str]:
     """Every dotted module name a file can be imported by (`src/pkg/a.py` as `src.pkg.a`, `pkg.a`, `a`)."""
     out: dict[str, str] = {}
@@ -97,17 +178,71 @@ def _module_files(paths: list[str]) -> dict[str, str]:
 def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     prefixes = _nested_names(files)
     sections = {(cls, name) for f in files for cls, fields in f.config_classes for name, t in fields if t in prefixes}
+    parsed = {c for f in files for c in f.parsed_classes}
+    built: dict[str, set[str]] = {}
+    splatted: set[str] = set()
+    for f in files:
+        for cls, keywords, splat in f.constructs:
+            built.setdefault(cls, set()).update(keywords)
+            if splat:
+                splatted.add(cls)
+    holders = _holders(files)
+    written = {w.rsplit(".", 1)[-1] for f in files for w in f.writes}
     knobs: list[Knob] = []
     for f in files:
         for k in f.knobs:
             if k.system == "dataclass":
                 if (k.owner, k.name) in sections:
                     continue  # a nested config section, not a flag: its fields are the knobs
+                # a nested class is parsed when the class holding it is
+                owners = {k.owner} | holders.get(k.owner, set())
+                k = replace(k, cli=bool(owners & parsed),
+                            set_in_code=k.owner in splatted or k.name in built.get(k.owner, ()))
                 for prefix in prefixes.get(k.owner, [""])[:1]:
                     if prefix:
                         k = replace(k, name=f"{prefix}.{k.name}", aliases=k.aliases + (k.name,))
+            if k.name.rsplit(".", 1)[-1] in written:
+                k = replace(k, set_in_code=True)
             knobs.append(k)
     modules = _module_files([f.path for f in files])
+    knobs, param_reads = _cli_functions(files, knobs, modules)
+    if param_reads is not None:
+        files = files + [param_reads]
     imports = {f.path: tuple(sorted({modules[m] for m in f.imports if m in modules} - {f.path})) for f in files}
     file_errors = [e for f in files for e in f.errors]
-    return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors))
+    # a registering decorator counts when its registry (`MODELS`, `register_model`) is the repo's own
+    defined = {n for f in files for n in f.defined}
+    found = [v for f in files for v in f.variants if v.system != "registry" or v.owner in defined]
+    # `getattr(models, args.arch)`: every public function and class of that module is a variant,
+    # selected by the flag's value
+    by_path = {f.path: f for f in files}
+    for f in files:
+        for module, flag, _ in f.dispatches:
+            target = modules.get(module)
+            if target is None or target not in by_path:
+                continue
+            for name, first, last in by_path[target].top_defs:
+                found.append(Knob(name=name, kind="variant", system="getattr", path=target, line=first, column=1,
+                                  end_line=last, owner=flag, selected_by=(flag, f.path)))
+    return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors),
+                 variants=tuple(found))
+
+
+def add_config_trees(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index:
+    """Index the YAML config trees of Hydra scripts and join them to the Python index: their keys
+    become knobs, their group options variants, and each script reaches its tree's files."""
+    if not any(f.hydra_mains for f in idx.files):
+        return idx
+    tree = hydra.index_tree(root, paths, idx.files, max_size)
+    imports = dict(idx.imports)
+    for entry, folder in tree.entries.items():
+        prefix = f"{folder}/" if folder else ""
+        own = tuple(p for p, role in tree.roles.items() if role == "definition" and p.startswith(prefix))
+        imports[entry] = tuple(sorted(set(imports.get(entry, ())) | set(own)))
+    synthetic = FileIndex(path="<hydra interpolations>",
+                          reads=tuple(Read(r, "<yaml>", 0, 0, True) for r in sorted(tree.reads)))
+    return replace(idx, files=idx.files + (synthetic,), knobs=idx.knobs + tuple(tree.knobs),
+                   variants=idx.variants + tuple(tree.variants), imports=imports,
+                   errors=idx.errors + tuple(tree.problems), config_roles=dict(tree.roles),
+                   hydra_entries=dict(tree.entries),
+                   hydra_groups={k: frozenset(v) for k, v in tree.groups.items()})

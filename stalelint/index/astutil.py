@@ -17,12 +17,23 @@ CONFIG_NAMES = frozenset({
 })
 
 
-def walk(tree: ast.AST) -> list[ast.AST]:
-    """Every node under `tree` in `ast.walk`'s breadth-first order, as one list.
+_ARITH = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+          ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b}
 
-    Each extractor used to call `ast.walk` itself: seven walks per file were 55% of a cold check
-    (py-spy on pytorch-image-models). One walk shared by all of them, without `ast.walk`'s
-    generator-per-node, costs less than one of those."""
+
+_WALKS: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
+
+
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node under `tree` in `ast.walk`'s breadth-first order, as one list, computed once per
+    tree while a file is indexed (`index_file` calls `forget_walks` around each file).
+
+    Every extractor walks the module: seven separate `ast.walk`s were 55% of a cold check
+    (py-spy on pytorch-image-models). One shared walk, without `ast.walk`'s generator per node,
+    costs less than one of them."""
+    hit = _WALKS.get(id(tree))
+    if hit is not None and hit[0] is tree:
+        return hit[1]
     out: list[ast.AST] = [tree]
     append, extend, AST = out.append, out.extend, ast.AST
     i = 0
@@ -35,12 +46,30 @@ def walk(tree: ast.AST) -> list[ast.AST]:
                 append(value)
             elif type(value) is list:
                 extend([v for v in value if isinstance(v, AST)])
+    _WALKS[id(tree)] = (tree, out)  # holding the tree keeps its id from being reused
     return out
 
 
+def forget_walks() -> None:
+    _WALKS.clear()
+
+
 def literal(node: ast.AST | None) -> Any:
-    """The value of a literal expression, `dict(a=1)` calls included; UNKNOWN otherwise."""
+    """The value of a literal expression, `dict(a=1)` calls and arithmetic on numbers (`5 * 8`,
+    `6e-4 / 10`) included; UNKNOWN otherwise. Never evaluates anything else."""
     if node is None:
+        return UNKNOWN
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+        left, right = literal(node.left), literal(node.right)
+        if isinstance(left, (int, float)) and isinstance(right, (int, float)) \
+                and not isinstance(left, bool) and not isinstance(right, bool):
+            try:
+                value = _ARITH[type(node.op)](left, right)
+            except (ZeroDivisionError, OverflowError):
+                return UNKNOWN
+            return value
+        if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+            return left + right
         return UNKNOWN
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("dict", "list", "tuple") \
             and not any(k.arg is None for k in node.keywords):

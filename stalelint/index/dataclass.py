@@ -23,16 +23,26 @@ def _is_dataclass(node: ast.ClassDef) -> bool:
     return False
 
 
-def _parsed_classes(nodes: list[ast.AST]) -> set[str]:
-    """Class names handed to HfArgumentParser, tyro.cli and the like in this module."""
-    names: set[str] = set()
-    for node in nodes:
-        if isinstance(node, ast.Call) and call_name(node) in _PARSERS:
-            for arg in list(node.args) + [k.value for k in node.keywords]:
-                for sub in ast.walk(arg):
-                    if isinstance(sub, ast.Name) and sub.id[:1].isupper():
-                        names.add(sub.id)
-    return names
+def _scan(tree: ast.Module) -> tuple[set[str], list[ast.ClassDef], list[tuple[str, tuple[str, ...], bool]]]:
+    """One walk: class names handed to HfArgumentParser/tyro.cli and the like, the class
+    definitions, and calls that build a capitalised class with keywords (`Cfg(depth=3)`, `Cfg(**d)`)."""
+    parsed: set[str] = set()
+    classes: list[ast.ClassDef] = []
+    constructs: list[tuple[str, tuple[str, ...], bool]] = []
+    for node in walk(tree):
+        if isinstance(node, ast.ClassDef):
+            classes.append(node)
+        elif isinstance(node, ast.Call):
+            name = call_name(node)
+            if name in _PARSERS:
+                for arg in list(node.args) + [k.value for k in node.keywords]:
+                    for sub in ast.walk(arg):
+                        if isinstance(sub, ast.Name) and sub.id[:1].isupper():
+                            parsed.add(sub.id)
+            elif name[:1].isupper() and node.keywords:
+                constructs.append((name, tuple(k.arg for k in node.keywords if k.arg),
+                                   any(k.arg is None for k in node.keywords)))
+    return parsed, classes, constructs
 
 
 def _field_default(value: ast.expr | None) -> tuple[object, bool, str | None]:
@@ -66,18 +76,16 @@ def _annotation_class(ann: ast.expr) -> str | None:
     return None
 
 
-def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...], nodes: list[ast.AST] | None = None):
-    """(knobs named by field, config classes with their (field, type) pairs)."""
-    nodes = walk(tree) if nodes is None else nodes
-    class_defs = [n for n in nodes if isinstance(n, ast.ClassDef)]
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
+    """(knobs named by field, config classes with their (field, type) pairs, classes handed to a
+    command-line parser here, keyword constructions of capitalised classes here)."""
+    parsed, class_defs, constructs = _scan(tree)
+    local = {n.name for n in class_defs}
     knobs: list[Knob] = []
     classes: list[tuple[str, tuple[tuple[str, str], ...]]] = []
-    dataclasses = [n for n in class_defs if _is_dataclass(n)]
-    if not dataclasses:
-        return knobs, classes  # most files: no need to look for HfArgumentParser(...) calls
-    parsed = _parsed_classes(nodes)
-    local = {n.name for n in class_defs}
-    for node in dataclasses:
+    for node in class_defs:
+        if not _is_dataclass(node):
+            continue
         if not (_CONFIG_NAME.search(node.name) or node.name in parsed):
             continue
         # fields of a class built on a library's class (transformers' TrainingArguments, ...) may be
@@ -102,4 +110,4 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...], nodes: l
                 external_base=bool(external),
             ))
         classes.append((node.name, tuple(fields)))
-    return knobs, classes
+    return knobs, classes, sorted(parsed), constructs

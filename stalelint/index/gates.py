@@ -13,9 +13,15 @@ _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!=", "is": "is", "is not": "is not"}
 
 
-def _flag(node: ast.expr, strong_names: set[str]) -> tuple[str, bool] | None:
+def _flag(node: ast.expr, strong_names: set[str], flag_names: frozenset[str] = frozenset()) \
+        -> tuple[str, bool] | None:
+    if isinstance(node, ast.Name) and node.id in flag_names:
+        return node.id, True  # a module-global or parameter knob read by its bare name
     if isinstance(node, ast.Attribute):
         return attribute_read(node, strong_names)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+            and isinstance(node.slice.value, str) and isinstance(node.value, ast.Name):
+        return node.slice.value, node.value.id in strong_names  # cfg["use_ema"]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
             and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
             and isinstance(node.args[1].value, str) and isinstance(node.args[0], ast.Name):
@@ -23,12 +29,13 @@ def _flag(node: ast.expr, strong_names: set[str]) -> tuple[str, bool] | None:
     return None
 
 
-def parse_test(test: ast.expr, strong_names: set[str]) -> tuple[str, bool, str, object] | None:
+def parse_test(test: ast.expr, strong_names: set[str], flag_names: frozenset[str] = frozenset()) \
+        -> tuple[str, bool, str, object] | None:
     """(knob name, strong, op, value) of a gate's test, or None when it is not a simple gate."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        got = _flag(test.operand, strong_names)
+        got = _flag(test.operand, strong_names, flag_names)
         return (got[0], got[1], "falsy", None) if got else None
-    got = _flag(test, strong_names)
+    got = _flag(test, strong_names, flag_names)
     if got:
         return got[0], got[1], "truthy", None
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
@@ -36,11 +43,11 @@ def parse_test(test: ast.expr, strong_names: set[str]) -> tuple[str, bool, str, 
         left, right = test.left, test.comparators[0]
         if op is None:
             return None
-        got = _flag(left, strong_names)
+        got = _flag(left, strong_names, flag_names)
         if got:
             value = literal(right)
         else:
-            got = _flag(right, strong_names)
+            got = _flag(right, strong_names, flag_names)
             if not got or op not in _FLIP:
                 return None
             value, op = literal(left), _FLIP[op]
@@ -56,35 +63,99 @@ def _span(stmts: list[ast.stmt]) -> tuple[int, int] | None:
     return stmts[0].lineno, max(s.end_lineno or s.lineno for s in stmts)
 
 
+def _tests(test: ast.expr, strong_names: set[str], flag_names: frozenset[str]):
+    """(parsed test, combine) for a simple test, or for each simple part of an `and`/`or`."""
+    parsed = parse_test(test, strong_names, flag_names)
+    if parsed:
+        return [(parsed, "")]
+    if isinstance(test, ast.BoolOp):
+        combine = "and" if isinstance(test.op, ast.And) else "or"
+        return [(p, combine) for p in (parse_test(v, strong_names, flag_names) for v in test.values) if p]
+    return []
+
+
+def _case_test(pattern: ast.pattern) -> tuple[str, object] | None:
+    """`case "a":` -> ("==", "a"); `case "a" | "b":` -> ("in", ("a", "b")); else None."""
+    if isinstance(pattern, ast.MatchValue):
+        value = literal(pattern.value)
+        return None if value is UNKNOWN else ("==", value)
+    if isinstance(pattern, ast.MatchOr):
+        values = [_case_test(p) for p in pattern.patterns]
+        if all(v and v[0] == "==" for v in values):
+            return "in", tuple(v[1] for v in values)  # type: ignore[index]
+    return None
+
+
+def _weighted_terms(stmt: ast.stmt, path: str, strong_names: set[str], flag_names: frozenset[str],
+                    lines: list[str]) -> list[Gate]:
+    """Optional terms: `loss += cfg.aux_weight * aux_loss`, `loss = ce + args.kd_w * kd` — the term
+    is dead when every experiment leaves its coefficient at zero."""
+    value = stmt.value  # type: ignore[attr-defined]
+    terms: list[ast.expr] = []
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, (ast.Add, ast.Sub)):
+        terms = [value]
+    elif isinstance(stmt, ast.Assign) and isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)):
+        terms = [value.left, value.right]
+    out = []
+    for term in terms:
+        if not (isinstance(term, ast.BinOp) and isinstance(term.op, ast.Mult)):
+            continue
+        for factor in (term.left, term.right):
+            got = _flag(factor, strong_names, flag_names)
+            if got:
+                span = (stmt.lineno, stmt.end_lineno or stmt.lineno)
+                out.append(Gate(name=got[0], path=path, line=term.lineno, column=term.col_offset + 1, op="truthy",
+                                value=None, body=span, orelse=None, form="term", test=segment(lines, term),
+                                strong=got[1], chain=stmt.lineno))
+                break
+    return out
+
+
 def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str],
-            nodes: list[ast.AST] | None = None) -> list[Gate]:
+            flag_names: frozenset[str] = frozenset()) -> list[Gate]:
     gates: list[Gate] = []
-    elifs: set[int] = set()
-    for node in walk(tree) if nodes is None else nodes:
+    chain_of: dict[int, int] = {}
+    for node in walk(tree):
         if isinstance(node, ast.If):
             chained = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) \
                 and node.orelse[0].col_offset == node.col_offset
+            start = chain_of.get(id(node), node.lineno)
             if chained:
-                elifs.add(id(node.orelse[0]))
-            parsed = parse_test(node.test, strong_names)
-            if not parsed:
-                continue
+                chain_of[id(node.orelse[0])] = start
             body = _span(node.body)
             orelse = _span(node.orelse)
             if orelse and not chained:
                 orelse = (orelse[0] - 1, orelse[1])  # the `else:` line goes with its arm
-            name, strong, op, value = parsed
-            gates.append(Gate(name=name, path=path, line=node.lineno, column=node.col_offset + 1, op=op,
-                              value=value, body=(node.lineno, body[1]) if body else (node.lineno, node.lineno),
-                              orelse=orelse, form="elif" if id(node) in elifs else "if",
-                              test=segment(lines, node.test), strong=strong))
+            for (name, strong, op, value), combine in _tests(node.test, strong_names, flag_names):
+                gates.append(Gate(name=name, path=path, line=node.lineno, column=node.col_offset + 1, op=op,
+                                  value=value, body=(node.lineno, body[1]) if body else (node.lineno, node.lineno),
+                                  orelse=orelse, form="elif" if id(node) in chain_of else "if",
+                                  test=segment(lines, node.test), strong=strong, chain=start, combine=combine))
         elif isinstance(node, ast.IfExp):
-            parsed = parse_test(node.test, strong_names)
-            if not parsed:
+            for (name, strong, op, value), combine in _tests(node.test, strong_names, flag_names):
+                gates.append(Gate(name=name, path=path, line=node.lineno, column=node.col_offset + 1, op=op,
+                                  value=value, body=(node.body.lineno, node.body.end_lineno or node.body.lineno),
+                                  orelse=(node.orelse.lineno, node.orelse.end_lineno or node.orelse.lineno),
+                                  form="ternary", test=segment(lines, node.test), strong=strong,
+                                  chain=node.lineno, combine=combine))
+        elif isinstance(node, (ast.AugAssign, ast.Assign)) and isinstance(node.value, (ast.BinOp,)):
+            gates.extend(_weighted_terms(node, path, strong_names, flag_names, lines))
+        elif isinstance(node, ast.Match):
+            subject = _flag(node.subject, strong_names, flag_names)
+            if not subject:
                 continue
-            name, strong, op, value = parsed
-            gates.append(Gate(name=name, path=path, line=node.lineno, column=node.col_offset + 1, op=op,
-                              value=value, body=(node.body.lineno, node.body.end_lineno or node.body.lineno),
-                              orelse=(node.orelse.lineno, node.orelse.end_lineno or node.orelse.lineno),
-                              form="ternary", test=segment(lines, node.test), strong=strong))
+            seen: list[object] = []
+            for case in node.cases:
+                span = (case.pattern.lineno, _span(case.body)[1])  # type: ignore[index]
+                got = _case_test(case.pattern)
+                if got is None and isinstance(case.pattern, ast.MatchAs) and case.pattern.pattern is None \
+                        and case.guard is None:
+                    got = ("not in", tuple(seen))  # `case _:` runs for every value no earlier case took
+                if got is None or case.guard is not None:
+                    continue
+                seen.extend(got[1] if got[0] == "in" else [got[1]] if got[0] == "==" else [])
+                gates.append(Gate(name=subject[0], path=path, line=case.pattern.lineno,
+                                  column=case.pattern.col_offset + 1, op=got[0], value=got[1], body=span,
+                                  orelse=None, form="case", test=segment(lines, case.pattern),
+                                  strong=subject[1], chain=node.lineno))
     return gates

@@ -18,10 +18,10 @@ _PARSE_CALLS = {"parse_args", "parse_known_args", "parse_args_into_dataclasses",
 _DICT_VIEWS = {"vars", "asdict", "to_dict", "to_container", "__dict__"}
 
 
-def config_names(tree: ast.Module, config_classes: set[str], nodes: list[ast.AST] | None = None) -> set[str]:
+def config_names(tree: ast.Module, config_classes: set[str]) -> set[str]:
     """Names in this module that hold a parsed config or namespace."""
     names = set(CONFIG_NAMES)
-    for node in walk(tree) if nodes is None else nodes:
+    for node in walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
                 and call_name(node.value) in _PARSE_CALLS:
             for target in node.targets:
@@ -68,15 +68,20 @@ def _is_dict_view(node: ast.expr, strong_names: set[str]) -> tuple[bool, bool]:
     return False, False
 
 
-def extract(tree: ast.Module, path: str, strong_names: set[str],
-            nodes: list[ast.AST] | None = None) -> tuple[list[Read], bool, list[str]]:
-    """(reads, whether a config is splatted as `**vars(x)`/`**asdict(x)`, parameter names)."""
+def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[Read], bool, list[str], list[str]]:
+    """(reads, whether a config is splatted as `**vars(x)`/`**asdict(x)`, parameter names, names
+    that code assigns on a config object: `args.batch_size = ...` makes batch_size computed, not chosen)."""
     reads: list[Read] = []
+    writes: set[str] = set()
     splat = False
     params: set[str] = set()
     outer: set[int] = set()  # inner nodes of a chain already recorded by its outermost attribute
-    for node in walk(tree) if nodes is None else nodes:
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in outer:
+    for node in walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            got = attribute_read(node, strong_names)
+            if got and got[1]:
+                writes.add(got[0])
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in outer:
             sub = node.value
             while isinstance(sub, ast.Attribute):
                 outer.add(id(sub))
@@ -86,6 +91,11 @@ def extract(tree: ast.Module, path: str, strong_names: set[str],
                 reads.append(Read(got[0], path, node.lineno, node.col_offset + 1, got[1]))
         elif isinstance(node, ast.Call):
             name = call_name(node)
+            if name == "setattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
+                    and isinstance(node.args[1].value, str):
+                parts = chain(node.args[0]) or []
+                if parts and parts[-1] in strong_names:
+                    writes.add(node.args[1].value)
             if name in ("getattr", "hasattr") and len(node.args) >= 2 \
                     and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
                 parts = chain(node.args[0]) or []
@@ -111,4 +121,4 @@ def extract(tree: ast.Module, path: str, strong_names: set[str],
         elif isinstance(node, ast.Dict):
             splat = splat or any(k is None and _is_dict_view(v, strong_names)[0] and not isinstance(v, ast.Name)
                                  for k, v in zip(node.keys, node.values))
-    return reads, splat, sorted(params)
+    return reads, splat, sorted(params), sorted(writes)

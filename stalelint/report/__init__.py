@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import json_format, text
+from . import github, json_format, markdown, sarif, text
 
-FORMATS: dict[str, ModuleType] = {"text": text, "json": json_format}
+FORMATS: dict[str, ModuleType] = {
+    "text": text, "json": json_format, "sarif": sarif, "github": github, "markdown": markdown,
+}

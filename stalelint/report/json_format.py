@@ -5,6 +5,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from ..fingerprint import fingerprints, problem_fingerprints
 from ..model import UNKNOWN, Finding, Result
 
 VERSION = 1
@@ -26,7 +27,7 @@ def _date(when: dt.datetime | None) -> str | None:
     return when.date().isoformat() if when else None
 
 
-def finding(f: Finding) -> dict[str, Any]:
+def finding(f: Finding, fingerprint: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "code": f.code, "rule": f.rule, "kind": f.kind, "name": f.name, "path": f.path, "line": f.line,
         "column": f.column, "end_line": f.end_line or f.line, "message": f.message, "confidence": f.confidence,
@@ -40,6 +41,8 @@ def finding(f: Finding) -> dict[str, Any]:
             "last_set": {"source": e.last_set.source, "date": _date(e.last_set.date), "value": _value(e.last_set.value)}
             if e.last_set else None,
         }
+    if fingerprint is not None:
+        out["fingerprint"] = fingerprint
     return out
 
 
@@ -49,8 +52,9 @@ def document(result: Result) -> dict[str, Any]:
         "as_of": result.window.as_of.date().isoformat(),
         "since_days": result.window.since_days,
         "experiments": {"total": result.experiments_total, "recent": result.experiments_recent},
-        "findings": [finding(f) for f in result.findings],
-        "errors": [{"code": p.code, "path": p.path, "line": p.line, "message": p.message} for p in result.errors],
+        "findings": [finding(f, fp) for f, fp in zip(result.findings, fingerprints(result.findings))],
+        "errors": [{"code": p.code, "path": p.path, "line": p.line, "message": p.message, "fingerprint": fp}
+                   for p, fp in zip(result.errors, problem_fingerprints(result.errors))],
         "notices": list(result.notices),
         "summary": {"files": result.files, "knobs": result.knobs, "counts": dict(sorted(result.counts.items()))},
     }

@@ -3,32 +3,41 @@ from __future__ import annotations
 
 import os
 
-from ..model import Result
+from ..model import Finding, Result
 
 
 def _style(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
-def render(result: Result, color: bool = False) -> str:
-    out: list[str] = []
-    for f in result.findings:
-        where = _style(f"{f.path}:{f.line}:{f.column}:", "1", color)
-        size = f" [{f.removable_lines} line{'s' if f.removable_lines != 1 else ''}]" if f.removable_lines else ""
-        out.append(f"{where} {_style(f.code, '31', color)} {f.message}{size} (confidence {f.confidence}%)")
-    for p in result.errors:
-        where = f"{p.path}:{p.line}:1:" if p.line else f"{p.path}:0:0:"
-        out.append(f"{_style(where, '1', color)} {_style(p.code, '35', color)} {p.message}")
-    for n in result.notices:
-        out.append(_style(f"note: {n}", "33", color))
+def size(f: Finding) -> str:
+    """` [7 lines]`: how much a fix would delete ("" when nothing)."""
+    return f" [{f.removable_lines} line{'s' if f.removable_lines != 1 else ''}]" if f.removable_lines else ""
+
+
+def summary(result: Result) -> str:
+    """The closing line: counts by code, errors, experiments and knobs read."""
     counts = ", ".join(f"{code} x{n}" for code, n in sorted(result.counts.items()))
     total = len(result.findings)
     head = f"Found {total} finding{'s' if total != 1 else ''}" + (f" ({counts})" if counts else "")
     if result.errors:
         head += f" and {len(result.errors)} error{'s' if len(result.errors) != 1 else ''}"
     start = result.window.start.date().isoformat()
-    out.append(f"{head}; {result.experiments_total} experiments read, {result.experiments_recent} recent "
-               f"(since {start}); {result.knobs} knobs in {result.files} files.")
+    return (f"{head}; {result.experiments_total} experiments read, {result.experiments_recent} recent "
+            f"(since {start}); {result.knobs} knobs in {result.files} files.")
+
+
+def render(result: Result, color: bool = False) -> str:
+    out: list[str] = []
+    for f in result.findings:
+        where = _style(f"{f.path}:{f.line}:{f.column}:", "1", color)
+        out.append(f"{where} {_style(f.code, '31', color)} {f.message}{size(f)} (confidence {f.confidence}%)")
+    for p in result.errors:
+        where = f"{p.path}:{p.line}:1:" if p.line else f"{p.path}:0:0:"
+        out.append(f"{_style(where, '1', color)} {_style(p.code, '35', color)} {p.message}")
+    for n in result.notices:
+        out.append(_style(f"note: {n}", "33", color))
+    out.append(summary(result))
     return "\n".join(out) + "\n"
 
 

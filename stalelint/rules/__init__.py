@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import stale_flag, stale_trick, unknown_setting, unread_flag
+from . import stale_flag, stale_trick, stale_variant, unknown_setting, unread_flag
 
-RULES: tuple[ModuleType, ...] = (unread_flag, stale_flag, unknown_setting, stale_trick)
+RULES: tuple[ModuleType, ...] = (unread_flag, stale_flag, unknown_setting, stale_variant, stale_trick)
 
 # errors: a file or evidence source that could not be read
 ERRORS = {
@@ -16,7 +16,7 @@ ERRORS = {
     "STL904": ("file-too-large", "a file over `max_file_size` bytes was skipped"),
 }
 
-NEEDS_EXPERIMENTS = {"STL102", "STL103", "STL301"}
+NEEDS_EXPERIMENTS = {"STL102", "STL103", "STL201", "STL301"}
 
 
 def by_code() -> dict[str, ModuleType]:

@@ -42,9 +42,9 @@ def dead_lines(facts: Facts, i: int, value: Any) -> int:
     total = 0
     for g in facts.gates_for(i):
         taken = evaluate(g.op, value, g.value)
-        if taken is False:
+        if taken is False and g.combine != "or":
             total += g.body[1] - g.body[0] + 1
-        elif taken is True and g.orelse:
+        elif taken is True and g.orelse and g.combine != "and":
             total += g.orelse[1] - g.orelse[0] + 1
     return total
 

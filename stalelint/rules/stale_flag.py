@@ -19,7 +19,9 @@ to True by configs/old/ema.yaml on 2025-11-02.
 Fix safety: safe when the default is a literal: the fix folds the default into every read, so
 every recent experiment behaves as before. A flag whose default is not a literal is unsafe.
 Not judged: flags never read (STL101 reports them), flags younger than the window (grace period), required and positional arguments, and
-flags of a script for which no experiment at all was found.
+flags of a script for which no experiment at all was found, fields of config classes that code
+builds with that field (`Cfg(depth=3)`, `Cfg(**d)`), and fields of a config class no command-line
+parser reads and no experiment sets.
 """
 
 
@@ -29,12 +31,13 @@ def check(facts: Facts) -> Iterator[Finding]:
         if k.kind != "flag" or k.required or k.positional or kept(k, CODE) or matches_any(k.name, facts.keep):
             continue
         covering = facts.covers.get(k.path, [])
-        if not covering:
+        if not covering or not facts.judgeable(i):
             continue  # no experiment at all for this file's flags: not judged (see notices)
         recent = facts.recent(k.path)
         alive = any(not same_value(b.value, k.default) for b in facts.bindings.get(i, ())
                     if facts.window.is_recent(b.experiment.date))
-        if alive or not facts.is_read(k) or facts.in_grace(k.path, k.line):
+        unread = k.system != "hydra" and not facts.is_read(k)  # STL101 reports it (not for YAML trees)
+        if alive or unread or facts.in_grace(k.path, k.line):
             continue
         best, recent_sets = facts.last_non_default(i)
         n = len(recent)

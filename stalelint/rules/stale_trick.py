@@ -12,12 +12,15 @@ CODE = "STL301"
 NAME = "stale-trick"
 KIND = "trick"
 DOC = """\
-What: a branch (`if`, `elif`, `else`, or one side of a ternary) whose test is a flag, its negation, or
-a comparison of a flag with a literal, and which none of the window's experiments takes.
+What: a branch (`if`, `elif`, `else`, a `case`, or one side of a ternary) whose test is a flag, its
+negation, a comparison of a flag with a literal, or one part of an `and`/`or`, and which none of the
+window's experiments takes; and an optional term (`loss += cfg.aux_weight * aux`) whose coefficient
+every experiment leaves at zero.
 Why: a training trick that was tried and abandoned; it costs every reader and every refactor.
 Example: `elif args.aug == "cutmix":` while every recent experiment uses `--aug mixup` or `none`.
 Fix safety: safe; every recent experiment skips the branch, so removing it changes none of them.
-Not reported when the flag itself is reported stale by STL102 (that finding counts these lines).
+Not reported when the flag itself is reported stale by STL102 (that finding counts these lines), nor
+for the arms of a string dispatch (`if a == "x": ... elif a == "y":`), which are variants (STL201).
 """
 
 
@@ -25,7 +28,7 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
     start = day(facts.window.start)
     sups = {f.path: {s.line: s.codes for s in f.suppressions} for f in facts.index.files}
     for i, k in enumerate(facts.index.knobs):
-        if i in stale_flags or kept(k, CODE) or matches_any(k.name, facts.keep):
+        if i in stale_flags or kept(k, CODE) or matches_any(k.name, facts.keep) or not facts.judgeable(i):
             continue
         gates = facts.gates_for(i)
         if not gates:
@@ -41,15 +44,21 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             codes = sups.get(g.path, {}).get(g.line)
             if codes is not None and (not codes or any(CODE.startswith(c) for c in codes)):
                 continue
-            if facts.in_grace(g.path, g.line):
-                continue
+            if facts.in_grace(g.path, g.line) or facts.is_dispatch_arm(g):
+                continue  # new code, or a string-dispatch arm (a variant: STL201 judges it)
             outcomes = {evaluate(g.op, v, g.value) for v in values}
             if None in outcomes:
                 continue
-            if outcomes == {False}:
-                dead, lines, arm = True, g.body, "never runs"
-            elif outcomes == {True} and g.orelse:
-                dead, lines, arm = False, g.orelse, "always runs, so its else arm never does"
+            ternary = g.form == "ternary"
+            if outcomes == {False} and g.combine != "or":
+                dead, lines = True, g.body
+                arm = "is never true, so its first value is never used" if ternary else "never runs"
+                if g.form == "term":
+                    arm = "is always zero: its coefficient is 0 in every experiment"
+            elif outcomes == {True} and g.orelse and g.combine != "and":
+                dead, lines = False, g.orelse
+                arm = ("is always true, so its else value is never used" if ternary
+                       else "always runs, so its else arm never does")
             else:
                 continue
             last = None
@@ -61,11 +70,13 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             taken = (f"last taken by {last.experiment.label} on {day(last.experiment.date)}" if last
                      else "never taken by any experiment found")
             values_text = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
-            test = f"`{g.form} {g.test}:`" if g.form != "ternary" else f"the ternary on `{g.test}`"
+            test = {"ternary": f"the ternary on `{g.test}`", "term": f"the term `{g.test}`"}.get(
+                g.form, f"`{g.form} {g.test}:`")
             message = (f"{test} {arm}: all {len(recent)} recent experiments since {start} have "
                        f"`{k.name}` in {{{values_text}}}; {taken}")
             n = lines[1] - lines[0] + 1
             yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message,
                           90 if len(recent) >= 3 else 70, n, Evidence(
                 len(recent), len(facts.covers.get(k.path, [])), 0,
-                LastSet(last.experiment.label, last.experiment.date, last.value) if last else None), lines[1])
+                LastSet(last.experiment.label, last.experiment.date, last.value) if last else None), lines[1],
+                subject=g.test)

@@ -4,8 +4,9 @@ from __future__ import annotations
 import difflib
 from typing import Iterator
 
-from ..judge import Facts
+from ..judge import Facts, parent
 from ..model import Finding
+from ..index import hydra
 from ..names import normalize
 from .common import day
 
@@ -17,8 +18,10 @@ What: an experiment (a launch command or a config file) sets a key that no knob 
 Why: the run either failed (argparse rejects unknown options) or silently ignored the setting, so the
 experiment does not mean what it says; often the flag was renamed or deleted and the config was not.
 Example: `python train.py --warmup 5` where train.py defines `--warmup-epochs`.
-Reported for launch commands of scripts whose argparse flags stalelint indexed, and for config
-files most of whose keys are knobs it knows (a file of another system's keys is left alone).
+Reported for launch commands of scripts whose command-line flags stalelint indexed (argparse, or a
+dataclass handed to a command-line parser), and for keys of config files most of whose keys are
+knobs it knows, when a neighbour in the same section is a knob (a section of another system's keys is
+left alone).
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
 
@@ -29,26 +32,44 @@ _CONFIG_SHARE = 0.5
 def check(facts: Facts) -> Iterator[Finding]:
     seen: set[tuple[str, int | None, str]] = set()
     names = sorted({normalize(k.name) for k in facts.index.knobs})
+    cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
+    jsonargparse_files = {k.path for k in facts.index.knobs if k.system == "jsonargparse"}
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
-    argparse_files = {k.path for k in facts.index.knobs if k.system == "argparse"}
     has_flags: dict[str | None, bool] = {}
     hints: dict[str, list[str]] = {}
     for e, s, share in facts.unbound:
-        if e.kind == "launch":
+        if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
+                or s.key.startswith(("+", "~")):
+            continue  # a group selection, Hydra's own settings, or a key added (+) or removed (~) on purpose
+        if {"class_path", "init_args"} & set(normalize(s.key).split(".")):
+            continue  # jsonargparse/LightningCLI instantiate these sections whole
+        hydra_entry = e.entry in facts.index.hydra_entries
+        if hydra_entry and s.key in hydra.OPTIONS:
+            continue
+        if e.kind == "launch" and hydra_entry and not s.key.startswith("-"):
+            if s.line is not None:
+                continue  # pulled in from an experiment file (`experiment=x`), which may add keys
+            # Hydra refuses an override of a key the composed config lacks (a typo, or a renamed key)
+            where, line, script, tail, confidence = e.source, e.line or 1, e.entry, "", 80
+        elif e.kind == "launch":
             reach = facts.reach(e.entry) if e.entry in facts.index.imports else set()
             if e.entry not in has_flags:
-                has_flags[e.entry] = bool(reach & argparse_files)
+                has_flags[e.entry] = bool(reach & cli_files)
             if not has_flags[e.entry] or not s.key.startswith("-"):
                 continue
             known_args = bool(reach & facts.known_args_files)
+            if s.key in ("--config", "--print_config", "--print-config") and reach & jsonargparse_files:
+                continue  # jsonargparse's own options
             confidence = 50 if known_args else 90
             where, line = e.source, e.line or 1
             script = e.entry
             tail = "; the script uses parse_known_args, so it may pass the option on" if known_args else ""
         else:
-            if share < _CONFIG_SHARE:
-                continue
+            if share < _CONFIG_SHARE or facts.index.config_roles.get(e.source) == "experiment":
+                continue  # Hydra config files may add keys to sections that are instantiated whole
+            if parent(s.key) not in facts.bound_parents.get(id(e), ()):
+                continue  # none of its neighbours is a knob stalelint knows: another system's section
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
         key = (where, line, s.key)
         if key in seen:
@@ -60,6 +81,8 @@ def check(facts: Facts) -> Iterator[Finding]:
         close = hints[wanted]
         hint = f"; did you mean `{close[0]}`?" if close else ""
         what = f"no flag of {script} defines it" if script else "no knob in the code defines it"
+        if hydra_entry and e.kind == "launch" and not s.key.startswith("-"):
+            what = f"the config of {script} has no such key (Hydra needs `+{s.key}` to add one)"
         yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
                       where, line, 1, f"`{s.key}` is set by this experiment ({day(e.date)}) but {what}{hint}{tail}",
                       confidence, 0, None)

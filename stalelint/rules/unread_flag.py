@@ -15,6 +15,8 @@ What: a flag is defined (an argparse option, a config dataclass field) but nothi
 reads it: no `args.x`, `cfg.x`, `getattr(args, "x")`, `vars(args)["x"]`, ...
 Why: setting it changes nothing, so every experiment that sets it is misleading its reader.
 Example: `parser.add_argument("--legacy-init", action="store_true")` with no `args.legacy_init`.
+Not reported for keys of YAML config trees (Hydra), which code reads whole, as constructor keywords
+(`instantiate(cfg.model)`, `Trainer(**cfg.trainer)`).
 Fix safety: safe when no code outside the repo reads it; the confidence drops where the config is
 splatted into calls (`**vars(args)`), where a config class extends a library's class, or for names
 launchers inject (`--local_rank`). Needs no experiments.
@@ -26,11 +28,13 @@ _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world
 
 def check(facts: Facts) -> Iterator[Finding]:
     for k in facts.index.knobs:
-        if k.kind != "flag" or kept(k, CODE) or facts.is_read(k):
+        if k.kind != "flag" or k.system == "hydra" or kept(k, CODE) or facts.is_read(k):
             continue
         confidence, why = 90, ""
         if k.external_base:
             confidence, why = 40, "; its class extends a library class, which may read it"
+        elif k.set_in_code:
+            confidence, why = 40, "; code builds its class with it, so it may be a data field rather than a knob"
         elif k.name.rsplit(".", 1)[-1] in _INJECTED:
             confidence, why = 40, "; launchers pass this to every script, so the parser may only need to accept it"
         elif facts.splat_params:

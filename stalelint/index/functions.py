@@ -1,0 +1,187 @@
+"""Flags that are function parameters: click options (`@click.option("--lr", default=0.1)`,
+`--flag/--no-flag`), typer commands (`@app.command()`, `typer.run(main)`; `typer.Option(...)`
+defaults) and fire (`fire.Fire(main)`). A parameter is read by its bare name inside its function."""
+from __future__ import annotations
+
+import ast
+
+from ..model import UNKNOWN, Knob, Read, Suppression
+from ..names import option_to_dest
+from .astutil import call_name, chain, keep_for, kwarg, literal, walk
+
+
+def _click_knobs(fn: ast.FunctionDef, path: str, sups) -> list[Knob]:
+    out = []
+    for d in fn.decorator_list:
+        if not isinstance(d, ast.Call) or (chain(d.func) or [""])[-1] != "option":
+            continue
+        decls = [a.value for a in d.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        options: list[str] = []
+        name = None
+        for decl in decls:
+            for part in decl.split("/"):
+                part = part.strip()
+                if part.startswith("-"):
+                    options.append(part)
+                elif part.isidentifier():
+                    name = part
+        if not options:
+            continue
+        longs = [o for o in options if o.startswith("--")]
+        name = name or option_to_dest(longs[0] if longs else options[0])
+        default_node = kwarg(d, "default")
+        is_flag = kwarg(d, "is_flag")
+        boolean_pair = any("/" in decl for decl in decls)
+        default = literal(default_node) if default_node is not None else (False if is_flag or boolean_pair else None)
+        if boolean_pair:
+            action = "BooleanOptionalAction"
+        elif isinstance(is_flag, ast.Constant) and is_flag.value:
+            action = "store_false" if default is True else "store_true"
+        else:
+            action = None
+        required = kwarg(d, "required")
+        end = d.end_lineno or d.lineno
+        out.append(Knob(name=name, kind="flag", system="click", path=path, line=d.lineno, column=d.col_offset + 1,
+                        end_line=end, default=default, action=action,
+                        required=isinstance(required, ast.Constant) and required.value is True,
+                        option_strings=tuple(options), owner=fn.name, keep=keep_for(sups, d.lineno, end)))
+    return out
+
+
+def _typer_default(node: ast.expr | None) -> tuple[object, bool]:
+    """(default, required) of a typer/fire parameter default."""
+    if node is None:
+        return None, True
+    if isinstance(node, ast.Call) and call_name(node) in ("Option", "Argument"):
+        first = node.args[0] if node.args else kwarg(node, "default")
+        if first is None or (isinstance(first, ast.Constant) and first.value is Ellipsis):
+            return None, True
+        return literal(first), False
+    return literal(node), False
+
+
+def _param_knobs(fn: ast.FunctionDef, path: str, sups, system: str) -> list[Knob]:
+    args = fn.args.args + fn.args.kwonlyargs
+    defaults: list[ast.expr | None] = [None] * (len(fn.args.args) - len(fn.args.defaults)) + list(fn.args.defaults)
+    defaults += list(fn.args.kw_defaults)
+    out = []
+    for arg, default_node in zip(args, defaults):
+        if arg.arg in ("self", "cls", "ctx"):
+            continue
+        default, required = _typer_default(default_node)
+        ann = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+        is_bool = "bool" in ann or isinstance(default, bool)
+        dashed = "--" + arg.arg.replace("_", "-") if system == "typer" else "--" + arg.arg
+        options = (dashed, "--no-" + arg.arg.replace("_", "-")) if is_bool and system == "typer" else (dashed,)
+        node = default_node or arg
+        end = getattr(node, "end_lineno", None) or arg.lineno
+        out.append(Knob(name=arg.arg, kind="flag", system=system, path=path, line=arg.lineno,
+                        column=arg.col_offset + 1, end_line=end, default=default, required=required,
+                        positional=required and system == "typer",
+                        action="BooleanOptionalAction" if is_bool and system == "typer" else None,
+                        type_name=ann or None, option_strings=options, owner=fn.name,
+                        keep=keep_for(sups, arg.lineno, end)))
+    return out
+
+
+def _entry_functions(tree: ast.Module) -> dict[str, str]:
+    """Function name -> "typer" or "fire" for functions a CLI framework runs."""
+    out: dict[str, str] = {}
+    for node in walk(tree):
+        if isinstance(node, ast.Call):
+            parts = chain(node.func) or []
+            if parts[-2:] in (["typer", "run"], ["fire", "Fire"]) or parts[-1:] == ["Fire"]:
+                for a in node.args[:1]:
+                    if isinstance(a, ast.Name):
+                        out[a.id] = "typer" if parts[-2:] == ["typer", "run"] else "fire"
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in node.decorator_list:
+                target = d.func if isinstance(d, ast.Call) else d
+                parts = chain(target) or []
+                if parts[-1:] in (["command"], ["callback"]) and parts[:1] != ["click"] \
+                        and not any(isinstance(x, ast.Call) and (chain(x.func) or [""])[-1] == "option"
+                                    for x in node.decorator_list):
+                    out[node.name] = "typer"
+    return out
+
+
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
+    """(knobs, reads, {function node: its knob names}) of click, typer and fire entry points."""
+    entries = _entry_functions(tree)
+    knobs: list[Knob] = []
+    reads: list[Read] = []
+    scopes: list[tuple[ast.AST, frozenset[str]]] = []
+    for node in walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        found = _click_knobs(node, path, sups)  # type: ignore[arg-type]
+        if not found and node.name in entries:
+            found = _param_knobs(node, path, sups, entries[node.name])  # type: ignore[arg-type]
+        if not found:
+            continue
+        knobs.extend(found)
+        names = frozenset(k.name for k in found)
+        scopes.append((node, names))
+        reads.extend(Read(n.id, path, n.lineno, n.col_offset + 1, True) for n in ast.walk(node)
+                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names)
+    return knobs, reads, scopes
+
+
+__all__ = ["extract", "UNKNOWN"]
+
+
+_CLI_CALLS = {"CLI", "auto_cli"}
+
+
+def signatures(tree: ast.Module) -> list[tuple[str, tuple[tuple[str, object, int, str, bool], ...]]]:
+    """(function, ((param, default, line, annotation, read in the body), ...)) of module-level
+    functions: a jsonargparse `CLI` in another module may run them, which only linking can tell."""
+    out = []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name.startswith("_"):
+            continue
+        args = node.args.args + node.args.kwonlyargs
+        defaults: list[ast.expr | None] = [None] * (len(node.args.args) - len(node.args.defaults))
+        defaults += list(node.args.defaults) + list(node.args.kw_defaults)
+        loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        params = []
+        for arg, default in zip(args, defaults):
+            if arg.arg in ("self", "cls"):
+                continue
+            value = literal(default) if default is not None else None
+            ann = arg.annotation
+            ann_name = ann.id if isinstance(ann, ast.Name) else ann.attr if isinstance(ann, ast.Attribute) else ""
+            params.append((arg.arg, value, arg.lineno, ann_name, arg.arg in loaded))
+        out.append((node.name, tuple(params)))
+    return out
+
+
+def cli_targets(tree: ast.Module) -> list[tuple[str, str]]:
+    """(module or "", function) of what `jsonargparse.CLI(...)` runs: a function, or the values of a
+    `{"name": function}` dict; "" means this module."""
+    from .variants import _aliases
+
+    aliases = _aliases(tree)
+    dicts = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+             for t in node.targets if isinstance(t, ast.Name) and isinstance(node.value, ast.Dict)}
+    out: list[tuple[str, str]] = []
+
+    def add(name_node: ast.expr) -> None:
+        if isinstance(name_node, ast.Name):
+            ref = aliases.get(name_node.id)
+            if ref and "." in ref:
+                out.append((ref.rsplit(".", 1)[0], ref.rsplit(".", 1)[1]))
+            elif ref is None:
+                out.append(("", name_node.id))
+        elif isinstance(name_node, ast.Dict):
+            for v in name_node.values:
+                add(v)
+        elif isinstance(name_node, (ast.List, ast.Tuple)):
+            for v in name_node.elts:
+                add(v)
+
+    for node in walk(tree):
+        if isinstance(node, ast.Call) and (chain(node.func) or [""])[-1] in _CLI_CALLS and node.args:
+            first = node.args[0]
+            add(dicts.get(first.id, first) if isinstance(first, ast.Name) else first)
+    return out

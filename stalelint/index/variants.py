@@ -1,0 +1,137 @@
+"""Model variants registered by name: decorators (`@register_model`, `@MODELS.register_module()`,
+`@BACKBONE_REGISTRY.register()`, `@register_model_architecture("m", "arch")`) and dict literals
+(`MODELS = {"resnet": ResNet, "vit": ViT}`). A decorator counts only when its registry is defined in
+the repo; that is checked when files are linked, since the registry usually lives in another file."""
+from __future__ import annotations
+
+import ast
+
+from ..model import Knob, Suppression
+from .astutil import chain, keep_for, kwarg, walk
+
+# registering decorators that are about tracing, hooks or serialisation, not about choosing by name
+_NOT_VARIANTS = ("trace", "hook", "atexit", "pytree", "fake", "kernel", "autograd", "serializ", "custom_op",
+                 "buffer", "parameter", "signal", "leaf", "dispatch", "converter", "lowering")
+
+
+def _registry_decorator(d: ast.expr) -> tuple[str, str | None] | None:
+    """(registry symbol, explicit variant name) of a registering decorator, else None."""
+    target = d.func if isinstance(d, ast.Call) else d
+    parts = chain(target)
+    if not parts or "register" not in parts[-1].lower():
+        return None
+    dotted = ".".join(parts).lower()
+    if any(word in dotted for word in _NOT_VARIANTS):
+        return None
+    symbol = parts[0] if len(parts) > 1 else parts[-1]
+    name = None
+    if isinstance(d, ast.Call):
+        named = kwarg(d, "name")
+        if isinstance(named, ast.Constant) and isinstance(named.value, str):
+            name = named.value
+        else:
+            strings = [a.value for a in d.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            name = strings[-1] if strings else None
+    return symbol, name
+
+
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted module, for module-level imports (`import nets.models as M`)."""
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
+
+
+def dynamic_dispatch(tree: ast.Module, strong_names: set[str]) -> list[tuple[str, str, int]]:
+    """(module, flag, line) of `getattr(module, args.arch)` and `module.__dict__[args.arch]`."""
+    from .reads import attribute_read
+
+    aliases = _aliases(tree)
+    out = []
+    for node in walk(tree):
+        target = key = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                and len(node.args) >= 2 and isinstance(node.args[0], ast.Name):
+            target, key = node.args[0].id, node.args[1]
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+                and node.value.attr == "__dict__" and isinstance(node.value.value, ast.Name):
+            target, key = node.value.value.id, node.slice
+        if target in aliases and isinstance(key, ast.Attribute):
+            got = attribute_read(key, strong_names)
+            if got and got[1]:
+                out.append((aliases[target], got[0], node.lineno))
+    return out
+
+
+def top_definitions(tree: ast.Module) -> list[tuple[str, int, int]]:
+    """(name, first line, last line) of public module-level functions and classes."""
+    out = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            out.append((node.name, first, node.end_lineno or node.lineno))
+    return out
+
+
+def _registry_keys(tree: ast.Module) -> list[ast.expr]:
+    return [k for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+            and isinstance(node.value, ast.Dict) for k in node.value.keys if k is not None]
+
+
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
+    """(variants, module-level names this file defines, string constants that code uses, bare names loaded)."""
+    variants: list[Knob] = []
+    defined: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    defined.add(t.id)
+            value = node.value
+            if isinstance(value, ast.Dict) and len(value.keys) >= 2 and targets and isinstance(targets[0], ast.Name) \
+                    and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys) \
+                    and all(isinstance(v, (ast.Name, ast.Attribute, ast.Lambda)) for v in value.values):
+                for k, v in zip(value.keys, value.values):
+                    end = v.end_lineno or k.lineno
+                    variants.append(Knob(name=k.value, kind="variant", system="registry-dict", path=path,  # type: ignore
+                                         line=k.lineno, column=k.col_offset + 1, end_line=end,
+                                         owner=targets[0].id, keep=keep_for(sups, k.lineno, end)))
+    # string constants that name something code uses; not those that define or test a name
+    # (registry keys, decorator arguments, add_argument's choices, comparison literals)
+    excluded: set[int] = {id(v_key) for v_key in _registry_keys(tree)}
+    strings: set[str] = set()
+    names: set[str] = set()
+    for node in walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for d in node.decorator_list:
+                excluded.update(id(c) for c in ast.walk(d))
+                got = _registry_decorator(d)
+                if got:
+                    first = node.decorator_list[0].lineno
+                    end = node.end_lineno or node.lineno
+                    variants.append(Knob(name=got[1] or node.name, kind="variant", system="registry", path=path,
+                                         line=first, column=node.col_offset + 1, end_line=end,
+                                         owner=got[0], keep=keep_for(sups, first, node.lineno),
+                                         aliases=(node.name,) if got[1] and got[1] != node.name else ()))
+                    break
+        elif isinstance(node, ast.Call):
+            callee = chain(node.func) or [""]
+            if callee[-1] == "add_argument" or callee[-1].startswith("DEFINE"):
+                excluded.update(id(c) for c in ast.walk(node))
+        elif isinstance(node, ast.Compare):
+            excluded.update(id(c) for c in ast.walk(node))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) <= 80 \
+                and id(node) not in excluded:
+            strings.add(node.value)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+    return variants, sorted(defined), sorted(strings), sorted(names)

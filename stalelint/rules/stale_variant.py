@@ -1,0 +1,206 @@
+"""STL201 stale-variant: a variant no recent experiment selects."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..judge import Binding, Facts, evaluate
+from ..model import UNKNOWN, Evidence, Experiment, Finding, Knob, LastSet
+from ..names import matches_any, normalize, same_value
+from .common import day, display, kept
+
+CODE = "STL201"
+NAME = "stale-variant"
+KIND = "variant"
+DOC = """\
+What: one of several alternatives chosen by name that no experiment of the window selects: a
+registered model (`@register_model def vit_tiny_v3`, `@MODELS.register_module()`,
+`@BACKBONE_REGISTRY.register()`, an entry of a `MODELS = {"name": Class}` dict), a `choices=[...]`
+value, or an arm of a string dispatch (`if args.model == "vit":` / `elif ...`, `match args.model:`).
+Why: variants accumulate; each one is code every refactor must keep working.
+Example: `@register_model def mlp_mixer()` while every recent experiment runs resnet18 or vit_tiny.
+Evidence: an experiment selects a variant when one of its settings has the variant's name as its
+value (or, for choices and dispatch, when the selecting flag has that value, its default included).
+A registered name that code passes as a string (`create_model("vit_tiny")`) or a registered
+function or class that code calls directly is used by code and not reported.
+Fix safety: safe for dispatch arms and choices (no recent experiment reaches them); for registry
+entries the confidence is lower in large registries, whose entries may be selected from outside the
+repo (a library's users).
+"""
+
+_LARGE = 30
+
+
+def _names_match(value: object, name: str) -> bool:
+    if isinstance(value, str):
+        v = normalize(value)
+        key = normalize(name)
+        return v == key or v.split(".")[0] == key or v.rsplit("/", 1)[-1] == key
+    if isinstance(value, (list, tuple)):
+        return any(_names_match(x, name) for x in value)
+    return False
+
+
+def _latest(items: list[Experiment]) -> Experiment | None:
+    dated = [e for e in items if e.date]
+    return max(dated, key=lambda e: e.date) if dated else None  # type: ignore[arg-type,return-value]
+
+
+def _message(what: str, n: int, start: str, last: Experiment | None) -> str:
+    tail = f"last selected by {last.label} on {day(last.date)}" if last else "never selected by any experiment found"
+    return f"{what} is never selected by any of {n} recent experiment{'s' if n != 1 else ''} since {start}; {tail}"
+
+
+def _flag_variants(facts: Facts) -> Iterator[Finding]:
+    """Dispatch arms and choices values, judged through the flag that selects them."""
+    start = day(facts.window.start)
+    reported: set[tuple[int, str]] = set()
+    for (path, _, i), arms in sorted(facts.dispatch().items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        k = facts.knob(i)
+        if kept(k, CODE) or not facts.judgeable(i):
+            continue
+        recent = facts.recent(k.path)
+        values = [facts.value_in(i, e) for e in recent]
+        if not recent or any(v is UNKNOWN for v in values):
+            continue
+        for g in arms:
+            if facts.in_grace(g.path, g.line):
+                continue
+            if any(evaluate(g.op, v, g.value) for v in values):
+                continue
+            chosen = [g.value] if g.op == "==" else list(g.value)  # type: ignore[arg-type]
+            reported.update((i, str(c)) for c in chosen)
+            ever = [b.experiment for b in facts.bindings.get(i, ()) if evaluate(g.op, b.value, g.value)]
+            name = ", ".join(map(str, chosen))
+            msg = _message(f"`{g.form} {g.test}:` (variant `{name}` of `{display(k)}`)", len(recent), start,
+                           _latest(ever))
+            last = _latest(ever)
+            yield Finding(CODE, NAME, KIND, name, g.path, g.line, g.column, msg, 90 if len(recent) >= 3 else 70,
+                          g.body[1] - g.body[0] + 1,
+                          Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
+                                   LastSet(last.label, last.date, name) if last else None), g.body[1],
+                          subject=f"{k.name}: {g.test}")
+    registered = {normalize(v.name) for v in facts.index.variants}
+    for i, k in enumerate(facts.index.knobs):
+        if not k.choices or kept(k, CODE) or not facts.judgeable(i) or facts.in_grace(k.path, k.line):
+            continue
+        recent = facts.recent(k.path)
+        values = [facts.value_in(i, e) for e in recent]
+        if not recent or any(v is UNKNOWN for v in values):
+            continue
+        for choice in k.choices:
+            if (i, str(choice)) in reported or any(same_value(v, choice) for v in values):
+                continue
+            if isinstance(choice, str) and normalize(choice) in registered:
+                continue  # the registry entry is the code to go; it is reported there
+            ever = [b.experiment for b in facts.bindings.get(i, ()) if same_value(b.value, choice)]
+            last = _latest(ever)
+            msg = _message(f"choice {choice!r} of `{display(k)}`", len(recent), start, last)
+            yield Finding(CODE, NAME, KIND, str(choice), k.path, k.line, k.column, msg, 80 if len(recent) >= 3 else 60,
+                          0, Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
+                                      LastSet(last.label, last.date, choice) if last else None), k.end_line,
+                          subject=k.name)
+
+
+def _used_by_code(facts: Facts, v: Knob) -> bool:
+    if facts._code_strings is None:  # noqa: SLF001 - a cache the judge owns
+        facts._code_strings = {s for f in facts.index.files for s in f.code_strings}
+        facts._code_names = {n for f in facts.index.files for n in f.names_used}
+    if v.name in facts._code_strings:
+        return True
+    return any(a in facts._code_names for a in (v.name, *v.aliases))  # type: ignore[operator]
+
+
+def _registry_variants(facts: Facts) -> Iterator[Finding]:
+    start = day(facts.window.start)
+    recent = [e for e in facts.experiments if facts.window.is_recent(e.date)]
+    if not recent:
+        return
+    sizes: dict[tuple[str, str], int] = {}
+    for v in facts.index.variants:
+        sizes[(v.path, v.owner)] = sizes.get((v.path, v.owner), 0) + 1
+    defaults = [(i, k) for i, k in enumerate(facts.index.knobs) if isinstance(k.default, str)]
+    for v in facts.index.variants:
+        if v.system in ("hydra-group", "getattr"):
+            continue
+        if kept(v, CODE) or matches_any(v.name, facts.keep) or _used_by_code(facts, v):
+            continue
+        if facts.in_grace(v.path, v.line):
+            continue
+
+        def selects(e: Experiment) -> bool:
+            if any(_names_match(s.value, v.name) for s in e.settings):
+                return True
+            # a flag left at a default that names the variant selects it too
+            return any(_names_match(k.default, v.name) and e in facts.covers.get(k.path, ())
+                       and _names_match(facts.value_in(i, e), v.name) for i, k in defaults)
+
+        if any(selects(e) for e in recent):
+            continue
+        last = _latest([e for e in facts.experiments if selects(e)])
+        large = sizes[(v.path, v.owner)] > _LARGE
+        why = f"; one of {sizes[(v.path, v.owner)]} entries, which users outside the repo may select" if large else ""
+        msg = _message(f"variant `{v.name}` of `{v.owner}`", len(recent), start, last) + why
+        yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg, 50 if large else 80,
+                      v.end_line - v.line + 1, Evidence(len(recent), len(facts.experiments), 0,
+                                                         LastSet(last.label, last.date, v.name) if last else None),
+                      v.end_line)
+
+
+def _group_variants(facts: Facts) -> Iterator[Finding]:
+    """Hydra config-group options: selected by `group=option` (or `override /group: option`), or by
+    being the group's default in an experiment that does not choose another."""
+    start = day(facts.window.start)
+    for v in facts.index.variants:
+        if v.system != "hydra-group" or kept(v, CODE) or matches_any(v.name, facts.keep):
+            continue
+        group = normalize(v.owner.replace("/", "."))
+
+        def selects(e: Experiment) -> bool:
+            chosen = [s.value for s in e.settings if normalize(s.key) == group]
+            if not chosen:
+                return v.default == v.name
+            return any(c is UNKNOWN or _names_match(c, v.name) for c in chosen)
+
+        tree = facts.covers.get(v.path, [])
+        recent = [e for e in tree if facts.window.is_recent(e.date)]
+        if not recent or facts.in_grace(v.path, v.line) or any(selects(e) for e in recent):
+            continue
+        last = _latest([e for e in tree if selects(e)])
+        msg = _message(f"option `{v.name}` of config group `{v.owner}`", len(recent), start, last)
+        yield Finding(CODE, NAME, KIND, f"{v.owner}={v.name}", v.path, v.line, v.column, msg,
+                      90 if len(recent) >= 3 else 70, v.end_line - v.line + 1,
+                      Evidence(len(recent), len(tree), 0, LastSet(last.label, last.date, v.name) if last else None),
+                      v.end_line)
+
+
+def _dynamic_variants(facts: Facts) -> Iterator[Finding]:
+    """Functions and classes of a module chosen by `getattr(module, args.arch)`."""
+    start = day(facts.window.start)
+    for v in facts.index.variants:
+        if v.system != "getattr" or v.selected_by is None or kept(v, CODE) or matches_any(v.name, facts.keep):
+            continue
+        flag, where = v.selected_by
+        hits = facts.lookup(flag, facts.reach(where))
+        if len(hits) != 1 or _used_by_code(facts, v) or facts.in_grace(v.path, v.line):
+            continue
+        i = hits[0]
+        k = facts.knob(i)
+        recent = facts.recent(k.path)
+        values = [facts.value_in(i, e) for e in recent]
+        if not recent or any(x is UNKNOWN for x in values) or any(_names_match(x, v.name) for x in values):
+            continue
+        last = _latest([b.experiment for b in facts.bindings.get(i, ()) if _names_match(b.value, v.name)])
+        msg = _message(f"`{v.name}` (chosen by `getattr(..., {display(k)})`)", len(recent), start, last)
+        yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg, 70, v.end_line - v.line + 1,
+                      Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
+                               LastSet(last.label, last.date, v.name) if last else None), v.end_line)
+
+
+def check(facts: Facts) -> Iterator[Finding]:
+    yield from _flag_variants(facts)
+    yield from _registry_variants(facts)
+    yield from _group_variants(facts)
+    yield from _dynamic_variants(facts)
+
+
+__all__ = ["check", "Binding"]

@@ -1,0 +1,22 @@
+from conftest import by_code, check_json
+
+
+def test_registries_dispatch_and_choices(build):
+    doc = check_json(build("variants"))
+    v = by_code(doc, "STL201")
+    # ResNet: the --backbone default; vit-b: set by a config (its registered name, not its class
+    # name); Swin: used directly by code; goodbye: atexit's registry is not the repo's
+    assert set(v) == {"ConvNeXt", "attn", "wide_cnn"}
+    conv = v["ConvNeXt"]
+    assert (conv["path"], conv["line"], conv["removable_lines"]) == ("nets/backbones.py", 16, 4)
+    assert conv["evidence"]["last_set"]["source"] == "configs/convnext.yaml"
+    # a dict registry entry that no experiment selects; choices list it too, reported once, at the entry
+    assert v["attn"]["path"] == "nets/backbones.py"
+    assert sum(1 for f in doc["findings"] if f["name"] == "attn") == 1
+    # `match args.norm`: "bn" is the default (the vit config leaves it), "ln" is set; `case _:`
+    # took "gn" once, long ago: it is a trick, not a named variant
+    trick = by_code(doc, "STL301")["norm"]
+    assert trick["line"] == 18 and "last taken by configs/convnext.yaml on 2025-03-01" in trick["message"]
+
+    # getattr(archs, args.arch): the module's public functions are variants of --arch
+    assert v["wide_cnn"]["path"] == "nets/archs.py" and v["wide_cnn"]["removable_lines"] == 2
