@@ -138,17 +138,19 @@ def build(dest: Path, files: int, experiments: int, commits: int = 40, seed: int
     return dest
 
 
-def _time(cmd: list[str]) -> tuple[float, int]:
+def _time(cmd: list[str]) -> tuple[float, int, float]:
+    """(wall s, peak RSS KiB, user+sys CPU s) of one child."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1, 3):
         raise SystemExit(f"{' '.join(cmd)} failed ({code}): {proc.stderr.read().decode() if proc.stderr else ''}")
-    return time.perf_counter() - start, usage.ru_maxrss
+    return time.perf_counter() - start, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def table(files: list[int], experiments: list[int], runs: int, stalelint: list[str], vulture: list[str] | None) -> None:
+    print("wall seconds (CPU seconds), medians; peak RSS of the cold run", file=sys.stderr)
     print(f"| files | experiments | build s | cold s | warm s | one edited s | vulture s | peak RSS MiB (cold) |")
     print("|---|---|---|---|---|---|---|---|")
     for n in files:
@@ -164,16 +166,20 @@ def table(files: list[int], experiments: list[int], runs: int, stalelint: list[s
                 cold, warm, edit, mem = [], [], [], 0
                 for r in range(runs):
                     subprocess.run([*stalelint, "clean", str(repo)], check=True, capture_output=True, env=ENV)
-                    t, rss = _time(check)
-                    cold.append(t)
-                    mem = max(mem, rss)
-                    warm.append(_time(check)[0])
+                    got = _time(check)
+                    cold.append(got)
+                    mem = max(mem, got[1])
+                    warm.append(_time(check))
                     edited.write_bytes(original + f"\n# edit {r}\n".encode())
-                    edit.append(_time(check)[0])
+                    edit.append(_time(check))
                     edited.write_bytes(original)
-                vt = f"{_time([*vulture, str(repo)])[0]:.2f}" if vulture else "-"
-                print(f"| {n:,} | {m:,} | {built:.1f} | {statistics.median(cold):.2f} | {statistics.median(warm):.2f} "
-                      f"| {statistics.median(edit):.2f} | {vt} | {mem / 1024:.0f} |", flush=True)
+
+                def med(rows: list[tuple[float, int, float]]) -> str:
+                    return f"{statistics.median(r[0] for r in rows):.2f} ({statistics.median(r[2] for r in rows):.2f})"
+
+                vt = med([_time([*vulture, str(repo)])]) if vulture else "-"
+                print(f"| {n:,} | {m:,} | {built:.1f} | {med(cold)} | {med(warm)} | {med(edit)} | {vt} | {mem / 1024:.0f} |",
+                      flush=True)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
 

@@ -100,7 +100,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException:  # even Ctrl-C: remove the temp file, then let it propagate
         try:
             os.unlink(tmp)
         except OSError:
