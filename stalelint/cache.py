@@ -62,7 +62,7 @@ def fingerprint(settings: Any = None) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}\0{FORMAT}\0{extraction_settings(settings)!r}\0".encode())
     here = Path(__file__).resolve().parent
-    for src in [here / "model.py", here / "cache.py", here / "names.py", here / "evidence" / "configs.py",
+    for src in [here / "model.py", here / "cache.py", here / "names.py", *sorted((here / "evidence").glob("*.py")),
                 *sorted((here / "index").glob("*.py"))]:
         try:
             h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
@@ -298,24 +298,29 @@ class IndexCache:
         self._present.add(rel)
         return digest
 
-    def load_settings(self, rel: str, digest: str) -> tuple[bool, tuple[list[Setting] | None, Problem | None]]:
-        """(hit, what reading the config file gave: its settings, or its problem, or neither)."""
+    def load_settings(self, rel: str, digest: str) -> tuple[bool, tuple[list[Setting] | None, list[str], Problem | None]]:
+        """(hit, what reading the config file gave: its settings or None, the files it inherits
+        from, its problem or None)."""
         name = self._entry_name(rel, digest, "settings")
+        miss: tuple[bool, tuple[list[Setting] | None, list[str], Problem | None]] = (False, (None, [], None))
         try:
             data = self._read_entry(name)
         except (OSError, Corrupt):
-            return False, (None, None)
-        if type(data) is not tuple or len(data) != 2:
-            return False, (None, None)
-        found, problem = data
+            return miss
+        if type(data) is not tuple or len(data) != 3:
+            return miss
+        found, parents, problem = data
         if not (found is None or (type(found) is tuple and all(type(x) is Setting for x in found))) \
+                or not (type(parents) is tuple and all(type(x) is str for x in parents)) \
                 or not (problem is None or type(problem) is Problem):
-            return False, (None, None)
+            return miss
         self._used.add(name)
-        return True, (list(found) if found is not None else None, problem)
+        return True, (list(found) if found is not None else None, list(parents), problem)
 
-    def store_settings(self, rel: str, digest: str, found: list[Setting] | None, problem: Problem | None) -> None:
-        self._write(self._entry(rel, digest, "settings"), (tuple(found) if found is not None else None, problem))
+    def store_settings(self, rel: str, digest: str, found: list[Setting] | None, parents: list[str],
+                       problem: Problem | None) -> None:
+        self._write(self._entry(rel, digest, "settings"),
+                    (tuple(found) if found is not None else None, tuple(parents), problem))
 
     def load(self, rel: str, digest: str) -> FileIndex | None:
         name = self._entry_name(rel, digest)

@@ -99,8 +99,12 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
     if store is not None:
         store.save()
     progress("judging")
-    facts = judge.build(idx, gathered.experiments, window, history, settings.keep)
+    facts = judge.build(idx, gathered.experiments, window, history, settings.keep, gathered.blind)
     notices = list(history.notices)
+    blind = Counter(k.system for k in idx.knobs if k.system in gathered.blind)
+    for system, n in sorted(blind.items()):
+        notices.append(f"{n} {system} knobs not judged stale: some {system} experiment files could not be read "
+                       f"(see the errors), and missing evidence is not evidence of disuse")
 
     def on(code: str) -> bool:
         return rules.selected(code, settings.select, settings.ignore)
@@ -120,8 +124,8 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
         if on(rules.stale_variant.CODE):
             findings.extend(rules.stale_variant.check(facts))
         if on(rules.stale_trick.CODE):
-            stale_at = {(f.path, f.line) for f in stale}
-            stale_ids = {i for i, k in enumerate(idx.knobs) if (k.path, k.line) in stale_at}
+            stale_at = {(f.path, f.line, f.column) for f in stale}
+            stale_ids = {i for i, k in enumerate(idx.knobs) if (k.path, k.line, k.column) in stale_at}
             findings.extend(rules.stale_trick.check(facts, stale_ids))
         unjudged = Counter(k.path for k in idx.knobs if not k.positional and k.path not in facts.covers)
         if unjudged:

@@ -18,7 +18,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 DEFAULT_EXPERIMENT_DIRS = ("configs", "config", "conf", "cfg", "cfgs", "experiments", "exp", "exps",
                            "sweeps", "hparams", "recipes")
 DEFAULT_EXPERIMENTS = tuple(f"{d}/**/*.{ext}" for d in DEFAULT_EXPERIMENT_DIRS
-                            for ext in ("yaml", "yml", "json", "toml", "py"))
+                            for ext in ("yaml", "yml", "json", "toml", "py")) + ("**/*.gin",)
 DEFAULT_LAUNCH = ("**/*.sh", "**/*.bash", "**/*.slurm", "**/*.sbatch", "**/Makefile", "**/*.md")
 
 DEFAULTS: dict[str, Any] = {

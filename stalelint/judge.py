@@ -15,6 +15,8 @@ from .history import History, is_newer_than
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window
 from .names import normalize, parse_value, same_value, suffixes
 
+# flags that are a function's parameters (click, typer, fire, jsonargparse)
+_FUNCTION_FLAGS = {"click", "typer", "fire", "jsonargparse"}
 _BARE = {"store_true": True, "store_false": False, "BooleanOptionalAction": True}
 
 
@@ -32,6 +34,7 @@ class Facts:
     window: Window
     history: History
     keep: tuple[str, ...]
+    blind: frozenset[str] = frozenset()  # config systems some of whose evidence could not be read
     bindings: dict[int, list[Binding]] = field(default_factory=dict)  # knob position -> bindings
     unbound: list[tuple[Experiment, Setting, float]] = field(default_factory=list)  # + share of file bound
     # id(experiment) -> parent sections (`model` of `model.depth`, "" at the top) of its bound keys
@@ -51,6 +54,7 @@ class Facts:
     _lookups: dict[tuple[str, int, bool], tuple[set[str] | None, list[int]]] = field(default_factory=dict)
     _grouped: dict[tuple[str, str], dict[str, list[int]]] = field(default_factory=dict)
     _recent: dict[str, list[Experiment]] = field(default_factory=dict)
+    _entries: set[str] | None = None
     _bound_classes: set[tuple[str, str]] | None = None
     _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
     _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
@@ -94,7 +98,17 @@ class Facts:
         leaf = normalize(key).rsplit(".", 1)[-1]
         hit = self._within("leaf", self.by_leaf, leaf, scope)
         knobs = self.index.knobs
-        return hit if len({knobs[i].name for i in hit}) == 1 else []
+        if len({knobs[i].name for i in hit}) == 1:
+            return hit
+        # a key under a knob that stands for a whole section: a yacs `CN(new_allowed=True)` (experiments
+        # add keys there) or an ml_collections `config.get("mixup")` (a config setting `mixup.p` sets it)
+        parts = normalize(key).split(".")
+        for n in range(len(parts) - 1, 0, -1):
+            hit = [i for i in self._within("name", self.by_name, ".".join(parts[:n]), scope)
+                   if knobs[i].action in ("new_allowed", "subtree")]
+            if hit:
+                return hit
+        return []
 
     def _within(self, table: str, ids_of: dict[str, list[int]], key: str, scope: set[str] | None) -> list[int]:
         """ids_of[key] limited to knobs in `scope`, in index order. A common leaf (`dropout` of
@@ -123,13 +137,15 @@ class Facts:
         k = self.knob(i)
         if k.set_in_code:
             return False
+        if k.system in self.blind:
+            return False  # some of this system's evidence could not be read
         if k.system == "hydra":
             return k.cli  # keys of a group option that is not in the default composition
-        if k.system != "dataclass" or k.cli:
+        if k.system not in ("dataclass", "pydantic") or k.cli:
             return True
         if self._bound_classes is None:
             self._bound_classes = {(self.knob(j).path, self.knob(j).owner)
-                                   for j, bs in self.bindings.items() if bs and self.knob(j).system == "dataclass"}
+                                   for j, bs in self.bindings.items() if bs and self.knob(j).system in ("dataclass", "pydantic")}
         return (k.path, k.owner) in self._bound_classes
 
     def recent(self, path: str) -> list[Experiment]:
@@ -183,23 +199,45 @@ class Facts:
                     best = b
         return best, recent_sets
 
-    def owners(self, hits: list[int]) -> set[str]:
-        """The files reachable from the script that defines most of these knobs."""
-        paths = Counter(self.knob(i).path for i in set(hits))
+    def owners(self, per_setting: list[list[int]]) -> tuple[str, set[str]]:
+        """The script that reaches knobs for most of these settings, and the files it reaches."""
+        paths = Counter(self.knob(i).path for hits in per_setting for i in set(hits))
         if not paths:
-            return set()
+            return "", set()
         if self._importers is None:
             self._importers = {}
             for f, targets in self.index.imports.items():
                 for t in targets:
                     self._importers.setdefault(t, set()).add(f)
+        # every file that reaches one of them, through any number of imports: a project's
+        # train_net.py reaches its config through its package's __init__ (detectron2 projects)
         candidates = set(paths)
-        for p in paths:
-            candidates |= self._importers.get(p, set())
-        # ties go to the script that reaches more (the entry point, not the helper it imports)
-        best = max(sorted(candidates), key=lambda c: (sum(n for p, n in paths.items() if p in self.reach(c)),
-                                                       len(self.reach(c))))
-        return self.reach(best)
+        todo = list(paths)
+        while todo:
+            for imp in self._importers.get(todo.pop(), ()):
+                if imp not in candidates:
+                    candidates.add(imp)
+                    todo.append(imp)
+        # among scripts that reach as many of the keys, the most specific entry point wins
+        # (`finetune/lora.py`, not the `__main__.py` that dispatches to every subcommand); with no
+        # entry point among them, the one that reaches more (the script, not the helper it imports)
+        if self._entries is None:
+            # the function a jsonargparse CLI runs is the most specific entry point of all
+            commands = {k.path for k in self.index.knobs if k.system == "jsonargparse"}
+            self._entries = commands or {f.path for f in self.index.files if f.is_entry}
+        scores = {c: sum(1 for hits in per_setting if any(self.knob(i).path in self.reach(c) for i in hits))
+                  for c in candidates}
+        top = max(scores.values())
+        tied = sorted(c for c, n in scores.items() if n == top)
+        entries = [c for c in tied if c in self._entries]
+        if not entries:
+            best = max(tied, key=lambda c: len(self.reach(c)))
+        else:
+            # the entry point that defines most of them itself (`finetune/lora.py` over
+            # `finetune/full.py` when each imports the other's modules), then the most specific
+            most = max(paths.get(c, 0) for c in entries)
+            best = min((c for c in entries if paths.get(c, 0) == most), key=lambda c: len(self.reach(c)))
+        return best, self.reach(best)
 
     def gates_for(self, i: int) -> list[Gate]:
         """The gates (strong tests of a known config object) that test knob i."""
@@ -261,9 +299,9 @@ def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
 
 
 def build(index: Index, experiments: Iterable[Experiment], window: Window, history: History,
-          keep: tuple[str, ...] = ()) -> Facts:
+          keep: tuple[str, ...] = (), blind: frozenset[str] = frozenset()) -> Facts:
     exps = tuple(e for e in experiments if not window.is_future(e.date))
-    facts = Facts(index=index, experiments=exps, window=window, history=history, keep=keep)
+    facts = Facts(index=index, experiments=exps, window=window, history=history, keep=keep, blind=blind)
     for i, k in enumerate(index.knobs):
         for name in {k.name, *k.aliases}:
             facts.by_name.setdefault(normalize(name), []).append(i)
@@ -313,6 +351,11 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                     hits = facts.lookup(plain, scope)  # `--no-x` sets x to False
             else:
                 hits = facts.lookup(key, scope, exact=exact and (s.line is None or e.kind == "config"))
+                if not hits and s.form == "bare" and key.startswith("--no") and len(key) > 4:
+                    # absl's negation of a boolean: `--nouse_ema` (no dash after `no`)
+                    plain_hits = [i for i in facts.lookup("--" + key[4:], scope) if facts.knob(i).system == "absl"]
+                    if plain_hits:
+                        hits, s = plain_hits, Setting(s.key, True, s.line, "negated")
             if not hits and scope is not None and not key.startswith("-") and not exact:
                 hits = facts.lookup(key)
             bound_here.append((s, hits))
@@ -320,15 +363,26 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             # a config file names no script: it belongs to the script whose flags (its own and
             # those of the modules it imports) cover most of its keys, so `model: x` does not make
             # every script with a --model flag its target
-            owners = facts.owners([i for _, hits in bound_here for i in hits])
-            applies |= owners
-            bound_here = [(s, [i for i in hits if facts.knob(i).path in owners]) for s, hits in bound_here]
+            best, owners = facts.owners([hits for _, hits in bound_here])
+
+            def belongs(i: int) -> bool:
+                # a function's parameters belong to that function's script alone; parsers built
+                # in helper modules and config classes belong to every script that imports them
+                k = facts.knob(i)
+                return k.path == best or (k.path in owners and k.system not in _FUNCTION_FLAGS)
+
+            bound_here = [(s, [i for i in hits if belongs(i)]) for s, hits in bound_here]
+            applies |= {best} | {facts.knob(i).path for _, hits in bound_here for i in hits}
         for s, hits in bound_here:
             for i in hits:
                 facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
                 applies.add(facts.knob(i).path)
-        share = sum(1 for _, h in bound_here if h) / len(bound_here) if bound_here else 0.0
-        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here if h}
+        # knobs known only from reads with a fallback (`config.get("x", d)`) are not a full list of the
+        # keys code defines, so binding to them does not make a config's other keys unknown
+        share = sum(1 for _, h in bound_here if any(facts.knob(i).action != "subtree" for i in h)) \
+            / len(bound_here) if bound_here else 0.0
+        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here
+                                      if any(facts.knob(i).action != "subtree" for i in h)}
         for s, hits in bound_here:
             if not hits:
                 facts.unbound.append((e, s, share))

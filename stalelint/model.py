@@ -125,11 +125,17 @@ class FileIndex:
     hydra_mains: tuple[tuple[str, str], ...] = ()  # (config_path, config_name) of @hydra.main
     dispatches: tuple[tuple[str, str, int], ...] = ()  # (module, flag, line): getattr(module, args.arch)
     top_defs: tuple[tuple[str, int, int], ...] = ()  # public module-level functions and classes
-    # (function, ((param, default, line, annotation, read in its body), ...)) of module-level functions
-    signatures: tuple[tuple[str, tuple[tuple[str, Any, int, str, bool], ...]], ...] = ()
+    # (function, ((param, default, line, annotation, read in its body, required), ...)) of module-level
+    # functions
+    signatures: tuple[tuple[str, tuple[tuple[str, Any, int, str, bool, bool], ...]], ...] = ()
     cli_targets: tuple[tuple[str, str], ...] = ()  # (module or "", function) run by jsonargparse.CLI
+    is_entry: bool = False  # a script: `if __name__ == "__main__":` or statements run at import
     constructs: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # class, keywords, has **splat
     errors: tuple["Problem", ...] = ()
+    # ml_collections: `DEFINE_config_file(flag, default)` calls here as (flag, default path or ""), and
+    # whether this file is a config module (a `get_config` building a ConfigDict)
+    config_flags: tuple[tuple[str, str], ...] = ()
+    config_module: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,8 @@ class Setting:
     value: Any
     line: int | None = None
     # "value" (`--lr 0.1`, `lr: 0.1`), "bare" (`--use-ema` with no value: the action decides), or
-    # "negated" (`--no-use-ema`: x=False unless a knob `no_use_ema` exists)
+    # "negated" (`--no-use-ema`: x=False unless a knob `no_use_ema` exists), or "inherited" (a value
+    # a config file takes from its `_BASE_` or gin `include`)
     form: str = "value"
 
 

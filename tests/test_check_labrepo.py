@@ -155,3 +155,12 @@ def test_globals_click_typer_end_to_end(build):
     assert stale["use_flash"]["removable_lines"] == 3  # the definition and its `if use_flash:` block
     assert "metrics.top5" not in stale  # the defaults dict is read by code, never set: no experiment covers it
     assert by_code(doc, "STL103") == {}
+
+
+def test_config_belongs_to_one_subcommand(build):
+    doc = check_json(build("subcommands"))
+    stale = by_code(doc, "STL102")
+    # the config sets finetune's precision and lora_r; chat's flags are not judged by it
+    assert set(stale) == {"lora_alpha"}, stale
+    assert stale["lora_alpha"]["path"] == "cmds/finetune.py"
+    assert any("cmds/chat.py" in n for n in doc["notices"])

@@ -13,7 +13,7 @@ from ..index import hydra
 from ..index.astutil import module_name
 from ..model import UNKNOWN, Experiment, Index, Problem, Setting
 from ..names import normalize
-from . import configs, launch
+from . import code_overrides, configs, gin, inherit, launch, overrides
 
 if TYPE_CHECKING:
     from ..cache import IndexCache
@@ -24,18 +24,23 @@ class Gathered:
     experiments: tuple[Experiment, ...]
     problems: tuple[Problem, ...]
     sources: int  # files that gave at least one experiment
+    blind: frozenset[str] = frozenset()  # config systems some of whose evidence could not be read
 
 
 class _Reader:
-    """Reads config files once each, for their own experiment and for launches that include them."""
+    """Reads config files once each, for their own experiment and for launches that include them;
+    a file's settings include what it inherits (`_BASE_`, gin `include`, see inherit.py)."""
 
-    def __init__(self, root: Path, max_size: int, index: Index, store: "IndexCache | None" = None):
+    def __init__(self, root: Path, max_size: int, index: Index, files: set[str], store: "IndexCache | None" = None):
         self.root, self.max_size, self.roles, self.index = root, max_size, index.config_roles, index
+        self.files = files
         self.folders = sorted(set(index.hydra_entries.values()), key=len, reverse=True)
         self.store = store
-        self.cache: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
+        self.cache: dict[str, tuple[list[Setting] | None, list[str], Problem | None]] = {}
+        self.resolved: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
+        self.blind: set[str] = set()  # config systems some of whose evidence could not be read
 
-    def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
+    def own(self, rel: str) -> tuple[list[Setting] | None, list[str], Problem | None]:
         if rel not in self.cache:
             # 10k experiment configs are 10k YAML parses a run: the on-disk cache keeps what each
             # file's content gave, as it does for the Python index. Only for plain config files:
@@ -49,24 +54,39 @@ class _Reader:
                     return got
             text, problem = read_text(self.root, rel, self.max_size)
             if problem:
-                self.cache[rel] = (None, problem)
+                self.cache[rel] = (None, [], problem)
             elif self.roles.get(rel) == "definition":
-                self.cache[rel] = (None, None)  # a Hydra default: it defines knobs, it is no experiment
+                self.cache[rel] = (None, [], None)  # a Hydra default: it defines knobs, it is no experiment
             elif self.roles.get(rel) == "experiment":
                 own = hydra.experiment_settings(rel, text or "")
                 folder = next((f for f in self.folders if rel.startswith(f"{f}/" if f else "")), "")
                 picked = _selected_options(self.root, self.index, folder, own, self.max_size)
-                self.cache[rel] = (picked + own, None)
+                self.cache[rel] = (picked + own, [], None)
             else:
                 try:
-                    self.cache[rel] = (configs.read_settings(rel, text or ""), None)
+                    self.cache[rel] = (configs.read_settings(rel, text or ""), inherit.parents(rel, text or ""), None)
                 except configs.BadConfig as exc:
-                    self.cache[rel] = (None, configs.problem(rel, exc))
+                    self.cache[rel] = (None, [], configs.problem(rel, exc))
                 except configs.NotAConfig:
-                    self.cache[rel] = (None, None)
+                    self.cache[rel] = (None, [], None)
                 if digest is not None:
                     self.store.store_settings(rel, digest, *self.cache[rel])  # type: ignore[union-attr]
         return self.cache[rel]
+
+    def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
+        if rel not in self.resolved:
+            found, refs, problem = self.own(rel)
+            if problem is None and found is not None and refs:
+                try:
+                    found = inherit.effective(rel, self.own, self.files)
+                except inherit.Broken as exc:
+                    found, problem = None, Problem("STL903", rel, str(exc))
+            elif found is not None and rel.endswith(".gin"):
+                found = gin.resolve_macros(found)
+            if problem is not None and inherit.system_of(rel):
+                self.blind.add(inherit.system_of(rel))  # type: ignore[arg-type]
+            self.resolved[rel] = (found, problem)
+        return self.resolved[rel]
 
 
 def _resolve(ref: str, near: str, files: set[str], modules: dict[str, str] | None = None) -> str | None:
@@ -99,7 +119,7 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
     reach = index.reachable(entry)
     table: dict[str, bool] = {}
     for k in index.knobs:
-        if k.path in reach and k.system == "argparse":
+        if k.path in reach and k.system in ("argparse", "absl"):
             for o in k.option_strings:
                 table[o] = k.takes_value
     return lambda option: table.get(option)
@@ -107,13 +127,15 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
 
 def gather(files: FileSet, index: Index, history: History, experiment_globs: tuple[str, ...],
            launch_globs: tuple[str, ...], max_size: int, store: "IndexCache | None" = None) -> Gathered:
-    reader = _Reader(files.root, max_size, index, store)
     listed = set(files.files)
+    reader = _Reader(files.root, max_size, index, listed, store)
     experiments: list[Experiment] = []
     problems: list[Problem] = []
     sources = 0
+    # ml_collections config modules are experiments wherever they live (big_vision/configs/...)
+    config_modules = {f.path for f in index.files if f.config_module}
     for rel in files.files:
-        if rel.endswith(configs.SUFFIXES) and (glob_match(rel, experiment_globs)
+        if rel.endswith(configs.SUFFIXES) and (glob_match(rel, experiment_globs) or rel in config_modules
                                                or index.config_roles.get(rel) == "experiment"):
             found, problem = reader.settings(rel)
             if problem:
@@ -122,7 +144,26 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                 when, how = history.date_of(rel)
                 experiments.append(Experiment(rel, None, "config", when, how, tuple(found)))
                 sources += 1
+    if any(k.system == "yacs" for k in index.knobs):
+        for f in index.files:
+            text, problem = read_text(files.root, f.path, max_size)
+            for line, found in code_overrides.merge_lists(f.path, text or "") if not problem else ():
+                when, how = history.date_of(f.path)
+                experiments.append(Experiment(f.path, line, "config", when, how, tuple(found)))
     modules = {module_name(p): p for p in listed if p.endswith(".py")}
+
+    def _include(ref: str, near: str) -> str | None:
+        """The text of a file a command names (an absl flagfile), or None."""
+        target = _resolve(ref, near, listed)
+        if target is None:
+            return None
+        text, problem = read_text(files.root, target, max_size)
+        if problem:
+            if problem not in problems:
+                problems.append(problem)
+            reader.blind.add("absl")
+        return text
+
     for rel in files.files:
         if not glob_match(rel, launch_globs) or rel.endswith(".py"):
             continue
@@ -139,7 +180,11 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             entry = _resolve(cmd.entry, rel, listed, modules if cmd.module else None)
             if entry is None:
                 continue  # runs no code of this repo (`python -m pip install ...`, another project's script)
-            cli, named = launch.parse_args(cmd.args, _arity(index, entry))
+            arity = _arity(index, entry)
+            cli, named = launch.parse_args(cmd.args, arity)
+            # each config system's own override syntax: flagfiles, gin bindings, yacs opts, env vars
+            cli, more = overrides.expand(cmd, cli, arity, lambda ref: _include(ref, rel))
+            named = named + more
             merged: list[Setting] = []
             included: list[str] = []
             if entry in index.hydra_entries:
@@ -159,7 +204,7 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             experiments.append(Experiment(rel, cmd.line, "launch", when, how, tuple(merged + cli),
                                           entry=entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
         sources += len(experiments) > before
-    return Gathered(tuple(experiments), tuple(problems), sources)
+    return Gathered(tuple(experiments), tuple(problems), sources, frozenset(reader.blind))
 
 
 def _sweep(s: Setting) -> Setting:

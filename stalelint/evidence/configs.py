@@ -8,22 +8,46 @@ import re
 import sys
 from typing import Any, Iterator
 
+import yaml
+
 from ..index.astutil import literal
 from ..model import UNKNOWN, Problem, Setting
+from . import gin, mlcollections
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py")
+SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py", ".gin")
 # keys that steer config machinery rather than set a knob
 _META_KEYS = {"defaults", "_base_", "__base__", "base", "_target_", "_partial_", "_recursive_", "_convert_",
               "__include__", "hydra", "_self_"}
 
 
+class TolerantLoader(yaml.SafeLoader):
+    """Safe YAML in which a tag it will not construct (yacs configs use `!!python/object/apply:eval`
+    for computed lists) reads as a value not known statically instead of failing the file."""
+
+
+TolerantLoader.add_constructor(None, lambda loader, node: UNKNOWN)  # type: ignore[arg-type]
+
+# the same on libyaml's parser where PyYAML was built with it: ~10x faster, and 10k experiment
+# configs are read on every run (same safe constructor and node API)
+TolerantCLoader = None
+if hasattr(yaml, "CSafeLoader"):
+    class TolerantCLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """TolerantLoader on libyaml."""
+
+    TolerantCLoader.add_constructor(None, lambda loader, node: UNKNOWN)  # type: ignore[arg-type]
+
+
 class BadConfig(Exception):
     """The file is not a readable experiment config; the message says why."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
 
 
 class NotAConfig(Exception):
@@ -42,23 +66,17 @@ def _flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _yaml_settings(text: str) -> list[Setting]:
-    import yaml  # here, not at the top: a repo without YAML experiments never pays its import
-
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        # libyaml's parser where PyYAML was built with it: ~10x faster, and 10k experiment configs
-        # are read on every run. Same safe constructor and node API; a file it rejects is read
-        # again by the Python parser, whose error messages say more (and are the ones tested)
+    if TolerantCLoader is not None:
+        # a file libyaml rejects is read again by the Python parser, whose error messages say
+        # more (and are the ones tested)
         try:
-            return _yaml_settings_with(text, fast)
+            return _yaml_settings_with(text, TolerantCLoader)
         except BadConfig:
             pass
-    return _yaml_settings_with(text, yaml.SafeLoader)
+    return _yaml_settings_with(text, TolerantLoader)
 
 
 def _yaml_settings_with(text: str, loader_class: Any) -> list[Setting]:
-    import yaml
-
     if "\t" in text and re.search(r"^\t", text, re.MULTILINE):
         # PyYAML's own message for a tab in indentation is obscure; say it plainly
         line = next(i for i, s in enumerate(text.splitlines(), 1) if s.startswith("\t"))
@@ -174,13 +192,27 @@ def read_settings(path: str, text: str) -> list[Setting]:
         return _json_settings(text)
     if path.endswith(".toml"):
         return _toml_settings(text)
+    if path.endswith(".gin"):
+        try:
+            return gin.read(text)[0]
+        except gin.GinSyntaxError as exc:
+            raise BadConfig(str(exc), exc.line) from None
+    if path.endswith(".py") and mlcollections.is_config_module(text):
+        try:
+            found = mlcollections.read(path, text)
+        except SyntaxError as exc:
+            raise BadConfig(f"cannot parse Python (line {exc.lineno}): {exc.msg}", exc.lineno) from None
+        except (ValueError, RecursionError) as exc:
+            raise BadConfig(f"cannot parse Python: {exc}") from None
+        if found is not None:
+            return found
     if path.endswith(".py"):
         return _python_settings(text, path)
     raise NotAConfig("not a config file type")
 
 
 def problem(path: str, exc: BadConfig) -> Problem:
-    return Problem("STL903", path, str(exc))
+    return Problem("STL903", path, str(exc), exc.line)
 
 
 __all__ = ["read_settings", "BadConfig", "NotAConfig", "SUFFIXES", "UNKNOWN"]

@@ -23,6 +23,8 @@ _SHELL_WORDS = {"do", "then", "else", "{", "!", "time", "command", "builtin"}
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 _NUMBER = re.compile(r"^-\d|^-\.\d")
+# a yacs `opts` key (`MODEL.WEIGHTS x.pkl` after the options) ends an option's list of values
+_OPTS_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*(?:\.[A-Za-z0-9_]+)+$")
 _FENCE = re.compile(r"^\s*(```+|~~~+)\s*([\w+-]*)")
 _SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "bash-session", "text"}
 
@@ -34,6 +36,8 @@ class Command:
     entry: str  # script path or `-m` module, as written
     module: bool  # entry is a module name
     args: tuple[str, ...]
+    # environment the command runs with: `APP_LR=0.1 python ...` prefixes and earlier `export`s
+    env: tuple[tuple[str, str], ...] = ()
 
 
 def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -132,7 +136,7 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
             launched = True
             i += 1
             while i < n and tokens[i].startswith("-"):
-                if tokens[i] == "-m" and i + 1 < n:
+                if re.fullmatch(r"-[a-zA-Z]*m", tokens[i]) and i + 1 < n:  # `-m`, and `-um` (unbuffered)
                     module = tokens[i + 1]
                     if module in _LAUNCH_MODULES or module.split(".")[0] in ("accelerate", "deepspeed"):
                         i += 2
@@ -149,7 +153,7 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
             launched = launched or base not in ("env", "nohup", "exec")
             i += 1
             continue
-        if t.endswith(".py") and launched:
+        if t.endswith(".py") and (launched or t.startswith("./")):  # `./train_net.py` runs itself
             return t, False, tokens[i + 1:]
         if launched:
             i += 1  # an option of the launcher (`--nproc_per_node 8`) or its value
@@ -165,12 +169,28 @@ def commands(path: str, text: str) -> list[Command]:
     """Every python launch command in a file, with shell variables it assigns substituted."""
     found: list[Command] = []
     variables: dict[str, str] = {}
+    exported: set[str] = set()
     for line, logical in _logical_lines(shell_lines(path, text)):
-        _commands_in(line, logical, variables, found, nested=True)
+        _commands_in(line, logical, variables, found, nested=True, exported=exported)
     return found
 
 
-def _commands_in(line: int, logical: str, variables: dict[str, str], found: list[Command], nested: bool) -> None:
+def _environment(tokens: list[str], variables: dict[str, str], exported: set[str]) -> tuple[tuple[str, str], ...]:
+    """Exported variables, then `NAME=value` prefixes before the interpreter or script."""
+    env = {n: variables[n] for n in sorted(exported) if n in variables}
+    for t in tokens:
+        if _PYTHON.match(t.rsplit("/", 1)[-1]) or t.endswith(".py"):
+            break
+        m = _ASSIGN.match(t)
+        if m:
+            value = _expand(m.group(2), variables)
+            env[m.group(1)] = value if value is not None else "\0unknown"
+    return tuple(env.items())
+
+
+def _commands_in(line: int, logical: str, variables: dict[str, str], found: list[Command], nested: bool,
+                 exported: set[str] | None = None) -> None:
+    exported = set() if exported is None else exported
     split = _split(logical)
     if split is None:
         return
@@ -183,6 +203,8 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
                 variables[name] = expanded
             else:
                 variables.pop(name, None)
+            if tokens[0] == "export":
+                exported.add(name)
             continue
         if tokens and tokens[0] == "for" and len(tokens) > 1:
             variables.pop(tokens[1], None)  # loop variable: each value is one experiment, not known here
@@ -191,7 +213,7 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             # a command handed to a runner as one string: `benchmark --command "python ppo.py --track"`
             for t in tokens:
                 if " " in t and ".py" in t:
-                    _commands_in(line, t, variables, found, nested=False)
+                    _commands_in(line, t, variables, found, nested=False, exported=exported)
         entry = _find_entry(tokens)
         if entry is None:
             continue
@@ -201,7 +223,8 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
         if any(a in _INFO_OPTIONS for a in args):
             continue  # `--help` prints and exits: nothing was run
         expanded_args = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in args)
-        found.append(Command(line, logical.strip(), script, module, expanded_args))
+        found.append(Command(line, logical.strip(), script, module, expanded_args,
+                             _environment(tokens, variables, exported)))
 
 
 def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | None]) -> tuple[list[Setting], list[str]]:
@@ -239,7 +262,7 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | None])
                 # nargs='+' style lists: further non-option tokens after the value
                 extra = []
                 while wants is True and i < len(args) and not args[i].startswith("-") and "=" not in args[i] \
-                        and not args[i].endswith(SUFFIX_CONFIG):
+                        and not args[i].endswith(SUFFIX_CONFIG) and not _OPTS_KEY.match(args[i]):
                     extra.append(args[i])
                     i += 1
                 if extra and value is not UNKNOWN:

@@ -7,9 +7,14 @@ import warnings
 from dataclasses import replace
 
 from ..model import FileIndex, Index, Knob, Problem, Read
+from ..names import normalize
+from . import absl as absl_flags
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
 from . import dicts, functions, gates, hydra, module_globals, reads, variants
+from . import gin as gin_params
+from . import mlcollections, yacs
+from . import pydantic as pydantic_fields
 from .astutil import forget_walks, module_name, suppressions, walk
 
 
@@ -30,6 +35,16 @@ def _imports(tree: ast.Module, path: str) -> list[str]:
             out.append(prefix)
             out.extend(f"{prefix}.{a.name}" if prefix else a.name for a in node.names if a.name != "*")
     return sorted({m for m in out if m})
+
+
+def _is_entry(tree: ast.Module) -> bool:
+    """A script rather than a library module: a `__main__` guard, or calls made at import time."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and "__main__" in ast.dump(stmt.test):
+            return True
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            return True
+    return False
 
 
 def index_file(path: str, source: str) -> FileIndex:
@@ -57,6 +72,8 @@ def _index_file(path: str, source: str) -> FileIndex:
         lines = source.splitlines()
         flags, known_args = argparse_flags.extract(tree, path, sups)
         fields, classes, parsed, constructs = dataclass_fields.extract(tree, path, sups)
+        models, model_classes = pydantic_fields.extract(tree, path, sups)
+        classes = classes + model_classes
         strong = reads.config_names(tree, {c for c, _ in classes})
         found, splat, params, writes = reads.extract(tree, path, strong)
         global_flags, global_reads = module_globals.extract(tree, path, sups)
@@ -70,9 +87,17 @@ def _index_file(path: str, source: str) -> FileIndex:
             gated += [g for g in gates.extract(scope, path, strong, lines, names)
                       if (g.line, g.column, g.name, g.op) not in seen]
         registered, defined, code_strings, names_used = variants.extract(tree, path, sups)
+        absl, holder_reads = absl_flags.extract(tree, path, sups)
+        nodes, node_defs = yacs.extract(tree, path, sups)
+        mlc, mlc_defs, config_flags, fallbacks = mlcollections.extract(tree, path, sups)
+        gin, gin_reads, gin_gates = gin_params.extract(tree, path, sups, lines)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
-    return FileIndex(path=path, knobs=tuple(flags + fields), reads=tuple(found), gates=tuple(gated),
+    # assignments that define a CfgNode or ConfigDict entry are definitions, not code deciding a value
+    entries = node_defs | mlc_defs
+    writes = [w for w in writes if w not in entries]
+    return FileIndex(path=path, knobs=tuple(flags + fields + models + absl + nodes + mlc + fallbacks + gin),
+                     reads=tuple(found + holder_reads + gin_reads), gates=tuple(gated + gin_gates),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
@@ -80,7 +105,9 @@ def _index_file(path: str, source: str) -> FileIndex:
                      names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
                      dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
                      top_defs=tuple(variants.top_definitions(tree)),
-                     signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)))
+                     signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)),
+                     is_entry=_is_entry(tree),
+                     config_flags=tuple(config_flags), config_module=bool(mlc or mlc_defs))
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -145,13 +172,13 @@ def _cli_functions(files: list[FileIndex], knobs: list[Knob], modules: dict[str,
             for name, params in by_path[target].signatures:
                 if name != function:
                     continue
-                for param, default, line, annotation, read in params:
+                for param, default, line, annotation, read, required in params:
                     if annotation and any(k.owner == annotation and k.system == "dataclass" for k in knobs):
                         sections[annotation] = param
                         continue
                     added.append(Knob(name=param, kind="flag", system="jsonargparse", path=target, line=line,
                                       column=1, end_line=line, default=default, option_strings=(f"--{param}",),
-                                      owner=function, set_in_code=False, required=False))
+                                      owner=function, required=required))
                     if read:
                         reads.append(Read(param, target, line, 1, True))
     if not sections and not added:
@@ -175,6 +202,22 @@ def _module_files(paths: list[str]) -> dict[str, str]:
     return out
 
 
+def mlcollections_defaults(files: list[FileIndex]) -> dict[str, str]:
+    """Config modules that a script's `DEFINE_config_file(flag, "path")` names as its default -> flag."""
+    modules = [f.path for f in files if f.config_module]
+    out: dict[str, str] = {}
+    for f in files:
+        for flag, default in f.config_flags:
+            target = default.split(":", 1)[0].lstrip("./")
+            if not target:
+                continue
+            hits = [m for m in modules if m == target or m.endswith("/" + target)
+                    or target.endswith("/" + m)]
+            for m in hits[:1]:
+                out[m] = flag
+    return out
+
+
 def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     prefixes = _nested_names(files)
     sections = {(cls, name) for f in files for cls, fields in f.config_classes for name, t in fields if t in prefixes}
@@ -188,15 +231,33 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
                 splatted.add(cls)
     holders = _holders(files)
     written = {w.rsplit(".", 1)[-1] for f in files for w in f.writes}
+    node_files = {k.path for f in files for k in f.knobs if k.system == "yacs"}
+    written_nodes = {normalize(w) for f in files if f.path not in node_files for w in f.writes}
+    defaults = mlcollections_defaults(files)
     knobs: list[Knob] = []
     for f in files:
         for k in f.knobs:
-            if k.system == "dataclass":
+            if k.system == "ml_collections" and k.owner == "get_config":
+                if f.path not in defaults:
+                    continue  # a config module that is not a script's default is an experiment, not knobs
+                flag = defaults[f.path]
+                k = replace(k, option_strings=(f"--{flag}.{k.name}",))
+            if k.system in ("yacs", "ml_collections", "gin"):
+                # their names are full paths: only a code write of the same path decides them
+                if normalize(k.name) in written_nodes:
+                    k = replace(k, set_in_code=True)
+                # a gin class that code builds with this argument (`DQNAgent(num_actions=n)`): code decides it
+                if k.system == "gin" and "." in k.name and k.name.rsplit(".", 1)[1] in built.get(k.owner, ()):
+                    k = replace(k, set_in_code=True)
+                knobs.append(k)
+                continue
+            if k.system in ("dataclass", "pydantic"):
                 if (k.owner, k.name) in sections:
                     continue  # a nested config section, not a flag: its fields are the knobs
                 # a nested class is parsed when the class holding it is
                 owners = {k.owner} | holders.get(k.owner, set())
-                k = replace(k, cli=bool(owners & parsed),
+                # a pydantic BaseSettings reads the environment: experiments set it without a parser
+                k = replace(k, cli=(k.system == "pydantic" and k.cli) or bool(owners & parsed),
                             set_in_code=k.owner in splatted or k.name in built.get(k.owner, ()))
                 for prefix in prefixes.get(k.owner, [""])[:1]:
                     if prefix:
@@ -209,6 +270,11 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     if param_reads is not None:
         files = files + [param_reads]
     imports = {f.path: tuple(sorted({modules[m] for m in f.imports if m in modules} - {f.path})) for f in files}
+    # a script loads the config module its `DEFINE_config_file` names as default, as if it imported it
+    for module, _ in defaults.items():
+        for f in files:
+            if any(d and module.endswith(d.split(":", 1)[0].lstrip("./")) for _, d in f.config_flags):
+                imports[f.path] = tuple(sorted(set(imports[f.path]) | {module}))
     file_errors = [e for f in files for e in f.errors]
     # a registering decorator counts when its registry (`MODELS`, `register_model`) is the repo's own
     defined = {n for f in files for n in f.defined}

@@ -133,8 +133,8 @@ __all__ = ["extract", "UNKNOWN"]
 _CLI_CALLS = {"CLI", "auto_cli"}
 
 
-def signatures(tree: ast.Module) -> list[tuple[str, tuple[tuple[str, object, int, str, bool], ...]]]:
-    """(function, ((param, default, line, annotation, read in the body), ...)) of module-level
+def signatures(tree: ast.Module) -> list[tuple[str, tuple[tuple[str, object, int, str, bool, bool], ...]]]:
+    """(function, ((param, default, line, annotation, read in the body, required), ...)) of module-level
     functions: a jsonargparse `CLI` in another module may run them, which only linking can tell."""
     out = []
     for node in tree.body:
@@ -151,7 +151,7 @@ def signatures(tree: ast.Module) -> list[tuple[str, tuple[tuple[str, object, int
             value = literal(default) if default is not None else None
             ann = arg.annotation
             ann_name = ann.id if isinstance(ann, ast.Name) else ann.attr if isinstance(ann, ast.Attribute) else ""
-            params.append((arg.arg, value, arg.lineno, ann_name, arg.arg in loaded))
+            params.append((arg.arg, value, arg.lineno, ann_name, arg.arg in loaded, default is None))
         out.append((node.name, tuple(params)))
     return out
 

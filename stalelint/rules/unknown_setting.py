@@ -37,7 +37,8 @@ def check(facts: Facts) -> Iterator[Finding]:
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
     has_flags: dict[str | None, bool] = {}
-    hints: dict[str, list[str]] = {}
+    hints: dict[tuple[str | None, str], list[str]] = {}
+    pools: dict[str | None, list[str]] = {}
     for e, s, share in facts.unbound:
         if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
                 or s.key.startswith(("+", "~")):
@@ -68,6 +69,8 @@ def check(facts: Facts) -> Iterator[Finding]:
         else:
             if share < _CONFIG_SHARE or facts.index.config_roles.get(e.source) == "experiment":
                 continue  # Hydra config files may add keys to sections that are instantiated whole
+            if s.form == "inherited":
+                continue  # an inherited key is reported where it is set, if that file is an experiment
             if parent(s.key) not in facts.bound_parents.get(id(e), ()):
                 continue  # none of its neighbours is a knob stalelint knows: another system's section
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
@@ -75,10 +78,16 @@ def check(facts: Facts) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
+        # suggest only names the experiment could have meant: the launched script's own flags
+        # (pools and matches memoised per script and key: thousands of experiments repeat them)
+        entry = e.entry if e.kind == "launch" and e.entry in facts.index.imports else None
+        if entry not in pools:
+            pools[entry] = sorted({normalize(k.name) for k in facts.index.knobs if k.path in facts.reach(entry)}) \
+                if entry is not None else names
         wanted = normalize(s.key)
-        if wanted not in hints:
-            hints[wanted] = difflib.get_close_matches(wanted, names, n=1, cutoff=0.75)
-        close = hints[wanted]
+        if (entry, wanted) not in hints:
+            hints[(entry, wanted)] = difflib.get_close_matches(wanted, pools[entry], n=1, cutoff=0.75)
+        close = hints[(entry, wanted)]
         hint = f"; did you mean `{close[0]}`?" if close else ""
         what = f"no flag of {script} defines it" if script else "no knob in the code defines it"
         if hydra_entry and e.kind == "launch" and not s.key.startswith("-"):

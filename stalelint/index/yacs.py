@@ -1,0 +1,116 @@
+"""yacs / fvcore / detectron2 CfgNode configs: `_C = CN()`, `_C.MODEL = CN()`, `_C.MODEL.DEPTH = 50`.
+
+Each leaf assignment under a CfgNode root is a knob named by its dotted path in lower case
+(`model.depth`), since experiments spell it `MODEL.DEPTH` in YAML and `opts` lists and the one
+normaliser lower-cases; the spelling as written is kept in `option_strings` for messages.
+
+Roots are names assigned a `CN()`/`CfgNode()` call, and the `cfg` parameter of functions that
+extend a config (`def add_pointrend_config(cfg): _C = cfg; _C.MODEL.POINT_HEAD = CN()`), the
+detectron2 convention for project configs. Other assignments through `cfg` in code (`cfg.MODEL.
+WEIGHTS = args.weights` in a training script) are code deciding a value, not definitions.
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+from ..model import UNKNOWN, Knob, Suppression
+from .astutil import call_name, chain, keep_for, literal
+
+_NODE_CALLS = {"CN", "CfgNode", "ConfigNode"}
+OPEN = "new_allowed"  # the action of a knob standing for a `CN(new_allowed=True)` section
+# functions that extend a config in place: add_x_config(cfg), add_config(cfg), extend_cfg(cfg)
+_EXTENDER = re.compile(r"^(add|extend|register)_?\w*_?(config|cfg)s?$|_(config|cfg)_defaults?$", re.IGNORECASE)
+
+
+def _is_node_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and call_name(node) in _NODE_CALLS
+
+
+def _dict_leaves(node: ast.expr, prefix: str) -> list[tuple[str, ast.expr]]:
+    """`CN({"A": 1, "B": {"C": 2}})` -> [("prefix.A", 1), ("prefix.B.C", 2)]."""
+    out: list[tuple[str, ast.expr]] = []
+    if isinstance(node, ast.Call) and _is_node_call(node):
+        node = node.args[0] if node.args else ast.Dict(keys=[], values=[])
+    if isinstance(node, ast.Dict):
+        for k, v in zip(node.keys, node.values):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                if isinstance(v, ast.Dict) or _is_node_call(v):
+                    out.extend(_dict_leaves(v, f"{prefix}.{k.value}"))
+                else:
+                    out.append((f"{prefix}.{k.value}", v))
+    return out
+
+
+class _Visitor(ast.NodeVisitor):
+    def __init__(self, path: str, sups: tuple[Suppression, ...]):
+        self.path, self.sups = path, sups
+        self.roots: list[set[str]] = [set()]
+        self.knobs: dict[str, Knob] = {}
+        self.defined: set[str] = set()  # dotted names (as written) defined here
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        roots = set(self.roots[-1])
+        if _EXTENDER.search(node.name):
+            roots |= {a.arg for a in node.args.args if a.arg in ("cfg", "config", "_C", "C")}
+        self.roots.append(roots)
+        self.generic_visit(node)
+        self.roots.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._assign(target, node.value, node)
+        self.generic_visit(node)
+
+    def _assign(self, target: ast.expr, value: ast.expr, stmt: ast.stmt) -> None:
+        roots = self.roots[-1]
+        if isinstance(target, ast.Name):
+            if _is_node_call(value):
+                roots.add(target.id)
+                for dotted, v in _dict_leaves(value, ""):
+                    self._knob(dotted.lstrip("."), v, stmt)
+            elif isinstance(value, ast.Name) and value.id in roots:
+                roots.add(target.id)  # `_C = cfg`
+            return
+        parts = chain(target)
+        if not parts or parts[0] not in roots or len(parts) < 2:
+            return
+        dotted = ".".join(parts[1:])
+        if _is_node_call(value):
+            for sub, v in _dict_leaves(value, dotted):
+                self._knob(sub, v, stmt)
+            self.defined.add(dotted)
+            if any(k.arg == "new_allowed" and isinstance(k.value, ast.Constant) and k.value.value is True
+                   for k in value.keywords):  # type: ignore[union-attr]
+                # an open section: experiments add keys of their own under it (a mapping of names)
+                self._knob(dotted, ast.Dict(keys=[], values=[]), stmt, action=OPEN)
+            return
+        self._knob(dotted, value, stmt)
+
+    def _knob(self, dotted: str, value: ast.expr, stmt: ast.stmt, action: str | None = None) -> None:
+        self.defined.add(dotted)
+        end = stmt.end_lineno or stmt.lineno
+        default = literal(value)
+        name = dotted.lower()
+        # a later assignment of the same key (a project overriding a default) keeps the first definition
+        if name in self.knobs:
+            return
+        self.knobs[name] = Knob(
+            name=name, kind="flag", system="yacs", path=self.path, line=stmt.lineno, column=stmt.col_offset + 1,
+            end_line=end, default=default, type_name=type(default).__name__ if default is not UNKNOWN else None,
+            option_strings=(dotted,), owner="CfgNode", keep=keep_for(self.sups, stmt.lineno, end), action=action,
+        )
+
+
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple[list[Knob], set[str]]:
+    """(CfgNode knobs, the dotted names this file defines, so they are not taken for code writes)."""
+    v = _Visitor(path, sups)
+    v.visit(tree)
+    # a section assigned a CN() is not itself a knob (an open one is, while it defines no keys)
+    sections = {k for k in v.knobs if any(other.startswith(k + ".") for other in v.knobs)}
+    return [k for n, k in v.knobs.items() if n not in sections], v.defined
+
+
+__all__ = ["extract", "UNKNOWN"]

@@ -1,0 +1,87 @@
+"""yacs / fvcore CfgNode end to end on fixtures/yacsrepo: `_C.A.B = default` knobs, `_BASE_`
+inheritance, `opts` pairs on the command line, `merge_from_list` in code, and bad input."""
+import textwrap
+
+from conftest import by_code, check_json
+
+from stalelint.evidence import code_overrides
+from stalelint.index import index_file
+
+
+def test_cfgnode_definitions():
+    f = index_file("d.py", textwrap.dedent('''
+        from fvcore.common.config import CfgNode as CN
+        _C = CN()
+        _C.MODEL = CN()
+        _C.MODEL.DEPTH = 50
+        _C.MODEL.DEPTH = 101  # a later override keeps the first definition
+        _C.INPUT = CN({"CROP": {"ENABLED": False}})
+        _C.SOLVER = CN(new_allowed=True)
+        _C.SOLVER.STEPS = (10, 20)
+
+        def add_x_config(cfg):
+            _C = cfg
+            _C.MODEL.X = CN()
+            _C.MODEL.X.ON = True
+
+        def setup(args):
+            cfg = get_cfg()
+            cfg.MODEL.WEIGHTS = args.weights  # code deciding a value, not a definition
+    '''))
+    knobs = {k.name: k for k in f.knobs}
+    assert set(knobs) == {"model.depth", "input.crop.enabled", "solver.steps", "model.x.on"}
+    assert knobs["model.depth"].default == 50 and knobs["model.depth"].option_strings == ("MODEL.DEPTH",)
+    assert knobs["solver.steps"].default == (10, 20)
+    assert "MODEL.WEIGHTS" in f.writes and "MODEL.X.ON" not in f.writes
+
+
+def test_merge_from_list_literals():
+    got = code_overrides.merge_lists("t.py", 'cfg.merge_from_list(["A.B", 1, "C.D", "x"])\ncfg.merge_from_list(opts)\n')
+    assert [(line, [(s.key, s.value) for s in ss]) for line, ss in got] == [(1, [("A.B", 1), ("C.D", "x")])]
+
+
+def test_yacsrepo(build):
+    doc = check_json(build("yacsrepo"))
+    assert doc["experiments"] == {"total": 7, "recent": 5}
+    stale = by_code(doc, "STL102")
+    # MODEL.NAME and SOLVER.NAME share a leaf: only SOLVER.NAME is set (in the inherited base)
+    assert set(stale) == {"model.use_ema", "model.name", "model.head.layers", "seed"}
+    ema = stale["model.use_ema"]
+    assert ema["message"].startswith("flag `MODEL.USE_EMA` is never set by any of 5 recent experiments")
+    assert ema["evidence"]["last_set"]["source"] == "configs/old/ema.yaml"
+    assert ema["removable_lines"] == 3  # the definition and `if cfg.MODEL.USE_EMA:`
+    # alive: SOLVER.WARMUP only through _BASE_ (Base.yaml itself is old), TEST.AUG only through
+    # opts pairs on a command line, DEBUG.VERBOSE only through merge_from_list in code
+    assert not {"solver.warmup", "solver.name", "test.aug", "debug.verbose", "input.crop.enabled",
+                "input.size", "model.depth", "solver.lr"} & set(stale)
+    assert set(by_code(doc, "STL101")) == {"unused_knob"}
+    trick = by_code(doc, "STL301")["solver.name"]
+    assert (trick["path"], trick["line"], trick["removable_lines"]) == ("train_net.py", 25, 3)
+    unknown = by_code(doc, "STL103")
+    assert set(unknown) == {"MODEL.DEPHT"} and "did you mean `model.depth`" in unknown["MODEL.DEPHT"]["message"]
+    assert unknown["MODEL.DEPHT"]["path"] == "configs/r50_crop.yaml" and unknown["MODEL.DEPHT"]["line"] == 7
+    assert doc["errors"] == []
+
+
+def test_cyclic_base_is_an_error_and_yacs_knobs_are_not_judged(build):
+    repo = build("yacsrepo")
+    (repo / "configs/cyc_a.yaml").write_text('_BASE_: "cyc_b.yaml"\nMODEL:\n  DEPTH: 18\n')
+    (repo / "configs/cyc_b.yaml").write_text('_BASE_: "cyc_a.yaml"\n')
+    (repo / "configs/orphan.yaml").write_text('_BASE_: "missing.yaml"\n')
+    doc = check_json(repo)
+    errors = {e["path"]: e["message"] for e in doc["errors"]}
+    assert "cyclic base/include: configs/cyc_a.yaml -> configs/cyc_b.yaml -> configs/cyc_a.yaml" in \
+        errors["configs/cyc_a.yaml"]
+    assert "not in the repository: missing.yaml" in errors["configs/orphan.yaml"]
+    stale = by_code(doc, "STL102")
+    assert set(stale) == {"seed"}  # the run goes on: argparse flags are still judged
+    assert any("yacs knobs not judged stale" in n for n in doc["notices"])
+    assert set(by_code(doc, "STL101")) == {"unused_knob"}  # static facts need no experiments
+
+
+def test_malformed_yaml_marks_yacs_knobs_unjudgeable(build):
+    repo = build("yacsrepo")
+    (repo / "configs/broken.yaml").write_text("MODEL:\n  DEPTH: [1, 2\n")
+    doc = check_json(repo)
+    assert any(e["path"] == "configs/broken.yaml" and "invalid YAML" in e["message"] for e in doc["errors"])
+    assert set(by_code(doc, "STL102")) == {"seed"}
