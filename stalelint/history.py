@@ -61,6 +61,7 @@ class History:
     git_calls: int = 0
 
     first_parent: list[tuple[str, int]] = field(default_factory=list)  # HEAD's first parents: (id, time)
+    newest_change: dict[str, dt.datetime] = field(default_factory=dict)  # latest commit date per file
     _window: "line_ages.WindowLog | None" = None  # see young_lines
     _window_start: dt.datetime | None = None
 
@@ -96,6 +97,7 @@ class History:
             return h
         h.last_change = {p: _from_epoch(t) for p, t in dates["files"].items()}
         h.first_parent = [(sha, when) for sha, when in dates["chain"]]
+        h.newest_change = {p: _from_epoch(t) for p, t in dates["newest"].items()}
         try:
             diff = run_git(root, "diff", "--name-only", "--no-renames", "HEAD")
             h.dirty = frozenset(p for p in diff.split("\n") if p)
@@ -173,6 +175,7 @@ class History:
 
 def _valid_dates(data: object) -> bool:
     return type(data) is dict and type(data.get("files")) is dict and type(data.get("chain")) is list \
+        and type(data.get("newest")) is dict and all(type(v) is int for v in data["newest"].values()) \
         and all(type(v) is int for v in data["files"].values()) \
         and all(type(c) is list and len(c) == 2 and type(c[0]) is str and type(c[1]) is int for c in data["chain"])
 
@@ -181,6 +184,7 @@ def _last_changes(out: str, head: str) -> dict:
     """From `git log --format=%x1e%ct %H %P --name-only`: {"files": path -> time (epoch) of the newest
     commit that touched it, "chain": HEAD's first-parent history as [commit id, time], newest first}."""
     last: dict[str, int] = {}
+    newest: dict[str, int] = {}  # the latest commit date, which differs from `last` after a back-dated commit
     first_parent: dict[str, tuple[int, str]] = {}
     for chunk in out.split("\x1e"):
         lines = chunk.strip("\n").split("\n")
@@ -193,13 +197,15 @@ def _last_changes(out: str, head: str) -> dict:
         for p in lines[1:]:
             if p and p not in last:
                 last[p] = when
+            if p and when > newest.get(p, when - 1):
+                newest[p] = when
     chain: list[list] = []
     sha = head
     while sha in first_parent and len(chain) <= len(first_parent):
         when, parent = first_parent[sha]
         chain.append([sha, when])
         sha = parent
-    return {"files": last, "chain": chain}
+    return {"files": last, "newest": newest, "chain": chain}
 
 
 def is_newer_than(history: History, rel: str, line: int, end_line: int, start: dt.datetime) -> bool:
@@ -207,8 +213,9 @@ def is_newer_than(history: History, rel: str, line: int, end_line: int, start: d
 
     Files untracked or outside git are dated by their modification time."""
     if history.git and rel in history.last_change:
-        if history.last_change[rel] < start and rel not in history.dirty:
-            return False  # untouched since before the window: no line can be younger
+        newest = history.newest_change.get(rel, history.last_change[rel])
+        if newest < start and rel not in history.dirty:
+            return False  # no commit dated inside the window touched it: no line can be younger
         young = history.young_lines(rel, start)
         span = young[line - 1: max(line, end_line)]
         return not span or any(span)  # a line the window's history cannot place counts as young

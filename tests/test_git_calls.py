@@ -70,3 +70,20 @@ def test_uncommitted_lines_are_young(tmp_path, monkeypatch):
     names = {f.name for f in result.findings if f.code == "STL102"}
     assert "tmp" not in names and {"old0", "old1"} <= names
     assert calls <= 5
+
+
+def test_back_dated_commit_on_top(tmp_path, monkeypatch):
+    """Commit dates need not decrease along history: lines of a back-dated commit on top are old,
+    and lines of the recent commit under it are still young (as git blame would date them)."""
+    repo = _repo(tmp_path / "r", 1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@b",
+               GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@b", GIT_AUTHOR_DATE="2025-02-01T12:00:00+00:00",
+               GIT_COMMITTER_DATE="2025-02-01T12:00:00+00:00")
+    with open(repo / "s0.py", "a") as f:
+        f.write("p.add_argument('--backdated', action='store_true')\nprint(args.backdated)\n")
+    subprocess.run(["git", "-C", repo, "commit", "-qam", "back-dated"], check=True, env=env)
+    _, result = _git_calls(repo, monkeypatch)
+    names = {f.name for f in result.findings if f.code == "STL102"}
+    assert "backdated" in names and "old0" in names  # written "in 2025": no grace
+    assert "new0" not in names  # written 2026-06-01 (under the back-dated commit): grace

@@ -11,6 +11,8 @@ from .astutil import call_name, keep_for, literal, walk
 
 def _override_line(tree: ast.Module) -> int | None:
     """The line where the module hands its globals to a configurator, if it does."""
+    if not any(isinstance(n, ast.Call) and call_name(n) in ("exec", "globals") for n in walk(tree)):
+        return None  # most modules: no need to walk each statement again
     for stmt in tree.body:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call) and call_name(node) == "exec":
