@@ -12,6 +12,9 @@ from .config import Settings
 from .cache import IndexCache, content_hash
 from .discover import FileSet, decode_text, discover, read_text
 from .history import History
+from dataclasses import replace
+
+from .evidence import TrackerOptions
 from .model import FileIndex, Finding, Index, Problem, Result, Window
 from .parse_pool import index_many
 from .names import matches_any
@@ -95,12 +98,12 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
     history = History.read(root, files.tracked, files.git, use_cache)
     progress("reading experiments")
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
-                               store)
+                               trackers_of(settings, window), store=store)
     if store is not None:
         store.save()
     progress("judging")
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep, gathered.blind)
-    notices = list(history.notices)
+    notices = list(history.notices) + list(gathered.notices)
     blind = Counter(k.system for k in idx.knobs if k.system in gathered.blind)
     for system, n in sorted(blind.items()):
         notices.append(f"{n} {system} knobs not judged stale: some {system} experiment files could not be read "
@@ -132,6 +135,7 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
             names = ", ".join(sorted(unjudged)[:5]) + (", ..." if len(unjudged) > 5 else "")
             notices.append(f"{sum(unjudged.values())} flags in {len(unjudged)} files not judged stale: no experiment "
                            f"sets any of them or runs their script ({names})")
+    findings = mark_incomplete(findings, gathered, notices)
     findings = [f for f in findings
                 if on(f.code) and f.confidence >= settings.min_confidence and not matches_any(f.name, settings.keep)
                 and (not only or _under(f.path, only))]
@@ -145,6 +149,33 @@ def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = 
                   knobs=len(idx.knobs), files=len(idx.files), counts=dict(Counter(f.code for f in findings)))
 
 
+def trackers_of(settings: Settings, window: Window) -> TrackerOptions:
+    return TrackerOptions(window=window, mlflow_uri=settings.mlflow_uri, timeout=float(settings.tracker_timeout),
+                          enabled=settings.trackers)
+
+
+def mark_incomplete(findings: list[Finding], gathered: evidence.Gathered, notices: list[str]) -> list[Finding]:
+    """The one place findings learn that some evidence was missing: when a tracker source or an
+    experiment file could not be read, every finding that needed evidence may be wrong (the unread
+    runs may have used the knob), so it is marked, says so, and `fix` leaves it alone unless told."""
+    missing = list(gathered.incomplete)
+    unread_files = sum(1 for p in gathered.problems if p.code in ("STL902", "STL903") and p.path.endswith(
+        (".yaml", ".yml", ".json", ".toml", ".sh", ".bash", ".slurm", ".sbatch", ".md", "Makefile")))
+    if unread_files:
+        missing.append(f"{unread_files} experiment file{'s' if unread_files != 1 else ''}")
+    if not missing:
+        return findings
+    what = ", ".join(missing)
+    notices.append(f"some evidence could not be read ({what}): findings that need experiments are judged on "
+                   f"incomplete evidence and marked so; `fix` will not apply them unless told to")
+    return [replace(f, incomplete=True, message=f"{f.message} [judged on incomplete evidence: {what} unreadable]")
+            if f.code in NEEDS_EVIDENCE else f for f in findings]
+
+
+# the rules whose verdict rests on experiments (STL103 reports what an experiment set: still true)
+NEEDS_EVIDENCE = {"STL102", "STL201", "STL301"}
+
+
 def experiments(root: Path, settings: Settings, window: Window, use_cache: bool = True):
     """Every experiment found, with its date and whether it is recent (for `stalelint experiments`)."""
     files = discover(root, settings.exclude)
@@ -152,7 +183,7 @@ def experiments(root: Path, settings: Settings, window: Window, use_cache: bool 
     idx = build_index(files, settings, store=store)
     history = History.read(root, files.tracked, files.git, use_cache)
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
-                               store)
+                               trackers_of(settings, window), store=store)
     if store is not None:
         store.save()
     return gathered, history

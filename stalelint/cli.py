@@ -69,6 +69,11 @@ def _in_scope(path: str, scope: tuple[str, ...]) -> bool:
 _common = [
     click.option("--since", help="Window: experiments older than this are not recent (180d, 26w, 1y)."),
     click.option("--as-of", "as_of", help="Judge as of this date (YYYY-MM-DD); default now."),
+    click.option("--mlflow-uri", "mlflow_uri",
+                 help="Read runs from this MLflow tracking server (http://host:5000), SQLite store "
+                      "(sqlite:///mlflow.db) or file store folder. A token may come from MLFLOW_TRACKING_TOKEN."),
+    click.option("--tracker-timeout", "tracker_timeout", type=click.FloatRange(min=0.001),
+                 help="Seconds a tracker server may take per request (default 10)."),
     click.option("--config", "config_file", type=click.Path(dir_okay=False),
                  help="Read [tool.stalelint] from this file instead of the project's pyproject.toml."),
 ]
@@ -100,12 +105,12 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .stalelint_cache/ (index every file).")
 @click.option("--jobs", type=click.IntRange(1, 256), help="Processes that parse files (default: one per core "
               "when there is enough to parse).")
-def check(path, since, as_of, config_file, select, ignore, fmt, min_confidence, exit_zero, baseline_file, no_cache,
-          jobs) -> None:
+def check(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, fmt, min_confidence,
+          exit_zero, baseline_file, no_cache, jobs) -> None:
     """Report stale knobs in the repository at PATH (findings limited to PATH when it is inside)."""
     root, scope = _root_and_scope(path)
     settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
-                         min_confidence=min_confidence)
+                         min_confidence=min_confidence, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
     known = None
     if baseline_file:
         try:
@@ -132,11 +137,12 @@ def check(path, since, as_of, config_file, select, ignore, fmt, min_confidence, 
 @click.option("--min-confidence", type=click.IntRange(0, 100), help="Leave out findings below this confidence.")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False),
               help=f"Write the baseline here (default: {baseline.DEFAULT_FILE} at the repository root).")
-def baseline_cmd(path, since, as_of, config_file, select, ignore, min_confidence, output) -> None:
+def baseline_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, min_confidence,
+                 output) -> None:
     """Record the current findings, so `check --baseline FILE` reports only new ones."""
     root, scope = _root_and_scope(path)
     settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
-                         min_confidence=min_confidence)
+                         min_confidence=min_confidence, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
     result = _analyse(root, settings, _window(as_of, settings.since_days), scope)
     dest = Path(output) if output else root / baseline.DEFAULT_FILE
     try:
@@ -161,8 +167,8 @@ def baseline_cmd(path, since, as_of, config_file, select, ignore, min_confidence
 @click.option("--dry-run", is_flag=True, help="Print the comment's Markdown instead of posting it.")
 @click.option("--max-wait", type=click.FloatRange(0, 3600), default=60, show_default=True,
               help="Wait at most this many seconds for a GitHub rate limit to reset.")
-def comment_cmd(path, since, as_of, config_file, select, ignore, min_confidence, base_ref, number, dry_run,
-                max_wait) -> None:
+def comment_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, min_confidence,
+                base_ref, number, dry_run, max_wait) -> None:
     """Post (or update) one summary comment on the pull request: what it makes stale or revives
     compared with --base, the full count and the top findings. Reads GITHUB_TOKEN,
     GITHUB_REPOSITORY, GITHUB_EVENT_PATH and GITHUB_API_URL."""
@@ -170,7 +176,7 @@ def comment_cmd(path, since, as_of, config_file, select, ignore, min_confidence,
 
     root, scope = _root_and_scope(path)
     settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
-                         min_confidence=min_confidence)
+                         min_confidence=min_confidence, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
     window = _window(as_of, settings.since_days)
     where = client = None
     try:
@@ -208,12 +214,12 @@ def comment_cmd(path, since, as_of, config_file, select, ignore, min_confidence,
 @click.argument("path", default=".", type=click.Path())
 @common
 @click.option("--output-format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def experiments_cmd(path, since, as_of, config_file, fmt) -> None:
+def experiments_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, fmt) -> None:
     """List every experiment found, with its date and source, so you can see what was counted."""
     import json
 
     root, _ = _root_and_scope(path)
-    settings = _settings(root, config_file, since=since)
+    settings = _settings(root, config_file, since=since, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
     window = _window(as_of, settings.since_days)
     gathered, history = gather_experiments(root, settings, window)
     rows = sorted(gathered.experiments, key=lambda e: (e.date is None, e.date), reverse=True)
@@ -231,7 +237,7 @@ def experiments_cmd(path, since, as_of, config_file, fmt) -> None:
         click.echo(f"{when}  {mark:<6}  {e.label}  {what}")
     for p in gathered.problems:
         click.echo(f"{p.path}: {p.code} {p.message}", err=True)
-    for n in history.notices:
+    for n in (*history.notices, *gathered.notices):
         click.echo(f"note: {n}", err=True)
     recent = sum(1 for e in rows if window.is_recent(e.date))
     click.echo(f"{len(rows)} experiments from {gathered.sources} files; {recent} recent "

@@ -26,7 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "paths": ["."],
     # globs (on repo-relative paths) never read
     "exclude": [".git/**", ".venv/**", "venv/**", "**/site-packages/**", "build/**", "dist/**",
-                "**/node_modules/**", ".stalelint_cache/**", "**/__pycache__/**", ".tox/**"],
+                "**/node_modules/**", ".stalelint_cache/**", "**/__pycache__/**", ".tox/**",
+                # run records: the tracker sources read them directly (they are usually git-ignored)
+                "**/mlruns/**", "**/wandb/**", "**/lightning_logs/**", "**/.hydra/**"],
     "extend_exclude": [],
     # experiment config files: each file is one experiment
     "experiments": list(DEFAULT_EXPERIMENTS),
@@ -44,6 +46,14 @@ DEFAULTS: dict[str, Any] = {
     "max_file_size": 2_000_000,
     # findings below this confidence (0-100) are not reported
     "min_confidence": 0,
+    # an MLflow tracking server (http[s]://host:port), SQLite store (sqlite:///path/mlflow.db) or
+    # file store folder to read runs from; local mlruns/ and mlflow.db are found without it
+    "mlflow_uri": "",
+    # seconds a tracker server may take to answer one request before it is reported unavailable
+    "tracker_timeout": 10.0,
+    # tracker sources to read (mlflow, wandb, hydra, lightning, sacred, dvc, dumps, sweeps);
+    # empty: every source whose records are found
+    "trackers": [],
 }
 
 
@@ -63,6 +73,9 @@ class Settings:
     keep: tuple[str, ...]
     max_file_size: int
     min_confidence: int
+    mlflow_uri: str = ""
+    tracker_timeout: float = 10.0
+    trackers: tuple[str, ...] = ()
     source: str | None = None  # the file the settings came from
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -100,8 +113,20 @@ def _typecheck(key: str, value: Any, where: str) -> None:
     if isinstance(default, list):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: `{key}` must be a list of strings, got {value!r}")
+    elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return  # a whole number of seconds is a number of seconds
     elif isinstance(default, bool) or not isinstance(value, type(default)) or isinstance(value, bool):
         raise ConfigError(f"{where}: `{key}` must be {type(default).__name__}, got {type(value).__name__} {value!r}")
+
+
+TRACKERS = ("mlflow", "wandb", "hydra", "lightning", "sacred", "dvc", "dumps", "sweeps")
+
+
+def _check_trackers(values: list[str], where: str) -> tuple[str, ...]:
+    for v in values:
+        if v not in TRACKERS:
+            raise ConfigError(f"{where}: `trackers` has {v!r}; known trackers: {', '.join(TRACKERS)}")
+    return tuple(values)
 
 
 def from_table(table: dict[str, Any], where: str) -> Settings:
@@ -114,6 +139,8 @@ def from_table(table: dict[str, Any], where: str) -> Settings:
             raise ConfigError(f"{where}: unknown key `{key}` in [tool.stalelint]{also}")
         _typecheck(norm, value, where)
         merged[norm] = value
+    if merged["tracker_timeout"] <= 0:
+        raise ConfigError(f"{where}: `tracker_timeout` must be a positive number of seconds")
     if not 0 <= merged["min_confidence"] <= 100:
         raise ConfigError(f"{where}: `min_confidence` must be between 0 and 100")
     return Settings(
@@ -127,6 +154,9 @@ def from_table(table: dict[str, Any], where: str) -> Settings:
         keep=tuple(merged["keep"]),
         max_file_size=merged["max_file_size"],
         min_confidence=merged["min_confidence"],
+        mlflow_uri=merged["mlflow_uri"],
+        tracker_timeout=merged["tracker_timeout"],
+        trackers=_check_trackers(merged["trackers"], where),
         source=where if table else None,
     )
 

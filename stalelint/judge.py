@@ -329,7 +329,8 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
         facts.splat_params.update(normalize(p) for f in index.files for p in f.parameters)
 
     for e in exps:
-        scope = facts.reach(e.entry) if e.kind == "launch" and e.entry in index.imports else None
+        # a launch command or run record that names its script binds to that script's knobs
+        scope = facts.reach(e.entry) if e.entry is not None and e.entry in index.imports else None
         exact = e.kind == "launch" and e.entry in index.hydra_entries
         if index.config_roles.get(e.source) == "experiment":
             # a Hydra experiment file belongs to the scripts of its config tree; its keys are full paths

@@ -212,6 +212,9 @@ class Finding:
     # what, within one knob of one file, the finding is about when a rule can report several (a
     # trick's test text); part of the fingerprint, which must not depend on line numbers
     subject: str = ""
+    # judged while some evidence source could not be read: a finding that needed evidence may be
+    # wrong, so `fix` does not apply it unless told to
+    incomplete: bool = False
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,6 @@ def test_json_keeps_its_keys_and_adds_fingerprints(labrepo):
     js = json.loads(output(labrepo, "json"))
     for f in js["findings"]:
         assert set(f) == {"code", "rule", "kind", "name", "path", "line", "column", "end_line", "message",
-                          "confidence", "removable_lines", "evidence", "fingerprint"}
+                          "confidence", "removable_lines", "evidence", "fingerprint", "incomplete"}
     fps = [f["fingerprint"] for f in js["findings"]] + [e["fingerprint"] for e in js["errors"]]
     assert len(set(fps)) == len(fps) and all(len(fp) == 20 for fp in fps)

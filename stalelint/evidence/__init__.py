@@ -5,15 +5,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+
+import yaml
 
 from ..discover import FileSet, glob_match, read_text
 from ..history import History
 from ..index import hydra
 from ..index.astutil import module_name
-from ..model import UNKNOWN, Experiment, Index, Problem, Setting
+from ..model import UNKNOWN, Experiment, Index, Problem, Setting, Window
 from ..names import normalize
-from . import code_overrides, configs, gin, inherit, launch, overrides
+from . import (code_overrides, configs, dumps, dvc_runs, gin, hydra_runs, inherit, launch, lightning_runs,
+               mlflow_files, mlflow_server, mlflow_sqlite, overrides, runs, sacred_runs, sweeps, wandb_runs)
+
+# the tracker sources, by the name `trackers = [...]` enables them with; each looks for its own
+# records on disk and reads nothing when it finds none
+TRACKERS: tuple[tuple[str, Callable[[runs.Context], Iterable[Experiment]]], ...] = (
+    ("mlflow", mlflow_files.read), ("mlflow", mlflow_sqlite.read), ("mlflow", mlflow_server.read),
+    ("wandb", wandb_runs.read), ("hydra", hydra_runs.read), ("lightning", lightning_runs.read),
+    ("sacred", sacred_runs.read), ("dvc", dvc_runs.read), ("dumps", dumps.read),
+)
+TRACKER_NAMES = ("mlflow", "wandb", "hydra", "lightning", "sacred", "dvc", "dumps", "sweeps")
+
+
+@dataclass(frozen=True)
+class TrackerOptions:
+    window: Window
+    mlflow_uri: str = ""
+    timeout: float = 10.0
+    enabled: tuple[str, ...] = ()  # empty: every source whose records are found
 
 if TYPE_CHECKING:
     from ..cache import IndexCache
@@ -25,6 +45,8 @@ class Gathered:
     problems: tuple[Problem, ...]
     sources: int  # files that gave at least one experiment
     blind: frozenset[str] = frozenset()  # config systems some of whose evidence could not be read
+    notices: tuple[str, ...] = ()
+    incomplete: tuple[str, ...] = ()  # evidence sources that could not be read, or not all of it
 
 
 class _Reader:
@@ -125,8 +147,46 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
     return lambda option: table.get(option)
 
 
+def _by_tail(listed: set[str]) -> Callable[[str | None], str | None]:
+    """A path a run recorded (often absolute, from another machine) as a repo file: the longest
+    tail of it that names a file in the repo."""
+    def resolve(ref: str | None) -> str | None:
+        if not ref:
+            return None
+        parts = ref.replace("\\", "/").split("/")
+        for i in range(len(parts)):
+            tail = "/".join(p for p in parts[i:] if p not in ("", "."))
+            if tail in listed:
+                return tail
+        return None
+    return resolve
+
+
+def _sweep_plans(files: FileSet, ctx: runs.Context, experiment_globs: tuple[str, ...], max_size: int,
+                 problems: list[Problem]) -> tuple[list[Experiment], set[str]]:
+    """Sweep plans among the experiment configs and files named *sweep*.yaml; they are read as
+    plans, not as a config file whose `parameters.lr.values` would be nonsense keys."""
+    found: list[Experiment] = []
+    plans: set[str] = set()
+    for rel in files.files:
+        if not rel.endswith((".yaml", ".yml")):
+            continue
+        if not (glob_match(rel, experiment_globs) or "sweep" in rel.rsplit("/", 1)[-1].lower()):
+            continue
+        text, problem = read_text(files.root, rel, max_size)
+        if problem or not text or not sweeps.is_sweep(text):
+            continue
+        plans.add(rel)
+        try:
+            found.extend(sweeps.read_file(ctx, rel, text))
+        except yaml.YAMLError as exc:
+            problems.append(Problem(sweeps.CODE, rel, f"invalid sweep YAML: {str(exc).splitlines()[0]}"))
+    return found, plans
+
+
 def gather(files: FileSet, index: Index, history: History, experiment_globs: tuple[str, ...],
-           launch_globs: tuple[str, ...], max_size: int, store: "IndexCache | None" = None) -> Gathered:
+           launch_globs: tuple[str, ...], max_size: int, trackers: TrackerOptions | None = None,
+           store: "IndexCache | None" = None) -> Gathered:
     listed = set(files.files)
     reader = _Reader(files.root, max_size, index, listed, store)
     experiments: list[Experiment] = []
@@ -134,7 +194,18 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
     sources = 0
     # ml_collections config modules are experiments wherever they live (big_vision/configs/...)
     config_modules = {f.path for f in index.files if f.config_module}
+    ctx = runs.Context(root=files.root, window=trackers.window, mlflow_uri=trackers.mlflow_uri,
+                       timeout=trackers.timeout, enabled=trackers.enabled,
+                       arity=lambda entry: _arity(index, entry), resolve=_by_tail(listed), files=files.files,
+                       date_of=history.date_of) if trackers else None
+    plans: set[str] = set()
+    if ctx is not None and ctx.wants("sweeps"):
+        planned, plans = _sweep_plans(files, ctx, experiment_globs, max_size, problems)
+        experiments.extend(planned)
+        sources += len(plans)
     for rel in files.files:
+        if rel in plans:
+            continue
         if rel.endswith(configs.SUFFIXES) and (glob_match(rel, experiment_globs) or rel in config_modules
                                                or index.config_roles.get(rel) == "experiment"):
             found, problem = reader.settings(rel)
@@ -204,7 +275,16 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             experiments.append(Experiment(rel, cmd.line, "launch", when, how, tuple(merged + cli),
                                           entry=entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
         sources += len(experiments) > before
-    return Gathered(tuple(experiments), tuple(problems), sources, frozenset(reader.blind))
+    if ctx is None:
+        return Gathered(tuple(experiments), tuple(problems), sources, frozenset(reader.blind))
+    for name, read in TRACKERS:
+        if ctx.wants(name):
+            before = len(experiments)
+            experiments.extend(read(ctx))
+            sources += len({e.source for e in experiments[before:]})
+    problems.extend(ctx.problems)
+    return Gathered(tuple(experiments), tuple(problems), sources, frozenset(reader.blind), tuple(ctx.notices),
+                    tuple(ctx.unavailable))
 
 
 def _sweep(s: Setting) -> Setting:

@@ -31,7 +31,7 @@ def finding(f: Finding, fingerprint: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "code": f.code, "rule": f.rule, "kind": f.kind, "name": f.name, "path": f.path, "line": f.line,
         "column": f.column, "end_line": f.end_line or f.line, "message": f.message, "confidence": f.confidence,
-        "removable_lines": f.removable_lines, "evidence": None,
+        "removable_lines": f.removable_lines, "evidence": None, "incomplete": f.incomplete,
     }
     if f.evidence is not None:
         e = f.evidence

@@ -14,6 +14,12 @@ ERRORS = {
                "symlink that loops or leaves the repository"),
     "STL903": ("bad-experiment", "an experiment file (YAML, JSON, TOML, Python config) is malformed or empty"),
     "STL904": ("file-too-large", "a file over `max_file_size` bytes was skipped"),
+    "STL905": ("tracker-unavailable", "a tracker server (MLflow) could not be read: down, too slow "
+               "(`tracker_timeout`), or it answered with an error; findings that need evidence are "
+               "marked incomplete"),
+    "STL906": ("bad-run-record", "a run record (MLflow run folder or store, W&B run, Hydra job, Lightning "
+               "hparams, sacred run, argument dump, dvc.lock) could not be read; findings that need "
+               "evidence are marked incomplete"),
 }
 
 NEEDS_EXPERIMENTS = {"STL102", "STL103", "STL201", "STL301"}

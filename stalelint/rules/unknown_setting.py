@@ -40,6 +40,10 @@ def check(facts: Facts) -> Iterator[Finding]:
     hints: dict[tuple[str | None, str], list[str]] = {}
     pools: dict[str | None, list[str]] = {}
     for e, s, share in facts.unbound:
+        if e.kind in ("run", "sweep"):
+            # run records log everything the program knew (derived values, library settings);
+            # an unbound key there is not a mistake in a file someone can edit
+            continue
         if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
                 or s.key.startswith(("+", "~")):
             continue  # a group selection, Hydra's own settings, or a key added (+) or removed (~) on purpose
