@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Callable
 
 from . import evidence, index, judge, rules
 from .config import Settings
-from .discover import FileSet, discover, read_text
+from .cache import IndexCache, content_hash
+from .discover import FileSet, decode_text, discover, read_text
 from .history import History
 from dataclasses import replace
 
 from .evidence import TrackerOptions
-from .model import Finding, Index, Problem, Result, Window
+from .model import FileIndex, Finding, Index, Problem, Result, Window
+from .parse_pool import index_many
 from .names import matches_any
 
 
@@ -21,18 +24,60 @@ def _under(rel: str, prefixes: tuple[str, ...]) -> bool:
     return any(p in ("", ".") or rel == p or rel.startswith(p.rstrip("/") + "/") for p in prefixes)
 
 
-def build_index(files: FileSet, settings: Settings) -> Index:
-    indexed = []
+def build_index(files: FileSet, settings: Settings, use_cache: bool = False, jobs: int | None = None,
+                store: IndexCache | None = None) -> Index:
+    """Index every Python file: from the cache where its content was indexed before, the rest
+    parsed (in parallel when there is enough of it). With `store`, the caller saves it."""
+    own = store is None and use_cache
+    if own:
+        store = IndexCache(files.root, settings)
+    slots: list[FileIndex | None] = []
+    todo: list[tuple[int, str, str, str | None]] = []  # slot, path, text, content hash
     problems: list[Problem] = []
     for rel in files.files:
         if not rel.endswith(".py") or not _under(rel, settings.paths):
             continue
-        text, problem = read_text(files.root, rel, settings.max_file_size)
-        if problem:
-            problems.append(problem)
+        full = os.path.join(files.root, rel)
+        try:
+            st = os.stat(full)
+        except OSError:
+            st = None
+        if st is None or st.st_size > settings.max_file_size or store is None:
+            text, problem = read_text(files.root, rel, settings.max_file_size)
+            if problem:
+                problems.append(problem)
+            else:
+                todo.append((len(slots), rel, text or "", None))
+                slots.append(None)
             continue
-        indexed.append(index.index_file(rel, text or ""))
-    linked = index.link(indexed, problems)
+        store.seen(rel)
+        digest = store.known_hash(rel, st)
+        record = store.load(rel, digest) if digest else None
+        if record is None:
+            try:
+                with open(full, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                text, problem = read_text(files.root, rel, settings.max_file_size)  # for its message
+                problems.append(problem or Problem("STL902", rel, "cannot read"))
+                continue
+            digest = content_hash(data)
+            store.remember(rel, st, digest)
+            record = store.load(rel, digest)
+            if record is None:
+                text, problem = decode_text(rel, data)
+                if problem:
+                    problems.append(problem)
+                    continue
+                todo.append((len(slots), rel, text or "", digest))
+        slots.append(record)
+    for (slot, rel, _, digest), record in zip(todo, index_many([(rel, text) for _, rel, text, _ in todo], jobs)):
+        slots[slot] = record
+        if store is not None and digest is not None:
+            store.store(rel, digest, record)
+    if own and store is not None:
+        store.save()
+    linked = index.link([s for s in slots if s is not None], problems)
     return index.add_config_trees(linked, files.root, files.files, settings.max_file_size)
 
 
@@ -41,24 +86,28 @@ def _quiet(stage: str) -> None:
 
 
 def run(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = (),
-        progress: Callable[[str], None] = _quiet) -> Result:
+        progress: Callable[[str], None] = _quiet, use_cache: bool = True, jobs: int | None = None) -> Result:
     """Analyse the repo at `root`; report findings under the `only` paths (all when empty).
     `progress` is told the name of each stage as it starts (for a status line)."""
-    return analyse(root, settings, window, only, progress)[0]
+    return analyse(root, settings, window, only, progress, use_cache, jobs)[0]
 
 
 def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...] = (),
-            progress: Callable[[str], None] = _quiet) -> tuple[Result, judge.Facts]:
+            progress: Callable[[str], None] = _quiet, use_cache: bool = True,
+            jobs: int | None = None) -> tuple[Result, judge.Facts]:
     """`run`, and the facts it judged from (the fixer needs the index and the bindings)."""
     progress("finding files")
     files = discover(root, settings.exclude)
     progress(f"indexing {len(files.files)} files")
-    idx = build_index(files, settings)
+    store = IndexCache(root, settings) if use_cache else None
+    idx = build_index(files, settings, jobs=jobs, store=store)
     progress("reading git history")
-    history = History.read(root, files.tracked, files.git)
+    history = History.read(root, files.tracked, files.git, use_cache)
     progress("reading experiments")
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
-                               trackers_of(settings, window))
+                               trackers_of(settings, window), store=store)
+    if store is not None:
+        store.save()
     progress("judging")
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep, gathered.blind)
     notices = list(history.notices) + list(gathered.notices)
@@ -85,8 +134,8 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
         if on(rules.stale_variant.CODE):
             findings.extend(rules.stale_variant.check(facts))
         if on(rules.stale_trick.CODE):
-            stale_ids = {i for i, k in enumerate(idx.knobs) for f in stale
-                         if (f.path, f.line, f.column) == (k.path, k.line, k.column)}
+            stale_at = {(f.path, f.line, f.column) for f in stale}
+            stale_ids = {i for i, k in enumerate(idx.knobs) if (k.path, k.line, k.column) in stale_at}
             findings.extend(rules.stale_trick.check(facts, stale_ids))
         unjudged = Counter(k.path for k in idx.knobs if not k.positional and k.path not in facts.covers)
         if unjudged:
@@ -135,13 +184,16 @@ def mark_incomplete(findings: list[Finding], gathered: evidence.Gathered, notice
 NEEDS_EVIDENCE = {"STL102", "STL201", "STL301"}
 
 
-def experiments(root: Path, settings: Settings, window: Window):
+def experiments(root: Path, settings: Settings, window: Window, use_cache: bool = True):
     """Every experiment found, with its date and whether it is recent (for `stalelint experiments`)."""
     files = discover(root, settings.exclude)
-    idx = build_index(files, settings)
-    history = History.read(root, files.tracked, files.git)
+    store = IndexCache(root, settings) if use_cache else None
+    idx = build_index(files, settings, store=store)
+    history = History.read(root, files.tracked, files.git, use_cache)
     gathered = evidence.gather(files, idx, history, settings.experiments, settings.launch, settings.max_file_size,
-                               trackers_of(settings, window))
+                               trackers_of(settings, window), store=store)
+    if store is not None:
+        store.save()
     return gathered, history
 
 

@@ -1,4 +1,4 @@
-"""The command line: check, fix, graveyard, restore, baseline, comment, experiments, rules, demo."""
+"""The command line: check, fix, graveyard, restore, baseline, comment, experiments, rules, demo, clean."""
 from __future__ import annotations
 
 import os
@@ -54,10 +54,12 @@ def _window(as_of: str | None, since_days: int):
         raise click.UsageError(f"--as-of must be a date like 2026-11-27, got {as_of!r}") from None
 
 
-def _analyse(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] = (), label: str = "") -> Result:
+def _analyse(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] = (), label: str = "",
+             use_cache: bool = True, jobs: int | None = None) -> Result:
     """`run`, with a status line on stderr when that is a terminal and the run takes a while."""
     with Progress(sys.stderr) as progress:
-        return run(root, settings, window, scope, progress=lambda stage: progress(label + stage))
+        return run(root, settings, window, scope, progress=lambda stage: progress(label + stage), use_cache=use_cache,
+                   jobs=jobs)
 
 
 def _in_scope(path: str, scope: tuple[str, ...]) -> bool:
@@ -100,8 +102,11 @@ def cli() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Report only findings not recorded in this baseline file (see `stalelint baseline`).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .stalelint_cache/ (index every file).")
+@click.option("--jobs", type=click.IntRange(1, 256), help="Processes that parse files (default: one per core "
+              "when there is enough to parse).")
 def check(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, fmt, min_confidence,
-          exit_zero, baseline_file) -> None:
+          exit_zero, baseline_file, no_cache, jobs) -> None:
     """Report stale knobs in the repository at PATH (findings limited to PATH when it is inside)."""
     root, scope = _root_and_scope(path)
     settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
@@ -112,7 +117,7 @@ def check(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, 
             known = baseline.load(Path(baseline_file))
         except baseline.BaselineError as exc:
             raise click.UsageError(str(exc)) from None
-    result = _analyse(root, settings, _window(as_of, settings.since_days), scope)
+    result = _analyse(root, settings, _window(as_of, settings.since_days), scope, use_cache=not no_cache, jobs=jobs)
     if known is not None:
         result = baseline.apply(result, known, baseline_file, lambda code, p: (
             rules.selected(code, settings.select, settings.ignore) and _in_scope(p, scope)))
@@ -237,6 +242,21 @@ def experiments_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file
     recent = sum(1 for e in rows if window.is_recent(e.date))
     click.echo(f"{len(rows)} experiments from {gathered.sources} files; {recent} recent "
                f"(since {window.start.date().isoformat()}).")
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path())
+def clean(path) -> None:
+    """Remove the cache (.stalelint_cache/ in the repository root)."""
+    from .cache import DIRNAME
+    from .cache import clean as remove
+
+    root, _ = _root_and_scope(path)
+    try:
+        removed = remove(root)
+    except OSError as exc:
+        raise click.ClickException(f"cannot remove {root / DIRNAME}: {exc.strerror or exc}") from None
+    click.echo(f"removed {root / DIRNAME}" if removed else f"no cache at {root / DIRNAME}")
 
 
 @cli.command("rules")

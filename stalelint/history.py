@@ -1,16 +1,40 @@
-"""Everything git: when each file last changed (one `git log` for the whole repo), and when a
-definition line was introduced (`git blame`, only for files changed inside the window, since a file
-untouched since before the window has no line younger than it)."""
+"""Everything git, in a number of git processes that does not grow with the repo: when each file
+last changed (one `git log` for the whole repo, cached by HEAD's commit id), what is uncommitted
+(one `git diff`), and which lines are younger than the window (one `git log -p` of the window's
+commits, see line_ages.py) for the grace period.
+
+`line_dates`/`introduced` (exact per-line dates from `git blame`, one process per file) remain for
+callers that need a line's real date rather than "inside the window or not".
+"""
 from __future__ import annotations
 
 import datetime as dt
-import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
+from . import cache, line_ages
 
 _UTC = dt.timezone.utc
+
+
+class GitError(Exception):
+    def __init__(self, args: list[str], stderr: str):
+        super().__init__(f"git {' '.join(args)}: {stderr.strip()}")
+        self.stderr = stderr
+
+
+def run_git(root: Path, *args: str) -> str:
+    """stdout of one git command in `root`; GitError when it fails. Plain subprocess, so checking
+    does not import gitpython (a tenth of a warm run's time)."""
+    cmd = ["git", "-C", str(root), "-c", "core.quotePath=false", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=600)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError(list(args), str(exc)) from None
+    if proc.returncode != 0:
+        raise GitError(list(args), proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout.decode("utf-8", "surrogateescape")
 
 
 def _from_epoch(seconds: str | float) -> dt.datetime:
@@ -36,49 +60,68 @@ class History:
     _blame: dict[str, list[dt.datetime | None]] = field(default_factory=dict)
     git_calls: int = 0
 
+    first_parent: list[tuple[str, int]] = field(default_factory=list)  # HEAD's first parents: (id, time)
+    newest_change: dict[str, dt.datetime] = field(default_factory=dict)  # latest commit date per file
+    _window: "line_ages.WindowLog | None" = None  # see young_lines
+    _window_start: dt.datetime | None = None
+
     @classmethod
-    def read(cls, root: Path, tracked: frozenset[str], is_git: bool) -> "History":
+    def read(cls, root: Path, tracked: frozenset[str], is_git: bool, use_cache: bool = False) -> "History":
         if not is_git:
             return cls(root, False, ["not a git repository: experiments are dated by file modification times "
                                      "and no knob gets a grace period from its history"])
         h = cls(root, True, tracked=tracked)
-        g = git.Git(str(root))
         try:
-            out = g.execute(["git", "-c", "core.quotePath=false", "log", "--format=%x1e%ct", "--name-only",
-                             "--no-renames", "HEAD", "--"])
+            # one process for both: whether the clone is shallow, and the commit the dates are of
+            shallow, _, head = run_git(root, "rev-parse", "--is-shallow-repository", "HEAD").partition("\n")
             h.git_calls += 1
-        except git.GitCommandError as exc:
+            h.shallow = shallow.strip() == "true"
+            head = head.strip()
+            dates = cache.load_json(root, f"history/{head}.json", "history") if use_cache else None
+            if not _valid_dates(dates):
+                out = run_git(root, "log", "--format=%x1e%ct %H %P", "--name-only", "--no-renames", "HEAD", "--")
+                h.git_calls += 1
+                dates = _last_changes(out, head)
+                if use_cache:
+                    cache.save_json(root, f"history/{head}.json", "history", dates)
+        except GitError as exc:
+            h.git_calls += 1
             h.git = False
-            err = str(exc.stderr)
+            err = exc.stderr
             no_commits = any(s in err for s in ("does not have any commits", "unknown revision", "bad revision",
                                                 "bad default revision"))
             reason = "the repository has no commits yet" if no_commits else \
                 f"git log failed: {err.strip().removeprefix('stderr:').strip() or exc}"
             h.notices.append(f"{reason}: experiments are dated by file modification times")
+            h.shallow = False
             return h
-        for chunk in out.split("\x1e"):
-            lines = chunk.strip("\n").split("\n")
-            if not lines or not lines[0].strip():
-                continue
-            when = _from_epoch(lines[0])
-            for p in lines[1:]:
-                if p and p not in h.last_change:
-                    h.last_change[p] = when
+        h.last_change = {p: _from_epoch(t) for p, t in dates["files"].items()}
+        h.first_parent = [(sha, when) for sha, when in dates["chain"]]
+        h.newest_change = {p: _from_epoch(t) for p, t in dates["newest"].items()}
         try:
-            diff = g.execute(["git", "-c", "core.quotePath=false", "diff", "--name-only", "HEAD"])
+            diff = run_git(root, "diff", "--name-only", "--no-renames", "HEAD")
             h.dirty = frozenset(p for p in diff.split("\n") if p)
             h.git_calls += 1
-        except git.GitCommandError:
-            pass
-        try:
-            h.shallow = g.rev_parse("--is-shallow-repository").strip() == "true"
-            h.git_calls += 1
-        except git.GitCommandError:
+        except GitError:
             pass
         if h.shallow:
             h.notices.append("shallow clone: history before the clone's depth is missing, so knobs introduced "
                              "earlier look as young as the oldest commit")
         return h
+
+    def young_lines(self, rel: str, start: dt.datetime) -> list[bool]:
+        """For each line of the working-tree file (index 0 is line 1): whether it was written at or
+        after `start` (uncommitted lines included). The first call reads the window's history of
+        every file at once: one `git log -p`, and one `git diff` when the tree is dirty."""
+        if self._window_start != start:
+            self._window_start = start
+            try:
+                self._window = line_ages.WindowLog(self.root, start, self.dirty, run_git, self.first_parent)
+                self.git_calls += self._window.calls
+            except GitError:  # no line ages: every line of a recently changed file counts as young
+                self.git_calls += 1
+                self._window = None
+        return self._window.young(rel) if self._window is not None else []
 
     def date_of(self, rel: str) -> tuple[dt.datetime | None, str]:
         """When a file's experiments were made: its last commit, else its modification time."""
@@ -95,9 +138,9 @@ class History:
             try:
                 # the working tree, not HEAD, so line numbers match what was indexed; lines not
                 # committed yet come back under the all-zero id with the current time
-                out = git.Git(str(self.root)).blame("--porcelain", "--", rel)
+                out = run_git(self.root, "blame", "--porcelain", "--", rel)
                 self.git_calls += 1
-            except git.GitCommandError:
+            except GitError:
                 out = ""
             times: dict[str, dt.datetime] = {}
             finals: list[tuple[int, str]] = []
@@ -130,14 +173,51 @@ class History:
         return max(span)  # type: ignore[type-var]
 
 
+def _valid_dates(data: object) -> bool:
+    return type(data) is dict and type(data.get("files")) is dict and type(data.get("chain")) is list \
+        and type(data.get("newest")) is dict and all(type(v) is int for v in data["newest"].values()) \
+        and all(type(v) is int for v in data["files"].values()) \
+        and all(type(c) is list and len(c) == 2 and type(c[0]) is str and type(c[1]) is int for c in data["chain"])
+
+
+def _last_changes(out: str, head: str) -> dict:
+    """From `git log --format=%x1e%ct %H %P --name-only`: {"files": path -> time (epoch) of the newest
+    commit that touched it, "chain": HEAD's first-parent history as [commit id, time], newest first}."""
+    last: dict[str, int] = {}
+    newest: dict[str, int] = {}  # the latest commit date, which differs from `last` after a back-dated commit
+    first_parent: dict[str, tuple[int, str]] = {}
+    for chunk in out.split("\x1e"):
+        lines = chunk.strip("\n").split("\n")
+        if not lines or not lines[0].strip():
+            continue
+        fields = lines[0].split()
+        when = int(float(fields[0]))
+        if len(fields) >= 2:
+            first_parent[fields[1]] = (when, fields[2] if len(fields) >= 3 else "")
+        for p in lines[1:]:
+            if p and p not in last:
+                last[p] = when
+            if p and when > newest.get(p, when - 1):
+                newest[p] = when
+    chain: list[list] = []
+    sha = head
+    while sha in first_parent and len(chain) <= len(first_parent):
+        when, parent = first_parent[sha]
+        chain.append([sha, when])
+        sha = parent
+    return {"files": last, "newest": newest, "chain": chain}
+
+
 def is_newer_than(history: History, rel: str, line: int, end_line: int, start: dt.datetime) -> bool:
     """Whether a definition is younger than the window start (so it gets its grace period).
 
     Files untracked or outside git are dated by their modification time."""
     if history.git and rel in history.last_change:
-        if history.last_change[rel] < start and rel not in history.dirty:
-            return False  # untouched since before the window: no line can be younger
-        when = history.introduced(rel, line)
-        return when is None or when >= start
+        newest = history.newest_change.get(rel, history.last_change[rel])
+        if newest < start and rel not in history.dirty:
+            return False  # no commit dated inside the window touched it: no line can be younger
+        young = history.young_lines(rel, start)
+        span = young[line - 1: max(line, end_line)]
+        return not span or any(span)  # a line the window's history cannot place counts as young
     when = mtime(history.root / rel)
     return when is None or when >= start

@@ -51,6 +51,9 @@ class Facts:
     _gates: dict[int, list[Gate]] | None = None
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
+    _lookups: dict[tuple[str, int, bool], tuple[set[str] | None, list[int]]] = field(default_factory=dict)
+    _grouped: dict[tuple[str, str], dict[str, list[int]]] = field(default_factory=dict)
+    _recent: dict[str, list[Experiment]] = field(default_factory=dict)
     _entries: set[str] | None = None
     _bound_classes: set[tuple[str, str]] | None = None
     _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
@@ -69,34 +72,61 @@ class Facts:
     def lookup(self, key: str, scope: set[str] | None = None, exact: bool = False) -> list[int]:
         """Knobs a key names: exactly, then by dropping leading sections, then by its last part
         when that is unambiguous. `scope` limits to knobs in those files when given; `exact`
-        (Hydra overrides, which name the full path) allows only the exact name."""
-        def within(ids: Iterable[int]) -> list[int]:
-            return [i for i in ids if scope is None or self.knob(i).path in scope]
+        (Hydra overrides, which name the full path) allows only the exact name.
 
+        Memoised per (key, scope): thousands of experiments set the same few keys, and every gate
+        of a file looks its names up in the same scope (scopes are the cached `reach` sets)."""
+        memo = self._lookups.get((key, id(scope), exact))
+        if memo is not None and memo[0] is scope:
+            return list(memo[1])
+        found = self._lookup(key, scope, exact)
+        self._lookups[(key, id(scope), exact)] = (scope, found)  # holding scope keeps its id unique
+        return list(found)
+
+    def _lookup(self, key: str, scope: set[str] | None, exact: bool) -> list[int]:
         if exact:
-            return within(self.by_name.get(normalize(key), ()))
+            return self._within("name", self.by_name, normalize(key), scope)
 
         if key.startswith("-"):
-            hit = within(self.by_option.get(key, ()))
+            hit = self._within("option", self.by_option, key, scope)
             if hit:
                 return hit
         for suffix in suffixes(key):
-            hit = within(self.by_name.get(suffix, ()))
+            hit = self._within("name", self.by_name, suffix, scope)
             if hit:
                 return hit
         leaf = normalize(key).rsplit(".", 1)[-1]
-        hit = within(self.by_leaf.get(leaf, ()))
-        if len({self.knob(i).name for i in hit}) == 1:
+        hit = self._within("leaf", self.by_leaf, leaf, scope)
+        knobs = self.index.knobs
+        if len({knobs[i].name for i in hit}) == 1:
             return hit
         # a key under a knob that stands for a whole section: a yacs `CN(new_allowed=True)` (experiments
         # add keys there) or an ml_collections `config.get("mixup")` (a config setting `mixup.p` sets it)
         parts = normalize(key).split(".")
         for n in range(len(parts) - 1, 0, -1):
-            hit = [i for i in within(self.by_name.get(".".join(parts[:n]), ()))
-                   if self.knob(i).action in ("new_allowed", "subtree")]
+            hit = [i for i in self._within("name", self.by_name, ".".join(parts[:n]), scope)
+                   if knobs[i].action in ("new_allowed", "subtree")]
             if hit:
                 return hit
         return []
+
+    def _within(self, table: str, ids_of: dict[str, list[int]], key: str, scope: set[str] | None) -> list[int]:
+        """ids_of[key] limited to knobs in `scope`, in index order. A common leaf (`dropout` of
+        900 config classes) has long lists, so those are grouped by file once and only the
+        scope's files are visited, instead of filtering the whole list on every lookup."""
+        ids = ids_of.get(key, ())
+        knobs = self.index.knobs
+        if scope is None:
+            return list(ids)
+        if len(ids) <= 16 or len(scope) >= len(ids):
+            return [i for i in ids if knobs[i].path in scope]
+        groups = self._grouped.get((table, key))
+        if groups is None:
+            groups = {}
+            for i in ids:
+                groups.setdefault(knobs[i].path, []).append(i)
+            self._grouped[(table, key)] = groups
+        return sorted(i for path in scope if path in groups for i in groups[path])
 
     def judgeable(self, i: int) -> bool:
         """Whether experiments decide knob i's value, so that their silence means disuse.
@@ -119,7 +149,14 @@ class Facts:
         return (k.path, k.owner) in self._bound_classes
 
     def recent(self, path: str) -> list[Experiment]:
-        return [e for e in self.covers.get(path, ()) if self.window.is_recent(e.date)]
+        """The recent experiments that apply to a file. Memoised: every knob of the file asks, and a
+        file of a popular script is covered by thousands of experiments."""
+        got = self._recent.get(path)
+        if got is None:
+            start, end = self.window.start, self.window.as_of
+            got = [e for e in self.covers.get(path, ()) if e.date is not None and start <= e.date <= end]
+            self._recent[path] = got
+        return list(got)
 
     def value_in(self, i: int, e: Experiment) -> Any:
         """The value knob i had in experiment e: what it set, else the default."""
@@ -271,15 +308,19 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
         facts.by_leaf.setdefault(normalize(k.name).rsplit(".", 1)[-1], []).append(i)
         for o in k.option_strings:
             facts.by_option.setdefault(o, []).append(i)
+    # a repo's reads repeat the same few names thousands of times: expand each distinct
+    # (name, strong) once into every dotted sub-path it reads
+    seen_reads: set[tuple[str, bool]] = set()
     for f in index.files:
         for r in f.reads:
+            if (r.name, r.strong) in seen_reads:
+                continue
+            seen_reads.add((r.name, r.strong))
             parts = normalize(r.name).split(".")
-            for a in range(len(parts)):
-                for b in range(a + 1, len(parts) + 1):
-                    key = ".".join(parts[a:b])
-                    facts.read_keys.add(key)
-                    if r.strong:
-                        facts.strong_read_keys.add(key)
+            keys = {".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1)}
+            facts.read_keys.update(keys)
+            if r.strong:
+                facts.strong_read_keys.update(keys)
         if f.splats:
             facts.splat_params.update(normalize(p) for p in f.parameters)
         if f.known_args:

@@ -9,6 +9,7 @@ The same knob is spelled `--use-mixup`, `args.use_mixup`, `use_mixup=true`, `mod
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import math
 import re
@@ -19,12 +20,18 @@ from .model import UNKNOWN
 _PREFIX = re.compile(r"^(?:--?|\+\+|\+|~)")
 
 
+_DOTS = re.compile(r"\.+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def normalize(name: str) -> str:
-    """Canonical comparison key of a knob name: lower case, `_` for `-`, `.` for `/`."""
+    """Canonical comparison key of a knob name: lower case, `_` for `-`, `.` for `/`.
+
+    Memoised: the judge normalises every read of every file, mostly the same few hundred names."""
     name = name.strip()
     name = _PREFIX.sub("", name)
     name = name.replace("/", ".").replace("-", "_")
-    name = re.sub(r"\.+", ".", name).strip(".")
+    name = _DOTS.sub(".", name).strip(".")
     return name.lower()
 
 

@@ -110,12 +110,23 @@ def test_experiments_command_lists_what_was_counted(build):
 
 
 def test_check_changes_nothing(build):
+    """check changes no tracked file and leaves nothing git would show; the only new thing is the
+    cache folder, which ignores itself (its own .gitignore) and is listed only as ignored."""
     import subprocess
     repo = build("labrepo")
+
+    def status(*extra):
+        return subprocess.run(["git", "-C", repo, "status", "--porcelain", *extra], capture_output=True,
+                              text=True).stdout
+
     run("check", repo, "--as-of", "2026-06-30")
-    status = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--ignored"], capture_output=True,
-                            text=True).stdout
-    assert status == ""
+    assert status("--untracked-files=all") == ""
+    assert status("--ignored") == "!! .stalelint_cache/\n"
+    assert (repo / ".stalelint_cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert not (repo / ".gitignore").exists()  # nothing written outside the cache folder
+    run("check", repo, "--as-of", "2026-06-30", "--no-cache")
+    run("clean", repo)
+    assert status("--ignored", "--untracked-files=all") == ""
 
 
 def test_code_decided_configs_are_not_judged(build):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import yaml
 
@@ -35,6 +35,9 @@ class TrackerOptions:
     timeout: float = 10.0
     enabled: tuple[str, ...] = ()  # empty: every source whose records are found
 
+if TYPE_CHECKING:
+    from ..cache import IndexCache
+
 
 @dataclass(frozen=True)
 class Gathered:
@@ -50,16 +53,27 @@ class _Reader:
     """Reads config files once each, for their own experiment and for launches that include them;
     a file's settings include what it inherits (`_BASE_`, gin `include`, see inherit.py)."""
 
-    def __init__(self, root: Path, max_size: int, index: Index, files: set[str]):
+    def __init__(self, root: Path, max_size: int, index: Index, files: set[str], store: "IndexCache | None" = None):
         self.root, self.max_size, self.roles, self.index = root, max_size, index.config_roles, index
         self.files = files
         self.folders = sorted(set(index.hydra_entries.values()), key=len, reverse=True)
+        self.store = store
         self.cache: dict[str, tuple[list[Setting] | None, list[str], Problem | None]] = {}
         self.resolved: dict[str, tuple[list[Setting] | None, Problem | None]] = {}
         self.blind: set[str] = set()  # config systems some of whose evidence could not be read
 
     def own(self, rel: str) -> tuple[list[Setting] | None, list[str], Problem | None]:
         if rel not in self.cache:
+            # 10k experiment configs are 10k YAML parses a run: the on-disk cache keeps what each
+            # file's content gave, as it does for the Python index. Only for plain config files:
+            # a Hydra experiment's settings depend on other files of its config tree
+            plain = self.roles.get(rel) not in ("definition", "experiment")
+            digest = self.store.file_hash(self.root, rel) if self.store is not None and plain else None
+            if digest is not None:
+                hit, got = self.store.load_settings(rel, digest)  # type: ignore[union-attr]
+                if hit:
+                    self.cache[rel] = got
+                    return got
             text, problem = read_text(self.root, rel, self.max_size)
             if problem:
                 self.cache[rel] = (None, [], problem)
@@ -77,6 +91,8 @@ class _Reader:
                     self.cache[rel] = (None, [], configs.problem(rel, exc))
                 except configs.NotAConfig:
                     self.cache[rel] = (None, [], None)
+                if digest is not None:
+                    self.store.store_settings(rel, digest, *self.cache[rel])  # type: ignore[union-attr]
         return self.cache[rel]
 
     def settings(self, rel: str) -> tuple[list[Setting] | None, Problem | None]:
@@ -169,9 +185,10 @@ def _sweep_plans(files: FileSet, ctx: runs.Context, experiment_globs: tuple[str,
 
 
 def gather(files: FileSet, index: Index, history: History, experiment_globs: tuple[str, ...],
-           launch_globs: tuple[str, ...], max_size: int, trackers: TrackerOptions | None = None) -> Gathered:
+           launch_globs: tuple[str, ...], max_size: int, trackers: TrackerOptions | None = None,
+           store: "IndexCache | None" = None) -> Gathered:
     listed = set(files.files)
-    reader = _Reader(files.root, max_size, index, listed)
+    reader = _Reader(files.root, max_size, index, listed, store)
     experiments: list[Experiment] = []
     problems: list[Problem] = []
     sources = 0

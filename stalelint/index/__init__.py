@@ -15,7 +15,7 @@ from . import dicts, functions, gates, hydra, module_globals, reads, variants
 from . import gin as gin_params
 from . import mlcollections, yacs
 from . import pydantic as pydantic_fields
-from .astutil import module_name, suppressions
+from .astutil import forget_walks, module_name, suppressions, walk
 
 
 def _imports(tree: ast.Module, path: str) -> list[str]:
@@ -23,7 +23,7 @@ def _imports(tree: ast.Module, path: str) -> list[str]:
     if not path.endswith("__init__.py"):
         package = package[:-1]
     out: list[str] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             out.extend(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -49,6 +49,14 @@ def _is_entry(tree: ast.Module) -> bool:
 
 def index_file(path: str, source: str) -> FileIndex:
     """Everything stalelint needs from one Python file."""
+    forget_walks()
+    try:
+        return _index_file(path, source)
+    finally:
+        forget_walks()  # the shared walk holds the whole tree: let it go with the file
+
+
+def _index_file(path: str, source: str) -> FileIndex:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in the analysed code

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from ..model import Knob, Read, Suppression
-from .astutil import call_name, chain, keep_for, kwarg, literal
+from .astutil import call_name, chain, keep_for, kwarg, literal, walk
 
 _TYPES = {"bool": "bool", "boolean": "bool", "string": "str", "integer": "int", "float": "float", "enum": "str",
           "enum_class": "enum", "list": "list", "spaceseplist": "list", "multi_string": "list",
@@ -47,7 +47,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
     """(absl flags defined here, reads of flag holders `_X.value`)."""
     knobs: list[Knob] = []
     holders: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else node
         if not isinstance(value, ast.Call):
             continue
@@ -61,7 +61,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
             holders[node.targets[0].id] = name
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             holders[node.target.id] = name
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not isinstance(node, ast.Call):
             continue
         kind = _is_define(node)
@@ -90,7 +90,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
             keep=keep_for(sups, node.lineno, end),
         ))
     reads = [Read(holders[n.value.id], path, n.lineno, n.col_offset + 1, True)
-             for n in ast.walk(tree)
+             for n in walk(tree)
              if isinstance(n, ast.Attribute) and n.attr == "value" and isinstance(n.value, ast.Name)
              and n.value.id in holders and isinstance(n.ctx, ast.Load)]
     return knobs, reads

@@ -5,7 +5,7 @@ import ast
 import re
 
 from ..model import UNKNOWN, Knob, Suppression
-from .astutil import call_name, chain, keep_for, kwarg, literal
+from .astutil import call_name, chain, keep_for, kwarg, literal, walk
 
 _CONFIG_NAME = re.compile(r"(config|cfg|conf|args|arguments|params|parameters|options|opts|settings|"
                           r"hparams|hyperparameters|hyperparams|flags)$", re.IGNORECASE)
@@ -29,7 +29,7 @@ def _scan(tree: ast.Module) -> tuple[set[str], list[ast.ClassDef], list[tuple[st
     parsed: set[str] = set()
     classes: list[ast.ClassDef] = []
     constructs: list[tuple[str, tuple[str, ...], bool]] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.ClassDef):
             classes.append(node)
         elif isinstance(node, ast.Call):

@@ -7,7 +7,7 @@ import ast
 
 from ..model import UNKNOWN, Knob, Read, Suppression
 from ..names import option_to_dest
-from .astutil import call_name, chain, keep_for, kwarg, literal
+from .astutil import call_name, chain, keep_for, kwarg, literal, walk
 
 
 def _click_knobs(fn: ast.FunctionDef, path: str, sups) -> list[Knob]:
@@ -87,7 +87,7 @@ def _param_knobs(fn: ast.FunctionDef, path: str, sups, system: str) -> list[Knob
 def _entry_functions(tree: ast.Module) -> dict[str, str]:
     """Function name -> "typer" or "fire" for functions a CLI framework runs."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             parts = chain(node.func) or []
             if parts[-2:] in (["typer", "run"], ["fire", "Fire"]) or parts[-1:] == ["Fire"]:
@@ -111,7 +111,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     knobs: list[Knob] = []
     reads: list[Read] = []
     scopes: list[tuple[ast.AST, frozenset[str]]] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         found = _click_knobs(node, path, sups)  # type: ignore[arg-type]
@@ -180,7 +180,7 @@ def cli_targets(tree: ast.Module) -> list[tuple[str, str]]:
             for v in name_node.elts:
                 add(v)
 
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call) and (chain(node.func) or [""])[-1] in _CLI_CALLS and node.args:
             first = node.args[0]
             add(dicts.get(first.id, first) if isinstance(first, ast.Name) else first)

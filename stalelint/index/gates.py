@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..model import UNKNOWN, Gate
-from .astutil import literal, segment
+from .astutil import literal, segment, walk
 from .reads import attribute_read
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -115,7 +115,7 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str
             flag_names: frozenset[str] = frozenset()) -> list[Gate]:
     gates: list[Gate] = []
     chain_of: dict[int, int] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.If):
             chained = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) \
                 and node.orelse[0].col_offset == node.col_offset

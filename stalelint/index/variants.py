@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from ..model import Knob, Suppression
-from .astutil import chain, keep_for, kwarg
+from .astutil import chain, keep_for, kwarg, walk
 
 # registering decorators that are about tracing, hooks or serialisation, not about choosing by name
 _NOT_VARIANTS = ("trace", "hook", "atexit", "pytree", "fake", "kernel", "autograd", "serializ", "custom_op",
@@ -54,7 +54,7 @@ def dynamic_dispatch(tree: ast.Module, strong_names: set[str]) -> list[tuple[str
 
     aliases = _aliases(tree)
     out = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         target = key = None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
                 and len(node.args) >= 2 and isinstance(node.args[0], ast.Name):
@@ -110,7 +110,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     excluded: set[int] = {id(v_key) for v_key in _registry_keys(tree)}
     strings: set[str] = set()
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             for d in node.decorator_list:
                 excluded.update(id(c) for c in ast.walk(d))

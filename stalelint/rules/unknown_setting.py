@@ -34,6 +34,11 @@ def check(facts: Facts) -> Iterator[Finding]:
     names = sorted({normalize(k.name) for k in facts.index.knobs})
     cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
     jsonargparse_files = {k.path for k in facts.index.knobs if k.system == "jsonargparse"}
+    # per script and per key, not per setting: 10k experiments repeat the same few scripts and
+    # unknown keys, and a fuzzy match against every knob name is the costliest step here
+    has_flags: dict[str | None, bool] = {}
+    hints: dict[tuple[str | None, str], list[str]] = {}
+    pools: dict[str | None, list[str]] = {}
     for e, s, share in facts.unbound:
         if e.kind in ("run", "sweep"):
             # run records log everything the program knew (derived values, library settings);
@@ -54,7 +59,9 @@ def check(facts: Facts) -> Iterator[Finding]:
             where, line, script, tail, confidence = e.source, e.line or 1, e.entry, "", 80
         elif e.kind == "launch":
             reach = facts.reach(e.entry) if e.entry in facts.index.imports else set()
-            if not (reach & cli_files) or not s.key.startswith("-"):
+            if e.entry not in has_flags:
+                has_flags[e.entry] = bool(reach & cli_files)
+            if not has_flags[e.entry] or not s.key.startswith("-"):
                 continue
             known_args = bool(reach & facts.known_args_files)
             if s.key in ("--config", "--print_config", "--print-config") and reach & jsonargparse_files:
@@ -76,9 +83,15 @@ def check(facts: Facts) -> Iterator[Finding]:
             continue
         seen.add(key)
         # suggest only names the experiment could have meant: the launched script's own flags
-        pool = sorted({normalize(k.name) for k in facts.index.knobs if k.path in facts.reach(e.entry)}) \
-            if e.kind == "launch" and e.entry in facts.index.imports else names
-        close = difflib.get_close_matches(normalize(s.key), pool, n=1, cutoff=0.75)
+        # (pools and matches memoised per script and key: thousands of experiments repeat them)
+        entry = e.entry if e.kind == "launch" and e.entry in facts.index.imports else None
+        if entry not in pools:
+            pools[entry] = sorted({normalize(k.name) for k in facts.index.knobs if k.path in facts.reach(entry)}) \
+                if entry is not None else names
+        wanted = normalize(s.key)
+        if (entry, wanted) not in hints:
+            hints[(entry, wanted)] = difflib.get_close_matches(wanted, pools[entry], n=1, cutoff=0.75)
+        close = hints[(entry, wanted)]
         hint = f"; did you mean `{close[0]}`?" if close else ""
         what = f"no flag of {script} defines it" if script else "no knob in the code defines it"
         if hydra_entry and e.kind == "launch" and not s.key.startswith("-"):
