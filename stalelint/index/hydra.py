@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -146,6 +146,7 @@ def _mains(files) -> list[tuple[str, str, str]]:
 def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> HydraTree:
     tree = HydraTree()
     listed = set(paths)
+    pulled_in: dict[tuple[str, str], set[str]] = {}
     for entry, config_path, config_name in _mains(files):
         folder = posixpath.normpath(posixpath.join(posixpath.dirname(entry), config_path))
         folder = "" if folder == "." else folder
@@ -197,7 +198,7 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
             if problem:
                 tree.problems.append(problem)
                 continue
-            _, settings, _, error = read_yaml(p, text or "")
+            _, settings, option_defaults, error = read_yaml(p, text or "")
             if error:
                 tree.problems.append(Problem("STL903", p, error))
                 continue
@@ -212,9 +213,17 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
                 tree.knobs.append(Knob(name=full, kind="flag", system="hydra", path=p, line=line, column=1,
                                        end_line=line, default=s.value, owner=rel_group or "<primary>",
                                        keep=keep_for(sups, line, line), cli=in_default))
+            # an option's own defaults list pulls in its siblings (`callbacks/default.yaml` lists
+            # `- model_checkpoint`): selecting it selects them
+            for group, included, _ in option_defaults:
+                if not group and included and rel_group:
+                    pulled_in.setdefault((rel_group, included), set()).add(option)
             if rel_group and len(groups.get(rel_group, [])) >= 2:
                 lines = (text or "").count("\n") + 1
                 tree.variants.append(Knob(name=option, kind="variant", system="hydra-group", path=p, line=1,
                                           column=1, end_line=lines, owner=rel_group,
                                           default=chosen.get(rel_group), keep=keep_for(sups, 1, 3)))
+    # record, on each option, the options that pull it in (as aliases: selecting one selects it)
+    tree.variants = [replace(v, aliases=tuple(sorted(pulled_in.get((v.owner, v.name), ()))))
+                     if v.system == "hydra-group" else v for v in tree.variants]
     return tree

@@ -155,11 +155,13 @@ def _group_variants(facts: Facts) -> Iterator[Finding]:
             continue
         group = normalize(v.owner.replace("/", "."))
 
+        names = (v.name, *v.aliases)  # itself, and the options whose defaults list pulls it in
+
         def selects(e: Experiment) -> bool:
             chosen = [s.value for s in e.settings if normalize(s.key) == group]
             if not chosen:
-                return v.default == v.name
-            return any(c is UNKNOWN or _names_match(c, v.name) for c in chosen)
+                return v.default in names
+            return any(c is UNKNOWN or any(_names_match(c, n) for n in names) for c in chosen)
 
         tree = facts.covers.get(v.path, [])
         recent = [e for e in tree if facts.window.is_recent(e.date)]
