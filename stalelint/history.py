@@ -77,13 +77,13 @@ class History:
             h.git_calls += 1
             h.shallow = shallow.strip() == "true"
             head = head.strip()
-            dates = cache.load_json(root, f"history/{head}.json", "history") if use_cache else None
+            dates = cache.load_json(root, f"history/v2-{head}.json", "history") if use_cache else None
             if not _valid_dates(dates):
-                out = run_git(root, "log", "--format=%x1e%ct %H %P", "--name-only", "--no-renames", "HEAD", "--")
+                out = run_git(root, "log", "--format=%x1e%ct %H %P%x1f%s", "--name-only", "--no-renames", "HEAD", "--")
                 h.git_calls += 1
                 dates = _last_changes(out, head)
                 if use_cache:
-                    cache.save_json(root, f"history/{head}.json", "history", dates)
+                    cache.save_json(root, f"history/v2-{head}.json", "history", dates)
         except GitError as exc:
             h.git_calls += 1
             h.git = False
@@ -181,7 +181,7 @@ def _valid_dates(data: object) -> bool:
 
 
 def _last_changes(out: str, head: str) -> dict:
-    """From `git log --format=%x1e%ct %H %P --name-only`: {"files": path -> time (epoch) of the newest
+    """From `git log --format=%x1e%ct %H %P%x1f%s --name-only`: {"files": path -> time (epoch) of the newest
     commit that touched it, "chain": HEAD's first-parent history as [commit id, time], newest first}."""
     last: dict[str, int] = {}
     newest: dict[str, int] = {}  # the latest commit date, which differs from `last` after a back-dated commit
@@ -190,12 +190,16 @@ def _last_changes(out: str, head: str) -> dict:
         lines = chunk.strip("\n").split("\n")
         if not lines or not lines[0].strip():
             continue
-        fields = lines[0].split()
+        head_line, _, subject = lines[0].partition("\x1f")
+        fields = head_line.split()
         when = int(float(fields[0]))
         if len(fields) >= 2:
             first_parent[fields[1]] = (when, fields[2] if len(fields) >= 3 else "")
+        # a commit `stalelint fix --commit` made deleted keys from experiment files: it is no
+        # experiment, so it must not make those files look recent
+        by_stalelint = subject.startswith("stalelint: remove")
         for p in lines[1:]:
-            if p and p not in last:
+            if p and p not in last and not by_stalelint:
                 last[p] = when
             if p and when > newest.get(p, when - 1):
                 newest[p] = when

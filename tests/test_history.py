@@ -47,3 +47,16 @@ def test_uncommitted_edit_gets_grace(build):
     assert not any(f.name == "brand_new" for f in result.findings)
     assert any(f.name == "warmup" for f in result.findings)  # old lines of the same file are still judged
     assert os.path.exists(repo / ".git")
+
+
+def test_stalelint_fix_commits_do_not_date_experiments(build):
+    import subprocess
+    repo = build("labrepo")
+    path = repo / "configs/legacy/rope.yaml"
+    path.write_text(path.read_text().replace("freeze_backbone: true\n", ""))
+    env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b",
+           "PATH": os.environ["PATH"]}
+    subprocess.run(["git", "-C", repo, "commit", "-qam", "stalelint: remove 1 stale knob"], check=True, env=env)
+    files = discover(repo, ())
+    h = History.read(repo, files.tracked, files.git)
+    assert h.date_of("configs/legacy/rope.yaml")[0].date() == dt.date(2025, 2, 1)
