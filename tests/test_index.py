@@ -318,3 +318,20 @@ def test_weighted_loss_terms_are_gates():
     """)
     terms = {(g.name, g.form, g.body) for g in f.gates}
     assert terms == {("aux_weight", "term", (3, 3)), ("kd_weight", "term", (4, 4))}
+
+
+def test_early_exit_guards_own_the_rest_of_their_block():
+    f = idx("""
+        def step(args, batch):
+            for x in batch:
+                if args.skip_odd:
+                    continue
+                print(x)
+                print(x * 2)
+            if not args.use_aux:
+                return 0
+            return aux(batch)
+    """)
+    g = {x.name: x for x in f.gates}
+    assert g["skip_odd"].form == "guard" and g["skip_odd"].orelse == (6, 7)
+    assert g["use_aux"].form == "guard" and g["use_aux"].orelse == (10, 10)

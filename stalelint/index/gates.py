@@ -3,6 +3,7 @@ comparison of a flag with a literal, and the lines each branch covers."""
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from ..model import UNKNOWN, Gate
 from .astutil import literal, segment, walk
@@ -111,11 +112,28 @@ def _weighted_terms(stmt: ast.stmt, path: str, strong_names: set[str], flag_name
     return out
 
 
+_EXITS = (ast.Return, ast.Continue, ast.Break, ast.Raise)
+
+
+def _early_exits(block: list[ast.stmt], rest: dict[tuple[int, int], tuple[int, int]]) -> None:
+    """`if not cfg.use_x: return` followed by more statements: when the test always holds, the
+    statements after it in the same block never run; they act as the `if`'s else arm."""
+    for i, stmt in enumerate(block[:-1]):
+        if isinstance(stmt, ast.If) and not stmt.orelse and stmt.body and isinstance(stmt.body[-1], _EXITS):
+            after = block[i + 1:]
+            rest[(stmt.lineno, stmt.col_offset)] = (after[0].lineno, max(s.end_lineno or s.lineno for s in after))
+
+
 def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str],
             flag_names: frozenset[str] = frozenset()) -> list[Gate]:
     gates: list[Gate] = []
     chain_of: dict[int, int] = {}
+    rest: dict[tuple[int, int], tuple[int, int]] = {}  # early-exit `if` -> the statements after it
     for node in walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                _early_exits(block, rest)
         if isinstance(node, ast.If):
             chained = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) \
                 and node.orelse[0].col_offset == node.col_offset
@@ -158,4 +176,7 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str
                                   column=case.pattern.col_offset + 1, op=got[0], value=got[1], body=span,
                                   orelse=None, form="case", test=segment(lines, case.pattern),
                                   strong=subject[1], chain=node.lineno))
+    if rest:
+        gates = [replace(g, orelse=rest[(g.line, g.column - 1)], form="guard")
+                 if g.form == "if" and g.orelse is None and (g.line, g.column - 1) in rest else g for g in gates]
     return gates

@@ -58,6 +58,7 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             elif outcomes == {True} and g.orelse and g.combine != "and":
                 dead, lines = False, g.orelse
                 arm = ("is always true, so its else value is never used" if ternary
+                       else "always exits, so the code after it never runs" if g.form == "guard"
                        else "always runs, so its else arm never does")
             else:
                 continue
@@ -70,8 +71,8 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             taken = (f"last taken by {last.experiment.label} on {day(last.experiment.date)}" if last
                      else "never taken by any experiment found")
             values_text = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
-            test = {"ternary": f"the ternary on `{g.test}`", "term": f"the term `{g.test}`"}.get(
-                g.form, f"`{g.form} {g.test}:`")
+            test = {"ternary": f"the ternary on `{g.test}`", "term": f"the term `{g.test}`",
+                    "guard": f"`if {g.test}:`"}.get(g.form, f"`{g.form} {g.test}:`")
             message = (f"{test} {arm}: all {len(recent)} recent experiments since {start} have "
                        f"`{k.name}` in {{{values_text}}}; {taken}")
             n = lines[1] - lines[0] + 1
