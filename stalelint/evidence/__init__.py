@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import yaml
 
-from ..discover import FileSet, glob_match, read_text
+from ..discover import FileSet, find_named, glob_match, read_text
 from ..history import History
 from ..index import hydra
 from ..index.astutil import module_name
@@ -116,21 +116,7 @@ def _resolve(ref: str, near: str, files: set[str], modules: dict[str, str] | Non
     file's folder, or (if unique) by its tail."""
     if modules is not None:
         return modules.get(ref)
-    ref = ref.lstrip("./") if ref.startswith("./") else ref
-    folder = near.rsplit("/", 1)[0] if "/" in near else ""
-    for candidate in (ref, f"{folder}/{ref}" if folder else ref):
-        parts: list[str] = []
-        for p in candidate.split("/"):
-            if p == "..":
-                if parts:
-                    parts.pop()
-            elif p not in ("", "."):
-                parts.append(p)
-        joined = "/".join(parts)
-        if joined in files:
-            return joined
-    tails = [f for f in files if f.endswith("/" + ref)]
-    return tails[0] if len(tails) == 1 else None
+    return find_named(ref, near, files, near_first=False)
 
 
 def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:

@@ -14,6 +14,7 @@ from typing import Callable
 
 import yaml
 
+from ..discover import find_named
 from ..model import Problem, Setting
 from . import configs, gin
 
@@ -57,22 +58,7 @@ def parents(rel: str, text: str) -> list[str]:
 def locate(ref: str, near: str, files: set[str]) -> str | None:
     """A base named in `near`: relative to its folder (yacs, mmcv), then to the root (gin's search
     path is usually the root), then by a unique tail."""
-    folder = near.rsplit("/", 1)[0] if "/" in near else ""
-    for candidate in (f"{folder}/{ref}" if folder else ref, ref):
-        parts: list[str] = []
-        for p in candidate.split("/"):
-            if p == "..":
-                if not parts:
-                    break
-                parts.pop()
-            elif p not in ("", "."):
-                parts.append(p)
-        joined = "/".join(parts)
-        if joined in files:
-            return joined
-    tail = ref.lstrip("./")
-    tails = [f for f in files if f.endswith("/" + tail)]
-    return tails[0] if len(tails) == 1 else None
+    return find_named(ref, near, files, near_first=True)
 
 
 def effective(rel: str, own: Callable[[str], tuple[list[Setting] | None, list[str], Problem | None]],
