@@ -119,7 +119,7 @@ def _typecheck(key: str, value: Any, where: str) -> None:
         raise ConfigError(f"{where}: `{key}` must be {type(default).__name__}, got {type(value).__name__} {value!r}")
 
 
-TRACKERS = ("mlflow", "wandb", "hydra", "lightning", "sacred", "dvc", "dumps", "sweeps")
+TRACKERS = ("mlflow", "wandb", "hydra", "lightning", "sacred", "dvc", "dumps", "sweeps", "tensorboard")
 
 
 def _check_trackers(values: list[str], where: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import yaml
 
+from ..config import TRACKERS
 from ..discover import FileSet, find_named, glob_match, read_text
 from ..history import History
 from ..index import hydra
@@ -16,7 +17,8 @@ from ..index.astutil import module_name
 from ..model import UNKNOWN, Experiment, Index, Problem, Setting, Window
 from ..names import normalize
 from . import (code_overrides, configs, dumps, dvc_runs, gin, hydra_runs, inherit, launch, lightning_runs,
-               mlflow_files, mlflow_server, mlflow_sqlite, overrides, runs, sacred_runs, sweeps, wandb_runs)
+               mlflow_files, mlflow_server, mlflow_sqlite, overrides, runs, sacred_runs, sweeps, tensorboard_runs,
+               wandb_runs)
 
 # the tracker sources, by the name `trackers = [...]` enables them with; each looks for its own
 # records on disk and reads nothing when it finds none
@@ -24,8 +26,9 @@ TRACKERS: tuple[tuple[str, Callable[[runs.Context], Iterable[Experiment]]], ...]
     ("mlflow", mlflow_files.read), ("mlflow", mlflow_sqlite.read), ("mlflow", mlflow_server.read),
     ("wandb", wandb_runs.read), ("hydra", hydra_runs.read), ("lightning", lightning_runs.read),
     ("sacred", sacred_runs.read), ("dvc", dvc_runs.read), ("dumps", dumps.read),
+    ("tensorboard", tensorboard_runs.read),
 )
-TRACKER_NAMES = ("mlflow", "wandb", "hydra", "lightning", "sacred", "dvc", "dumps", "sweeps")
+TRACKER_NAMES = TRACKERS  # the names `trackers = [...]` accepts: config.py's schema
 
 
 @dataclass(frozen=True)
