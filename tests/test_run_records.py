@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -73,6 +74,22 @@ def test_lightning_hparams(build):
     assert row["dated_by"] == "event file name" and row["date"].startswith("2026-06-05")
     assert row["settings"] == {"use_ema": True, "warmup": 0, "betas": [0.9, 0.999]}
     assert "use_ema" not in by_code(check_json(repo), "STL102")
+
+
+def test_lightning_record_written_by_lightning(build):
+    """A run written by Lightning 2.6.6 with torch 2.13.0 (CPU) and TensorBoardLogger, by
+    tests/data/lightning-2.6.6/gen.py.txt; the host name in the event file's name was replaced by
+    `host`. The event file also holds the hparams, but lightning_logs/ is the Lightning source's: the
+    run counts once."""
+    import shutil
+    repo = build("labrepo")
+    shutil.copytree(Path(__file__).parent / "data" / "lightning-2.6.6" / "version_0",
+                    repo / "lightning_logs" / "version_0")
+    rows = [r for r in listed(repo, "2026-11-28") if r["source"].startswith("lightning_logs")]
+    assert [(r["source"], r["dated_by"], r["date"][:10]) for r in rows] == [
+        ("lightning_logs/version_0", "event file name", "2026-11-27")]
+    assert rows[0]["settings"] == {"use_ema": True, "warmup": 0, "betas": [0.9, 0.999]}
+    assert "use_ema" not in by_code(check_json(repo, "--as-of", "2026-11-28"), "STL102")
 
 
 def test_argument_dump_next_to_a_checkpoint(build):

@@ -22,7 +22,8 @@ _MAX_EVENTS = 5000
 
 
 def event_files(ctx: runs.Context) -> Iterator[Path]:
-    for folder in runs.walk_dirs(ctx.root, prune=frozenset({"mlruns", "wandb"})):
+    # lightning_logs/ belongs to the Lightning source, which reads the same run's hparams.yaml
+    for folder in runs.walk_dirs(ctx.root, prune=runs._OWNED):
         try:
             with os.scandir(folder) as it:
                 for e in it:
