@@ -166,3 +166,17 @@ def test_wrappers_help_and_nested_commands():
     assert [(c.entry, c.args) for c in found] == [
         ("ppo.py", ("--track", "--lr", "3")),
         ("bench", ("--env-ids", "a", "b", "--command", "poetry run python ppo.py --track --lr 3"))]
+
+
+def test_control_characters_in_yaml_are_a_bad_config():
+    with pytest.raises(configs.BadConfig) as err:
+        configs.read_settings("c.yaml", "a: 1\x00\nb: \x07\n")
+    assert "unacceptable character" in str(err.value)
+
+
+@pytest.mark.parametrize("path,text", [("c.py", "x = " + "[" * 5000 + "]" * 5000 + "\n"),
+                                       ("c.json", "[" * 100000 + "]" * 100000),
+                                       ("c.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n")])
+def test_deep_nesting_is_a_bad_config_not_a_crash(path, text):
+    with pytest.raises((configs.BadConfig, configs.NotAConfig)):
+        configs.read_settings(path, text)

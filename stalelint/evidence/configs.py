@@ -81,7 +81,10 @@ def _yaml_settings_with(text: str, loader_class: Any) -> list[Setting]:
         # PyYAML's own message for a tab in indentation is obscure; say it plainly
         line = next(i for i, s in enumerate(text.splitlines(), 1) if s.startswith("\t"))
         raise BadConfig(f"YAML indentation uses a tab on line {line}")
-    loader = loader_class(text)
+    try:
+        loader = loader_class(text)  # the reader rejects control characters here, before parsing
+    except yaml.YAMLError as exc:
+        raise BadConfig(f"invalid YAML: {str(exc).splitlines()[0]}") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -181,6 +184,14 @@ def _python_settings(text: str, path: str) -> list[Setting]:
 
 def read_settings(path: str, text: str) -> list[Setting]:
     """The settings a config file makes. Raises BadConfig or NotAConfig."""
+    try:
+        return _read_settings(path, text)
+    except RecursionError:
+        # every reader here recurses over nesting; a hostile file must not stop the run
+        raise BadConfig("nested too deeply to read") from None
+
+
+def _read_settings(path: str, text: str) -> list[Setting]:
     if not text.strip():
         if path.endswith((".py", ".yaml", ".yml", ".toml")):
             # valid and deliberate (Hydra's `callbacks/none.yaml`, an empty `__init__.py`): it sets nothing
