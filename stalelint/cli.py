@@ -85,6 +85,20 @@ def common(f):
     return f
 
 
+_finding_filters = [
+    click.option("--select", help="Only these codes or prefixes (comma-separated), e.g. STL1,STL301."),
+    click.option("--ignore", help="Skip these codes or prefixes."),
+    click.option("--min-confidence", type=click.IntRange(0, 100), help="Leave out findings below this confidence."),
+]
+
+
+def finding_filters(f):
+    """The options that choose which findings a command reports (check, baseline, comment)."""
+    for option in reversed(_finding_filters):
+        f = option(f)
+    return f
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="stalelint")
 def cli() -> None:
@@ -94,11 +108,9 @@ def cli() -> None:
 @cli.command()
 @click.argument("path", default=".", type=click.Path())
 @common
-@click.option("--select", help="Only these codes or prefixes (comma-separated), e.g. STL1,STL301.")
-@click.option("--ignore", help="Skip these codes or prefixes.")
+@finding_filters
 @click.option("--output-format", "fmt", type=click.Choice(sorted(report.FORMATS)), default="text",
               show_default=True)
-@click.option("--min-confidence", type=click.IntRange(0, 100), help="Hide findings below this confidence.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Report only findings not recorded in this baseline file (see `stalelint baseline`).")
@@ -132,9 +144,7 @@ def check(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, 
 @cli.command("baseline")
 @click.argument("path", default=".", type=click.Path())
 @common
-@click.option("--select", help="Only these codes or prefixes (comma-separated).")
-@click.option("--ignore", help="Skip these codes or prefixes.")
-@click.option("--min-confidence", type=click.IntRange(0, 100), help="Leave out findings below this confidence.")
+@finding_filters
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False),
               help=f"Write the baseline here (default: {baseline.DEFAULT_FILE} at the repository root).")
 def baseline_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, min_confidence,
@@ -159,9 +169,7 @@ def baseline_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, s
 @cli.command("comment")
 @click.argument("path", default=".", type=click.Path())
 @common
-@click.option("--select", help="Only these codes or prefixes (comma-separated).")
-@click.option("--ignore", help="Skip these codes or prefixes.")
-@click.option("--min-confidence", type=click.IntRange(0, 100), help="Leave out findings below this confidence.")
+@finding_filters
 @click.option("--base", "base_ref", help="Compare with this revision: the pull request's base (branch or commit).")
 @click.option("--pr", "number", type=click.IntRange(1), help="Pull request number (default: from GITHUB_EVENT_PATH).")
 @click.option("--dry-run", is_flag=True, help="Print the comment's Markdown instead of posting it.")
