@@ -54,7 +54,7 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
         try:
             found = read_dump(ctx, path)
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            reason = runs.reason(exc)
             ctx.problem(CODE, ctx.rel(path), f"cannot read argument dump: {reason}", NAME)
             continue
         if found is not None:

@@ -66,7 +66,7 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
             try:
                 data = yaml.safe_load((ctx.root / rel).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+                reason = runs.reason(exc)
                 ctx.problem(CODE, rel, f"cannot read dvc.lock: {reason}", NAME)
                 continue
             yield from _lock_stages(ctx, rel, data)

@@ -72,5 +72,5 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
         try:
             yield read_job(ctx, job)
         except (OSError, UnicodeDecodeError, ValueError, AttributeError, yaml.YAMLError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            reason = runs.reason(exc)
             ctx.problem(CODE, ctx.rel(job / ".hydra"), f"cannot read Hydra job record: {reason}", NAME)

@@ -63,7 +63,7 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
         try:
             found = read_version(ctx, folder)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            reason = runs.reason(exc)
             ctx.problem(CODE, ctx.rel(folder), f"cannot read Lightning hparams: {reason}", NAME)
             continue
         if found is not None:

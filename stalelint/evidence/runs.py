@@ -106,6 +106,14 @@ def is_sacred(folder: Path) -> bool:
     return folder.name.isdigit() and is_file(folder / "run.json") and is_file(folder / "config.json")
 
 
+def reason(exc: BaseException) -> str:
+    """Why a record could not be read, in one line: the OS's words for an OSError, else the
+    exception's first line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def is_file(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
 

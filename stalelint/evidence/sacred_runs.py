@@ -43,7 +43,7 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
         try:
             found = read_run(ctx, folder)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = runs.reason(exc)
             ctx.problem(CODE, ctx.rel(folder), f"cannot read sacred run: {reason}", NAME)
             continue
         if found is not None:

@@ -117,7 +117,7 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
             ctx.problem(CODE, ctx.rel(run_dir), f"W&B run file is truncated or corrupt: {exc}", NAME)
             continue
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            reason = runs.reason(exc)
             ctx.problem(CODE, ctx.rel(run_dir), f"cannot read W&B run: {reason}", NAME)
             continue
         if found is not None:
