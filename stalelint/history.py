@@ -3,8 +3,7 @@ last changed (one `git log` for the whole repo, cached by HEAD's commit id), wha
 (one `git diff`), and which lines are younger than the window (one `git log -p` of the window's
 commits, see line_ages.py) for the grace period.
 
-`line_dates`/`introduced` (exact per-line dates from `git blame`, one process per file) remain for
-callers that need a line's real date rather than "inside the window or not".
+Who wrote a removed definition, and when, is the graveyard's question (one `git blame -L` per fix).
 """
 from __future__ import annotations
 
@@ -57,7 +56,6 @@ class History:
     tracked: frozenset[str] = frozenset()
     shallow: bool = False
     dirty: frozenset[str] = frozenset()  # tracked files with uncommitted (staged or unstaged) changes
-    _blame: dict[str, list[dt.datetime | None]] = field(default_factory=dict)
     git_calls: int = 0
 
     first_parent: list[tuple[str, int]] = field(default_factory=list)  # HEAD's first parents: (id, time)
@@ -128,49 +126,6 @@ class History:
         if self.git and rel in self.last_change:
             return self.last_change[rel], "commit"
         return mtime(self.root / rel), "mtime"
-
-    def line_dates(self, rel: str) -> list[dt.datetime | None]:
-        """Commit time of each line (index 0 is line 1); None for lines not committed yet."""
-        if rel in self._blame:
-            return self._blame[rel]
-        dates: list[dt.datetime | None] = []
-        if self.git and rel in self.last_change:
-            try:
-                # the working tree, not HEAD, so line numbers match what was indexed; lines not
-                # committed yet come back under the all-zero id with the current time
-                out = run_git(self.root, "blame", "--porcelain", "--", rel)
-                self.git_calls += 1
-            except GitError:
-                out = ""
-            times: dict[str, dt.datetime] = {}
-            finals: list[tuple[int, str]] = []
-            current = ""
-            for line in out.split("\n"):
-                if not line or line.startswith("\t"):
-                    continue
-                head = line.split(" ")
-                if len(head) >= 3 and len(head[0]) == 40 and head[2].isdigit():
-                    current = head[0]
-                    finals.append((int(head[2]), current))
-                elif head[0] == "committer-time" and len(head) > 1 and current:
-                    times[current] = _from_epoch(head[1])
-            dates = [None] * (max((f for f, _ in finals), default=0))
-            for final, sha in finals:
-                dates[final - 1] = None if set(sha) == {"0"} else times.get(sha)
-        self._blame[rel] = dates
-        return dates
-
-    def introduced(self, rel: str, line: int, end_line: int | None = None) -> dt.datetime | None:
-        """When the definition at rel:line was written: the newest commit among its lines.
-
-        None when unknown (not committed, not in git)."""
-        if not self.git or rel not in self.last_change:
-            return None
-        dates = self.line_dates(rel)
-        span = dates[line - 1: (end_line or line)]
-        if not span or any(d is None for d in span):
-            return None
-        return max(span)  # type: ignore[type-var]
 
 
 def _valid_dates(data: object) -> bool:
