@@ -180,3 +180,52 @@ def test_control_characters_in_yaml_are_a_bad_config():
 def test_deep_nesting_is_a_bad_config_not_a_crash(path, text):
     with pytest.raises((configs.BadConfig, configs.NotAConfig)):
         configs.read_settings(path, text)
+
+
+def test_wrapper_forwarding_its_arguments_after_shift():
+    fwd = launch.forward("dist.sh", textwrap.dedent('''
+        #!/bin/bash
+        NUM_PROC=$1
+        shift
+        torchrun --nproc_per_node=$NUM_PROC train.py --amp "$@" --seed 1
+    '''))
+    assert (fwd.entry, fwd.module, fwd.head, fwd.skip, fwd.tail) == ("train.py", False, ("--amp",), 1, ("--seed", "1"))
+    assert cmds("./dist.sh 8 --lr 0.4 --model resnet50\n") == []  # without scripts=True: python launches only
+    call = launch.commands("run.sh", "./dist.sh 8 --lr 0.4\nbash tools/x.sh\nsbatch -N 2 job.sh a\n", scripts=True)
+    assert [(c.entry, c.args, c.shell) for c in call] == [
+        ("./dist.sh", ("8", "--lr", "0.4"), True), ("tools/x.sh", (), True), ("job.sh", ("a",), True)]
+    assert launch.through(call[0], fwd).args == ("--amp", "--lr", "0.4", "--seed", "1")
+
+
+@pytest.mark.parametrize("body, skip", [
+    ('python -m pkg.train "${@:3}"', 2),
+    ("shift 2\npython train.py $@", 2),
+    ("python train.py $*", 0),
+])
+def test_wrapper_forms(body, skip):
+    assert launch.forward("w.sh", body + "\n").skip == skip
+
+
+def test_wrapper_with_two_python_commands_is_not_followed():
+    assert launch.forward("w.sh", 'python a.py "$@"\npython b.py "$@"\n') is None
+    assert launch.forward("w.sh", "python a.py --x 1\n") is None
+
+
+def test_callers_of_a_wrapper_script_are_experiments_of_its_python_entry(tmp_path):
+    import json
+    import subprocess
+    from tests.conftest import run
+
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "train.py").write_text("import argparse\np = argparse.ArgumentParser()\n"
+                                       "p.add_argument('--lr', type=float, default=0.1)\nargs = p.parse_args()\n")
+    (tmp_path / "scripts/dist.sh").write_text('#!/bin/bash\nN=$1\nshift\ntorchrun --nproc_per_node=$N train.py "$@"\n')
+    (tmp_path / "README.md").write_text("```bash\n./scripts/dist.sh 8 --lr 0.4\nbash scripts/missing.sh 1\n```\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "x"], cwd=tmp_path,
+                   check=True)
+    result = run("experiments", tmp_path, "--output-format", "json")
+    assert result.exit_code == 0, result.output
+    (exp,) = json.loads(result.output)
+    assert (exp["line"], exp["entry"], exp["settings"]) == (2, "train.py", {"--lr": "0.4"})

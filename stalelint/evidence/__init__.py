@@ -224,6 +224,15 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             reader.blind.add("absl")
         return text
 
+    wrappers: dict[str, launch.Forward | None] = {}
+
+    def forwards(script: str) -> launch.Forward | None:
+        """What a shell script of the repo hands its arguments to (read once per script)."""
+        if script not in wrappers:
+            text, problem = read_text(files.root, script, max_size)
+            wrappers[script] = launch.forward(script, text) if text and not problem else None
+        return wrappers[script]
+
     for rel in files.files:
         if not glob_match(rel, launch_globs) or rel.endswith(".py"):
             continue
@@ -231,13 +240,20 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
         if problem:
             problems.append(problem)
             continue
-        cmds = launch.commands(rel, text or "")
+        cmds = launch.commands(rel, text or "", scripts=True)
         if not cmds:
             continue
         before = len(experiments)
         when, how = history.date_of(rel)
         for cmd in cmds:
-            entry = _resolve(cmd.entry, rel, listed, modules if cmd.module else None)
+            near = rel
+            if cmd.shell:
+                wrapper = _resolve(cmd.entry, rel, listed)
+                fwd = forwards(wrapper) if wrapper is not None else None
+                if fwd is None:
+                    continue  # not a script of this repo, or not one that hands its arguments to python
+                cmd, near = launch.through(cmd, fwd), wrapper
+            entry = _resolve(cmd.entry, near, listed, modules if cmd.module else None)
             if entry is None:
                 continue  # runs no code of this repo (`python -m pip install ...`, another project's script)
             arity = _arity(index, entry)

@@ -1,7 +1,11 @@
 """Launch commands in shell scripts, slurm/sbatch files, Makefile recipes and fenced shell blocks
 in Markdown: `python train.py --lr 0.1 --use-ema`, with `torchrun`/`accelerate launch`/`srun`/
 `python -m torch.distributed.launch` prefixes, `--flag=v`, `--no-flag`, `key=value` overrides, line
-continuations, and a config-file argument that pulls that file's settings in."""
+continuations, and a config-file argument that pulls that file's settings in.
+
+A wrapper script that passes its own arguments on (`torchrun train.py "$@"` after a `shift`, as
+timm's distributed_train.sh does) is followed: its callers (`./distributed_train.sh 8 --lr 0.1`)
+are the experiments, run with the wrapper's python entry."""
 from __future__ import annotations
 
 import re
@@ -38,6 +42,18 @@ class Command:
     args: tuple[str, ...]
     # environment the command runs with: `APP_LR=0.1 python ...` prefixes and earlier `export`s
     env: tuple[tuple[str, str], ...] = ()
+    # entry is a shell script (`./dist_train.sh 8 --lr 0.1`): an experiment if it forwards to python
+    shell: bool = False
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A wrapper script's python command that passes on the wrapper's own arguments."""
+    entry: str
+    module: bool
+    head: tuple[str, ...]  # its arguments before `"$@"`
+    skip: int  # the wrapper's leading arguments it consumed (`shift`, `"${@:2}"`)
+    tail: tuple[str, ...]  # its arguments after `"$@"`
 
 
 def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -70,7 +86,7 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
     name = path.rsplit("/", 1)[-1]
     if name == "Makefile" or name.endswith(".mk"):
         return [(i, s.lstrip("\t").lstrip("@-+")) for i, s in enumerate(lines, 1) if s.startswith("\t")]
-    if name.lower().endswith((".md", ".markdown")):
+    if name.lower().endswith((".md", ".markdown", ".mdx")):
         out, fence, lang = [], None, ""
         for i, s in enumerate(lines, 1):
             m = _FENCE.match(s)
@@ -163,16 +179,55 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
 
 
 _INFO_OPTIONS = {"-h", "--help", "--version", "--helpfull", "--helpshort"}
+# `"$@"`, `$@`, `"${@}"`, `"${@:2}"` (from the second argument on) as one whole word
+_FORWARD = re.compile(r"\$@|\$\{@(?::(\d+))?\}|\$\*|\$\{\*\}")
+_SHIFTED = "\0shifted"  # how many of the wrapper's arguments `shift` consumed, kept with the variables
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".slurm", ".sbatch")
+_SHELLS = {"bash", "sh", "zsh", "sbatch", "source", "."}
 
 
-def commands(path: str, text: str) -> list[Command]:
-    """Every python launch command in a file, with shell variables it assigns substituted."""
+def commands(path: str, text: str, scripts: bool = False) -> list[Command]:
+    """Every python launch command in a file, with shell variables it assigns substituted; with
+    `scripts`, also calls of shell scripts (`shell=True`), which may be wrappers of a python entry."""
     found: list[Command] = []
     variables: dict[str, str] = {}
     exported: set[str] = set()
     for line, logical in _logical_lines(shell_lines(path, text)):
         _commands_in(line, logical, variables, found, nested=True, exported=exported)
-    return found
+    return found if scripts else [c for c in found if not c.shell]
+
+
+def forward(path: str, text: str) -> Forward | None:
+    """The python command a wrapper script hands its arguments to, when it has exactly one."""
+    found: list[Forward] = []
+    variables: dict[str, str] = {}
+    for line, logical in _logical_lines(shell_lines(path, text)):
+        _commands_in(line, logical, variables, [], nested=True, exported=set(), forwards=found)
+    return found[0] if len(found) == 1 else None
+
+
+def through(cmd: Command, fwd: Forward) -> Command:
+    """A call of a wrapper script as the python command the wrapper runs."""
+    return Command(cmd.line, cmd.text, fwd.entry, fwd.module, fwd.head + cmd.args[fwd.skip:] + fwd.tail, cmd.env)
+
+
+def _find_shell_script(tokens: list[str]) -> tuple[str, list[str]] | None:
+    """(script, its arguments) of a call of a shell script: `./dist_train.sh 8 ...`,
+    `bash scripts/train.sh ...`, `sbatch --nodes 2 job.sh ...`; else None."""
+    launched = False
+    for i, t in enumerate(tokens):
+        if t.endswith(_SCRIPT_SUFFIXES) and not t.startswith("-") and "$" not in t:
+            return t, tokens[i + 1:]
+        base = t.rsplit("/", 1)[-1]
+        if t in _SHELL_WORDS or _ASSIGN.match(t):
+            continue
+        if base in _SHELLS or base in _LAUNCHERS:
+            launched = True
+            continue
+        if launched:
+            continue  # an option of the launcher or its value
+        return None
+    return None
 
 
 def _environment(tokens: list[str], variables: dict[str, str], exported: set[str]) -> tuple[tuple[str, str], ...]:
@@ -189,7 +244,7 @@ def _environment(tokens: list[str], variables: dict[str, str], exported: set[str
 
 
 def _commands_in(line: int, logical: str, variables: dict[str, str], found: list[Command], nested: bool,
-                 exported: set[str] | None = None) -> None:
+                 exported: set[str] | None = None, forwards: list[Forward] | None = None) -> None:
     exported = set() if exported is None else exported
     split = _split(logical)
     if split is None:
@@ -213,13 +268,29 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             # a command handed to a runner as one string: `benchmark --command "python ppo.py --track"`
             for t in tokens:
                 if " " in t and ".py" in t:
-                    _commands_in(line, t, variables, found, nested=False, exported=exported)
+                    _commands_in(line, t, variables, found, nested=False, exported=exported, forwards=forwards)
+        if tokens and tokens[0] == "shift":
+            by = tokens[1] if len(tokens) > 1 and tokens[1].isdigit() else "1"
+            variables[_SHIFTED] = str(int(variables.get(_SHIFTED, "0")) + int(by))
+            continue
         entry = _find_entry(tokens)
         if entry is None:
+            called = _find_shell_script(tokens) if forwards is None else None
+            if called is not None:
+                expanded = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in called[1])
+                found.append(Command(line, logical.strip(), called[0], False, expanded,
+                                     _environment(tokens, variables, exported), shell=True))
             continue
         script, module, args = entry
-        if any(a in ("$@", "$*") or "${@" in a for a in args):
-            continue  # a wrapper that forwards its own arguments: the real experiments are its callers
+        at = next((n for n, a in enumerate(args) if _FORWARD.fullmatch(a)), None)
+        if at is not None or any("$@" in a or "${@" in a for a in args):
+            # a wrapper that forwards its own arguments: the real experiments are its callers
+            if at is not None and forwards is not None:
+                m = _FORWARD.fullmatch(args[at])
+                skip = variables.get(_SHIFTED, "0")
+                start = int(m.group(1)) - 1 if m and m.group(1) else 0
+                forwards.append(Forward(script, module, tuple(args[:at]), int(skip) + start, tuple(args[at + 1:])))
+            continue
         if any(a in _INFO_OPTIONS for a in args):
             continue  # `--help` prints and exits: nothing was run
         expanded_args = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in args)
