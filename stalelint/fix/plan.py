@@ -15,6 +15,7 @@ from ..model import UNKNOWN, Finding, Fix, Knob
 from ..names import normalize
 from ..index.reads import config_names
 from .fold import foldable
+from . import usages
 
 _LOCATION = "{path}:{line}"
 
@@ -83,6 +84,7 @@ class Sources:
         self._text: dict[str, str | None] = {}
         self._tree: dict[str, ast.Module | None] = {}
         self._calls: dict[str, list[ast.Call]] = {}
+        self._commands: list[usages.Call] | None = None
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -100,6 +102,11 @@ class Sources:
             except SyntaxError:
                 self._tree[path] = None
         return self._tree[path]
+
+    def commands(self, facts: Facts) -> list[usages.Call]:
+        if self._commands is None:
+            self._commands = usages.calls(self, facts)
+        return self._commands
 
     def calls(self, path: str) -> list[ast.Call]:
         if path not in self._calls:
@@ -199,6 +206,7 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
             reasons.append(f"{b.experiment.label} passes `{b.setting.key}`; that command would fail without the flag")
         else:
             configs.add(b.experiment.source)
+    reasons.extend(usages.passing(src.commands(facts), facts, k, names))
     return Fix(finding=f, safe=not reasons, reasons=tuple(dict.fromkeys(reasons)), knob=k, fold=fold,
                fold_files=tuple(sorted(fold_files)), configs=tuple(sorted(configs)), introduced_line=k.line)
 
