@@ -119,6 +119,11 @@ DEFINITIONS = [
     ("dataclass", "use_ema", (),
      "@dataclass\nclass Config:\n    use_ema: bool = False\n",
      "@dataclass\nclass Config:\n    pass\n"),
+    # the field's attribute docstring (cleanrl's tyro help) goes with it; the next field's stays
+    ("dataclass", "use_ema", (),
+     '@dataclass\nclass Config:\n    seed: int = 1\n    """seed"""\n    use_ema: bool = True\n    """if toggled, EMA"""\n'
+     '    lr: float = 0.1\n    """the lr"""\n',
+     '@dataclass\nclass Config:\n    seed: int = 1\n    """seed"""\n    lr: float = 0.1\n    """the lr"""\n'),
 ]
 
 

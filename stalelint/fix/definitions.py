@@ -105,6 +105,16 @@ class RemoveDefinition(RemoveStatements):
         self._classes.pop()
         return updated
 
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        # a string right after a field is its attribute docstring (tyro's and Sphinx's help text):
+        # left behind, it would describe the next field
+        body = updated.body
+        for stmt, nxt in zip(body, body[1:]):
+            if id(stmt) in self._doomed and self.system != "argparse" and _is_docstring(nxt) \
+                    and not nxt.leading_lines:
+                self._doomed.add(id(nxt))
+        return super().leave_IndentedBlock(original, updated)
+
     def _wanted(self, stmt: cst.BaseSmallStatement) -> bool:
         if self.system == "argparse":
             return bool(self.options) and _options(stmt) == self.options
@@ -133,3 +143,8 @@ def _default_code(stmt: cst.BaseSmallStatement) -> str | None:
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "field":
             value = next((a.value for a in value.args if a.keyword and a.keyword.value == "default"), None)
     return cst.Module([]).code_for_node(value).strip() if value is not None else None
+
+
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
