@@ -57,6 +57,11 @@ FOLDS = [
     ("if args.use_ema > 0:\n    a()\n", 0.1, "a()\n"),
     ("if args.use_ema is not None:\n    a()\nb()\n", None, "b()\n"),
     ("if args.use_ema in ('a', 'b'):\n    a()\nb()\n", "c", "b()\n"),
+    # a comment heading the group a dead `if` starts stays for what follows (timm's train.py)
+    ("x = 1\n\n# create the datasets\nif args.use_ema:\n    a()\nb()\n", False,
+     "x = 1\n\n# create the datasets\nb()\n"),
+    # ... and one that ends its group goes with it
+    ("x = 1\n\n# ema only\nif args.use_ema:\n    a()\n\nb()\n", False, "x = 1\n\nb()\n"),
     # a block left empty gets a pass
     ("def f():\n    if args.use_ema:\n        a()\n", False, "def f():\n    pass\n"),
     # strings go inside f-strings with the other quote

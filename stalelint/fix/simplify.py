@@ -20,6 +20,8 @@ from typing import Any, Sequence, Union
 
 import libcst as cst
 
+from .definitions import RemoveStatements
+
 _MISSING = object()
 _CMP = {cst.Equal: "==", cst.NotEqual: "!=", cst.LessThan: "<", cst.LessThanEqual: "<=", cst.GreaterThan: ">",
         cst.GreaterThanEqual: ">=", cst.In: "in", cst.NotIn: "not in", cst.Is: "is", cst.IsNot: "is not"}
@@ -78,7 +80,7 @@ def flatten(lead: Sequence[cst.EmptyLine], body: cst.BaseSuite) -> Union[cst.Fla
     return cst.FlattenSentinel(stmts)
 
 
-class Simplifier(cst.CSTTransformer):
+class Simplifier(RemoveStatements):
     def __init__(self) -> None:
         super().__init__()
         self._tracked: dict[int, Any] = {}  # id(node) -> its value
@@ -213,7 +215,9 @@ class Simplifier(cst.CSTTransformer):
         self.changed = True
         if not kept:
             if otherwise is None:
-                return cst.RemoveFromParent()
+                # removed like a definition, so the comments and blank lines above it stay where
+                # they head what follows (`# create the datasets` above a dead `if args.data:`)
+                return self.doom(updated)
             return flatten(updated.leading_lines, otherwise.body)
         chain: cst.If | cst.Else | None = otherwise
         for i, arm in reversed(list(enumerate(kept))):
@@ -224,6 +228,7 @@ class Simplifier(cst.CSTTransformer):
         return chain
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        updated = super().leave_IndentedBlock(original, updated)
         if original.body and not updated.body:
             # every statement went: Python needs one
             return updated.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
