@@ -126,7 +126,7 @@ def discover(root: Path, exclude: tuple[str, ...], use_git: bool = True) -> File
     problems: list[Problem] = []
     files, submodules = [], []
     for rel in sorted(set(names)):
-        if glob_match(rel, exclude):
+        if glob_match(rel, exclude) or rel.endswith(".stalelint-tmp"):  # fix/write.py's, if a kill left one
             continue
         full = root / rel
         try:
