@@ -327,7 +327,7 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
 
     from . import fix as fixer
     from . import graveyard
-    from .fix.write import pending
+    from .fix.write import Interrupted, pending
 
     if do_commit and not do_apply:
         raise click.UsageError("--commit needs --apply")
@@ -356,7 +356,11 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
     entries = [graveyard.entry_for(root, o, removed_in, now) for o in made]
     # the fixed files and their graveyard entries are written as one: a run killed midway is
     # finished by the next `fix --apply`, so no removal goes unrecorded and none is recorded twice
-    written = fixer.write(done, {graveyard.PATH: graveyard.appended(root, entries)} if entries else None)
+    try:
+        written = fixer.write(done, {graveyard.PATH: graveyard.appended(root, entries)} if entries else None)
+    except Interrupted as exc:  # another run's write is pending (two runs at once)
+        click.echo(f"error: {exc}; nothing was written", err=True)
+        sys.exit(1)
     click.echo(f"Fixed {len(made)} finding{'s' if len(made) != 1 else ''}: {lines} lines removed from "
                f"{len(written)} files" + (f"; recorded in {graveyard.PATH}." if entries else "."), err=True)
     if do_commit and entries:
@@ -422,6 +426,7 @@ def graveyard_cmd(path, fmt) -> None:
 def restore_cmd(key, path) -> None:
     """Bring back a removed knob by graveyard id (or prefix) or name."""
     from . import graveyard
+    from .fix.write import Interrupted
 
     root, _ = _root_and_scope(path)
     _finish_interrupted(root)
@@ -434,7 +439,7 @@ def restore_cmd(key, path) -> None:
             raise graveyard.GraveyardError(f"{key!r} names {len(hits)} entries ({', '.join(e['id'] for e in hits)}); "
                                            "give an id")
         written = graveyard.restore(root, hits[0])
-    except graveyard.GraveyardError as exc:
+    except (graveyard.GraveyardError, Interrupted) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Restored {hits[0]['name']} ({hits[0]['id']}): {', '.join(written)}.")

@@ -234,3 +234,20 @@ def test_an_interrupted_restore_is_finished_by_the_next_one(states, monkeypatch)
         assert restored[f["path"]] == states["before"][f["path"]]
     assert next(e for e in graveyard(repo) if e["id"] == entry["id"])["status"] == "restored"
     assert {p for p in restored if restored[p] != fixed.get(p)} == {f["path"] for f in entry["files"]} | {GRAVEYARD}
+
+
+def test_a_second_writer_does_not_overwrite_a_pending_journal(tmp_path):
+    import importlib
+
+    write_mod = importlib.import_module("stalelint.fix.write")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    journal = write_mod.journal_path(tmp_path)  # not a git repo: under .stalelint/
+    assert journal == tmp_path / ".stalelint" / write_mod.JOURNAL_NAME
+    journal.parent.mkdir()
+    journal.write_text('{"version": 1, "files": []}')
+    with pytest.raises(write_mod.Interrupted, match="pending"):
+        write_mod.write_together(tmp_path, {"a.py": ("x = 1\n", "x = 2\n")})
+    assert (tmp_path / "a.py").read_text() == "x = 1\n"
+    assert write_mod.finish_interrupted(tmp_path) == [] and not journal.exists()
+    assert write_mod.write_together(tmp_path, {"a.py": ("x = 1\n", "x = 2\n")}) == ["a.py"]
+    assert (tmp_path / "a.py").read_text() == "x = 2\n" and not journal.exists()
