@@ -111,6 +111,10 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
     progress("judging")
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep, gathered.blind)
     notices = list(history.notices) + list(gathered.notices)
+    if files.submodules:
+        shown = ", ".join(files.submodules[:5]) + (", ..." if len(files.submodules) > 5 else "")
+        notices.append(f"{len(files.submodules)} git submodule{'s' if len(files.submodules) != 1 else ''} not "
+                       f"scanned ({shown}): each is its own repository; run stalelint in it")
     blind = Counter(k.system for k in idx.knobs if k.system in gathered.blind)
     for system, n in sorted(blind.items()):
         notices.append(f"{n} {system} knobs not judged stale: some {system} experiment files could not be read "

@@ -327,12 +327,18 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
 
     from . import fix as fixer
     from . import graveyard
+    from .fix.write import Interrupted, pending
 
     if do_commit and not do_apply:
         raise click.UsageError("--commit needs --apply")
     root, scope = _root_and_scope(path)
     settings = _settings(root, config_file, since=since, select=select, ignore=ignore, mlflow_uri=mlflow_uri,
                          tracker_timeout=tracker_timeout)
+    if do_apply:
+        _finish_interrupted(root)
+    elif (journal := pending(root)) is not None:
+        click.echo(f"note: an interrupted `stalelint fix --apply` or `restore` left {journal}; some of the files "
+                   "it names are not written yet. `stalelint fix --apply` finishes it.", err=True)
     done = fixer.run(root, settings, _window(as_of, settings.since_days), scope, tuple(knobs), unsafe, force)
     click.echo(fixer.render(done), nl=False)
     counts: dict[str, int] = {}
@@ -346,11 +352,15 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
                    f"possible, {counts.get('refused', 0)} refused. Run with --apply to write them.", err=True)
         sys.exit(1 if made else 0)
     removed_in = graveyard.head(root)
-    written = fixer.write(done)
     now = dt.datetime.now(dt.timezone.utc)
     entries = [graveyard.entry_for(root, o, removed_in, now) for o in made]
-    if entries:
-        graveyard.append(root, entries)
+    # the fixed files and their graveyard entries are written as one: a run killed midway is
+    # finished by the next `fix --apply`, so no removal goes unrecorded and none is recorded twice
+    try:
+        written = fixer.write(done, {graveyard.PATH: graveyard.appended(root, entries)} if entries else None)
+    except Interrupted as exc:  # another run's write is pending (two runs at once)
+        click.echo(f"error: {exc}; nothing was written", err=True)
+        sys.exit(1)
     click.echo(f"Fixed {len(made)} finding{'s' if len(made) != 1 else ''}: {lines} lines removed from "
                f"{len(written)} files" + (f"; recorded in {graveyard.PATH}." if entries else "."), err=True)
     if do_commit and entries:
@@ -361,6 +371,21 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
             sys.exit(1)
         click.echo(f"Committed {sha[:10]}.", err=True)
     sys.exit(1 if counts.get("failed") or counts.get("refused") else 0)
+
+
+def _finish_interrupted(root: Path) -> None:
+    """Before writing anything: finish what a killed `fix --apply` or `restore` left half written."""
+    from .fix.write import Interrupted, finish_interrupted
+
+    try:
+        finished = finish_interrupted(root)
+    except Interrupted as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if finished is not None:
+        click.echo(f"Finished an interrupted `stalelint fix --apply` or `restore`: wrote {len(finished)} more "
+                   f"file{'s' if len(finished) != 1 else ''}" + (f" ({', '.join(finished)})" if finished else "")
+                   + ".", err=True)
 
 
 def _removed(outcome):
@@ -401,8 +426,10 @@ def graveyard_cmd(path, fmt) -> None:
 def restore_cmd(key, path) -> None:
     """Bring back a removed knob by graveyard id (or prefix) or name."""
     from . import graveyard
+    from .fix.write import Interrupted
 
     root, _ = _root_and_scope(path)
+    _finish_interrupted(root)
     try:
         hits = [e for e in graveyard.find(graveyard.load(root), key) if e["status"] == "removed"]
         if not hits:
@@ -412,7 +439,7 @@ def restore_cmd(key, path) -> None:
             raise graveyard.GraveyardError(f"{key!r} names {len(hits)} entries ({', '.join(e['id'] for e in hits)}); "
                                            "give an id")
         written = graveyard.restore(root, hits[0])
-    except graveyard.GraveyardError as exc:
+    except (graveyard.GraveyardError, Interrupted) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Restored {hits[0]['name']} ({hits[0]['id']}): {', '.join(written)}.")

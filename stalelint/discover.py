@@ -1,13 +1,15 @@
 """Which files to read: `git ls-files` where there is git (one process), a walk elsewhere.
 
 Symlinks are never followed out of the repo, and a link that loops or points outside is reported,
-not read.
+not read. A tracked file deleted from the working tree is left out (an uncommitted deletion, not an
+error), and a submodule, which git lists as one entry, is left to its own repository's check.
 """
 from __future__ import annotations
 
 import functools
 import os
 import re
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +62,7 @@ class FileSet:
     tracked: frozenset[str]
     git: bool  # listed by git
     problems: tuple[Problem, ...]
+    submodules: tuple[str, ...] = ()  # folders git lists as one entry: another repository, not scanned
 
 
 def _git_ls_files(root: Path) -> tuple[list[str], set[str]] | None:
@@ -121,21 +124,28 @@ def discover(root: Path, exclude: tuple[str, ...], use_git: bool = True) -> File
     else:
         names, tracked = _walk(root), set()
     problems: list[Problem] = []
-    files = []
+    files, submodules = [], []
     for rel in sorted(set(names)):
-        if glob_match(rel, exclude):
+        if glob_match(rel, exclude) or rel.endswith(".stalelint-tmp"):  # fix/write.py's, if a kill left one
             continue
         full = root / rel
-        if full.is_symlink():
+        try:
+            mode = os.lstat(full).st_mode  # the one stat per file is_symlink() made anyway
+        except OSError:
+            continue  # listed by git, deleted from the working tree since: nothing to read
+        if stat.S_ISLNK(mode):
             problem = _check_link(root, rel)
             if problem:
                 problems.append(problem)
                 continue
             if full.is_dir():  # a link to a folder inside the repo: its files are listed already
                 continue
+        elif stat.S_ISDIR(mode):
+            submodules.append(rel)
+            continue
         files.append(rel)
     return FileSet(root=root, files=tuple(files), tracked=frozenset(tracked), git=listed is not None,
-                   problems=tuple(problems))
+                   problems=tuple(problems), submodules=tuple(submodules))
 
 
 def read_text(root: Path, rel: str, max_size: int) -> tuple[str | None, Problem | None]:

@@ -1,8 +1,13 @@
 """The graveyard: a committed record of every knob a fix removed, and how to bring it back.
 
-One JSON object per line in `.stalelint/graveyard.jsonl`: appending never rewrites what is there,
-two branches that each remove a knob merge without conflict (two added lines), and `grep use_ema`
-finds an entry. Restoring marks an entry restored; it is never deleted.
+One JSON object per line in `.stalelint/graveyard.jsonl`: adding entries never changes the lines
+already there, two branches that each remove a knob merge without conflict (two added lines), and
+`grep use_ema` finds an entry. Restoring marks an entry restored; it is never deleted.
+
+The file is written whole (temp file and rename) in the same transaction as the files a fix or a
+restore changes (fix/write.py), never appended to in place: an append killed mid-write leaves a torn
+last line, a rename cannot. So the reader stays strict: a line that is not JSON was made by hand or
+by a merge, and is reported rather than skipped (skipping would lose the record of a removal).
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .fix.patch import patch_paths, removed_ranges, unified
-from .fix.write import write_atomic
+from .fix.write import write_together
 from .model import FixOutcome
 from .names import show
 
@@ -109,13 +114,19 @@ def _dump(entries: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(e, sort_keys=False, ensure_ascii=False) + "\n" for e in entries)
 
 
-def append(root: Path, entries: list[dict[str, Any]], path: str = PATH) -> None:
+def appended(root: Path, entries: list[dict[str, Any]], path: str = PATH) -> tuple[str | None, str]:
+    """(the graveyard's text now or None, its text with `entries` added), for write_together.
+
+    The whole file is replaced, not appended to: a rename cannot leave a torn last line, where an
+    append killed mid-write can, and the file stays small (one line per removed knob). Entries
+    already there (by id: an interrupted run finished since) are not added twice."""
     file = root / path
-    file.parent.mkdir(parents=True, exist_ok=True)
-    old = file.read_text(encoding="utf-8") if file.exists() else ""
-    if old and not old.endswith("\n"):
-        old += "\n"
-    write_atomic(file, old + _dump(entries))
+    old = file.read_text(encoding="utf-8") if file.exists() else None
+    have = {e.get("id") for e in load(root, path)} if old is not None else set()
+    text = old or ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return old, text + _dump([e for e in entries if e["id"] not in have])
 
 
 def find(entries: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -194,9 +205,12 @@ def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
     if conflicts:
         raise GraveyardError(f"cannot restore {entry['name']} ({entry['id']}) cleanly; nothing was written. "
                              "Conflicts: " + "; ".join(conflicts))
+    # the restored files and the entry marked restored, as one transaction a crash cannot halve
+    changes: dict[str, tuple[str | None, str]] = {}
     for rel, text in results.items():
-        write_atomic(targets[rel], text)
-    mark(root, entry["id"], path)
+        changes[rel] = (targets[rel].read_text(encoding="utf-8") if targets[rel].exists() else None, text)
+    changes[path] = marked(root, entry["id"], path)
+    write_together(root, changes)
     return sorted(results)
 
 
@@ -214,13 +228,15 @@ def _apply_patch(root: Path, entry: dict[str, Any], rel: str) -> dict[str, str]:
     return {rel: (root / rel).read_text(encoding="utf-8")}
 
 
-def mark(root: Path, ident: str, path: str = PATH) -> None:
+def marked(root: Path, ident: str, path: str = PATH) -> tuple[str, str]:
+    """(the graveyard's text now, its text with entry `ident` marked restored)."""
+    old = (root / path).read_text(encoding="utf-8")
     entries = load(root, path)
     now = dt.datetime.now(dt.timezone.utc).isoformat()
     for e in entries:
         if e["id"] == ident:
             e["status"], e["restored_at"] = "restored", now
-    write_atomic(root / path, _dump(entries))
+    return old, _dump(entries)
 
 
 def commit(root: Path, outcomes: list[FixOutcome], entries: list[dict[str, Any]], path: str = PATH) -> str:

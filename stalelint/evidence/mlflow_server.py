@@ -55,6 +55,43 @@ def _split_credentials(uri: str) -> tuple[str, dict[str, str]]:
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")), headers
 
 
+def _secrets(uri: str) -> list[str]:
+    """Every form in which the credentials for `uri` could come back in a server's answer."""
+    parts = urlsplit(uri)
+    user = parts.username or os.environ.get("MLFLOW_TRACKING_USERNAME")
+    password = parts.password or os.environ.get("MLFLOW_TRACKING_PASSWORD")
+    found = [s for s in (parts.password, parts.username if parts.password is None else None,
+                         os.environ.get("MLFLOW_TRACKING_TOKEN"), os.environ.get("MLFLOW_TRACKING_PASSWORD")) if s]
+    if user and password:
+        found.append(base64.b64encode(f"{user}:{password}".encode()).decode())
+    return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
+
+
+def scrub(text: str, uri: str) -> str:
+    """`text` without the credentials of `uri` (runs.redact then removes the generic forms)."""
+    for secret in _secrets(uri):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only on the server's own host: urllib would carry the Authorization
+    header to any host a redirect names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if _origin(newurl) != _origin(req.full_url):
+            return None  # urllib then raises the redirect as an HTTPError
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects())
+
+
 class Client:
     def __init__(self, uri: str, timeout: float):
         self.base, self.headers = _split_credentials(uri)
@@ -64,9 +101,13 @@ class Client:
         url = f"{self.base}/api/2.0/mlflow/{endpoint}"
         request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=self.headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 data = response.read()
         except urllib.error.HTTPError as exc:
+            if 300 <= exc.code < 400:
+                scheme, host = _origin(exc.headers.get("Location", "") if exc.headers else "")
+                raise Unavailable(f"{endpoint} answered with a redirect to another server ({scheme}://{host}); "
+                                  "not followed, so the credentials are not sent there") from None
             detail = exc.read(300).decode("utf-8", "replace").strip()
             raise Unavailable(f"{endpoint} answered HTTP {exc.code} {exc.reason}"
                               + (f": {detail}" if detail else "")) from None
@@ -138,4 +179,4 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
         yield from read_server(ctx, ctx.mlflow_uri)
     except Unavailable as exc:
         base, _ = _split_credentials(ctx.mlflow_uri)
-        ctx.problem(CODE, f"mlflow:{base}", f"MLflow server unavailable: {exc}", NAME)
+        ctx.problem(CODE, f"mlflow:{base}", scrub(f"MLflow server unavailable: {exc}", ctx.mlflow_uri), NAME)

@@ -166,6 +166,7 @@ def run(source: str, when: dt.datetime | None, how: str, settings: tuple[Setting
 
 # user:password@ in URLs, and token-like query parameters or headers echoed in messages
 _USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+_SCHEME = re.compile(r"(?i)\b(Basic|Bearer|Token|Digest)\s+[^\s,;\"']{4,}")  # an echoed Authorization header
 _TOKEN = re.compile(r"(?i)((?:token|password|secret|api[_-]?key|authorization)[\"']?\s*[=:]\s*[\"']?)([^\s&\"',}]+)")
 
 
@@ -173,6 +174,7 @@ def redact(text: str) -> str:
     """Text with credentials replaced by ***: URL userinfo, token parameters, and the values of the
     environment's MLflow credentials wherever they appear."""
     text = _USERINFO.sub("***@", text)
+    text = _SCHEME.sub(lambda m: m.group(1) + " ***", text)
     text = _TOKEN.sub(lambda m: m.group(1) + "***", text)
     for var in ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD", "WANDB_API_KEY"):
         secret = os.environ.get(var)

@@ -17,7 +17,7 @@ from .engine import Workspace, make_all
 from .orphans import Reads
 from .patch import unified
 from .plan import plan
-from .write import dirty_files, write_atomic
+from .write import dirty_files, write_together
 
 
 @dataclass
@@ -55,14 +55,13 @@ def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] =
     return Run(root, outcomes, {p: ws.texts[p] for p in originals}, originals)
 
 
-def write(run: Run) -> list[str]:
-    """Write every kept fix's files; returns the paths written."""
-    written = []
-    for path in sorted(run.texts):
-        if run.texts[path] != run.originals[path]:
-            write_atomic(run.root / path, run.texts[path])
-            written.append(path)
-    return written
+def write(run: Run, also: dict[str, tuple[str | None, str]] | None = None) -> list[str]:
+    """Write every kept fix's files, and `also` (the graveyard: path -> (old, new text)), as one
+    transaction (see write.py); returns the fixed paths written."""
+    changes: dict[str, tuple[str | None, str]] = {
+        p: (run.originals[p], run.texts[p]) for p in sorted(run.texts) if run.texts[p] != run.originals[p]}
+    write_together(run.root, {**changes, **(also or {})})
+    return list(changes)
 
 
 def render(run: Run) -> str:
