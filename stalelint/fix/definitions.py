@@ -28,6 +28,8 @@ class RemoveStatements(cst.CSTTransformer):
         self.removed = 0
 
     def doom(self, node: cst.BaseStatement) -> cst.BaseStatement:
+        # nodes are marked by id; holding each one keeps its id from being reused by a node built
+        # later in the pass (which would then be removed too: cleanrl's ppo.py lost super().__init__())
         self._doomed.add(id(node))
         self._alive.append(node)
         self.removed += 1
@@ -112,7 +114,7 @@ class RemoveDefinition(RemoveStatements):
         for stmt, nxt in zip(body, body[1:]):
             if id(stmt) in self._doomed and self.system != "argparse" and _is_docstring(nxt) \
                     and not nxt.leading_lines:
-                self._doomed.add(id(nxt))
+                self.doom(nxt)  # kept alive there: a freed node's id would doom whatever reuses it
         return super().leave_IndentedBlock(original, updated)
 
     def _wanted(self, stmt: cst.BaseSmallStatement) -> bool:
