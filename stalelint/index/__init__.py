@@ -15,7 +15,7 @@ from . import dicts, functions, gates, hydra, module_globals, reads, variants
 from . import gin as gin_params
 from . import mlcollections, yacs
 from . import pydantic as pydantic_fields
-from .astutil import forget_walks, module_name, suppressions, walk
+from .astutil import forget_walks, module_name, nodes, suppressions
 
 
 def _imports(tree: ast.Module, path: str) -> list[str]:
@@ -23,7 +23,7 @@ def _imports(tree: ast.Module, path: str) -> list[str]:
     if not path.endswith("__init__.py"):
         package = package[:-1]
     out: list[str] = []
-    for node in walk(tree):
+    for node in nodes(tree, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Import):
             out.extend(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
