@@ -31,6 +31,7 @@ import json
 import os
 import time
 from dataclasses import fields
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from . import __version__
 from .model import UNKNOWN, FileIndex, Gate, Knob, Problem, Read, Setting, Suppression
 
 DIRNAME = ".stalelint_cache"
-FORMAT = "1"
+FORMAT = "2"
 _MAGIC = "stalelint-cache"
 # a stat entry is trusted only for files last changed at least this long before it was recorded:
 # a file written again within the same timestamp tick would otherwise keep an old stat-key
@@ -117,6 +118,7 @@ _CHECK = {name: tuple({"str": str, "int": int, "bool": bool}.get(str(f.type)) fo
           for name, cls in _RECORDS.items()}
 _SCALARS = (str, int, float, bool, type(None))
 _SCALAR_SET = frozenset(_SCALARS)
+_SAME = frozenset({str, int, bool})  # the types a column stored once may have
 
 
 def encode(value: Any) -> Any:
@@ -130,8 +132,17 @@ def encode(value: Any) -> Any:
         if kind is not None and kind.__name__ in _RECORDS and _RECORDS[kind.__name__] is kind \
                 and all(type(v) is kind for v in value):
             # a run of records of one class (a file's reads, knobs, ...) is stored by column:
-            # smaller, and rebuilt with one C-level map() instead of a decode call per record
-            return {"@" + kind.__name__ + "*": [[encode(getattr(v, f)) for v in value] for f in _FIELDS[kind.__name__]]}
+            # smaller, and rebuilt with one C-level map() instead of a decode call per record.
+            # A column of one scalar throughout (every read's path) is stored once: {"same": v}
+            columns: list[Any] = [len(value)]
+            for f in _FIELDS[kind.__name__]:
+                column = [getattr(v, f) for v in value]
+                first = column[0]
+                if len(column) > 1 and type(first) in _SAME and all(type(c) is type(first) and c == first for c in column):
+                    columns.append({"same": first})
+                else:
+                    columns.append([encode(c) for c in column])
+            return {"@" + kind.__name__ + "*": columns}
         return [encode(v) for v in value]
     if value is UNKNOWN:
         return {"unknown": 0}
@@ -165,11 +176,20 @@ def decode(data: Any) -> Any:
     (tag, inner), = data.items()
     if tag[:1] == "@" and tag[-1:] == "*":
         name = tag[1:-1]
-        if name not in _RECORDS or type(inner) is not list or len(inner) != len(_FIELDS[name]) \
-                or any(type(c) is not list or len(c) != len(inner[0]) for c in inner):
+        if name not in _RECORDS or type(inner) is not list or len(inner) != len(_FIELDS[name]) + 1 \
+                or type(inner[0]) is not int or inner[0] < 1:
             raise Corrupt(f"bad records {tag}")
-        columns = []
-        for column, want in zip(inner, _CHECK[name]):
+        count = inner[0]
+        columns: list[Any] = []
+        for column, want in zip(inner[1:], _CHECK[name]):
+            if type(column) is dict:
+                if len(column) != 1 or type(column.get("same")) not in _SAME \
+                        or (want is not None and type(column["same"]) is not want):
+                    raise Corrupt(f"bad column in {tag}")
+                columns.append(repeat(column["same"], count))
+                continue
+            if type(column) is not list or len(column) != count:
+                raise Corrupt(f"bad records {tag}")
             kinds = set(map(type, column))
             if want is not None and kinds - {want}:
                 raise Corrupt(f"bad field type in {tag}")

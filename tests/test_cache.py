@@ -98,7 +98,7 @@ def test_damaged_entry_is_ignored_and_rebuilt(build, monkeypatch, damage):
         elif damage == "garbage":
             e.write_bytes(os.urandom(200))
         elif damage == "foreign":  # another version's header
-            e.write_bytes(head.replace(b"stalelint-cache 1 ", b"stalelint-cache 0 ") + b"\n" + body)
+            e.write_bytes(head.replace(f"stalelint-cache {cache_mod.FORMAT} ".encode(), b"stalelint-cache 0 ") + b"\n" + body)
         elif damage == "wrong_type":  # a valid checksum over well-formed JSON of the wrong shape
             fp = head.split(b" ")[2].decode()
             e.write_bytes(cache_mod._pack(fp, {"@FileIndex": [1, 2, 3]}))
