@@ -125,8 +125,9 @@ def discover(root: Path, exclude: tuple[str, ...], use_git: bool = True) -> File
     for rel in sorted(set(names)):
         if glob_match(rel, exclude):
             continue
-        full = root / rel
-        if full.is_symlink():
+        # os.path on strings, not pathlib: with 10k experiment files a Path per file was 8% of a warm run
+        if os.path.islink(os.path.join(root, rel)):
+            full = root / rel
             problem = _check_link(root, rel)
             if problem:
                 problems.append(problem)
