@@ -8,6 +8,9 @@ Layout (the folder ignores itself through its own `.gitignore`, so `git status` 
       stat.json           path -> (size, mtime_ns, inode, ctime_ns, content hash): lets a warm run
                           skip reading files whose stat has not changed
       index/<key>.json    one FileIndex; key = hash(fingerprint, path, content hash)
+      facts.json          small per-file facts in one file, by the same kind of key: the settings
+                          an experiment config gave, whether a YAML file is a sweep plan (10k
+                          experiment configs were 10k entry files to open on every run)
       history/<head>.json the `git log` dates of HEAD (see history.py)
 
 Format: JSON of plain data, not pickle. The cache sits inside the analysed repo, where anyone who
@@ -31,6 +34,7 @@ import json
 import os
 import time
 from dataclasses import fields
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +42,7 @@ from . import __version__
 from .model import UNKNOWN, FileIndex, Gate, Knob, Problem, Read, Setting, Suppression
 
 DIRNAME = ".stalelint_cache"
-FORMAT = "1"
+FORMAT = "2"
 _MAGIC = "stalelint-cache"
 # a stat entry is trusted only for files last changed at least this long before it was recorded:
 # a file written again within the same timestamp tick would otherwise keep an old stat-key
@@ -117,6 +121,7 @@ _CHECK = {name: tuple({"str": str, "int": int, "bool": bool}.get(str(f.type)) fo
           for name, cls in _RECORDS.items()}
 _SCALARS = (str, int, float, bool, type(None))
 _SCALAR_SET = frozenset(_SCALARS)
+_SAME = frozenset({str, int, bool})  # the types a column stored once may have
 
 
 def encode(value: Any) -> Any:
@@ -130,8 +135,17 @@ def encode(value: Any) -> Any:
         if kind is not None and kind.__name__ in _RECORDS and _RECORDS[kind.__name__] is kind \
                 and all(type(v) is kind for v in value):
             # a run of records of one class (a file's reads, knobs, ...) is stored by column:
-            # smaller, and rebuilt with one C-level map() instead of a decode call per record
-            return {"@" + kind.__name__ + "*": [[encode(getattr(v, f)) for v in value] for f in _FIELDS[kind.__name__]]}
+            # smaller, and rebuilt with one C-level map() instead of a decode call per record.
+            # A column of one scalar throughout (every read's path) is stored once: {"same": v}
+            columns: list[Any] = [len(value)]
+            for f in _FIELDS[kind.__name__]:
+                column = [getattr(v, f) for v in value]
+                first = column[0]
+                if len(column) > 1 and type(first) in _SAME and all(type(c) is type(first) and c == first for c in column):
+                    columns.append({"same": first})
+                else:
+                    columns.append([encode(c) for c in column])
+            return {"@" + kind.__name__ + "*": columns}
         return [encode(v) for v in value]
     if value is UNKNOWN:
         return {"unknown": 0}
@@ -165,11 +179,20 @@ def decode(data: Any) -> Any:
     (tag, inner), = data.items()
     if tag[:1] == "@" and tag[-1:] == "*":
         name = tag[1:-1]
-        if name not in _RECORDS or type(inner) is not list or len(inner) != len(_FIELDS[name]) \
-                or any(type(c) is not list or len(c) != len(inner[0]) for c in inner):
+        if name not in _RECORDS or type(inner) is not list or len(inner) != len(_FIELDS[name]) + 1 \
+                or type(inner[0]) is not int or inner[0] < 1:
             raise Corrupt(f"bad records {tag}")
-        columns = []
-        for column, want in zip(inner, _CHECK[name]):
+        count = inner[0]
+        columns: list[Any] = []
+        for column, want in zip(inner[1:], _CHECK[name]):
+            if type(column) is dict:
+                if len(column) != 1 or type(column.get("same")) not in _SAME \
+                        or (want is not None and type(column["same"]) is not want):
+                    raise Corrupt(f"bad column in {tag}")
+                columns.append(repeat(column["same"], count))
+                continue
+            if type(column) is not list or len(column) != count:
+                raise Corrupt(f"bad records {tag}")
             kinds = set(map(type, column))
             if want is not None and kinds - {want}:
                 raise Corrupt(f"bad field type in {tag}")
@@ -227,6 +250,9 @@ class IndexCache:
         self._wrote = False
         self._dirs_made = False
         self._writable = True
+        self._facts: dict[str, Any] | None = None  # facts.json, read on first use
+        self._facts_used: set[str] = set()
+        self._facts_changed = False
         self._load_stats()
 
     def _load_stats(self) -> None:
@@ -298,14 +324,58 @@ class IndexCache:
         self._present.add(rel)
         return digest
 
+    def _load_facts(self) -> dict[str, Any]:
+        if self._facts is None:
+            self._facts = {}
+            try:
+                data = _unpack((self.dir / "facts.json").read_bytes(), self.fp)
+            except (OSError, Corrupt):
+                data = None
+            if type(data) is dict:
+                self._facts = data
+        return self._facts
+
+    def _fact(self, name: str) -> Any:
+        """The decoded fact stored under an entry name; raises KeyError or Corrupt."""
+        try:
+            return decode(self._load_facts()[name])
+        except RecursionError:
+            raise Corrupt("too deeply nested") from None
+
+    def _store_fact(self, name: str, value: Any) -> None:
+        try:
+            encoded = encode(value)
+        except TypeError:  # a value of a type the format does not hold (a YAML date): redo it every time
+            return
+        facts = self._load_facts()
+        if facts.get(name) != encoded:
+            facts[name] = encoded
+            self._facts_changed = True
+        self._facts_used.add(name)
+
+    def is_sweep(self, rel: str, digest: str) -> bool | None:
+        """Whether a YAML file of this content is a sweep plan, when a run found out before."""
+        name = self._entry_name(rel, digest, "sweep")
+        try:
+            verdict = self._fact(name)
+        except (KeyError, Corrupt):
+            return None
+        if type(verdict) is not bool:
+            return None
+        self._facts_used.add(name)
+        return verdict
+
+    def store_sweep(self, rel: str, digest: str, verdict: bool) -> None:
+        self._store_fact(self._entry_name(rel, digest, "sweep"), verdict)
+
     def load_settings(self, rel: str, digest: str) -> tuple[bool, tuple[list[Setting] | None, list[str], Problem | None]]:
         """(hit, what reading the config file gave: its settings or None, the files it inherits
         from, its problem or None)."""
         name = self._entry_name(rel, digest, "settings")
         miss: tuple[bool, tuple[list[Setting] | None, list[str], Problem | None]] = (False, (None, [], None))
         try:
-            data = self._read_entry(name)
-        except (OSError, Corrupt):
+            data = self._fact(name)
+        except (KeyError, Corrupt):
             return miss
         if type(data) is not tuple or len(data) != 3:
             return miss
@@ -314,13 +384,13 @@ class IndexCache:
                 or not (type(parents) is tuple and all(type(x) is str for x in parents)) \
                 or not (problem is None or type(problem) is Problem):
             return miss
-        self._used.add(name)
+        self._facts_used.add(name)
         return True, (list(found) if found is not None else None, list(parents), problem)
 
     def store_settings(self, rel: str, digest: str, found: list[Setting] | None, parents: list[str],
                        problem: Problem | None) -> None:
-        self._write(self._entry(rel, digest, "settings"),
-                    (tuple(found) if found is not None else None, tuple(parents), problem))
+        self._store_fact(self._entry_name(rel, digest, "settings"),
+                         (tuple(found) if found is not None else None, tuple(parents), problem))
 
     def load(self, rel: str, digest: str) -> FileIndex | None:
         name = self._entry_name(rel, digest)
@@ -367,11 +437,27 @@ class IndexCache:
             del self.stats[rel]
         if self._wrote:
             self._prune()
+        self._save_facts()
         if not (self._stats_changed or gone) or not self._writable:
             return
         try:
             ensure_dir(self.dir)
             _write_atomic(self.dir / "stat.json", _pack("stat", self.stats))
+        except OSError:
+            self._writable = False
+
+    def _save_facts(self) -> None:
+        """Write facts.json when this run added to it. Facts this run did not use are dropped once
+        they are as many as those it did, as index entries are (see _prune)."""
+        if not self._facts_changed or not self._writable or self._facts is None:
+            return
+        unused = [n for n in self._facts if n not in self._facts_used]
+        if len(unused) >= len(self._facts_used):
+            for name in unused:
+                del self._facts[name]
+        try:
+            ensure_dir(self.dir)
+            _write_atomic(self.dir / "facts.json", _pack(self.fp, self._facts))
         except OSError:
             self._writable = False
 

@@ -98,7 +98,7 @@ def test_damaged_entry_is_ignored_and_rebuilt(build, monkeypatch, damage):
         elif damage == "garbage":
             e.write_bytes(os.urandom(200))
         elif damage == "foreign":  # another version's header
-            e.write_bytes(head.replace(b"stalelint-cache 1 ", b"stalelint-cache 0 ") + b"\n" + body)
+            e.write_bytes(head.replace(f"stalelint-cache {cache_mod.FORMAT} ".encode(), b"stalelint-cache 0 ") + b"\n" + body)
         elif damage == "wrong_type":  # a valid checksum over well-formed JSON of the wrong shape
             fp = head.split(b" ")[2].decode()
             e.write_bytes(cache_mod._pack(fp, {"@FileIndex": [1, 2, 3]}))
@@ -194,3 +194,27 @@ def test_parallel_equals_serial(build, monkeypatch):
     files = discover(repo, ())
     items = [(rel, (repo / rel).read_text()) for rel in files.files if rel.endswith(".py")]
     assert parse_pool.index_many(items * 3, jobs=2) == parse_pool.index_many(items * 3, jobs=1)
+
+
+def test_experiment_configs_are_not_read_again(build, monkeypatch):
+    """facts.json keeps what each experiment config gave and that it is no sweep plan: a warm run
+    reads none of them, and one edited into a sweep plan is read, and read as a plan."""
+    import stalelint.evidence as evidence
+
+    repo = build("labrepo")
+    cold = check_json(repo)
+    assert (repo / ".stalelint_cache" / "facts.json").is_file()
+    reads = []
+    real = evidence.read_text
+
+    def spy(root, rel, max_size):
+        reads.append(rel)
+        return real(root, rel, max_size)
+
+    monkeypatch.setattr(evidence, "read_text", spy)
+    assert check_json(repo) == cold
+    assert not [r for r in reads if r.endswith((".yaml", ".yml", ".json", ".toml"))]
+    (repo / "configs" / "vit_ft.yaml").write_text("method: grid\nparameters:\n  lr:\n    values: [0.1, 0.01]\n")
+    cached = check_json(repo)
+    assert "configs/vit_ft.yaml" in reads
+    assert cached == check_json(repo, "--no-cache") != cold

@@ -2,6 +2,7 @@
 gathers them."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,8 +152,15 @@ def _by_tail(listed: set[str]) -> Callable[[str | None], str | None]:
     return resolve
 
 
+def _size(root: Path, rel: str) -> float:
+    try:
+        return os.path.getsize(os.path.join(root, rel))
+    except OSError:
+        return float("inf")
+
+
 def _sweep_plans(files: FileSet, ctx: runs.Context, experiment_globs: tuple[str, ...], max_size: int,
-                 problems: list[Problem]) -> tuple[list[Experiment], set[str]]:
+                 problems: list[Problem], store: "IndexCache | None" = None) -> tuple[list[Experiment], set[str]]:
     """Sweep plans among the experiment configs and files named *sweep*.yaml; they are read as
     plans, not as a config file whose `parameters.lr.values` would be nonsense keys."""
     found: list[Experiment] = []
@@ -162,8 +170,18 @@ def _sweep_plans(files: FileSet, ctx: runs.Context, experiment_globs: tuple[str,
             continue
         if not (glob_match(rel, experiment_globs) or "sweep" in rel.rsplit("/", 1)[-1].lower()):
             continue
+        # the cache knows which contents are no plan: 10k experiment configs are not read twice a run
+        # (a file over the size limit is never hashed: read_text skips it unread)
+        digest = store.file_hash(files.root, rel) if store is not None and _size(files.root, rel) <= max_size \
+            else None
+        if digest is not None and store.is_sweep(rel, digest) is False:  # type: ignore[union-attr]
+            continue
         text, problem = read_text(files.root, rel, max_size)
-        if problem or not text or not sweeps.is_sweep(text):
+        if problem or not text:
+            continue
+        if not sweeps.is_sweep(text):
+            if digest is not None:
+                store.store_sweep(rel, digest, False)  # type: ignore[union-attr]
             continue
         plans.add(rel)
         try:
@@ -189,7 +207,7 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                        date_of=history.date_of) if trackers else None
     plans: set[str] = set()
     if ctx is not None and ctx.wants("sweeps"):
-        planned, plans = _sweep_plans(files, ctx, experiment_globs, max_size, problems)
+        planned, plans = _sweep_plans(files, ctx, experiment_globs, max_size, problems, store)
         experiments.extend(planned)
         sources += len(plans)
     for rel in files.files:

@@ -9,9 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
-import urllib.error
-import urllib.request
 from typing import Any, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -98,6 +95,12 @@ class Client:
         self.timeout = timeout
 
     def post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        # imported here: only a run with a server URI needs them, and they (http, ssl, email) were
+        # a tenth of the start-up of every check
+        import socket
+        import urllib.error
+        import urllib.request
+
         url = f"{self.base}/api/2.0/mlflow/{endpoint}"
         request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=self.headers, method="POST")
         try:

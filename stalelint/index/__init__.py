@@ -15,7 +15,7 @@ from . import dicts, functions, gates, hydra, module_globals, reads, variants
 from . import gin as gin_params
 from . import mlcollections, yacs
 from . import pydantic as pydantic_fields
-from .astutil import forget_walks, module_name, suppressions, walk
+from .astutil import forget_walks, module_name, nodes, suppressions
 
 
 def _imports(tree: ast.Module, path: str) -> list[str]:
@@ -23,7 +23,7 @@ def _imports(tree: ast.Module, path: str) -> list[str]:
     if not path.endswith("__init__.py"):
         package = package[:-1]
     out: list[str] = []
-    for node in walk(tree):
+    for node in nodes(tree, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Import):
             out.extend(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -257,8 +257,10 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
                 # a nested class is parsed when the class holding it is
                 owners = {k.owner} | holders.get(k.owner, set())
                 # a pydantic BaseSettings reads the environment: experiments set it without a parser
-                k = replace(k, cli=(k.system == "pydantic" and k.cli) or bool(owners & parsed),
-                            set_in_code=k.owner in splatted or k.name in built.get(k.owner, ()))
+                cli = (k.system == "pydantic" and k.cli) or bool(owners & parsed)
+                set_in_code = k.owner in splatted or k.name in built.get(k.owner, ())
+                if (cli, set_in_code) != (k.cli, k.set_in_code):  # replace() costs 30 us a knob
+                    k = replace(k, cli=cli, set_in_code=set_in_code)
                 for prefix in prefixes.get(k.owner, [""])[:1]:
                     if prefix:
                         k = replace(k, name=f"{prefix}.{k.name}", aliases=k.aliases + (k.name,))
@@ -269,7 +271,7 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     knobs, param_reads = _cli_functions(files, knobs, modules)
     if param_reads is not None:
         files = files + [param_reads]
-    imports = {f.path: tuple(sorted({modules[m] for m in f.imports if m in modules} - {f.path})) for f in files}
+    imports = {f.path: tuple(sorted(set(map(modules.get, f.imports)) - {None, f.path})) for f in files}
     # a script loads the config module its `DEFINE_config_file` names as default, as if it imported it
     for module, _ in defaults.items():
         for f in files:

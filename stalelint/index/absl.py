@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from ..model import Knob, Read, Suppression
-from .astutil import call_name, chain, keep_for, kwarg, literal, walk
+from .astutil import call_name, chain, keep_for, kwarg, literal, nodes
 
 _TYPES = {"bool": "bool", "boolean": "bool", "string": "str", "integer": "int", "float": "float", "enum": "str",
           "enum_class": "enum", "list": "list", "spaceseplist": "list", "multi_string": "list",
@@ -47,8 +47,14 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
     """(absl flags defined here, reads of flag holders `_X.value`)."""
     knobs: list[Knob] = []
     holders: dict[str, str] = {}
-    for node in walk(tree):
-        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else node
+    calls = [n for n in nodes(tree, ast.Call) if _is_define(n) is not None]
+    if not calls:
+        return knobs, []  # most files define no absl flags
+    defines = {id(n) for n in calls}
+    for node in nodes(tree, ast.Assign, ast.AnnAssign):
+        if id(node.value) not in defines:
+            continue
+        value = node.value
         if not isinstance(value, ast.Call):
             continue
         kind = _is_define(value)
@@ -61,12 +67,8 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
             holders[node.targets[0].id] = name
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             holders[node.target.id] = name
-    for node in walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in calls:
         kind = _is_define(node)
-        if kind is None:
-            continue
         name = literal(_arg(node, 0, "name"))
         if not isinstance(name, str) or not name:
             continue
@@ -90,7 +92,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
             keep=keep_for(sups, node.lineno, end),
         ))
     reads = [Read(holders[n.value.id], path, n.lineno, n.col_offset + 1, True)
-             for n in walk(tree)
-             if isinstance(n, ast.Attribute) and n.attr == "value" and isinstance(n.value, ast.Name)
+             for n in nodes(tree, ast.Attribute)
+             if n.attr == "value" and isinstance(n.value, ast.Name)
              and n.value.id in holders and isinstance(n.ctx, ast.Load)]
     return knobs, reads

@@ -5,7 +5,7 @@ import ast
 
 from ..model import UNKNOWN, Knob, Suppression
 from ..names import option_to_dest
-from .astutil import call_name, keep_for, kwarg, literal, walk
+from .astutil import call_name, keep_for, kwarg, literal, nodes
 
 _IMPLICIT_DEFAULT = {"store_true": False, "store_false": True}
 
@@ -104,7 +104,7 @@ _CALLS = {"add_argument", "set_defaults", "parse_known_args"}
 
 def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple[list[Knob], bool]:
     """The argparse flags defined in a module, and whether it uses parse_known_args."""
-    if not any(isinstance(n, ast.Call) and call_name(n) in _CALLS for n in walk(tree)):
+    if not any(call_name(n) in _CALLS for n in nodes(tree, ast.Call)):
         return [], False  # most files define no flags: skip the scope-tracking visit of the whole tree
     v = _Visitor(path, sups)
     v.visit(tree)

@@ -5,7 +5,7 @@ import ast
 import re
 
 from ..model import UNKNOWN, Knob, Suppression
-from .astutil import call_name, chain, keep_for, kwarg, literal, walk
+from .astutil import call_name, chain, keep_for, kwarg, literal, nodes
 
 _CONFIG_NAME = re.compile(r"(config|cfg|conf|args|arguments|params|parameters|options|opts|settings|"
                           r"hparams|hyperparameters|hyperparams|flags)$", re.IGNORECASE)
@@ -27,21 +27,18 @@ def _scan(tree: ast.Module) -> tuple[set[str], list[ast.ClassDef], list[tuple[st
     """One walk: class names handed to HfArgumentParser/tyro.cli and the like, the class
     definitions, and calls that build a capitalised class with keywords (`Cfg(depth=3)`, `Cfg(**d)`)."""
     parsed: set[str] = set()
-    classes: list[ast.ClassDef] = []
+    classes: list[ast.ClassDef] = nodes(tree, ast.ClassDef)
     constructs: list[tuple[str, tuple[str, ...], bool]] = []
-    for node in walk(tree):
-        if isinstance(node, ast.ClassDef):
-            classes.append(node)
-        elif isinstance(node, ast.Call):
-            name = call_name(node)
-            if name in _PARSERS:
-                for arg in list(node.args) + [k.value for k in node.keywords]:
-                    for sub in ast.walk(arg):
-                        if isinstance(sub, ast.Name) and sub.id[:1].isupper():
-                            parsed.add(sub.id)
-            elif name[:1].isupper() and node.keywords:
-                constructs.append((name, tuple(k.arg for k in node.keywords if k.arg),
-                                   any(k.arg is None for k in node.keywords)))
+    for node in nodes(tree, ast.Call):
+        name = call_name(node)
+        if name in _PARSERS:
+            for arg in list(node.args) + [k.value for k in node.keywords]:
+                for sub in ast.walk(arg):
+                    if isinstance(sub, ast.Name) and sub.id[:1].isupper():
+                        parsed.add(sub.id)
+        elif name[:1].isupper() and node.keywords:
+            constructs.append((name, tuple(k.arg for k in node.keywords if k.arg),
+                               any(k.arg is None for k in node.keywords)))
     return parsed, classes, constructs
 
 

@@ -6,7 +6,7 @@ import ast
 from dataclasses import replace
 
 from ..model import UNKNOWN, Gate
-from .astutil import literal, segment, walk
+from .astutil import literal, nodes, segment
 from .reads import attribute_read
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -113,6 +113,10 @@ def _weighted_terms(stmt: ast.stmt, path: str, strong_names: set[str], flag_name
 
 
 _EXITS = (ast.Return, ast.Continue, ast.Break, ast.Raise)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
+# the node types that can hold a block of statements (If, For, With, Try, FunctionDef, match_case, ...)
+_BLOCK_HOLDERS = tuple(t for t in vars(ast).values() if isinstance(t, type) and issubclass(t, ast.AST)
+                       and set(getattr(t, "_fields", ())) & set(_BLOCK_FIELDS))
 
 
 def _early_exits(block: list[ast.stmt], rest: dict[tuple[int, int], tuple[int, int]]) -> None:
@@ -129,11 +133,12 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str
     gates: list[Gate] = []
     chain_of: dict[int, int] = {}
     rest: dict[tuple[int, int], tuple[int, int]] = {}  # early-exit `if` -> the statements after it
-    for node in walk(tree):
-        for field in ("body", "orelse", "finalbody"):
+    for node in nodes(tree, *_BLOCK_HOLDERS):
+        for field in _BLOCK_FIELDS:
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
                 _early_exits(block, rest)
+    for node in nodes(tree, ast.If, ast.IfExp, ast.AugAssign, ast.Assign, ast.Match):
         if isinstance(node, ast.If):
             chained = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) \
                 and node.orelse[0].col_offset == node.col_offset

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from ..model import UNKNOWN, Gate, Knob, Read, Suppression
-from .astutil import call_name, chain, keep_for, kwarg, literal, segment, walk
+from .astutil import call_name, chain, keep_for, kwarg, literal, nodes, segment
 
 _DECORATORS = {"configurable", "register"}
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -20,8 +20,8 @@ def _gin_imports(tree: ast.Module) -> set[str]:
     """Names bound to gin's decorators by `from gin import configurable` (bare `@configurable` is
     also detectron2's and others' decorator, so it only counts when imported from gin)."""
     out = set()
-    for node in walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "gin":
+    for node in nodes(tree, ast.ImportFrom):
+        if (node.module or "").split(".")[0] == "gin":
             out.update(a.asname or a.name for a in node.names if a.name in _DECORATORS)
     return out
 
@@ -119,8 +119,8 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...],
     if "gin" not in lines_text(lines):
         return knobs, reads, gates
     bare = _gin_imports(tree)
-    for node in walk(tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        if not node.decorator_list:
             continue
         got = _gin_name(node, bare)
         if got is None:

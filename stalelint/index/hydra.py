@@ -19,7 +19,7 @@ import yaml
 
 from ..discover import read_text
 from ..model import Knob, Problem, Setting
-from .astutil import chain, keep_for, kwarg, literal, suppressions, walk
+from .astutil import chain, keep_for, kwarg, literal, nodes, suppressions
 
 # Hydra's own command-line options: True when the option takes a value
 OPTIONS = {"-m": False, "--multirun": False, "-r": False, "--run": False, "--resolve": False,
@@ -102,15 +102,14 @@ def experiment_settings(rel: str, text: str) -> list[Setting]:
 def mains(tree: ast.Module) -> list[tuple[str, str]]:
     """(config_path, config_name) of each `@hydra.main(...)` in a module."""
     out = []
-    for node in walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for d in node.decorator_list:
-                if isinstance(d, ast.Call) and (chain(d.func) or [""])[-1] == "main" and "hydra" in (chain(d.func) or []):
-                    path, name = kwarg(d, "config_path"), kwarg(d, "config_name")
-                    path_v = literal(path) if path is not None else None
-                    name_v = literal(name) if name is not None else None
-                    if isinstance(name_v, str):
-                        out.append((path_v if isinstance(path_v, str) else ".", name_v))
+    for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
+        for d in node.decorator_list:
+            if isinstance(d, ast.Call) and (chain(d.func) or [""])[-1] == "main" and "hydra" in (chain(d.func) or []):
+                path, name = kwarg(d, "config_path"), kwarg(d, "config_name")
+                path_v = literal(path) if path is not None else None
+                name_v = literal(name) if name is not None else None
+                if isinstance(name_v, str):
+                    out.append((path_v if isinstance(path_v, str) else ".", name_v))
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from ..model import UNKNOWN, Knob, Suppression
-from .astutil import call_name, chain, keep_for, literal, walk
+from .astutil import call_name, chain, keep_for, literal, nodes
 
 _DICT_CALLS = {"ConfigDict", "FrozenConfigDict", "dict", "create"}
 # the action of a knob read whole (`config.get("mixup")`): a config setting `mixup.p` sets it
@@ -140,8 +140,8 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     sections = {n for n in knobs if any(o.startswith(n + ".") for o in knobs)}
     defines: list[tuple[str, str]] = []
     flags: list[Knob] = []
-    for node in walk(tree):
-        if isinstance(node, ast.Call) and call_name(node) in _DEFINE and node.args:
+    for node in nodes(tree, ast.Call):
+        if call_name(node) in _DEFINE and node.args:
             flag = literal(node.args[0])
             default = literal(node.args[1]) if len(node.args) > 1 else None
             for k in node.keywords:
@@ -166,8 +166,8 @@ def _fallback_reads(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) 
     """`config.get("x", d)` / `config.input.get("y")` in a training script whose config flag has no
     default: each is a knob with the fallback as its default."""
     out: dict[str, Knob] = {}
-    for node in walk(tree):
-        if not (isinstance(node, ast.Call) and call_name(node) == "get" and isinstance(node.func, ast.Attribute)
+    for node in nodes(tree, ast.Call):
+        if not (call_name(node) == "get" and isinstance(node.func, ast.Attribute)
                 and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             continue
         parts = chain(node.func.value)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import ast
 
 from ..model import UNKNOWN, Knob, Read, Suppression
-from .astutil import call_name, keep_for, literal, walk
+from .astutil import call_name, keep_for, literal, nodes
 
 
 def _override_line(tree: ast.Module) -> int | None:
     """The line where the module hands its globals to a configurator, if it does."""
-    if not any(isinstance(n, ast.Call) and call_name(n) in ("exec", "globals") for n in walk(tree)):
+    if not any(call_name(n) in ("exec", "globals") for n in nodes(tree, ast.Call)):
         return None  # most modules: no need to walk each statement again
     for stmt in tree.body:
         for node in ast.walk(stmt):
@@ -43,6 +43,6 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
         knobs[target] = Knob(name=target, kind="flag", system="globals", path=path, line=stmt.lineno,
                              column=stmt.col_offset + 1, end_line=end, default=default,
                              option_strings=(f"--{target}",), owner="<module>", keep=keep_for(sups, stmt.lineno, end))
-    reads = [Read(node.id, path, node.lineno, node.col_offset + 1, True) for node in walk(tree)
-             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in knobs]
+    reads = [Read(node.id, path, node.lineno, node.col_offset + 1, True) for node in nodes(tree, ast.Name)
+             if isinstance(node.ctx, ast.Load) and node.id in knobs]
     return list(knobs.values()), reads

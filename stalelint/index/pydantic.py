@@ -13,7 +13,7 @@ import ast
 import re
 
 from ..model import Knob, Suppression
-from .astutil import call_name, chain, keep_for, kwarg, literal, walk
+from .astutil import call_name, chain, keep_for, kwarg, literal, nodes
 
 _CONFIG_NAME = re.compile(r"(config|cfg|conf|args|arguments|params|parameters|options|settings|hparams|"
                           r"hyperparameters|hyperparams)$", re.IGNORECASE)
@@ -75,7 +75,7 @@ def _default(value: ast.expr | None) -> tuple[object, bool]:
 
 def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     """(knobs, config classes with their (field, type) pairs, as dataclass.extract gives them)."""
-    classes = [n for n in walk(tree) if isinstance(n, ast.ClassDef)]
+    classes: list[ast.ClassDef] = nodes(tree, ast.ClassDef)
     kind: dict[str, str] = {}  # class -> "settings" or "model"
     changed = True
     while changed:  # local subclasses of local pydantic classes

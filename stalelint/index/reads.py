@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 
 from ..model import Read
-from .astutil import CONFIG_NAMES, call_name, chain, walk
+from .astutil import CONFIG_NAMES, call_name, chain, nodes
 
 _PARSE_CALLS = {"parse_args", "parse_known_args", "parse_args_into_dataclasses", "parse_dict",
                 "parse_json_file", "parse_yaml_file", "cli", "get_config", "load", "merge", "create",
@@ -21,7 +21,7 @@ _DICT_VIEWS = {"vars", "asdict", "to_dict", "to_container", "__dict__"}
 def config_names(tree: ast.Module, config_classes: set[str]) -> set[str]:
     """Names in this module that hold a parsed config or namespace."""
     names = set(CONFIG_NAMES)
-    for node in walk(tree):
+    for node in nodes(tree, ast.Assign, ast.arg):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
                 and call_name(node.value) in _PARSE_CALLS:
             for target in node.targets:
@@ -76,7 +76,11 @@ def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[R
     splat = False
     params: set[str] = set()
     outer: set[int] = set()  # inner nodes of a chain already recorded by its outermost attribute
-    for node in walk(tree):
+    params.update(node.arg for node in nodes(tree, ast.arg))
+    for node in nodes(tree, ast.Dict):
+        splat = splat or any(k is None and _is_dict_view(v, strong_names)[0] and not isinstance(v, ast.Name)
+                             for k, v in zip(node.keys, node.values))
+    for node in nodes(tree, ast.Attribute, ast.Call, ast.Subscript):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
             got = attribute_read(node, strong_names)
             if got and got[1]:
@@ -116,9 +120,4 @@ def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[R
                 is_view, strong = _is_dict_view(node.value, strong_names)
                 if is_view:
                     reads.append(Read(key.value, path, node.lineno, node.col_offset + 1, strong))
-        elif isinstance(node, ast.arg):
-            params.add(node.arg)
-        elif isinstance(node, ast.Dict):
-            splat = splat or any(k is None and _is_dict_view(v, strong_names)[0] and not isinstance(v, ast.Name)
-                                 for k, v in zip(node.keys, node.values))
     return reads, splat, sorted(params), sorted(writes)

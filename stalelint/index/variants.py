@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from ..model import Knob, Suppression
-from .astutil import chain, keep_for, kwarg, walk
+from .astutil import call_name, chain, keep_for, kwarg, nodes, subtree
 
 # registering decorators that are about tracing, hooks or serialisation, not about choosing by name
 _NOT_VARIANTS = ("trace", "hook", "atexit", "pytree", "fake", "kernel", "autograd", "serializ", "custom_op",
@@ -53,8 +53,10 @@ def dynamic_dispatch(tree: ast.Module, strong_names: set[str]) -> list[tuple[str
     from .reads import attribute_read
 
     aliases = _aliases(tree)
+    if not aliases:
+        return []  # only a module this file imports can be dispatched into
     out = []
-    for node in walk(tree):
+    for node in nodes(tree, ast.Call, ast.Subscript):
         target = key = None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
                 and len(node.args) >= 2 and isinstance(node.args[0], ast.Name):
@@ -84,6 +86,11 @@ def _registry_keys(tree: ast.Module) -> list[ast.expr]:
             and isinstance(node.value, ast.Dict) for k in node.value.keys if k is not None]
 
 
+def _constants(node: ast.AST) -> list[int]:
+    """The ids of the constants under a node (only constants are ever looked up among exclusions)."""
+    return [id(n) for n in subtree(node) if type(n) is ast.Constant]
+
+
 def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     """(variants, module-level names this file defines, string constants that code uses, bare names loaded)."""
     variants: list[Knob] = []
@@ -109,29 +116,32 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     # (registry keys, decorator arguments, add_argument's choices, comparison literals)
     excluded: set[int] = {id(v_key) for v_key in _registry_keys(tree)}
     strings: set[str] = set()
-    names: set[str] = set()
-    for node in walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for d in node.decorator_list:
-                excluded.update(id(c) for c in ast.walk(d))
-                got = _registry_decorator(d)
-                if got:
-                    first = node.decorator_list[0].lineno
-                    end = node.end_lineno or node.lineno
-                    variants.append(Knob(name=got[1] or node.name, kind="variant", system="registry", path=path,
-                                         line=first, column=node.col_offset + 1, end_line=end,
-                                         owner=got[0], keep=keep_for(sups, first, node.lineno),
-                                         aliases=(node.name,) if got[1] and got[1] != node.name else ()))
-                    break
-        elif isinstance(node, ast.Call):
-            callee = chain(node.func) or [""]
-            if callee[-1] == "add_argument" or callee[-1].startswith("DEFINE"):
-                excluded.update(id(c) for c in ast.walk(node))
-        elif isinstance(node, ast.Compare):
-            excluded.update(id(c) for c in ast.walk(node))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) <= 80 \
-                and id(node) not in excluded:
+    # a constant is excluded by an ancestor (a decorator, a comparison, an add_argument or DEFINE
+    # call), which the breadth-first walk reaches first: so the exclusions are all made before the
+    # constants are looked at
+    for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        for d in node.decorator_list:
+            excluded.update(_constants(d))
+            got = _registry_decorator(d)
+            if got:
+                first = node.decorator_list[0].lineno
+                end = node.end_lineno or node.lineno
+                variants.append(Knob(name=got[1] or node.name, kind="variant", system="registry", path=path,
+                                     line=first, column=node.col_offset + 1, end_line=end,
+                                     owner=got[0], keep=keep_for(sups, first, node.lineno),
+                                     aliases=(node.name,) if got[1] and got[1] != node.name else ()))
+                break
+    for node in nodes(tree, ast.Call):
+        name = call_name(node)
+        if name != "add_argument" and not name.startswith("DEFINE"):
+            continue  # cheap test first; the chain decides
+        callee = chain(node.func) or [""]
+        if callee[-1] == "add_argument" or callee[-1].startswith("DEFINE"):
+            excluded.update(_constants(node))
+    for node in nodes(tree, ast.Compare):
+        excluded.update(_constants(node))
+    for node in nodes(tree, ast.Constant):
+        if isinstance(node.value, str) and len(node.value) <= 80 and id(node) not in excluded:
             strings.add(node.value)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            names.add(node.id)
+    names = {node.id for node in nodes(tree, ast.Name) if isinstance(node.ctx, ast.Load)}
     return variants, sorted(defined), sorted(strings), sorted(names)

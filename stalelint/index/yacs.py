@@ -15,7 +15,7 @@ import ast
 import re
 
 from ..model import UNKNOWN, Knob, Suppression
-from .astutil import call_name, chain, keep_for, literal, walk
+from .astutil import call_name, chain, keep_for, literal, nodes
 
 _NODE_CALLS = {"CN", "CfgNode", "ConfigNode"}
 OPEN = "new_allowed"  # the action of a knob standing for a `CN(new_allowed=True)` section
@@ -108,8 +108,8 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
     """(CfgNode knobs, the dotted names this file defines, so they are not taken for code writes)."""
     # a root comes only from a CN() call or a config-extending function: most files have neither,
     # and skipping the scope-tracking visit for them was 14% of a cold check of timm
-    if not any(_is_node_call(n) or (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))  # type: ignore[arg-type]
-                                    and _EXTENDER.search(n.name)) for n in walk(tree)):
+    if not any(call_name(n) in _NODE_CALLS for n in nodes(tree, ast.Call)) \
+            and not any(_EXTENDER.search(n.name) for n in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef)):
         return [], set()
     v = _Visitor(path, sups)
     v.visit(tree)
