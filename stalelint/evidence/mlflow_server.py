@@ -76,17 +76,24 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme.lower(), (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
 
 
-class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only on the server's own host: urllib would carry the Authorization
-    header to any host a redirect names."""
+def _opener():
+    """An opener that follows a redirect only on the server's own host: urllib would carry the
+    Authorization header to any host a redirect names. Built on first use (urllib is imported lazily)."""
+    import urllib.request
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if _origin(newurl) != _origin(req.full_url):
-            return None  # urllib then raises the redirect as an HTTPError
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            if _origin(newurl) != _origin(req.full_url):
+                return None  # urllib then raises the redirect as an HTTPError
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    global _OPENER
+    if _OPENER is None:
+        _OPENER = urllib.request.build_opener(SameOriginRedirects())
+    return _OPENER
 
 
-_OPENER = urllib.request.build_opener(_SameOriginRedirects())
+_OPENER = None
 
 
 class Client:
@@ -104,7 +111,7 @@ class Client:
         url = f"{self.base}/api/2.0/mlflow/{endpoint}"
         request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=self.headers, method="POST")
         try:
-            with _OPENER.open(request, timeout=self.timeout) as response:
+            with _opener().open(request, timeout=self.timeout) as response:
                 data = response.read()
         except urllib.error.HTTPError as exc:
             if 300 <= exc.code < 400:
