@@ -160,3 +160,101 @@ def test_force_gate(before, gate, after):
     f = Fold(set(), None, set(), (gate,))
     assert _run(before, f) == after
     assert f.gates_hit == 1
+
+
+SYSTEM_DEFINITIONS = [
+    ("absl", "use_ema", (), "",
+     "flags.DEFINE_float('lr', 0.1, 'LR.')\nflags.DEFINE_bool('use_ema', False, 'EMA.')  # why\nx = 1\n",
+     "flags.DEFINE_float('lr', 0.1, 'LR.')\nx = 1\n", "False"),
+    ("absl", "steps", (), "",
+     "_STEPS = flags.DEFINE_integer(name='steps', default=100, help='Steps.')\n_LR = flags.DEFINE_float('lr', 1)\n",
+     "_LR = flags.DEFINE_float('lr', 1)\n", "100"),
+    ("globals", "use_flash", (), "<module>",
+     "batch = 12\nuse_flash = False\nexec(open('c.py').read())\n\ndef f():\n    use_flash = 1\n",
+     "batch = 12\nexec(open('c.py').read())\n\ndef f():\n    use_flash = 1\n", "False"),
+    ("yacs", "use_ema", ("MODEL.USE_EMA",), "CfgNode",
+     "_C.MODEL = CN()\n_C.MODEL.DEPTH = 50\n_C.MODEL.USE_EMA = False\n_C.USE_EMA = True\n",
+     "_C.MODEL = CN()\n_C.MODEL.DEPTH = 50\n_C.USE_EMA = True\n", "False"),
+    ("pydantic", "use_ema", (), "Config",
+     "class Config(BaseModel):\n    lr: float = 0.1\n    use_ema: bool = Field(False, description='x')\n",
+     "class Config(BaseModel):\n    lr: float = 0.1\n", "False"),
+]
+
+
+@pytest.mark.parametrize("system,name,options,owner,before,after,default", SYSTEM_DEFINITIONS)
+def test_remove_definition_of_each_system(system, name, options, owner, before, after, default):
+    remover = RemoveDefinition(system, name, options, owner)
+    assert _run(before, remover) == after
+    assert remover.found == 1 and remover.default_code == default
+
+
+def test_ml_collections_entry_only_inside_get_config():
+    src = ("def get_config():\n    config = ConfigDict()\n    config.model.use_ema = False\n    return config\n\n\n"
+           "def other(config):\n    config.model.use_ema = True\n")
+    remover = RemoveDefinition("ml_collections", "use_ema", (), "get_config", dotted="model.use_ema")
+    assert _run(src, remover) == src.replace("    config.model.use_ema = False\n", "")
+    assert remover.found == 1
+
+
+def test_absl_holder_is_reported():
+    remover = RemoveDefinition("absl", "steps", (), "")
+    _run("_STEPS = flags.DEFINE_integer('steps', 100, 'x')\n", remover)
+    assert remover.holder == "_STEPS"
+
+
+PARAMETERS = [
+    # click: the decorator and the parameter
+    ("warmup", "main", {"--warmup"},
+     "@click.command()\n@click.option('--lr', default=0.1)\n@click.option('--warmup', default=0, type=int)\n"
+     "def main(lr, warmup):\n    pass\n",
+     "@click.command()\n@click.option('--lr', default=0.1)\ndef main(lr):\n    pass\n", "0"),
+    # a `--x/--no-x` pair and a first decorator whose comment stays with the function
+    ("use_ema", "main", {"--use-ema", "--no-use-ema"},
+     "# the entry point\n@click.option('--use-ema/--no-use-ema', default=True)\n@click.option('--fast', is_flag=True)\n"
+     "def main(use_ema, fast):\n    pass\n",
+     "# the entry point\n@click.option('--fast', is_flag=True)\ndef main(fast):\n    pass\n", "True"),
+    # typer: the parameter and its Option default; a middle one
+    ("tta", "main", None,
+     "def main(ckpt: str, tta: bool = typer.Option(False, help='x'), shots: int = 5):\n    pass\n",
+     "def main(ckpt: str, shots: int = 5):\n    pass\n", "False"),
+    # one per line, trailing comma: comments of the others stay
+    ("shuffle", "loader", None,
+     "def loader(\n    data,  # the data\n    batch_size=32,  # per device\n    shuffle=True,  # each epoch\n):\n    pass\n",
+     "def loader(\n    data,  # the data\n    batch_size=32,  # per device\n):\n    pass\n", "True"),
+    # one per line, no trailing comma
+    ("shuffle", "loader", None,
+     "def loader(\n    data,\n    shuffle=True\n):\n    pass\n",
+     "def loader(\n    data\n):\n    pass\n", "True"),
+    # gin: a class registered under another name, and the bare `*` left with nothing after it
+    ("width", "Model", None,
+     "@gin.configurable('Model')\nclass Net:\n    def __init__(self, depth=12, *, width=256):\n        pass\n",
+     "@gin.configurable('Model')\nclass Net:\n    def __init__(self, depth=12):\n        pass\n", "256"),
+]
+
+
+@pytest.mark.parametrize("name,owner,options,before,after,default", PARAMETERS)
+def test_remove_parameter(name, owner, options, before, after, default):
+    from stalelint.fix.params import RemoveParameter
+
+    remover = RemoveParameter(name, owner, options)
+    assert _run(before, remover) == after
+    assert remover.found == 1 and remover.problem is None and remover.default_code == default
+    compile(after, "<after>", "exec")
+
+
+def test_bare_fold_stays_in_its_function():
+    from stalelint.fix.params import owns
+
+    src = ("use_ema = 3\n\n\ndef main(fast):\n    if use_ema:\n        a()\n    x = f(use_ema=1).use_ema\n\n\n"
+           "def other(use_ema):\n    return use_ema\n")
+    f = Fold(set(), False, set(), bare={"use_ema"}, scope=lambda fn, classes: owns(fn, classes, "main"))
+    assert _run(src, f) == ("use_ema = 3\n\n\ndef main(fast):\n    x = f(use_ema=1).use_ema\n\n\n"
+                            "def other(use_ema):\n    return use_ema\n")
+
+
+def test_bare_fold_of_a_module_global_and_absl_holder():
+    f = Fold(set(), 40, set(), bare={"accum"})
+    assert _run("print(accum, x.accum)\nif accum > 1:\n    a()\n", f) == "print(40, x.accum)\na()\n"
+    f = Fold({"steps"}, 100, {"FLAGS"}, holders={"_STEPS"})
+    assert _run("for _ in range(_STEPS.value):\n    pass\nn = FLAGS.steps\n", f) == \
+        "for _ in range(100):\n    pass\nn = 100\n"

@@ -9,9 +9,14 @@ from ..judge import Facts
 from ..model import Knob
 from ..names import normalize
 from .configs import remove_keys
-from .definitions import RemoveDefinition
+from .params import remover_for
 
 import libcst as cst
+
+
+# systems whose unread flag can go without a caller noticing: set only from the command line or a
+# config file (a gin or fire parameter may also be passed by a caller; a YAML key is not code)
+_SYSTEMS = ("argparse", "dataclass", "pydantic", "absl", "globals", "yacs", "click", "typer")
 
 
 def read_keys(path: str, text: str) -> set[str]:
@@ -56,14 +61,15 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
     try:
         for i, k in enumerate(facts.index.knobs):
             leaf = normalize(k.name).rsplit(".", 1)[-1]
-            if (k.path, k.name) in removed or not ({normalize(k.name), leaf} & lost) or k.positional:
+            if (k.path, k.name) in removed or not ({normalize(k.name), leaf} & lost) or k.positional \
+                    or k.system not in _SYSTEMS:
                 continue
             if reads.is_read(k) or any(b.experiment.kind == "launch" for b in facts.bindings.get(i, ())):
                 continue
             text = changed.get(k.path) or read(k.path)
             if text is None:
                 continue
-            remover = RemoveDefinition(k.system, k.name.rsplit(".", 1)[-1], k.option_strings, k.owner)
+            remover = remover_for(k)
             new = cst.parse_module(text).visit(remover).code
             if remover.found != 1 or remover.problem:
                 continue

@@ -14,7 +14,9 @@ from ..judge import Facts
 from ..model import UNKNOWN, Finding, Fix, Knob
 from ..names import normalize
 from ..index.reads import config_names
+from . import safety
 from .fold import foldable
+from .params import PARAM_SYSTEMS
 
 _LOCATION = "{path}:{line}"
 
@@ -129,7 +131,36 @@ def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[s
     return out
 
 
-SYSTEMS = ("argparse", "dataclass")  # definitions fix knows how to remove
+# definitions fix knows how to remove
+SYSTEMS = ("argparse", "dataclass", "pydantic", "absl", "globals", "yacs", "ml_collections", "hydra", *PARAM_SYSTEMS)
+
+
+def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
+    """What, for this knob's config system, may break without the definition (see safety.py)."""
+    files = [f.path for f in facts.index.files if not f.path.startswith("<")]
+    if k.system == "hydra":
+        return safety.hydra_key(k, src.text(k.path))
+    tree = src.tree(k.path)
+    if tree is None:
+        return [f"{k.path} cannot be read back"]
+    out = safety.option_strings_in_code(k, files, src.text)
+    if k.system in PARAM_SYSTEMS or k.system == "globals":
+        out += safety.bare_name(tree, k)
+    if k.system in PARAM_SYSTEMS:
+        out += safety.callers(k, files, src.tree)
+        out += safety.option_call(k, tree)
+    if k.system == "globals":
+        leaf = re.compile(r"\b" + re.escape(k.name) + r"\b")
+        for path in files:
+            if path != k.path and k.path in facts.index.imports.get(path, ()) and leaf.search(src.text(path) or ""):
+                out.append(f"{path} imports {k.path} and names `{k.name}`")
+    if k.system == "absl":
+        out += safety.absl_references(k, files, src.tree)
+    if k.system in ("yacs", "ml_collections"):
+        out += safety.assignment_statement(k, tree)
+    if k.system in ("dataclass", "pydantic"):
+        out += _constructed(src, facts, k, k.name.rsplit(".", 1)[-1])
+    return out
 
 
 def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
@@ -146,8 +177,9 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
             reasons.append("its default is not a literal, so there is no value to fold in")
         elif (why := foldable(k.default)):
             reasons.append(why)
-        elif k.system == "argparse" and isinstance(k.default, str) and k.type_name not in (None, "str"):
-            reasons.append(f"argparse converts its string default with type={k.type_name}")
+        elif k.system in ("argparse", "typer", "fire", "jsonargparse") and isinstance(k.default, str) \
+                and k.type_name not in (None, "str"):
+            reasons.append(f"{k.system} converts its string default with type {k.type_name}")
         if f.evidence is not None and f.evidence.recent_experiments == 0:
             reasons.append("no recent experiment ran its script, so nothing shows its default is what is used")
     elif f.confidence < 90:
@@ -160,6 +192,10 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
             if not ({leaf} | names) & _subchains(r.name):
                 continue
             rname = normalize(r.name)
+            if r.path.startswith("<"):  # a Hydra `${...}` interpolation, or another read not in a file
+                if rname in names:
+                    reasons.append(f"a YAML config reads it through `${{{r.name}}}`, which the fix cannot fold")
+                continue
             mine = rname in names or any(rname.startswith(n + ".") for n in names)
             where = f"{r.path}:{r.line}"
             if not mine:
@@ -184,15 +220,15 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
     if normalize(k.name) in facts.splat_params or leaf in facts.splat_params:
         reasons.append("a config is unpacked into calls (`**vars(args)`) and a function takes a parameter of this name")
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
-    for path in sorted(fold_files | {k.path}):
+    for path in sorted(p for p in fold_files | {k.path} if p.endswith(".py")):
         tree = src.tree(path)
         if tree is None:
             reasons.append(f"{path} cannot be read back")
             continue
         strong = config_names(tree, classes)
-        reasons.extend(f"{path}:{line} {what}" for line, what in _writes(tree, strong, names))
-    if k.system == "dataclass":
-        reasons.extend(_constructed(src, facts, k, k.name.rsplit(".", 1)[-1]))
+        reasons.extend(f"{path}:{line} {what}" for line, what in _writes(tree, strong, names)
+                       if not (path == k.path and k.line == line and k.system in ("yacs", "ml_collections")))
+    reasons.extend(_system_reasons(src, facts, k))
     configs: set[str] = set()
     for b in facts.bindings.get(i, ()):
         if b.experiment.kind == "launch":
