@@ -258,3 +258,67 @@ def test_bare_fold_of_a_module_global_and_absl_holder():
     f = Fold({"steps"}, 100, {"FLAGS"}, holders={"_STEPS"})
     assert _run("for _ in range(_STEPS.value):\n    pass\nn = FLAGS.steps\n", f) == \
         "for _ in range(100):\n    pass\nn = 100\n"
+
+
+VARIANTS = [
+    # a registered function goes whole, a comment above the next one stays with it
+    ("registry", "mlp", "register_model", True,
+     "@register_model\ndef vit():\n    pass\n\n\n@register_model\ndef mlp():\n    pass\n\n\n# the default\ndef build():\n    pass\n",
+     "@register_model\ndef vit():\n    pass\n\n\n# the default\ndef build():\n    pass\n"),
+    # registered under another name; only the registration goes when code still names it
+    ("registry", "big", "MODELS", False,
+     "@torch.no_grad()\n@MODELS.register_module(name='big')\nclass BigNet:\n    pass\n",
+     "@torch.no_grad()\nclass BigNet:\n    pass\n"),
+    ("getattr", "wide", "arch", True, "def small():\n    pass\n\n\ndef wide():\n    pass\n", "def small():\n    pass\n"),
+    # a dict registry entry, on one line or one per line
+    ("registry-dict", "attn", "HEADS", True, "HEADS = {'linear': A, 'attn': B, 'mlp': C}\n",
+     "HEADS = {'linear': A, 'mlp': C}\n"),
+    ("registry-dict", "mlp", "HEADS", True, "HEADS = {\n    'linear': A,  # default\n    'mlp': C,  # old\n}\n",
+     "HEADS = {\n    'linear': A,  # default\n}\n"),
+]
+
+
+@pytest.mark.parametrize("system,name,owner,whole,before,after", VARIANTS)
+def test_remove_variant(system, name, owner, whole, before, after):
+    from stalelint.fix.variants import RemoveVariant
+
+    remover = RemoveVariant(system, name, owner, whole)
+    assert _run(before, remover) == after
+    assert remover.found == 1 and remover.problem is None
+
+
+def test_last_dict_entry_is_refused():
+    from stalelint.fix.variants import RemoveVariant
+
+    remover = RemoveVariant("registry-dict", "a", "M", True)
+    assert _run("M = {'a': A}\n", remover) == "M = {'a': A}\n" and "last entry" in remover.problem
+
+
+CHOICES = [
+    ("argparse", "aug", ("--aug",), "cutmix",
+     "p.add_argument('--aug', default='none', choices=['none', 'mixup', 'cutmix'])\n",
+     "p.add_argument('--aug', default='none', choices=['none', 'mixup'])\n"),
+    ("argparse", "aug", ("--aug",), "a", "p.add_argument('--aug', choices=('a', 'b'))\n",
+     "p.add_argument('--aug', choices=('b',))\n"),
+    ("click", "opt", ("--opt",), "adam", "@click.option('--opt', type=click.Choice(['sgd', 'adam']))\ndef f(opt):\n    pass\n",
+     "@click.option('--opt', type=click.Choice(['sgd']))\ndef f(opt):\n    pass\n"),
+    ("absl", "optimizer", ("--optimizer",), "adam", "flags.DEFINE_enum('optimizer', 'sgd', ['sgd', 'adam'], 'Opt.')\n",
+     "flags.DEFINE_enum('optimizer', 'sgd', ['sgd'], 'Opt.')\n"),
+]
+
+
+@pytest.mark.parametrize("system,name,options,value,before,after", CHOICES)
+def test_remove_choice(system, name, options, value, before, after):
+    from stalelint.fix.variants import RemoveChoice
+
+    remover = RemoveChoice(system, name, options, value)
+    assert _run(before, remover) == after
+    assert remover.found == 1 and remover.problem is None
+
+
+def test_last_item_one_per_line_without_trailing_comma():
+    from stalelint.fix.variants import RemoveChoice
+
+    src = "p.add_argument(\n    '--aug',\n    choices=[\n        'none',  # default\n        'cutmix'  # old\n    ],\n)\n"
+    remover = RemoveChoice("argparse", "aug", ("--aug",), "cutmix")
+    assert _run(src, remover) == "p.add_argument(\n    '--aug',\n    choices=[\n        'none',  # default\n    ],\n)\n"

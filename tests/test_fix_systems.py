@@ -25,7 +25,7 @@ def entries(repo):
 
 
 @pytest.mark.parametrize("name", ["systems", "abslrepo", "ginrepo", "yacsrepo", "pydanticrepo", "hydrarepo",
-                                  "mlcrepo"])
+                                  "mlcrepo", "variants", "subcommands"])
 def test_apply_compiles_is_idempotent_and_restores(build, name):
     repo = build(name)
     before = tracked(repo)
@@ -105,3 +105,24 @@ def test_ml_collections_entry_in_a_dict_is_unsafe(build):
     out = fix(repo).output
     assert "`data.name` is set inside a larger literal (a dict or `CN({...})`), not by a statement of its own" in out
     assert "configs/default.py:12 assigns to it" not in out  # its own definition is not a write
+
+
+def test_variants_registrations_choices_and_chosen_functions(build):
+    repo = build("variants")
+    fix(repo, "--apply")
+    backbones = (repo / "nets/backbones.py").read_text()
+    assert "class ConvNeXt" not in backbones and "class Swin" in backbones
+    assert 'HEADS = {"linear": LinearHead, "mlp": MLPHead}' in backbones
+    assert "def wide_cnn" not in (repo / "nets/archs.py").read_text()  # chosen by getattr, named nowhere else
+    got = {e["name"]: e["system"] for e in entries(repo)}
+    assert got["ConvNeXt"] == "registry" and got["attn"] == "registry-dict" and got["wide_cnn"] == "getattr"
+
+
+def test_a_subcommand_a_recent_experiment_runs_stays(build):
+    repo = build("subcommands")
+    out = fix(repo, "--apply").output
+    assert "unsafe: configs/lora.yaml sets `lora_r`, an option of `setup`, so it runs it" in out
+    # and removing it would have emptied the registry
+    assert "cannot remove variant `finetune` of `COMMANDS`: it is the last entry of `COMMANDS`" in out
+    assert 'COMMANDS = {"finetune": finetune_fn}' in (repo / "main.py").read_text()
+    assert not (repo / "cmds/chat.py").read_text().strip()  # its only function went with its registration

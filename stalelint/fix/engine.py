@@ -23,6 +23,7 @@ from ..model import UNKNOWN, Fix, FixOutcome
 from ..names import normalize
 from .cascade import cascade
 from .configs import remove_keys
+from .variants import RemoveChoice, RemoveVariant, referenced
 from .params import PARAM_SYSTEMS, YAML_SYSTEMS, owns, remover_for
 from ..evidence.configs import BadConfig, NotAConfig, read_settings
 from .fold import Fold, GateTarget, foldable, norm
@@ -227,6 +228,46 @@ def _remove_arm(ws: Workspace, fix: Fix) -> dict[str, str]:
     return {g.path: new}
 
 
+def _remove_variant(ws: Workspace, fix: Fix) -> dict[str, str]:
+    v = fix.variant
+    assert v is not None
+    text = ws.text(v.path)
+    whole = fix.variant_whole
+    if v.system in ("registry", "getattr") and whole:
+        # earlier fixes may have changed who names it: ask again on the texts as they are now
+        name = v.aliases[0] if v.system == "registry" and v.aliases else v.name
+        skip = {e.source for e in ws.reads.facts.experiments} if ws.reads is not None else set()
+        whole = not referenced(name, v.path, text, ws.files, ws.read, skip)
+    if v.system == "getattr" and not whole:
+        raise FixFailed(f"`{v.name}` is named elsewhere in the repo; remove it by hand")
+    remover = RemoveVariant(v.system, v.name, v.owner, whole)
+    new = cst.parse_module(text).visit(remover).code
+    if remover.found != 1 or remover.problem:
+        raise FixFailed(f"{v.path}: cannot remove variant `{v.name}` of `{v.owner}`: "
+                        + (remover.problem or ("it is defined more than once" if remover.found else "it is gone")))
+    if (problem := compiles(v.path, new)):
+        raise FixFailed(f"dropped: {problem}")
+    return {v.path: new}
+
+
+def _remove_choice(ws: Workspace, fix: Fix, changed: dict[str, str], required: bool) -> None:
+    """Drop the fix's value from its flag's `choices`; with the arm that tested it, only if still there."""
+    k = fix.choice_of
+    assert k is not None
+    text = changed.get(k.path) or ws.text(k.path)
+    remover = RemoveChoice(k.system, k.name.rsplit(".", 1)[-1], k.option_strings, fix.choice)
+    new = cst.parse_module(text).visit(remover).code
+    if remover.found != 1 or remover.problem:
+        if required:
+            raise FixFailed(f"{k.path}: cannot remove {fix.choice!r} from the choices of `{k.name}`: "
+                            + (remover.problem or ("it is no longer there" if not remover.found else
+                                                   "the flag is defined more than once")))
+        return
+    if (problem := compiles(k.path, new)):
+        raise FixFailed(f"dropped: {problem}")
+    changed[k.path] = new
+
+
 def _configs(ws: Workspace, fix: Fix, changed: dict[str, str]) -> list[str]:
     emptied = []
     names = names_of(fix.knob) if fix.knob else set()
@@ -250,7 +291,16 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     if k is not None and (k.path, k.name) in ws.removed:
         return FixOutcome(fix, "skipped", "already removed: an earlier fix removed all its reads"), set()
     try:
-        changed = _remove_knob(ws, fix) if k is not None else _remove_arm(ws, fix)
+        if k is not None:
+            changed = _remove_knob(ws, fix)
+        elif fix.variant is not None:
+            changed = _remove_variant(ws, fix)
+        elif fix.gate is not None:
+            changed = _remove_arm(ws, fix)
+        else:
+            changed = {}
+        if fix.choice_of is not None:
+            _remove_choice(ws, fix, changed, required=fix.gate is None and fix.variant is None)
         emptied = _configs(ws, fix, changed)
     except FixFailed as exc:
         return FixOutcome(fix, "failed", str(exc)), set()

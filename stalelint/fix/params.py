@@ -68,6 +68,23 @@ def drop(items: Sequence[T], doomed: Callable[[T], bool]) -> list[T]:
     return out
 
 
+def drop_bracketed(items: Sequence[T], doomed: Callable[[T], bool], ws: cst.BaseParenthesizableWhitespace) \
+        -> tuple[list[T], cst.BaseParenthesizableWhitespace]:
+    """`drop` in a container whose closing bracket holds the whitespace before it (`ws`): when the
+    last item went, the comment on its line (which the bracket holds) goes with it. Returns the
+    kept items and the bracket's new whitespace."""
+    kept = drop(items, doomed)
+    if not items or not kept or not doomed(items[-1]) or not isinstance(ws, cst.ParenthesizedWhitespace):
+        return kept, ws
+    comma = getattr(kept[-1], "comma", None)
+    if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace):
+        # the kept item's line already ends with its newline: the bracket's indentation moves there
+        after = comma.whitespace_after.with_changes(indent=ws.indent, last_line=ws.last_line)
+        kept[-1] = kept[-1].with_changes(comma=comma.with_changes(whitespace_after=after))
+        return kept, cst.SimpleWhitespace("")
+    return kept, ws.with_changes(first_line=cst.TrailingWhitespace())
+
+
 def click_options(decorator: cst.Decorator) -> set[str] | None:
     """The option strings of `@click.option("--a/--no-a", "-a", ...)` (`/` pairs split), else None."""
     d = decorator.decorator

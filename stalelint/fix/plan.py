@@ -17,6 +17,7 @@ from ..index.reads import config_names
 from . import safety
 from .fold import foldable
 from .params import PARAM_SYSTEMS
+from .variants import referenced
 
 _LOCATION = "{path}:{line}"
 
@@ -77,6 +78,9 @@ def _writes(tree: ast.AST, strong: set[str], names: set[str]) -> list[tuple[int,
     return out
 
 
+_OPTION_LITERAL = re.compile(r"""["'](--?[A-Za-z][\w.-]*)(?:=[^"'\n]*)?["']""")
+
+
 class Sources:
     """Each file's text and tree, read once for all the knobs planned."""
 
@@ -85,6 +89,9 @@ class Sources:
         self._text: dict[str, str | None] = {}
         self._tree: dict[str, ast.Module | None] = {}
         self._calls: dict[str, list[ast.Call]] = {}
+        self._by_callee: dict[str, list[tuple[str, ast.Call]]] | None = None
+        self._options: dict[str, tuple[str, int, str]] | None = None
+        self._listed: set[str] | None = None
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -102,6 +109,30 @@ class Sources:
             except SyntaxError:
                 self._tree[path] = None
         return self._tree[path]
+
+    def calls_named(self, files: list[str]) -> dict[str, list[tuple[str, ast.Call]]]:
+        """Every call in `files` by the last name of its callee (`a.b.f(...)` under `f`), once a run."""
+        if self._by_callee is None:
+            self._by_callee = {}
+            for path in files:
+                for node in self.calls(path):
+                    f = node.func
+                    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                    self._by_callee.setdefault(name, []).append((path, node))
+        return self._by_callee
+
+    def option_literals(self, files: list[str]) -> dict[str, tuple[str, int, str]]:
+        """Strings in Python code that look like command-line options (`"--lr"`, `'--lr=0.1'`), by
+        option: where the first one is and how it is written. Once a run."""
+        if self._options is None:
+            self._options = {}
+            for path in files:
+                text = self.text(path) if path.endswith(".py") else None
+                if not text or "-" not in text:
+                    continue
+                for m in _OPTION_LITERAL.finditer(text):
+                    self._options.setdefault(m.group(1), (path, text.count("\n", 0, m.start()) + 1, m.group(0)))
+        return self._options
 
     def calls(self, path: str) -> list[ast.Call]:
         if path not in self._calls:
@@ -143,11 +174,11 @@ def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
     tree = src.tree(k.path)
     if tree is None:
         return [f"{k.path} cannot be read back"]
-    out = safety.option_strings_in_code(k, files, src.text)
+    out = safety.option_strings_in_code(k, src.option_literals(files))
     if k.system in PARAM_SYSTEMS or k.system == "globals":
         out += safety.bare_name(tree, k)
     if k.system in PARAM_SYSTEMS:
-        out += safety.callers(k, files, src.tree)
+        out += safety.callers(k, tree, src.calls_named(files))
         out += safety.option_call(k, tree)
     if k.system == "globals":
         leaf = re.compile(r"\b" + re.escape(k.name) + r"\b")
@@ -155,7 +186,7 @@ def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
             if path != k.path and k.path in facts.index.imports.get(path, ()) and leaf.search(src.text(path) or ""):
                 out.append(f"{path} imports {k.path} and names `{k.name}`")
     if k.system == "absl":
-        out += safety.absl_references(k, files, src.tree)
+        out += safety.absl_references(k, src.calls_named(files), files, src.text)
     if k.system in ("yacs", "ml_collections"):
         out += safety.assignment_statement(k, tree)
     if k.system in ("dataclass", "pydantic"):
@@ -245,10 +276,9 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
     same line, so the gate's own line is matched first)."""
     if f.code == "STL201":  # a dispatch arm `elif args.aug == "cutmix":` of a variant nobody selects
         pick = [(g, False) for fi in facts.index.files if fi.path == f.path for g in fi.gates
-                if g.line == f.line and g.op in ("==", "is") and g.value == f.name and g.strong]
+                if g.line == f.line and g.strong and _arm_value(g) == f.name]
         if not pick:
-            return Fix(finding=f, safe=False, reasons=("removing a registered variant is not supported yet",),
-                       supported=False)
+            return None
     else:
         gates = [g for i, k in enumerate(facts.index.knobs) if k.name == f.name for g in facts.gates_for(i)
                  if g.path == f.path]
@@ -280,8 +310,99 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
                        f"{g.path} may be reading")
     if getattr(g, "combine", "") and _has_calls(g.test):
         reasons.append(f"the other parts of `{g.test}` call functions, which would no longer run")
+    choice_of = None
+    if f.code == "STL201" and knob is not None and knob.choices and g.op == "==" \
+            and any(c == g.value for c in knob.choices) and knob.default != g.value:
+        choice_of = knob  # its `choices` entry goes with the arm
     return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), gate=g, gate_value=value,
-               gate_ordinal=ordinal, introduced_line=g.line)
+               gate_ordinal=ordinal, introduced_line=g.line, choice_of=choice_of,
+               choice=g.value if choice_of else None)
+
+
+def _arm_value(g) -> str | None:
+    """The variant name(s) a dispatch arm selects, as STL201 names its finding."""
+    if g.op in ("==", "is"):
+        return g.value if isinstance(g.value, str) else None
+    if g.op == "in" and isinstance(g.value, (tuple, list)):
+        return ", ".join(map(str, g.value))
+    return None
+
+
+CHOICE_SYSTEMS = ("argparse", "click", "absl")  # where a flag's `choices` literal can be edited
+
+
+def plan_variant(src: Sources, facts: Facts, f: Finding) -> Fix:
+    """A stale variant that is not a dispatch arm: a `choices` value, a registered or chosen
+    function or class, or an entry of a dict registry."""
+    files = [fi.path for fi in facts.index.files if not fi.path.startswith("<")]
+    reasons: list[str] = []
+    v = next((v for v in facts.index.variants if v.path == f.path and v.line == f.line
+              and (v.name == f.name or f"{v.owner}={v.name}" == f.name)), None)
+    # a variant chosen by getattr is judged at 70% at best (it has no registry to say it is one)
+    if f.confidence < (70 if v is not None and v.system == "getattr" else 80):
+        reasons.append(f"the finding's confidence is {f.confidence}% ({f.message.split('; ', 2)[-1]})")
+    for k in facts.index.knobs:
+        if k.path == f.path and k.line == f.line and k.choices and f.subject == k.name:
+            choice = next((c for c in k.choices if str(c) == f.name), None)
+            if choice is None:
+                break
+            if k.system not in CHOICE_SYSTEMS:
+                return Fix(finding=f, safe=False, supported=False,
+                           reasons=(f"removing a choice of a {k.system} flag is not supported yet",))
+            return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), choice_of=k, choice=choice,
+                       introduced_line=k.line)
+    if v is None or v.system not in ("registry", "registry-dict", "getattr"):
+        what = "a config-group option file" if v is not None and v.system == "hydra-group" else "this variant"
+        return Fix(finding=f, safe=False, supported=False, reasons=(f"removing {what} is not supported yet",))
+    whole = True
+    if v.system in ("registry", "getattr"):
+        name = v.aliases[0] if v.system == "registry" and v.aliases else v.name
+        skip = {e.source for e in facts.experiments}
+        text = src.text(v.path)
+        if text is None or referenced(name, v.path, text, files + sorted(_other_files(src)), src.text, skip):
+            whole = False
+            reasons.append(f"`{name}` is named elsewhere in the repo, so "
+                           + ("only its registration would go" if v.system == "registry" else "it cannot go"))
+    reasons.extend(_settings_of(src, facts, v))
+    return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), variant=v, variant_whole=whole,
+               introduced_line=v.line)
+
+
+def _settings_of(src: Sources, facts: Facts, v: Knob) -> list[str]:
+    """Recent experiments that set a parameter of the variant's function or class (its options, for a
+    subcommand): they run it, whatever name they select it by."""
+    owners = {v.name, *v.aliases}
+    tree = src.tree(v.path)
+    if v.system == "registry-dict" and tree is not None:
+        values = [val for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+                  for key, val in zip(node.value.keys, node.value.values)
+                  if isinstance(key, ast.Constant) and key.value == v.name]
+        names = {val.id for val in values if isinstance(val, ast.Name)}
+        owners |= names
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                owners |= {a.name for a in node.names if (a.asname or a.name) in names}
+    out = []
+    for i, k in enumerate(facts.index.knobs):
+        if k.owner not in owners:
+            continue
+        for b in facts.bindings.get(i, ()):
+            if facts.window.is_recent(b.experiment.date):
+                out.append(f"{b.experiment.label} sets `{b.setting.key}`, an option of `{k.owner}`, so it runs it")
+                break
+    return out[:3]
+
+
+def _other_files(src: Sources) -> set[str]:
+    """Tracked files that are not Python (configs, docs), where a name may be mentioned too."""
+    if src._listed is None:
+        from ..discover import discover
+
+        try:
+            src._listed = set(discover(src.root, ()).files)
+        except Exception:  # noqa: BLE001 - only widens the search; the Python files are searched anyway
+            src._listed = set()
+    return src._listed
 
 
 def _has_calls(code: str) -> bool:
@@ -307,6 +428,8 @@ def plan(root: Path, facts: Facts, findings: tuple[Finding, ...]) -> list[Fix]:
                 out.append(plan_knob(src, facts, f, i))
         elif f.code in ("STL301", "STL201"):
             fx = plan_trick(facts, f)
+            if fx is None and f.code == "STL201":
+                fx = plan_variant(src, facts, f)
             if fx is not None:
                 out.append(fx)
     return out

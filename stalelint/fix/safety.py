@@ -5,7 +5,6 @@ Each function returns the reasons, as messages naming the place; none means noth
 from __future__ import annotations
 
 import ast
-import re
 from typing import Callable, Iterable
 
 from ..index.astutil import chain, kwarg, literal
@@ -82,36 +81,24 @@ def bare_name(tree: ast.Module, k: Knob) -> list[str]:
     return out
 
 
-def callers(k: Knob, files: Iterable[str], tree: Tree) -> list[str]:
+def callers(k: Knob, own: ast.Module, calls: dict[str, list[tuple[str, ast.Call]]]) -> list[str]:
     """Calls that pass a parameter flag's function this parameter (by keyword, by position or
-    from `**kwargs`): without the parameter they would fail."""
-    own = tree(k.path)
-    if own is None:
-        return []
+    from `**kwargs`): without the parameter they would fail. `calls`: every call, by callee name."""
     fn, name, position = _param_function(own, k)
     if fn is None:
         return []
     leaf = k.name.rsplit(".", 1)[-1]
     out = []
-    for path in files:
-        t = tree(path)
-        if t is None:
-            continue
-        for node in ast.walk(t):
-            if not isinstance(node, ast.Call):
-                continue
-            callee = (chain(node.func) or [""])[-1]
-            if callee != name:
-                continue
-            how = None
-            if any(kw.arg == leaf for kw in node.keywords):
-                how = f"with {leaf}="
-            elif any(kw.arg is None for kw in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
-                how = "with arguments unpacked from *args/**kwargs"
-            elif len(node.args) > position:
-                how = "with it by position"
-            if how:
-                out.append(f"{path}:{node.lineno} calls {name}(...) {how}")
+    for path, node in calls.get(name, ()):
+        how = None
+        if any(kw.arg == leaf for kw in node.keywords):
+            how = f"with {leaf}="
+        elif any(kw.arg is None for kw in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
+            how = "with arguments unpacked from *args/**kwargs"
+        elif len(node.args) > position:
+            how = "with it by position"
+        if how:
+            out.append(f"{path}:{node.lineno} calls {name}(...) {how}")
     return out
 
 
@@ -155,44 +142,39 @@ def option_call(k: Knob, tree: ast.Module) -> list[str]:
     return out
 
 
-def option_strings_in_code(k: Knob, files: Iterable[str], text: Text) -> list[str]:
+def option_strings_in_code(k: Knob, literals: dict[str, tuple[str, int, str]]) -> list[str]:
     """Python files that spell one of the flag's options in a string (a command built in code, a
-    test calling the parser): they would pass an option that is gone."""
-    options = [o for o in k.option_strings if o.startswith("-") and len(o) > 2]
-    if k.system not in CLI_SYSTEMS or not options:
+    test calling the parser): they would pass an option that is gone. `literals`: option -> the
+    first (path, line, text) that spells it."""
+    if k.system not in CLI_SYSTEMS:
         return []
-    pattern = re.compile("[\"'](?:" + "|".join(re.escape(o) for o in options) + r")(?:=[^\"']*)?[\"']")
     out = []
-    for path in files:
-        if not path.endswith(".py") or path == k.path:
-            continue
-        t = text(path)
-        if t and (m := pattern.search(t)):
-            out.append(f"{path}:{t.count(chr(10), 0, m.start()) + 1} spells {m.group(0)} in code")
+    for o in k.option_strings:
+        got = literals.get(o) if o.startswith("-") and len(o) > 2 else None
+        if got and got[0] != k.path:
+            out.append(f"{got[0]}:{got[1]} spells {got[2]} in code")
     return out
 
 
-def absl_references(k: Knob, files: Iterable[str], tree: Tree) -> list[str]:
+def absl_references(k: Knob, calls: dict[str, list[tuple[str, ast.Call]]], files: Iterable[str],
+                    text: Text) -> list[str]:
     """absl calls that name the flag by string (`flags.mark_flag_as_required("x")`, validators,
     aliases, `FLAGS["x"]`): they fail at import once it is gone."""
     out = []
-    for path in files:
-        t = tree(path)
-        if t is None:
+    for callee, found in calls.items():
+        if callee.startswith("DEFINE_") and callee != "DEFINE_alias":
             continue
-        for node in ast.walk(t):
-            if isinstance(node, ast.Call):
-                parts = chain(node.func) or []
-                if len(parts) < 2 or parts[-1].startswith("DEFINE_") and parts[-1] != "DEFINE_alias":
-                    continue
-                if not {"flags", "FLAGS", "absl_flags"} & set(parts[:-1]):
-                    continue
-                strings = [a.value for a in ast.walk(node) if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-                if k.name in strings:
-                    out.append(f"{path}:{node.lineno} names it in {'.'.join(parts)}()")
-            elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
-                    and node.slice.value == k.name and (chain(node.value) or [""])[-1] == "FLAGS":
-                out.append(f"{path}:{node.lineno} reads FLAGS[{k.name!r}]")
+        for path, node in found:
+            parts = chain(node.func) or []
+            if len(parts) < 2 or not {"flags", "FLAGS", "absl_flags"} & set(parts[:-1]):
+                continue
+            if any(isinstance(a, ast.Constant) and a.value == k.name for a in ast.walk(node)):
+                out.append(f"{path}:{node.lineno} names it in {'.'.join(parts)}()")
+    quoted = (f'FLAGS["{k.name}"]', f"FLAGS['{k.name}']")
+    for path in files:
+        t = text(path) if path.endswith(".py") else None
+        if t and any(q in t for q in quoted):
+            out.append(f"{path} reads FLAGS[{k.name!r}]")
     return out
 
 
