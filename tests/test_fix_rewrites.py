@@ -322,3 +322,30 @@ def test_last_item_one_per_line_without_trailing_comma():
     src = "p.add_argument(\n    '--aug',\n    choices=[\n        'none',  # default\n        'cutmix'  # old\n    ],\n)\n"
     remover = RemoveChoice("argparse", "aug", ("--aug",), "cutmix")
     assert _run(src, remover) == "p.add_argument(\n    '--aug',\n    choices=[\n        'none',  # default\n    ],\n)\n"
+
+
+GUARDS_AND_CASES = [
+    # an early exit that always exits: it becomes unconditional and the rest of its block goes
+    ("def f(x):\n    if not args.aux:\n        return 0\n    # with aux\n    return g(x)\n",
+     GateTarget(0, "not args.aux", True, "if"), "def f(x):\n    return 0\n"),
+    ("for x in xs:\n    if args.skip:\n        continue\n    print(x)\nprint(1)\n",
+     GateTarget(0, "args.skip", True, "if"), "for x in xs:\n    continue\nprint(1)\n"),
+    # a case no experiment reaches goes; a match left with none goes too
+    ("match args.norm:\n    case 'bn':\n        a()\n    case 'gn' | 'in':\n        b()\n    case _:\n        c()\n",
+     GateTarget(0, "'gn' | 'in'", False, "case"), "match args.norm:\n    case 'bn':\n        a()\n    case _:\n        c()\n"),
+    ("match args.norm:\n    case 'gn':\n        b()\nd()\n", GateTarget(0, "'gn'", False, "case"), "d()\n"),
+]
+
+
+@pytest.mark.parametrize("before,gate,after", GUARDS_AND_CASES)
+def test_force_guard_and_case(before, gate, after):
+    f = Fold(set(), None, set(), (gate,))
+    assert _run(before, f) == after
+    assert f.gates_hit == 1
+
+
+def test_fold_that_makes_a_guard_unconditional_drops_the_rest():
+    assert fold("def f():\n    if not args.use_ema:\n        return 1\n    return 2\n", False) == "def f():\n    return 1\n"
+    # an exit that stays conditional keeps what follows
+    assert fold("def f():\n    if x and not args.use_ema:\n        return 1\n    return 2\n", False) == \
+        "def f():\n    if x:\n        return 1\n    return 2\n"

@@ -25,7 +25,7 @@ def entries(repo):
 
 
 @pytest.mark.parametrize("name", ["systems", "abslrepo", "ginrepo", "yacsrepo", "pydanticrepo", "hydrarepo",
-                                  "mlcrepo", "variants", "subcommands"])
+                                  "mlcrepo", "variants", "subcommands", "tricks"])
 def test_apply_compiles_is_idempotent_and_restores(build, name):
     repo = build(name)
     before = tracked(repo)
@@ -126,3 +126,14 @@ def test_a_subcommand_a_recent_experiment_runs_stays(build):
     assert "cannot remove variant `finetune` of `COMMANDS`: it is the last entry of `COMMANDS`" in out
     assert 'COMMANDS = {"finetune": finetune_fn}' in (repo / "main.py").read_text()
     assert not (repo / "cmds/chat.py").read_text().strip()  # its only function went with its registration
+
+
+def test_guards_cases_and_an_always_true_ternary(build):
+    repo = build("tricks")
+    out = fix(repo, "--apply").output
+    assert "# STL301 skip_odd (train.py:18) [safe]" in out and "# STL201 gn (train.py:28) [safe]" in out
+    assert (repo / "train.py").read_text() == (
+        'import argparse\n\nparser = argparse.ArgumentParser()\nparser.add_argument("--skip-odd", action="store_true")\n'
+        'parser.add_argument("--norm", default="bn")\nargs = parser.parse_args()\n\n\ndef step(batch):\n'
+        '    for x in batch:\n        continue\n    return 0\n\n\nmatch args.norm:\n    case "bn":\n'
+        '        print("batch norm")\n    case _:\n        print("no norm")\n\nscale = 2\nstep([1, 2 * scale])\n')

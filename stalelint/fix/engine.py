@@ -203,6 +203,9 @@ def gate_ordinal(text: str, form: str, test: str, line: int) -> int | None:
             f = "ternary" if isinstance(n, ast.IfExp) else "elif" if id(n) in elifs else "if"
             if f == form and norm(segment(lines, n.test)) == norm(test):
                 same.append((n.lineno, n.col_offset))
+        elif isinstance(n, ast.Match) and form == "case":
+            same += [(c.pattern.lineno, c.pattern.col_offset) for c in n.cases
+                     if norm(segment(lines, c.pattern)) == norm(test)]
     same.sort()
     at = [i for i, (ln, _) in enumerate(same) if ln == line]
     return at[0] if len(at) == 1 else None
@@ -216,10 +219,11 @@ def _remove_arm(ws: Workspace, fix: Fix) -> dict[str, str]:
     if len(same) <= fix.gate_ordinal:
         raise FixFailed(f"the branch `{g.test}` is no longer in {g.path}")
     h = same[fix.gate_ordinal]
-    ordinal = gate_ordinal(text, h.form, h.test, h.line)
+    form = "if" if h.form == "guard" else h.form  # an early exit is an `if` to the rewrite
+    ordinal = gate_ordinal(text, form, h.test, h.line)
     if ordinal is None:
         raise FixFailed(f"{g.path}:{h.line}: more than one branch `{g.test}` on this line")
-    fold = Fold(set(), None, set(), (GateTarget(ordinal, h.test, fix.gate_value, h.form),))
+    fold = Fold(set(), None, set(), (GateTarget(ordinal, h.test, fix.gate_value, form),))
     new = cst.parse_module(text).visit(fold).code
     if fold.gates_hit != 1:
         raise FixFailed(f"{g.path}:{h.line}: could not find the branch `{g.test}` to remove")

@@ -242,6 +242,20 @@ class Fold(Simplifier):
         self._meet(node, node.test, "ternary")
         super().visit_IfExp(node)
 
+    def visit_MatchCase(self, node: cst.MatchCase) -> None:
+        self._meet(node, node.pattern, "case")  # type: ignore[arg-type]
+
+    def leave_Match(self, original: cst.Match, updated: cst.Match):
+        """A `case` no experiment reaches goes; a `match` left with none goes too."""
+        dead = [id(c) for c in original.cases if self._forced.get(id(c)) is False]
+        if not dead:
+            return updated
+        self.changed = True
+        cases = [u for o, u in zip(original.cases, updated.cases) if id(o) not in dead]
+        if not cases:
+            return cst.RemoveFromParent()
+        return updated.with_changes(cases=cases)
+
     def leave_If(self, original: cst.If, updated: cst.If):
         if id(original) in self._forced:
             updated = updated.with_changes(test=self.const(self._forced[id(original)], updated.test))

@@ -282,15 +282,20 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
     else:
         gates = [g for i, k in enumerate(facts.index.knobs) if k.name == f.name for g in facts.gates_for(i)
                  if g.path == f.path]
-        always = "always runs" in f.message
+        # the test always holds (STL301 says so in its message): the else arm, the rest after an
+        # early exit, or a ternary's else value is what is dead
+        always = any(p in f.message for p in ("always runs", "always exits", "is always true"))
         pick = [(g, False) for g in gates if g.line == f.line and not always]
         if not pick and always:
             pick = [(g, True) for g in gates if g.orelse and g.orelse[0] == f.line and g.line != f.line]
+        if not pick and always:  # a ternary on one line: its else value starts on its own line
+            pick = [(g, True) for g in gates if g.form == "ternary" and g.orelse and g.orelse[0] == f.line
+                    and g.column == f.column]
     if not pick:
         return None
     g, value = pick[0]
     name = g.name if f.code == "STL201" else f.name
-    if g.form not in ("if", "elif", "ternary"):
+    if g.form not in ("if", "elif", "ternary", "guard", "case"):
         return Fix(finding=f, safe=False, reasons=(f"removing a `{g.form}` arm is not supported yet",), gate=g,
                    supported=False)
     same = [h for fi in facts.index.files if fi.path == g.path for h in fi.gates if _gate_key(h) == _gate_key(g)]
