@@ -349,3 +349,16 @@ def test_fold_that_makes_a_guard_unconditional_drops_the_rest():
     # an exit that stays conditional keeps what follows
     assert fold("def f():\n    if x and not args.use_ema:\n        return 1\n    return 2\n", False) == \
         "def f():\n    if x:\n        return 1\n    return 2\n"
+
+
+def test_a_variant_named_only_by_its_own_definition_is_unreferenced():
+    import re
+    from collections import Counter
+
+    from stalelint.fix.variants import referenced
+
+    text = "@register_model\ndef mlp(pretrained=False):\n    return mlp_impl()  # mlp\n\n\ndef other():\n    pass\n"
+    words = Counter(re.findall(r"\w+", text))
+    assert not referenced("mlp", "m.py", text, words)
+    assert referenced("mlp", "m.py", text, words + Counter({"mlp": 1}))  # named once more elsewhere
+    assert referenced("gone", "m.py", text, words)  # not defined here: never called unreferenced

@@ -23,7 +23,7 @@ from ..model import UNKNOWN, Fix, FixOutcome
 from ..names import normalize
 from .cascade import cascade
 from .configs import remove_keys
-from .variants import RemoveChoice, RemoveVariant, referenced
+from .variants import RemoveChoice, RemoveVariant
 from .params import PARAM_SYSTEMS, YAML_SYSTEMS, owns, remover_for
 from ..evidence.configs import BadConfig, NotAConfig, read_settings
 from .fold import Fold, GateTarget, foldable, norm
@@ -236,12 +236,7 @@ def _remove_variant(ws: Workspace, fix: Fix) -> dict[str, str]:
     v = fix.variant
     assert v is not None
     text = ws.text(v.path)
-    whole = fix.variant_whole
-    if v.system in ("registry", "getattr") and whole:
-        # earlier fixes may have changed who names it: ask again on the texts as they are now
-        name = v.aliases[0] if v.system == "registry" and v.aliases else v.name
-        skip = {e.source for e in ws.reads.facts.experiments} if ws.reads is not None else set()
-        whole = not referenced(name, v.path, text, ws.files, ws.read, skip)
+    whole = fix.variant_whole  # fixes only remove code: what plan found unnamed stays unnamed
     if v.system == "getattr" and not whole:
         raise FixFailed(f"`{v.name}` is named elsewhere in the repo; remove it by hand")
     remover = RemoveVariant(v.system, v.name, v.owner, whole)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from pathlib import Path
 
 from ..judge import Facts
@@ -17,6 +18,7 @@ from ..index.reads import config_names
 from . import safety
 from .fold import foldable
 from .params import PARAM_SYSTEMS
+from .cascade import SEARCHED
 from .variants import referenced
 
 _LOCATION = "{path}:{line}"
@@ -78,6 +80,7 @@ def _writes(tree: ast.AST, strong: set[str], names: set[str]) -> list[tuple[int,
     return out
 
 
+_WORD = re.compile(r"\w+")
 _OPTION_LITERAL = re.compile(r"""["'](--?[A-Za-z][\w.-]*)(?:=[^"'\n]*)?["']""")
 
 
@@ -92,6 +95,7 @@ class Sources:
         self._by_callee: dict[str, list[tuple[str, ast.Call]]] | None = None
         self._options: dict[str, tuple[str, int, str]] | None = None
         self._listed: set[str] | None = None
+        self._words: Counter | None = None
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -109,6 +113,16 @@ class Sources:
             except SyntaxError:
                 self._tree[path] = None
         return self._tree[path]
+
+    def words(self, files: list[str], skip: set[str]) -> Counter:
+        """How often each word occurs in `files` (code, configs, docs; not the experiment files in
+        `skip`), once a run: a name counted only in its own definition is named nowhere else."""
+        if self._words is None:
+            self._words = Counter()
+            for path in dict.fromkeys(files):
+                if path.endswith(SEARCHED) and path not in skip and (text := self.text(path)):
+                    self._words.update(_WORD.findall(text))
+        return self._words
 
     def calls_named(self, files: list[str]) -> dict[str, list[tuple[str, ast.Call]]]:
         """Every call in `files` by the last name of its callee (`a.b.f(...)` under `f`), once a run."""
@@ -362,9 +376,9 @@ def plan_variant(src: Sources, facts: Facts, f: Finding) -> Fix:
     whole = True
     if v.system in ("registry", "getattr"):
         name = v.aliases[0] if v.system == "registry" and v.aliases else v.name
-        skip = {e.source for e in facts.experiments}
         text = src.text(v.path)
-        if text is None or referenced(name, v.path, text, files + sorted(_other_files(src)), src.text, skip):
+        if text is None or referenced(name, v.path, text, src.words(files + sorted(_other_files(src)),
+                                                                     {e.source for e in facts.experiments})):
             whole = False
             reasons.append(f"`{name}` is named elsewhere in the repo, so "
                            + ("only its registration would go" if v.system == "registry" else "it cannot go"))

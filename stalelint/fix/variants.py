@@ -8,11 +8,12 @@ takes what only it used); otherwise only its registration goes, which plan.py ca
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable
+import re
+from collections import Counter
+from typing import Any
 
 import libcst as cst
 
-from .cascade import SEARCHED, _unreferenced
 from .definitions import RemoveStatements
 from .params import click_options, drop_bracketed
 from .simplify import literal_value
@@ -198,10 +199,9 @@ class RemoveChoice(cst.CSTTransformer):
         return updated
 
 
-def referenced(name: str, path: str, text: str, files: list[str], read: Callable[[str], str | None],
-               skip: set[str]) -> bool:
-    """Whether anything but its own definition names `name` (code, configs, docs in SEARCHED files,
-    other than the experiment files in `skip`)."""
+def referenced(name: str, path: str, text: str, words: Counter) -> bool:
+    """Whether anything but its own definition names `name`, given how often each word occurs in the
+    repo's searched files (`words`, which count `text` too)."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
@@ -210,5 +210,7 @@ def referenced(name: str, path: str, text: str, files: list[str], read: Callable
                  and n.name == name), None)
     if node is None:
         return True
-    searched = [f for f in files if f.endswith(SEARCHED) and f not in skip]
-    return not _unreferenced(name, path, node, text, searched, {}, read)
+    lines = text.splitlines(keepends=True)
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    own = "".join(lines[start - 1: node.end_lineno])
+    return words.get(name, 0) - len(re.findall(r"\b" + re.escape(name) + r"\b", own)) > 0
