@@ -137,3 +137,10 @@ def test_guards_cases_and_an_always_true_ternary(build):
         'parser.add_argument("--norm", default="bn")\nargs = parser.parse_args()\n\n\ndef step(batch):\n'
         '    for x in batch:\n        continue\n    return 0\n\n\nmatch args.norm:\n    case "bn":\n'
         '        print("batch norm")\n    case _:\n        print("no norm")\n\nscale = 2\nstep([1, 2 * scale])\n')
+
+
+def test_two_keys_of_one_yaml_file_are_each_found_by_name(build):
+    repo = build("hydrarepo")
+    fix(repo, "--unsafe", "--apply", "--knob", "model.depth", "--knob", "model.dropout")
+    # the second key's line moved up once the first went: it is found by its key, not its old line
+    assert (repo / "configs/model/small.yaml").read_text() == "_target_: nets.Net\nwidth: 64\n"

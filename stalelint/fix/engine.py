@@ -65,6 +65,14 @@ class Workspace:
         except UnicodeDecodeError:
             return None
 
+    def original(self, path: str) -> str | None:
+        """The file as it is on disk: as the index read it, before any fix."""
+        texts, self.texts = self.texts, {}
+        try:
+            return self.read(path)
+        finally:
+            self.texts = texts
+
     def text(self, path: str) -> str:
         got = self.read(path)
         if got is None:
@@ -139,7 +147,9 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
     text = ws.text(k.path)
     default_code = holder = None
     if k.system in YAML_SYSTEMS:
-        key = _key_in_file(k.path, text, k.line)
+        # the knob's line is a line of the file as indexed, before any fix: the key is found there,
+        # then removed by name from the text as the fixes so far left it
+        key = _key_in_file(k.path, ws.original(k.path) or "", k.line)
         if key is None:
             raise FixFailed(f"{k.path}:{k.line}: cannot find the key of `{k.name}` any more")
         new, problem, _ = remove_keys(k.path, text, {normalize(key)})
