@@ -4,6 +4,8 @@ orphaned them, which keeps `fix --apply` idempotent. A flag a launch command pas
 it would break that command; the next run reports it, as unsafe)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..index import index_file
 from ..judge import Facts
 from ..model import Knob
@@ -21,11 +23,18 @@ _SYSTEMS = ("argparse", "dataclass", "pydantic", "absl", "globals", "yacs", "cli
 
 def read_keys(path: str, text: str) -> set[str]:
     """Every knob name a file reads, as the judge counts them (each part of each chain)."""
+    return set(_read_keys(path, text))
+
+
+@lru_cache(maxsize=32)
+def _read_keys(path: str, text: str) -> frozenset[str]:
+    # asked twice of every text a fix leaves (whether it orphans a flag, then to record what the
+    # file now reads): indexing a large file is most of that
     keys: set[str] = set()
     for r in index_file(path, text).reads:
         parts = normalize(r.name).split(".")
         keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
-    return keys
+    return frozenset(keys)
 
 
 class Reads:
