@@ -113,6 +113,7 @@ def test_variants_registrations_choices_and_chosen_functions(build):
     backbones = (repo / "nets/backbones.py").read_text()
     assert "class ConvNeXt" not in backbones and "class Swin" in backbones
     assert 'HEADS = {"linear": LinearHead, "mlp": MLPHead}' in backbones
+    assert 'choices=["linear", "mlp"])' in (repo / "train.py").read_text()  # `attn` went from --head too
     assert "def wide_cnn" not in (repo / "nets/archs.py").read_text()  # chosen by getattr, named nowhere else
     got = {e["name"]: e["system"] for e in entries(repo)}
     assert got["ConvNeXt"] == "registry" and got["attn"] == "registry-dict" and got["wide_cnn"] == "getattr"

@@ -383,8 +383,11 @@ def plan_variant(src: Sources, facts: Facts, f: Finding) -> Fix:
             reasons.append(f"`{name}` is named elsewhere in the repo, so "
                            + ("only its registration would go" if v.system == "registry" else "it cannot go"))
     reasons.extend(_settings_of(src, facts, v))
+    # a flag offering it as a choice loses that choice (the judge reports it here, not there)
+    flag = next((k for k in facts.index.knobs if k.choices and k.system in CHOICE_SYSTEMS
+                 and v.name in k.choices and k.default != v.name), None)
     return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), variant=v, variant_whole=whole,
-               introduced_line=v.line)
+               introduced_line=v.line, choice_of=flag, choice=v.name if flag else None)
 
 
 def _settings_of(src: Sources, facts: Facts, v: Knob) -> list[str]:
