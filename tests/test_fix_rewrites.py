@@ -362,3 +362,13 @@ def test_a_variant_named_only_by_its_own_definition_is_unreferenced():
     assert not referenced("mlp", "m.py", text, words)
     assert referenced("mlp", "m.py", text, words + Counter({"mlp": 1}))  # named once more elsewhere
     assert referenced("gone", "m.py", text, words)  # not defined here: never called unreferenced
+
+
+def test_a_field_takes_its_docstring_with_it():
+    src = ('@dataclass\nclass Args:\n    capture_video: bool = False\n    """capture videos"""\n'
+           '    save_model: bool = False\n    """whether to save the model"""\n    seed: int = 1\n\n    """not its docstring"""\n')
+    remover = RemoveDefinition("dataclass", "save_model", (), "Args")
+    assert _run(src, remover) == ('@dataclass\nclass Args:\n    capture_video: bool = False\n    """capture videos"""\n'
+                                  '    seed: int = 1\n\n    """not its docstring"""\n')
+    remover = RemoveDefinition("dataclass", "seed", (), "Args")
+    assert '"""not its docstring"""' in _run(src, remover)

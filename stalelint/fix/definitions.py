@@ -116,7 +116,35 @@ def _absl_define(value: cst.BaseExpression | None, name: str) -> bool:
     return callee.startswith("DEFINE_") and _string_arg(value, 0, "name") == name
 
 
-class RemoveDefinition(RemoveStatements):
+def _docstring(stmt: cst.BaseStatement) -> bool:
+    """A bare string statement right below (no blank line): an attribute's docstring, which tyro
+    and Sphinx read as the field's help."""
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and not stmt.leading_lines \
+        and isinstance(stmt.body[0], cst.Expr) \
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+class _WithDocstrings:
+    """Mixin for RemoveDefinition: a removed field or assignment takes its docstring with it."""
+
+    def _and_docstrings(self, body):
+        for i, stmt in enumerate(body[:-1]):
+            if id(stmt) in self._doomed and isinstance(stmt, cst.SimpleStatementLine) \
+                    and isinstance(stmt.body[0], (cst.AnnAssign, cst.Assign)) and _docstring(body[i + 1]) \
+                    and id(body[i + 1]) not in self._doomed:
+                self._doomed.add(id(body[i + 1]))
+                self._alive.append(body[i + 1])
+
+    def leave_IndentedBlock(self, original, updated):
+        self._and_docstrings(updated.body)
+        return super().leave_IndentedBlock(original, updated)
+
+    def leave_Module(self, original, updated):
+        self._and_docstrings(updated.body)
+        return super().leave_Module(original, updated)
+
+
+class RemoveDefinition(_WithDocstrings, RemoveStatements):
     """Remove the statement that defines a flag, found by what it is rather than where (so earlier
     fixes in the same file need no line arithmetic): `parser.add_argument(<the same options>)` on
     its own line, the field `name: type = default` of the config class `owner` (dataclass,
