@@ -138,15 +138,25 @@ class Fold(Simplifier):
         if self.scope is not None and self.scope(node, self._classes):
             self._scope_bodies.add(id(node.body))
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    # a function's body is an indented block or a one-line suite: entering it enters the scope
+    # (not on_visit: a hook on every node of a large file costs more than the rest of the fold)
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         if id(node) in self._scope_bodies:
             self._depth += 1
-        return super().on_visit(node)
 
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
         if id(original) in self._scope_bodies:
             self._depth -= 1
-        return super().on_leave(original, updated)
+        return super().leave_IndentedBlock(original, updated)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        if id(node) in self._scope_bodies:
+            self._depth += 1
+
+    def leave_SimpleStatementSuite(self, original, updated):
+        if id(original) in self._scope_bodies:
+            self._depth -= 1
+        return updated
 
     def visit_Param(self, node: cst.Param) -> None:
         self._not_reads.add(id(node.name))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from ..judge import Facts
@@ -35,9 +36,10 @@ def names_of(k: Knob) -> set[str]:
     return {normalize(k.name), *(normalize(a) for a in k.aliases)}
 
 
-def _subchains(name: str) -> set[str]:
+@lru_cache(maxsize=None)
+def _subchains(name: str) -> frozenset[str]:
     parts = normalize(name).split(".")
-    return {".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1)}
+    return frozenset(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
 
 
 def _owner_of_read(facts: Facts, i: int, path: str) -> str:
