@@ -82,7 +82,7 @@ def entry_for(root: Path, outcome: FixOutcome, removed_in: str | None, now: dt.d
     last = ({"source": ev.source, "date": ev.date.isoformat() if ev.date else None, "value": show(ev.value)}
             if ev else None)
     ident = hashlib.sha1(f"{f.code}\0{f.name}\0{f.path}\0{removed_in}\0{reverse}".encode()).hexdigest()[:10]
-    k = fix.knob
+    k = fix.knob or fix.variant or fix.choice_of
     return {
         "id": ident, "code": f.code, "name": f.name, "kind": f.kind,
         "system": k.system if k else None, "path": f.path, "line": f.line,

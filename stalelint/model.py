@@ -289,6 +289,10 @@ class Fix:
     configs: tuple[str, ...] = ()  # experiment config files whose keys for the knob go
     introduced_line: int | None = None  # the line whose blame says who wrote it
     supported: bool = True  # False: a finding fix has no rewrite for yet (shown, never made)
+    variant: Knob | None = None  # the registered or chosen variant whose definition goes (STL201)
+    variant_whole: bool = True  # its whole function or class goes, not only its registration
+    choice_of: Knob | None = None  # the flag whose `choices` entry `choice` goes (STL201)
+    choice: Any = None
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,10 @@ CONFIGS = [
     ("c.yaml", "lr: 0.1\nuse_ema:\n  - 1\n  - 2\nx: 1\n", "lr: 0.1\nx: 1\n", False),
     ("c.yaml", "use_ema: true\n", "", True),
     ("c.yaml", "model:\n  use_ema: true\nlr: 0.1\n", "lr: 0.1\n", False),
+    # the comment above a key that ends its group goes with it, and so does the blank line it leaves
+    ("c.yaml", "lr: 0.1\n\n# exponential moving average\nuse_ema: true\n\nx: 1\n", "lr: 0.1\n\nx: 1\n", False),
+    ("c.yaml", "lr: 0.1\n\n# path to working directory\nuse_ema: true\n", "lr: 0.1\n", False),
+    ("c.yaml", "# optimizer\nuse_ema: true\nlr: 0.1\n", "# optimizer\nlr: 0.1\n", False),  # it heads a group
     ("c.json", '{\n  "lr": 0.1,\n  "use_ema": true\n}\n', '{\n  "lr": 0.1\n}\n', False),
     ("c.json", '{\n  "use_ema": true,\n  "lr": 0.1\n}\n', '{\n  "lr": 0.1\n}\n', False),
     ("c.toml", "# run\nlr = 0.1\nuse_ema = true\n\n[data]\nx = 1\n", "# run\nlr = 0.1\n\n[data]\nx = 1\n", False),

@@ -82,7 +82,7 @@ def test_graveyard_entry(repo):
     fix(repo, "--apply")
     got = {e["name"]: e for e in entries(repo)}
     # ema_decay was read only under `if args.use_ema:`, so it goes with use_ema's fix
-    assert set(got) == {"use_ema", "legacy_init", "batch_size", "cutmix"}
+    assert set(got) == {"use_ema", "legacy_init", "batch_size", "cutmix", "mlp_mixer"}
     assert "train.py: flag `ema_decay`, no longer read" in got["use_ema"]["cascade"]
     e = got["use_ema"]
     assert e["code"] == "STL102" and e["kind"] == "flag" and e["system"] == "argparse" and e["status"] == "removed"
@@ -99,6 +99,10 @@ def test_graveyard_entry(repo):
     assert got["legacy_init"]["last_used"] is None
     assert got["cutmix"]["code"] == "STL201" and got["cutmix"]["kind"] == "variant"
     assert "elif args.aug == \"cutmix\":" in got["cutmix"]["removed_text"]["train.py"]
+    # the variant's `choices` entry goes with its dispatch arm; the registered model whole
+    assert 'choices=["none", "mixup", "cutmix"]' in got["cutmix"]["removed_text"]["train.py"]
+    assert 'choices=["none", "mixup"])' in (repo / "train.py").read_text()
+    assert got["mlp_mixer"]["system"] == "registry" and "def mlp_mixer" not in (repo / "models.py").read_text()
     listing = run("graveyard", repo)
     assert listing.exit_code == 0 and e["id"] in listing.output and "use_ema" in listing.output
     as_json = json.loads(run("graveyard", repo, "--output-format", "json").output)

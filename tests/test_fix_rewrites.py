@@ -182,3 +182,213 @@ def test_removing_fields_with_docstrings_touches_nothing_else():
         remover = RemoveDefinition("dataclass", f"f{i}", (), "Config")
         assert _run(src, remover) == src.replace(f'    f{i}: int = {i}\n    """field {i}"""\n', "")
         assert remover._doomed == {id(n) for n in remover._alive}
+SYSTEM_DEFINITIONS = [
+    ("absl", "use_ema", (), "",
+     "flags.DEFINE_float('lr', 0.1, 'LR.')\nflags.DEFINE_bool('use_ema', False, 'EMA.')  # why\nx = 1\n",
+     "flags.DEFINE_float('lr', 0.1, 'LR.')\nx = 1\n", "False"),
+    ("absl", "steps", (), "",
+     "_STEPS = flags.DEFINE_integer(name='steps', default=100, help='Steps.')\n_LR = flags.DEFINE_float('lr', 1)\n",
+     "_LR = flags.DEFINE_float('lr', 1)\n", "100"),
+    ("globals", "use_flash", (), "<module>",
+     "batch = 12\nuse_flash = False\nexec(open('c.py').read())\n\ndef f():\n    use_flash = 1\n",
+     "batch = 12\nexec(open('c.py').read())\n\ndef f():\n    use_flash = 1\n", "False"),
+    ("yacs", "use_ema", ("MODEL.USE_EMA",), "CfgNode",
+     "_C.MODEL = CN()\n_C.MODEL.DEPTH = 50\n_C.MODEL.USE_EMA = False\n_C.USE_EMA = True\n",
+     "_C.MODEL = CN()\n_C.MODEL.DEPTH = 50\n_C.USE_EMA = True\n", "False"),
+    ("pydantic", "use_ema", (), "Config",
+     "class Config(BaseModel):\n    lr: float = 0.1\n    use_ema: bool = Field(False, description='x')\n",
+     "class Config(BaseModel):\n    lr: float = 0.1\n", "False"),
+]
+
+
+@pytest.mark.parametrize("system,name,options,owner,before,after,default", SYSTEM_DEFINITIONS)
+def test_remove_definition_of_each_system(system, name, options, owner, before, after, default):
+    remover = RemoveDefinition(system, name, options, owner)
+    assert _run(before, remover) == after
+    assert remover.found == 1 and remover.default_code == default
+
+
+def test_ml_collections_entry_only_inside_get_config():
+    src = ("def get_config():\n    config = ConfigDict()\n    config.model.use_ema = False\n    return config\n\n\n"
+           "def other(config):\n    config.model.use_ema = True\n")
+    remover = RemoveDefinition("ml_collections", "use_ema", (), "get_config", dotted="model.use_ema")
+    assert _run(src, remover) == src.replace("    config.model.use_ema = False\n", "")
+    assert remover.found == 1
+
+
+def test_absl_holder_is_reported():
+    remover = RemoveDefinition("absl", "steps", (), "")
+    _run("_STEPS = flags.DEFINE_integer('steps', 100, 'x')\n", remover)
+    assert remover.holder == "_STEPS"
+
+
+PARAMETERS = [
+    # click: the decorator and the parameter
+    ("warmup", "main", {"--warmup"},
+     "@click.command()\n@click.option('--lr', default=0.1)\n@click.option('--warmup', default=0, type=int)\n"
+     "def main(lr, warmup):\n    pass\n",
+     "@click.command()\n@click.option('--lr', default=0.1)\ndef main(lr):\n    pass\n", "0"),
+    # a `--x/--no-x` pair and a first decorator whose comment stays with the function
+    ("use_ema", "main", {"--use-ema", "--no-use-ema"},
+     "# the entry point\n@click.option('--use-ema/--no-use-ema', default=True)\n@click.option('--fast', is_flag=True)\n"
+     "def main(use_ema, fast):\n    pass\n",
+     "# the entry point\n@click.option('--fast', is_flag=True)\ndef main(fast):\n    pass\n", "True"),
+    # typer: the parameter and its Option default; a middle one
+    ("tta", "main", None,
+     "def main(ckpt: str, tta: bool = typer.Option(False, help='x'), shots: int = 5):\n    pass\n",
+     "def main(ckpt: str, shots: int = 5):\n    pass\n", "False"),
+    # one per line, trailing comma: comments of the others stay
+    ("shuffle", "loader", None,
+     "def loader(\n    data,  # the data\n    batch_size=32,  # per device\n    shuffle=True,  # each epoch\n):\n    pass\n",
+     "def loader(\n    data,  # the data\n    batch_size=32,  # per device\n):\n    pass\n", "True"),
+    # one per line, no trailing comma
+    ("shuffle", "loader", None,
+     "def loader(\n    data,\n    shuffle=True\n):\n    pass\n",
+     "def loader(\n    data\n):\n    pass\n", "True"),
+    # gin: a class registered under another name, and the bare `*` left with nothing after it
+    ("width", "Model", None,
+     "@gin.configurable('Model')\nclass Net:\n    def __init__(self, depth=12, *, width=256):\n        pass\n",
+     "@gin.configurable('Model')\nclass Net:\n    def __init__(self, depth=12):\n        pass\n", "256"),
+]
+
+
+@pytest.mark.parametrize("name,owner,options,before,after,default", PARAMETERS)
+def test_remove_parameter(name, owner, options, before, after, default):
+    from stalelint.fix.params import RemoveParameter
+
+    remover = RemoveParameter(name, owner, options)
+    assert _run(before, remover) == after
+    assert remover.found == 1 and remover.problem is None and remover.default_code == default
+    compile(after, "<after>", "exec")
+
+
+def test_bare_fold_stays_in_its_function():
+    from stalelint.fix.params import owns
+
+    src = ("use_ema = 3\n\n\ndef main(fast):\n    if use_ema:\n        a()\n    x = f(use_ema=1).use_ema\n\n\n"
+           "def other(use_ema):\n    return use_ema\n")
+    f = Fold(set(), False, set(), bare={"use_ema"}, scope=lambda fn, classes: owns(fn, classes, "main"))
+    assert _run(src, f) == ("use_ema = 3\n\n\ndef main(fast):\n    x = f(use_ema=1).use_ema\n\n\n"
+                            "def other(use_ema):\n    return use_ema\n")
+
+
+def test_bare_fold_of_a_module_global_and_absl_holder():
+    f = Fold(set(), 40, set(), bare={"accum"})
+    assert _run("print(accum, x.accum)\nif accum > 1:\n    a()\n", f) == "print(40, x.accum)\na()\n"
+    f = Fold({"steps"}, 100, {"FLAGS"}, holders={"_STEPS"})
+    assert _run("for _ in range(_STEPS.value):\n    pass\nn = FLAGS.steps\n", f) == \
+        "for _ in range(100):\n    pass\nn = 100\n"
+
+
+VARIANTS = [
+    # a registered function goes whole, a comment above the next one stays with it
+    ("registry", "mlp", "register_model", True,
+     "@register_model\ndef vit():\n    pass\n\n\n@register_model\ndef mlp():\n    pass\n\n\n# the default\ndef build():\n    pass\n",
+     "@register_model\ndef vit():\n    pass\n\n\n# the default\ndef build():\n    pass\n"),
+    # registered under another name; only the registration goes when code still names it
+    ("registry", "big", "MODELS", False,
+     "@torch.no_grad()\n@MODELS.register_module(name='big')\nclass BigNet:\n    pass\n",
+     "@torch.no_grad()\nclass BigNet:\n    pass\n"),
+    ("getattr", "wide", "arch", True, "def small():\n    pass\n\n\ndef wide():\n    pass\n", "def small():\n    pass\n"),
+    # a dict registry entry, on one line or one per line
+    ("registry-dict", "attn", "HEADS", True, "HEADS = {'linear': A, 'attn': B, 'mlp': C}\n",
+     "HEADS = {'linear': A, 'mlp': C}\n"),
+    ("registry-dict", "mlp", "HEADS", True, "HEADS = {\n    'linear': A,  # default\n    'mlp': C,  # old\n}\n",
+     "HEADS = {\n    'linear': A,  # default\n}\n"),
+]
+
+
+@pytest.mark.parametrize("system,name,owner,whole,before,after", VARIANTS)
+def test_remove_variant(system, name, owner, whole, before, after):
+    from stalelint.fix.variants import RemoveVariant
+
+    remover = RemoveVariant(system, name, owner, whole)
+    assert _run(before, remover) == after
+    assert remover.found == 1 and remover.problem is None
+
+
+def test_last_dict_entry_is_refused():
+    from stalelint.fix.variants import RemoveVariant
+
+    remover = RemoveVariant("registry-dict", "a", "M", True)
+    assert _run("M = {'a': A}\n", remover) == "M = {'a': A}\n" and "last entry" in remover.problem
+
+
+CHOICES = [
+    ("argparse", "aug", ("--aug",), "cutmix",
+     "p.add_argument('--aug', default='none', choices=['none', 'mixup', 'cutmix'])\n",
+     "p.add_argument('--aug', default='none', choices=['none', 'mixup'])\n"),
+    ("argparse", "aug", ("--aug",), "a", "p.add_argument('--aug', choices=('a', 'b'))\n",
+     "p.add_argument('--aug', choices=('b',))\n"),
+    ("click", "opt", ("--opt",), "adam", "@click.option('--opt', type=click.Choice(['sgd', 'adam']))\ndef f(opt):\n    pass\n",
+     "@click.option('--opt', type=click.Choice(['sgd']))\ndef f(opt):\n    pass\n"),
+    ("absl", "optimizer", ("--optimizer",), "adam", "flags.DEFINE_enum('optimizer', 'sgd', ['sgd', 'adam'], 'Opt.')\n",
+     "flags.DEFINE_enum('optimizer', 'sgd', ['sgd'], 'Opt.')\n"),
+]
+
+
+@pytest.mark.parametrize("system,name,options,value,before,after", CHOICES)
+def test_remove_choice(system, name, options, value, before, after):
+    from stalelint.fix.variants import RemoveChoice
+
+    remover = RemoveChoice(system, name, options, value)
+    assert _run(before, remover) == after
+    assert remover.found == 1 and remover.problem is None
+
+
+def test_last_item_one_per_line_without_trailing_comma():
+    from stalelint.fix.variants import RemoveChoice
+
+    src = "p.add_argument(\n    '--aug',\n    choices=[\n        'none',  # default\n        'cutmix'  # old\n    ],\n)\n"
+    remover = RemoveChoice("argparse", "aug", ("--aug",), "cutmix")
+    assert _run(src, remover) == "p.add_argument(\n    '--aug',\n    choices=[\n        'none',  # default\n    ],\n)\n"
+
+
+GUARDS_AND_CASES = [
+    # an early exit that always exits: it becomes unconditional and the rest of its block goes
+    ("def f(x):\n    if not args.aux:\n        return 0\n    # with aux\n    return g(x)\n",
+     GateTarget(0, "not args.aux", True, "if"), "def f(x):\n    return 0\n"),
+    ("for x in xs:\n    if args.skip:\n        continue\n    print(x)\nprint(1)\n",
+     GateTarget(0, "args.skip", True, "if"), "for x in xs:\n    continue\nprint(1)\n"),
+    # a case no experiment reaches goes; a match left with none goes too
+    ("match args.norm:\n    case 'bn':\n        a()\n    case 'gn' | 'in':\n        b()\n    case _:\n        c()\n",
+     GateTarget(0, "'gn' | 'in'", False, "case"), "match args.norm:\n    case 'bn':\n        a()\n    case _:\n        c()\n"),
+    ("match args.norm:\n    case 'gn':\n        b()\nd()\n", GateTarget(0, "'gn'", False, "case"), "d()\n"),
+]
+
+
+@pytest.mark.parametrize("before,gate,after", GUARDS_AND_CASES)
+def test_force_guard_and_case(before, gate, after):
+    f = Fold(set(), None, set(), (gate,))
+    assert _run(before, f) == after
+    assert f.gates_hit == 1
+
+
+def test_fold_that_makes_a_guard_unconditional_drops_the_rest():
+    assert fold("def f():\n    if not args.use_ema:\n        return 1\n    return 2\n", False) == "def f():\n    return 1\n"
+    # an exit that stays conditional keeps what follows
+    assert fold("def f():\n    if x and not args.use_ema:\n        return 1\n    return 2\n", False) == \
+        "def f():\n    if x:\n        return 1\n    return 2\n"
+
+
+def test_a_variant_named_only_by_its_own_definition_is_unreferenced():
+    import re
+    from collections import Counter
+
+    from stalelint.fix.variants import referenced
+
+    text = "@register_model\ndef mlp(pretrained=False):\n    return mlp_impl()  # mlp\n\n\ndef other():\n    pass\n"
+    words = Counter(re.findall(r"\w+", text))
+    assert not referenced("mlp", "m.py", text, words)
+    assert referenced("mlp", "m.py", text, words + Counter({"mlp": 1}))  # named once more elsewhere
+    assert referenced("gone", "m.py", text, words)  # not defined here: never called unreferenced
+
+
+def test_a_field_takes_its_docstring_with_it():
+    src = ('@dataclass\nclass Args:\n    capture_video: bool = False\n    """capture videos"""\n'
+           '    save_model: bool = False\n    """whether to save the model"""\n    seed: int = 1\n\n    """not its docstring"""\n')
+    remover = RemoveDefinition("dataclass", "save_model", (), "Args")
+    assert _run(src, remover) == ('@dataclass\nclass Args:\n    capture_video: bool = False\n    """capture videos"""\n'
+                                  '    seed: int = 1\n\n    """not its docstring"""\n')
+    remover = RemoveDefinition("dataclass", "seed", (), "Args")
+    assert '"""not its docstring"""' in _run(src, remover)

@@ -21,7 +21,7 @@ def test_save():
     subprocess.run("python train.py --save-model --lr 0.5", shell=True, check=True)
 
 def test_argv():
-    subprocess.run(["python", "-m", "pkg.other", "--seed", "3"], check=True)
+    subprocess.run(["python", "-m", "pkg.other", "--steps", "3"], check=True)
 '''
 RUNS = "python train.py --lr 0.2\npython train.py --lr 0.3\npython train.py --lr 0.4\n"
 
@@ -30,7 +30,8 @@ def make(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "pkg").mkdir()
     (tmp_path / "train.py").write_text(TRAIN)
-    (tmp_path / "pkg/other.py").write_text(TRAIN.replace("save-model", "dry-run").replace("save_model", "dry_run"))
+    (tmp_path / "pkg/other.py").write_text(TRAIN.replace("save-model", "dry-run").replace("save_model", "dry_run")
+                                           .replace("seed", "steps"))
     (tmp_path / "tests/test_train.py").write_text(TEST)
     commit(tmp_path, "2025-06-01", ["init", "-q"])
     (tmp_path / "runs.sh").write_text(RUNS + RUNS.replace("train.py", "-m pkg.other"))
@@ -53,9 +54,10 @@ def test_a_flag_a_test_passes_is_not_removed_safely(tmp_path):
     out = result.output
     assert "# STL102 save_model (train.py:4) [unsafe" in out, out
     assert "tests/test_train.py:4 runs train.py with `save_model`; that command would fail without the flag" in out
-    # the seed flags are stale too; the test passes --seed only to pkg/other.py, through `-m` in an argv list
+    # the seed flag is stale too, and no test passes it; one passes --steps to pkg/other.py, through
+    # `-m` in an argv list
     assert "# STL102 seed (train.py:5) [safe]" in out
-    assert "tests/test_train.py:7 runs pkg/other.py with `seed`" in out
+    assert "tests/test_train.py:7 runs pkg/other.py with `steps`" in out
 
 
 def test_a_flag_only_a_test_passes_is_still_stale(tmp_path):

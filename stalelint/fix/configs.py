@@ -103,17 +103,49 @@ def _key_lines(text: str, lines: set[int]) -> set[int]:
             if block and set(block) <= out:
                 out.add(i)
                 grew = True
-    return out
+    return out | _described(rows, out)
+
+
+def _described(rows: list[str], out: set[int]) -> set[int]:
+    """Lines that go with removed YAML lines `out`: the comments right above a removed block when the
+    block ends its group (a blank line, the end, or a shallower line follows), as for Python
+    statements, and then one blank line of the two the removal would leave together."""
+    more: set[int] = set()
+    i = 0
+    while i < len(rows):
+        if i not in out:
+            i += 1
+            continue
+        start = i
+        while i < len(rows) and i in out:
+            i += 1
+        indent = len(rows[start]) - len(rows[start].lstrip())
+        after = rows[i] if i < len(rows) else ""
+        ends = not after.strip() or len(after) - len(after.lstrip()) < indent
+        j = start - 1
+        if ends:
+            while j >= 0 and rows[j].lstrip().startswith("#") and len(rows[j]) - len(rows[j].lstrip()) == indent:
+                more.add(j)
+                j -= 1
+        before = rows[j] if j >= 0 else None
+        if before is not None and not before.strip() and (i >= len(rows) or not after.strip()):
+            more.add(j)  # `a\n\n<removed>\n\nb` keeps one blank line; a removed tail leaves none
+    return more
 
 
 def _only_deletions(old: str, new: str, allowed: set[int]) -> bool:
     """Whether `new` is `old` with only `allowed` lines deleted and nothing else touched (a JSON
     comma aside): a comment or a neighbour's line going too is refused."""
     a, b = old.splitlines(), new.splitlines()
+    # of two blank lines side by side, which one went is the diff's choice, not the edit's
+    spare_blanks = sum(1 for i in allowed if i < len(a) and not a[i].strip())
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
-        if tag == "delete" and set(range(i1, i2)) <= allowed:
+        if tag == "delete" and all(i in allowed or not a[i].strip() for i in range(i1, i2)):
+            spare_blanks -= sum(1 for i in range(i1, i2) if i not in allowed)
+            if spare_blanks < 0:
+                return False
             continue
         if tag == "replace" and all(x.rstrip(",") == y.rstrip(",") for x, y in zip(a[i1:i2], b[j1:j2])) \
                 and i2 - i1 >= j2 - j1:
@@ -133,10 +165,11 @@ def remove_keys(path: str, text: str, names: set[str]) -> tuple[str | None, str 
         return text, None, False
     expected = {k: v for k, v in before.items() if k not in keys}
     allowed = _key_lines(text, {s.line for s in read_settings(path, text) if s.key in keys and s.line})
-    tries = []
+    # line by line first (it takes a removed key's comments with it); a round trip through ruamel.yaml
+    # when that is not enough (a flow mapping `{a: 1, b: 2}` on one line)
+    tries = [lambda: _drop_lines(path, text, keys)]
     if path.endswith((".yaml", ".yml")):
         tries.append(lambda: _yaml(text, keys))
-    tries.append(lambda: _drop_lines(path, text, keys))
     for attempt in tries:
         new = attempt()
         if new is None or not _only_deletions(text, new, allowed):

@@ -48,8 +48,9 @@ class RemoveStatements(cst.CSTTransformer):
                 carry.extend(stmt.leading_lines if grouped else split_leading(stmt.leading_lines))
                 continue
             if carry or (dropped and not out):
-                if carry and carry[-1].comment is None and stmt.leading_lines and stmt.leading_lines[0].comment is None:
-                    carry = carry[:-1]  # one blank line between, not two
+                while carry and carry[-1].comment is None and stmt.leading_lines \
+                        and stmt.leading_lines[0].comment is None:
+                    carry = carry[:-1]  # the statement's own blank lines separate it, not more
                 lead = [*carry, *stmt.leading_lines]
                 if not out:  # now first in its block: no blank lines before it
                     while lead and lead[0].comment is None:
@@ -87,18 +88,82 @@ def _options(stmt: cst.BaseSmallStatement) -> set[str] | None:
     return out
 
 
-class RemoveDefinition(RemoveStatements):
+def _chain(node: cst.BaseExpression) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return parts[::-1]
+    return None
+
+
+def _string_arg(call: cst.Call, position: int, keyword: str) -> str | None:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    node = positional[position].value if len(positional) > position else next(
+        (a.value for a in call.args if a.keyword and a.keyword.value == keyword), None)
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _absl_define(value: cst.BaseExpression | None, name: str) -> bool:
+    """`flags.DEFINE_<type>("name", ...)` (any module path before DEFINE_)."""
+    if not isinstance(value, cst.Call):
+        return False
+    f = value.func
+    callee = f.attr.value if isinstance(f, cst.Attribute) else f.value if isinstance(f, cst.Name) else ""
+    return callee.startswith("DEFINE_") and _string_arg(value, 0, "name") == name
+
+
+def _docstring(stmt: cst.BaseStatement) -> bool:
+    """A bare string statement right below (no blank line): an attribute's docstring, which tyro
+    and Sphinx read as the field's help."""
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and not stmt.leading_lines \
+        and isinstance(stmt.body[0], cst.Expr) \
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+class _WithDocstrings:
+    """Mixin for RemoveDefinition: a removed field or assignment takes its docstring with it."""
+
+    def _and_docstrings(self, body):
+        for i, stmt in enumerate(body[:-1]):
+            if id(stmt) in self._doomed and isinstance(stmt, cst.SimpleStatementLine) \
+                    and isinstance(stmt.body[0], (cst.AnnAssign, cst.Assign)) and _docstring(body[i + 1]) \
+                    and id(body[i + 1]) not in self._doomed:
+                self._doomed.add(id(body[i + 1]))
+                self._alive.append(body[i + 1])
+
+    def leave_IndentedBlock(self, original, updated):
+        self._and_docstrings(updated.body)
+        return super().leave_IndentedBlock(original, updated)
+
+    def leave_Module(self, original, updated):
+        self._and_docstrings(updated.body)
+        return super().leave_Module(original, updated)
+
+
+class RemoveDefinition(_WithDocstrings, RemoveStatements):
     """Remove the statement that defines a flag, found by what it is rather than where (so earlier
     fixes in the same file need no line arithmetic): `parser.add_argument(<the same options>)` on
-    its own line, or the field `name: type = default` of the config class `owner`."""
+    its own line, the field `name: type = default` of the config class `owner` (dataclass,
+    pydantic), `flags.DEFINE_x("name", ...)` (absl, maybe assigned to a holder), the module-level
+    `name = literal` (globals), `_C.MODEL.NAME = v` (yacs: any root, the path as written in
+    `options[0]`) or `config.a.b = v` inside `get_config` (ml_collections)."""
 
-    def __init__(self, system: str, name: str, options: tuple[str, ...], owner: str) -> None:
+    def __init__(self, system: str, name: str, options: tuple[str, ...], owner: str, dotted: str = "") -> None:
         super().__init__()
         self.system, self.name, self.options, self.owner = system, name, set(options), owner.rsplit(".", 1)[-1]
+        self.dotted = dotted or (options[0] if system == "yacs" and options else name)
         self.found = 0
         self.problem: str | None = None
         self.default_code: str | None = None  # the default as written, to fold in with its spelling
+        self.holder: str | None = None  # absl: the name a definition's flag holder is assigned to
         self._classes: list[str] = []
+        self._functions: list[str] = []
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node.name.value)
@@ -107,21 +172,36 @@ class RemoveDefinition(RemoveStatements):
         self._classes.pop()
         return updated
 
-    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
-        # a string right after a field is its attribute docstring (tyro's and Sphinx's help text):
-        # left behind, it would describe the next field
-        body = updated.body
-        for stmt, nxt in zip(body, body[1:]):
-            if id(stmt) in self._doomed and self.system != "argparse" and _is_docstring(nxt) \
-                    and not nxt.leading_lines:
-                self.doom(nxt)  # kept alive there: a freed node's id would doom whatever reuses it
-        return super().leave_IndentedBlock(original, updated)
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node.name.value)
+
+    def leave_FunctionDef(self, original, updated):
+        self._functions.pop()
+        return updated
 
     def _wanted(self, stmt: cst.BaseSmallStatement) -> bool:
         if self.system == "argparse":
             return bool(self.options) and _options(stmt) == self.options
-        return isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name) \
-            and stmt.target.value == self.name and bool(self._classes) and self._classes[-1] == self.owner
+        if self.system in ("dataclass", "pydantic"):
+            return isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name) \
+                and stmt.target.value == self.name and bool(self._classes) and self._classes[-1] == self.owner
+        target, value = _assignment(stmt)
+        if self.system == "absl":
+            return _absl_define(value if target is not None else getattr(stmt, "value", None), self.name) \
+                and (target is None or isinstance(target, cst.Name))
+        if target is None:
+            return False
+        if self.system == "globals":
+            return isinstance(target, cst.Name) and target.value == self.name \
+                and not self._classes and not self._functions
+        parts = _chain(target)
+        if not parts or len(parts) < 2:
+            return False
+        if self.system == "yacs":
+            return ".".join(parts[1:]) == self.dotted
+        if self.system == "ml_collections":
+            return ".".join(parts[1:]) == self.dotted and self._functions[-1:] == ["get_config"]
+        return False
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                   updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
@@ -132,21 +212,39 @@ class RemoveDefinition(RemoveStatements):
         if len(updated.body) != 1:
             self.problem = "the definition shares its line with other statements"
             return updated
-        self.default_code = _default_code(hits[0])
+        self.default_code = _default_code(hits[0], self.system)
+        target, _ = _assignment(hits[0])
+        if self.system == "absl" and isinstance(target, cst.Name):
+            self.holder = target.value
         return self.doom(updated)
 
 
-def _default_code(stmt: cst.BaseSmallStatement) -> str | None:
+def _assignment(stmt: cst.BaseSmallStatement) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None]:
+    """(target, value) of a one-target assignment statement, else (None, None)."""
+    if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1:
+        return stmt.targets[0].target, stmt.value
+    if isinstance(stmt, cst.AnnAssign) and stmt.value is not None:
+        return stmt.target, stmt.value
+    return None, None
+
+
+def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    return next((a.value for a in call.args if a.keyword and a.keyword.value == name), None)
+
+
+def _default_code(stmt: cst.BaseSmallStatement, system: str = "argparse") -> str | None:
     value: cst.BaseExpression | None = None
-    if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
-        value = next((a.value for a in stmt.value.args if a.keyword and a.keyword.value == "default"), None)
-    elif isinstance(stmt, cst.AnnAssign):
-        value = stmt.value
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "field":
-            value = next((a.value for a in value.args if a.keyword and a.keyword.value == "default"), None)
+    target, assigned = _assignment(stmt)
+    if system == "absl":
+        call = assigned if target is not None else getattr(stmt, "value", None)
+        if isinstance(call, cst.Call):
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            value = positional[1].value if len(positional) > 1 else _keyword(call, "default")
+    elif isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
+        value = _keyword(stmt.value, "default")
+    elif assigned is not None:
+        value = assigned
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("field", "Field"):
+            positional = [a for a in value.args if a.keyword is None and not a.star]
+            value = positional[0].value if positional and value.func.value == "Field" else _keyword(value, "default")
     return cst.Module([]).code_for_node(value).strip() if value is not None else None
-
-
-def _is_docstring(stmt: cst.BaseStatement) -> bool:
-    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
-        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))

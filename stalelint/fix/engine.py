@@ -23,7 +23,9 @@ from ..model import UNKNOWN, Fix, FixOutcome
 from ..names import normalize
 from .cascade import cascade
 from .configs import remove_keys
-from .definitions import RemoveDefinition
+from .variants import RemoveChoice, RemoveVariant
+from .params import PARAM_SYSTEMS, YAML_SYSTEMS, owns, remover_for
+from ..evidence.configs import BadConfig, NotAConfig, read_settings
 from .fold import Fold, GateTarget, foldable, norm
 from .orphans import Reads, orphans, read_keys
 from .plan import _gate_key, names_of
@@ -63,6 +65,14 @@ class Workspace:
         except UnicodeDecodeError:
             return None
 
+    def original(self, path: str) -> str | None:
+        """The file as it is on disk: as the index read it, before any fix."""
+        texts, self.texts = self.texts, {}
+        try:
+            return self.read(path)
+        finally:
+            self.texts = texts
+
     def text(self, path: str) -> str:
         got = self.read(path)
         if got is None:
@@ -92,33 +102,102 @@ def _left_reads(path: str, text: str, classes: set[str], names: set[str]) -> lis
                                                   for n in names)]
 
 
+def _registered(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, owner: str) -> bool:
+    if node.name == owner:
+        return True
+    return any(isinstance(d, ast.Call) and any(isinstance(a, ast.Constant) and a.value == owner
+                                               for a in [*d.args[:1], *(kw.value for kw in d.keywords if kw.arg == "name")])
+               for d in node.decorator_list)
+
+
+def _left_names(text: str, names: set[str], owner: str | None) -> int | None:
+    """The line of a name in `names` still used (in the body of `owner`'s function, or anywhere
+    when None), or None."""
+    tree = ast.parse(text)
+    scopes: list[ast.AST] = [tree]
+    if owner is not None:
+        fns: list[ast.AST] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and _registered(node, owner):
+                fns += [fn for fn in node.body if isinstance(fn, ast.FunctionDef) and fn.name == "__init__"]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _registered(node, owner):
+                fns.append(node)
+        scopes = [s for fn in fns for s in fn.body]  # type: ignore[attr-defined]
+    for scope in scopes:
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Name) and node.id in names:
+                return node.lineno
+            if isinstance(node, (ast.Global, ast.Nonlocal)) and set(node.names) & names:
+                return node.lineno
+    return None
+
+
+def _key_in_file(path: str, text: str, line: int) -> str | None:
+    """The key a YAML definition file sets on `line`, as the file spells it."""
+    try:
+        found = [s.key for s in read_settings(path, text) if s.line == line]
+    except (BadConfig, NotAConfig):
+        return None
+    return found[0] if len(found) == 1 else None
+
+
 def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
     k = fix.knob
     assert k is not None
     text = ws.text(k.path)
-    remover = RemoveDefinition(k.system, k.name.rsplit(".", 1)[-1], k.option_strings, k.owner)
-    module = cst.parse_module(text).visit(remover)
-    if remover.found != 1 or remover.problem:
-        why = remover.problem or ("it is no longer there" if not remover.found else "it is defined more than once")
-        raise FixFailed(f"{k.path}: cannot remove the definition of `{k.name}`: {why}")
-    changed = {k.path: module}
+    default_code = holder = None
+    if k.system in YAML_SYSTEMS:
+        # the knob's line is a line of the file as indexed, before any fix: the key is found there,
+        # then removed by name from the text as the fixes so far left it
+        key = _key_in_file(k.path, ws.original(k.path) or "", k.line)
+        if key is None:
+            raise FixFailed(f"{k.path}:{k.line}: cannot find the key of `{k.name}` any more")
+        new, problem, _ = remove_keys(k.path, text, {normalize(key)})
+        if problem or new is None or new == text:
+            raise FixFailed(problem or f"{k.path}: cannot remove the key `{key}`")
+        changed: dict[str, cst.Module | str] = {k.path: new}
+    else:
+        remover = remover_for(k)
+        module = cst.parse_module(text).visit(remover)
+        if remover.found != 1 or remover.problem:
+            why = remover.problem or ("it is no longer there" if not remover.found else "it is defined more than once")
+            raise FixFailed(f"{k.path}: cannot remove the definition of `{k.name}`: {why}")
+        changed = {k.path: module}
+        default_code, holder = remover.default_code, remover.holder
+    names = {k.name, *k.aliases} | ({k.option_strings[0]} if k.system == "yacs" and k.option_strings else set())
+    bare = k.system in PARAM_SYSTEMS or k.system == "globals"
+    leaf = k.name.rsplit(".", 1)[-1]
     if fix.fold:
         if k.default is UNKNOWN or (why := foldable(k.default)):
             raise FixFailed("there is no literal value to fold into its reads" if k.default is UNKNOWN else why)
-        names = {k.name, *k.aliases}
-        for path in sorted({k.path, *fix.fold_files}):
-            tree = changed.get(path) or cst.parse_module(ws.text(path))
-            fold = Fold(names, k.default, _strong(ast.parse(ws.text(path)), ws.classes), code=remover.default_code)
+        for path in sorted(set(fix.fold_files) | ({k.path} if k.system not in YAML_SYSTEMS else set())):
+            tree = changed.get(path)
+            if tree is None or isinstance(tree, str):
+                tree = cst.parse_module(ws.text(path))
+            if bare:
+                scope = None if k.system == "globals" else (lambda fn, classes: owns(fn, classes, k.owner))
+                fold = Fold(set(), k.default, set(), code=default_code, bare={leaf}, scope=scope)
+            else:
+                fold = Fold(names, k.default, _strong(ast.parse(ws.text(path)), ws.classes), code=default_code,
+                            holders={holder} if holder and path == k.path else set())
             changed[path] = tree.visit(fold)
             if fold.problem:
                 raise FixFailed(f"{path}: {fold.problem}")
-    out = {p: m.code for p, m in changed.items()}
+    out = {p: (m if isinstance(m, str) else m.code) for p, m in changed.items()}
     out = {p: t for p, t in out.items() if t != ws.text(p)}
     for path, after in out.items():
+        if not path.endswith(".py"):
+            continue
         if (problem := compiles(path, after)):
             raise FixFailed(f"dropped: {problem}")
-        if fix.fold and (left := _left_reads(path, after, ws.classes, names_of(k))):
+        if fix.fold and not bare and (left := _left_reads(path, after, ws.classes, names_of(k))):
             raise FixFailed(f"{path}:{left[0].line}: cannot fold this read of `{left[0].name}`")
+        if path != k.path:
+            continue
+        for gone, owner in (({leaf}, k.owner if k.system in PARAM_SYSTEMS else None) if bare else (set(), None),
+                            ({holder}, None) if holder else (set(), None)):
+            if gone and (line := _left_names(after, gone, owner)) is not None:
+                raise FixFailed(f"{path}:{line}: `{next(iter(gone))}` is still used where it cannot be folded")
     return out
 
 
@@ -134,6 +213,9 @@ def gate_ordinal(text: str, form: str, test: str, line: int) -> int | None:
             f = "ternary" if isinstance(n, ast.IfExp) else "elif" if id(n) in elifs else "if"
             if f == form and norm(segment(lines, n.test)) == norm(test):
                 same.append((n.lineno, n.col_offset))
+        elif isinstance(n, ast.Match) and form == "case":
+            same += [(c.pattern.lineno, c.pattern.col_offset) for c in n.cases
+                     if norm(segment(lines, c.pattern)) == norm(test)]
     same.sort()
     at = [i for i, (ln, _) in enumerate(same) if ln == line]
     return at[0] if len(at) == 1 else None
@@ -147,16 +229,52 @@ def _remove_arm(ws: Workspace, fix: Fix) -> dict[str, str]:
     if len(same) <= fix.gate_ordinal:
         raise FixFailed(f"the branch `{g.test}` is no longer in {g.path}")
     h = same[fix.gate_ordinal]
-    ordinal = gate_ordinal(text, h.form, h.test, h.line)
+    form = "if" if h.form == "guard" else h.form  # an early exit is an `if` to the rewrite
+    ordinal = gate_ordinal(text, form, h.test, h.line)
     if ordinal is None:
         raise FixFailed(f"{g.path}:{h.line}: more than one branch `{g.test}` on this line")
-    fold = Fold(set(), None, set(), (GateTarget(ordinal, h.test, fix.gate_value, h.form),))
+    fold = Fold(set(), None, set(), (GateTarget(ordinal, h.test, fix.gate_value, form),))
     new = cst.parse_module(text).visit(fold).code
     if fold.gates_hit != 1:
         raise FixFailed(f"{g.path}:{h.line}: could not find the branch `{g.test}` to remove")
     if (problem := compiles(g.path, new)):
         raise FixFailed(f"dropped: {problem}")
     return {g.path: new}
+
+
+def _remove_variant(ws: Workspace, fix: Fix) -> dict[str, str]:
+    v = fix.variant
+    assert v is not None
+    text = ws.text(v.path)
+    whole = fix.variant_whole  # fixes only remove code: what plan found unnamed stays unnamed
+    if v.system == "getattr" and not whole:
+        raise FixFailed(f"`{v.name}` is named elsewhere in the repo; remove it by hand")
+    remover = RemoveVariant(v.system, v.name, v.owner, whole)
+    new = cst.parse_module(text).visit(remover).code
+    if remover.found != 1 or remover.problem:
+        raise FixFailed(f"{v.path}: cannot remove variant `{v.name}` of `{v.owner}`: "
+                        + (remover.problem or ("it is defined more than once" if remover.found else "it is gone")))
+    if (problem := compiles(v.path, new)):
+        raise FixFailed(f"dropped: {problem}")
+    return {v.path: new}
+
+
+def _remove_choice(ws: Workspace, fix: Fix, changed: dict[str, str], required: bool) -> None:
+    """Drop the fix's value from its flag's `choices`; with the arm that tested it, only if still there."""
+    k = fix.choice_of
+    assert k is not None
+    text = changed.get(k.path) or ws.text(k.path)
+    remover = RemoveChoice(k.system, k.name.rsplit(".", 1)[-1], k.option_strings, fix.choice)
+    new = cst.parse_module(text).visit(remover).code
+    if remover.found != 1 or remover.problem:
+        if required:
+            raise FixFailed(f"{k.path}: cannot remove {fix.choice!r} from the choices of `{k.name}`: "
+                            + (remover.problem or ("it is no longer there" if not remover.found else
+                                                   "the flag is defined more than once")))
+        return
+    if (problem := compiles(k.path, new)):
+        raise FixFailed(f"dropped: {problem}")
+    changed[k.path] = new
 
 
 def _configs(ws: Workspace, fix: Fix, changed: dict[str, str]) -> list[str]:
@@ -182,7 +300,16 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     if k is not None and (k.path, k.name) in ws.removed:
         return FixOutcome(fix, "skipped", "already removed: an earlier fix removed all its reads"), set()
     try:
-        changed = _remove_knob(ws, fix) if k is not None else _remove_arm(ws, fix)
+        if k is not None:
+            changed = _remove_knob(ws, fix)
+        elif fix.variant is not None:
+            changed = _remove_variant(ws, fix)
+        elif fix.gate is not None:
+            changed = _remove_arm(ws, fix)
+        else:
+            changed = {}
+        if fix.choice_of is not None:
+            _remove_choice(ws, fix, changed, required=fix.gate is None and fix.variant is None)
         emptied = _configs(ws, fix, changed)
     except FixFailed as exc:
         return FixOutcome(fix, "failed", str(exc)), set()

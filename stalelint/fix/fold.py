@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import libcst as cst
 
@@ -78,10 +78,21 @@ def _string(node: cst.BaseExpression) -> str | None:
 
 
 class Fold(Simplifier):
+    """`names`: attribute chains after a config object; `bare`: names read as plain variables (a
+    module global, a function parameter), folded only inside `scope` (a predicate on a function and
+    the classes around it: its body is the scope) or anywhere when `scope` is None; `holders`:
+    absl flag holders read as `_X.value`."""
+
     def __init__(self, names: set[str], value: Any, strong: set[str], gates: tuple[GateTarget, ...] = (),
-                 code: str | None = None) -> None:
+                 code: str | None = None, bare: set[str] = frozenset(), holders: set[str] = frozenset(),
+                 scope: Callable[[cst.FunctionDef, list[cst.ClassDef]], bool] | None = None) -> None:
         super().__init__()
         self.names, self.value, self.strong, self.gates = names, value, strong, list(gates)
+        self.bare, self.holders, self.scope = set(bare), set(holders), scope
+        self._not_reads: set[int] = set()  # ids of Name nodes that are not reads (attributes, keywords)
+        self._classes: list[cst.ClassDef] = []
+        self._scope_bodies: set[int] = set()
+        self._depth = 0 if scope is not None else 1  # > 0: inside the scope
         self.code = code if code is not None and _spells(code, value) else None
         self.folded = 0
         self.gates_hit = 0
@@ -113,6 +124,55 @@ class Fold(Simplifier):
         self.folded += 1
         return self.track(node, self.value)
 
+    # ---- bare names and where they are read ------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node)
+        self._not_reads.add(id(node.name))
+
+    def leave_ClassDef(self, original, updated):
+        self._classes.pop()
+        return updated
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._not_reads.add(id(node.name))
+        if self.scope is not None and self.scope(node, self._classes):
+            self._scope_bodies.add(id(node.body))
+
+    # a function's body is an indented block or a one-line suite: entering it enters the scope
+    # (not on_visit: a hook on every node of a large file costs more than the rest of the fold)
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if id(node) in self._scope_bodies:
+            self._depth += 1
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if id(original) in self._scope_bodies:
+            self._depth -= 1
+        return super().leave_IndentedBlock(original, updated)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        if id(node) in self._scope_bodies:
+            self._depth += 1
+
+    def leave_SimpleStatementSuite(self, original, updated):
+        if id(original) in self._scope_bodies:
+            self._depth -= 1
+        return updated
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._not_reads.add(id(node.name))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self._not_reads.add(id(node.keyword))
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> bool:
+        return False
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if self.bare and original.value in self.bare and self._depth > 0 and id(original) not in self._not_reads:
+            return self._literal(updated)
+        return updated
+
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         self._quotes.append(node.start.lstrip("rfbuRFBU"))
 
@@ -139,8 +199,14 @@ class Fold(Simplifier):
             return bool(parts) and parts[-1] in self.strong
         return False
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._not_reads.add(id(node.attr))
+
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if self.names and self._ours(_chain(original)):
+            return self._literal(updated)
+        if self.holders and original.attr.value == "value" and isinstance(original.value, cst.Name) \
+                and original.value.value in self.holders:
             return self._literal(updated)
         return updated
 
@@ -185,6 +251,20 @@ class Fold(Simplifier):
     def visit_IfExp(self, node: cst.IfExp) -> None:
         self._meet(node, node.test, "ternary")
         super().visit_IfExp(node)
+
+    def visit_MatchCase(self, node: cst.MatchCase) -> None:
+        self._meet(node, node.pattern, "case")  # type: ignore[arg-type]
+
+    def leave_Match(self, original: cst.Match, updated: cst.Match):
+        """A `case` no experiment reaches goes; a `match` left with none goes too."""
+        dead = [id(c) for c in original.cases if self._forced.get(id(c)) is False]
+        if not dead:
+            return updated
+        self.changed = True
+        cases = [u for o, u in zip(original.cases, updated.cases) if id(o) not in dead]
+        if not cases:
+            return cst.RemoveFromParent()
+        return updated.with_changes(cases=cases)
 
     def leave_If(self, original: cst.If, updated: cst.If):
         if id(original) in self._forced:

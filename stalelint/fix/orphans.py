@@ -4,23 +4,37 @@ orphaned them, which keeps `fix --apply` idempotent. A flag a launch command pas
 it would break that command; the next run reports it, as unsafe)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..index import index_file
 from ..judge import Facts
 from ..model import Knob
 from ..names import normalize
 from .configs import remove_keys
-from .definitions import RemoveDefinition
+from .params import remover_for
 
 import libcst as cst
 
 
+# systems whose unread flag can go without a caller noticing: set only from the command line or a
+# config file (a gin or fire parameter may also be passed by a caller; a YAML key is not code)
+_SYSTEMS = ("argparse", "dataclass", "pydantic", "absl", "globals", "yacs", "click", "typer")
+
+
 def read_keys(path: str, text: str) -> set[str]:
     """Every knob name a file reads, as the judge counts them (each part of each chain)."""
+    return set(_read_keys(path, text))
+
+
+@lru_cache(maxsize=32)
+def _read_keys(path: str, text: str) -> frozenset[str]:
+    # asked twice of every text a fix leaves (whether it orphans a flag, then to record what the
+    # file now reads): indexing a large file is most of that
     keys: set[str] = set()
     for r in index_file(path, text).reads:
         parts = normalize(r.name).split(".")
         keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
-    return keys
+    return frozenset(keys)
 
 
 class Reads:
@@ -56,14 +70,15 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
     try:
         for i, k in enumerate(facts.index.knobs):
             leaf = normalize(k.name).rsplit(".", 1)[-1]
-            if (k.path, k.name) in removed or not ({normalize(k.name), leaf} & lost) or k.positional:
+            if (k.path, k.name) in removed or not ({normalize(k.name), leaf} & lost) or k.positional \
+                    or k.system not in _SYSTEMS:
                 continue
             if reads.is_read(k) or any(b.experiment.kind == "launch" for b in facts.bindings.get(i, ())):
                 continue
             text = changed.get(k.path) or read(k.path)
             if text is None:
                 continue
-            remover = RemoveDefinition(k.system, k.name.rsplit(".", 1)[-1], k.option_strings, k.owner)
+            remover = remover_for(k)
             new = cst.parse_module(text).visit(remover).code
             if remover.found != 1 or remover.problem:
                 continue

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from ..judge import Facts
 from ..model import UNKNOWN, Finding, Fix, Knob
 from ..names import normalize
 from ..index.reads import config_names
+from . import safety
 from .fold import foldable
 from . import usages
+from .params import PARAM_SYSTEMS
+from .cascade import SEARCHED
+from .variants import referenced
 
 _LOCATION = "{path}:{line}"
 
@@ -31,9 +37,10 @@ def names_of(k: Knob) -> set[str]:
     return {normalize(k.name), *(normalize(a) for a in k.aliases)}
 
 
-def _subchains(name: str) -> set[str]:
+@lru_cache(maxsize=None)
+def _subchains(name: str) -> frozenset[str]:
     parts = normalize(name).split(".")
-    return {".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1)}
+    return frozenset(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
 
 
 def _owner_of_read(facts: Facts, i: int, path: str) -> str:
@@ -76,6 +83,10 @@ def _writes(tree: ast.AST, strong: set[str], names: set[str]) -> list[tuple[int,
     return out
 
 
+_WORD = re.compile(r"\w+")
+_OPTION_LITERAL = re.compile(r"""["'](--?[A-Za-z][\w.-]*)(?:=[^"'\n]*)?["']""")
+
+
 class Sources:
     """Each file's text and tree, read once for all the knobs planned."""
 
@@ -85,6 +96,10 @@ class Sources:
         self._tree: dict[str, ast.Module | None] = {}
         self._calls: dict[str, list[ast.Call]] = {}
         self._commands: list[usages.Call] | None = None
+        self._by_callee: dict[str, list[tuple[str, ast.Call]]] | None = None
+        self._options: dict[str, tuple[str, int, str]] | None = None
+        self._listed: set[str] | None = None
+        self._words: Counter | None = None
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -107,6 +122,39 @@ class Sources:
         if self._commands is None:
             self._commands = usages.calls(self, facts)
         return self._commands
+    def words(self, files: list[str], skip: set[str]) -> Counter:
+        """How often each word occurs in `files` (code, configs, docs; not the experiment files in
+        `skip`), once a run: a name counted only in its own definition is named nowhere else."""
+        if self._words is None:
+            self._words = Counter()
+            for path in dict.fromkeys(files):
+                if path.endswith(SEARCHED) and path not in skip and (text := self.text(path)):
+                    self._words.update(_WORD.findall(text))
+        return self._words
+
+    def calls_named(self, files: list[str]) -> dict[str, list[tuple[str, ast.Call]]]:
+        """Every call in `files` by the last name of its callee (`a.b.f(...)` under `f`), once a run."""
+        if self._by_callee is None:
+            self._by_callee = {}
+            for path in files:
+                for node in self.calls(path):
+                    f = node.func
+                    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                    self._by_callee.setdefault(name, []).append((path, node))
+        return self._by_callee
+
+    def option_literals(self, files: list[str]) -> dict[str, tuple[str, int, str]]:
+        """Strings in Python code that look like command-line options (`"--lr"`, `'--lr=0.1'`), by
+        option: where the first one is and how it is written. Once a run."""
+        if self._options is None:
+            self._options = {}
+            for path in files:
+                text = self.text(path) if path.endswith(".py") else None
+                if not text or "-" not in text:
+                    continue
+                for m in _OPTION_LITERAL.finditer(text):
+                    self._options.setdefault(m.group(1), (path, text.count("\n", 0, m.start()) + 1, m.group(0)))
+        return self._options
 
     def calls(self, path: str) -> list[ast.Call]:
         if path not in self._calls:
@@ -136,7 +184,36 @@ def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[s
     return out
 
 
-SYSTEMS = ("argparse", "dataclass")  # definitions fix knows how to remove
+# definitions fix knows how to remove
+SYSTEMS = ("argparse", "dataclass", "pydantic", "absl", "globals", "yacs", "ml_collections", "hydra", *PARAM_SYSTEMS)
+
+
+def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
+    """What, for this knob's config system, may break without the definition (see safety.py)."""
+    files = [f.path for f in facts.index.files if not f.path.startswith("<")]
+    if k.system == "hydra":
+        return safety.hydra_key(k, src.text(k.path))
+    tree = src.tree(k.path)
+    if tree is None:
+        return [f"{k.path} cannot be read back"]
+    out = safety.option_strings_in_code(k, src.option_literals(files))
+    if k.system in PARAM_SYSTEMS or k.system == "globals":
+        out += safety.bare_name(tree, k)
+    if k.system in PARAM_SYSTEMS:
+        out += safety.callers(k, tree, src.calls_named(files))
+        out += safety.option_call(k, tree)
+    if k.system == "globals":
+        leaf = re.compile(r"\b" + re.escape(k.name) + r"\b")
+        for path in files:
+            if path != k.path and k.path in facts.index.imports.get(path, ()) and leaf.search(src.text(path) or ""):
+                out.append(f"{path} imports {k.path} and names `{k.name}`")
+    if k.system == "absl":
+        out += safety.absl_references(k, src.calls_named(files), files, src.text)
+    if k.system in ("yacs", "ml_collections"):
+        out += safety.assignment_statement(k, tree)
+    if k.system in ("dataclass", "pydantic"):
+        out += _constructed(src, facts, k, k.name.rsplit(".", 1)[-1])
+    return out
 
 
 def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
@@ -153,8 +230,9 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
             reasons.append("its default is not a literal, so there is no value to fold in")
         elif (why := foldable(k.default)):
             reasons.append(why)
-        elif k.system == "argparse" and isinstance(k.default, str) and k.type_name not in (None, "str"):
-            reasons.append(f"argparse converts its string default with type={k.type_name}")
+        elif k.system in ("argparse", "typer", "fire", "jsonargparse") and isinstance(k.default, str) \
+                and k.type_name not in (None, "str"):
+            reasons.append(f"{k.system} converts its string default with type {k.type_name}")
         if f.evidence is not None and f.evidence.recent_experiments == 0:
             reasons.append("no recent experiment ran its script, so nothing shows its default is what is used")
     elif f.confidence < 90:
@@ -167,6 +245,10 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
             if not ({leaf} | names) & _subchains(r.name):
                 continue
             rname = normalize(r.name)
+            if r.path.startswith("<"):  # a Hydra `${...}` interpolation, or another read not in a file
+                if rname in names:
+                    reasons.append(f"a YAML config reads it through `${{{r.name}}}`, which the fix cannot fold")
+                continue
             mine = rname in names or any(rname.startswith(n + ".") for n in names)
             where = f"{r.path}:{r.line}"
             if not mine:
@@ -191,15 +273,15 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
     if normalize(k.name) in facts.splat_params or leaf in facts.splat_params:
         reasons.append("a config is unpacked into calls (`**vars(args)`) and a function takes a parameter of this name")
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
-    for path in sorted(fold_files | {k.path}):
+    for path in sorted(p for p in fold_files | {k.path} if p.endswith(".py")):
         tree = src.tree(path)
         if tree is None:
             reasons.append(f"{path} cannot be read back")
             continue
         strong = config_names(tree, classes)
-        reasons.extend(f"{path}:{line} {what}" for line, what in _writes(tree, strong, names))
-    if k.system == "dataclass":
-        reasons.extend(_constructed(src, facts, k, k.name.rsplit(".", 1)[-1]))
+        reasons.extend(f"{path}:{line} {what}" for line, what in _writes(tree, strong, names)
+                       if not (path == k.path and k.line == line and k.system in ("yacs", "ml_collections")))
+    reasons.extend(_system_reasons(src, facts, k))
     configs: set[str] = set()
     for b in facts.bindings.get(i, ()):
         if b.experiment.kind == "launch":
@@ -217,22 +299,26 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
     same line, so the gate's own line is matched first)."""
     if f.code == "STL201":  # a dispatch arm `elif args.aug == "cutmix":` of a variant nobody selects
         pick = [(g, False) for fi in facts.index.files if fi.path == f.path for g in fi.gates
-                if g.line == f.line and g.op in ("==", "is") and g.value == f.name and g.strong]
+                if g.line == f.line and g.strong and _arm_value(g) == f.name]
         if not pick:
-            return Fix(finding=f, safe=False, reasons=("removing a registered variant is not supported yet",),
-                       supported=False)
+            return None
     else:
         gates = [g for i, k in enumerate(facts.index.knobs) if k.name == f.name for g in facts.gates_for(i)
                  if g.path == f.path]
-        always = "always runs" in f.message
+        # the test always holds (STL301 says so in its message): the else arm, the rest after an
+        # early exit, or a ternary's else value is what is dead
+        always = any(p in f.message for p in ("always runs", "always exits", "is always true"))
         pick = [(g, False) for g in gates if g.line == f.line and not always]
         if not pick and always:
             pick = [(g, True) for g in gates if g.orelse and g.orelse[0] == f.line and g.line != f.line]
+        if not pick and always:  # a ternary on one line: its else value starts on its own line
+            pick = [(g, True) for g in gates if g.form == "ternary" and g.orelse and g.orelse[0] == f.line
+                    and g.column == f.column]
     if not pick:
         return None
     g, value = pick[0]
     name = g.name if f.code == "STL201" else f.name
-    if g.form not in ("if", "elif", "ternary"):
+    if g.form not in ("if", "elif", "ternary", "guard", "case"):
         return Fix(finding=f, safe=False, reasons=(f"removing a `{g.form}` arm is not supported yet",), gate=g,
                    supported=False)
     same = [h for fi in facts.index.files if fi.path == g.path for h in fi.gates if _gate_key(h) == _gate_key(g)]
@@ -252,8 +338,102 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
                        f"{g.path} may be reading")
     if getattr(g, "combine", "") and _has_calls(g.test):
         reasons.append(f"the other parts of `{g.test}` call functions, which would no longer run")
+    choice_of = None
+    if f.code == "STL201" and knob is not None and knob.choices and g.op == "==" \
+            and any(c == g.value for c in knob.choices) and knob.default != g.value:
+        choice_of = knob  # its `choices` entry goes with the arm
     return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), gate=g, gate_value=value,
-               gate_ordinal=ordinal, introduced_line=g.line)
+               gate_ordinal=ordinal, introduced_line=g.line, choice_of=choice_of,
+               choice=g.value if choice_of else None)
+
+
+def _arm_value(g) -> str | None:
+    """The variant name(s) a dispatch arm selects, as STL201 names its finding."""
+    if g.op in ("==", "is"):
+        return g.value if isinstance(g.value, str) else None
+    if g.op == "in" and isinstance(g.value, (tuple, list)):
+        return ", ".join(map(str, g.value))
+    return None
+
+
+CHOICE_SYSTEMS = ("argparse", "click", "absl")  # where a flag's `choices` literal can be edited
+
+
+def plan_variant(src: Sources, facts: Facts, f: Finding) -> Fix:
+    """A stale variant that is not a dispatch arm: a `choices` value, a registered or chosen
+    function or class, or an entry of a dict registry."""
+    files = [fi.path for fi in facts.index.files if not fi.path.startswith("<")]
+    reasons: list[str] = []
+    v = next((v for v in facts.index.variants if v.path == f.path and v.line == f.line
+              and (v.name == f.name or f"{v.owner}={v.name}" == f.name)), None)
+    # a variant chosen by getattr is judged at 70% at best (it has no registry to say it is one)
+    if f.confidence < (70 if v is not None and v.system == "getattr" else 80):
+        reasons.append(f"the finding's confidence is {f.confidence}% ({f.message.split('; ', 2)[-1]})")
+    for k in facts.index.knobs:
+        if k.path == f.path and k.line == f.line and k.choices and f.subject == k.name:
+            choice = next((c for c in k.choices if str(c) == f.name), None)
+            if choice is None:
+                break
+            if k.system not in CHOICE_SYSTEMS:
+                return Fix(finding=f, safe=False, supported=False,
+                           reasons=(f"removing a choice of a {k.system} flag is not supported yet",))
+            return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), choice_of=k, choice=choice,
+                       introduced_line=k.line)
+    if v is None or v.system not in ("registry", "registry-dict", "getattr"):
+        what = "a config-group option file" if v is not None and v.system == "hydra-group" else "this variant"
+        return Fix(finding=f, safe=False, supported=False, reasons=(f"removing {what} is not supported yet",))
+    whole = True
+    if v.system in ("registry", "getattr"):
+        name = v.aliases[0] if v.system == "registry" and v.aliases else v.name
+        text = src.text(v.path)
+        if text is None or referenced(name, v.path, text, src.words(files + sorted(_other_files(src)),
+                                                                     {e.source for e in facts.experiments})):
+            whole = False
+            reasons.append(f"`{name}` is named elsewhere in the repo, so "
+                           + ("only its registration would go" if v.system == "registry" else "it cannot go"))
+    reasons.extend(_settings_of(src, facts, v))
+    # a flag offering it as a choice loses that choice (the judge reports it here, not there)
+    flag = next((k for k in facts.index.knobs if k.choices and k.system in CHOICE_SYSTEMS
+                 and v.name in k.choices and k.default != v.name), None)
+    return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), variant=v, variant_whole=whole,
+               introduced_line=v.line, choice_of=flag, choice=v.name if flag else None)
+
+
+def _settings_of(src: Sources, facts: Facts, v: Knob) -> list[str]:
+    """Recent experiments that set a parameter of the variant's function or class (its options, for a
+    subcommand): they run it, whatever name they select it by."""
+    owners = {v.name, *v.aliases}
+    tree = src.tree(v.path)
+    if v.system == "registry-dict" and tree is not None:
+        values = [val for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+                  for key, val in zip(node.value.keys, node.value.values)
+                  if isinstance(key, ast.Constant) and key.value == v.name]
+        names = {val.id for val in values if isinstance(val, ast.Name)}
+        owners |= names
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                owners |= {a.name for a in node.names if (a.asname or a.name) in names}
+    out = []
+    for i, k in enumerate(facts.index.knobs):
+        if k.owner not in owners:
+            continue
+        for b in facts.bindings.get(i, ()):
+            if facts.window.is_recent(b.experiment.date):
+                out.append(f"{b.experiment.label} sets `{b.setting.key}`, an option of `{k.owner}`, so it runs it")
+                break
+    return out[:3]
+
+
+def _other_files(src: Sources) -> set[str]:
+    """Tracked files that are not Python (configs, docs), where a name may be mentioned too."""
+    if src._listed is None:
+        from ..discover import discover
+
+        try:
+            src._listed = set(discover(src.root, ()).files)
+        except Exception:  # noqa: BLE001 - only widens the search; the Python files are searched anyway
+            src._listed = set()
+    return src._listed
 
 
 def _has_calls(code: str) -> bool:
@@ -279,6 +459,8 @@ def plan(root: Path, facts: Facts, findings: tuple[Finding, ...]) -> list[Fix]:
                 out.append(plan_knob(src, facts, f, i))
         elif f.code in ("STL301", "STL201"):
             fx = plan_trick(facts, f)
+            if fx is None and f.code == "STL201":
+                fx = plan_variant(src, facts, f)
             if fx is not None:
                 out.append(fx)
     return out

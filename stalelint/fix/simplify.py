@@ -80,6 +80,11 @@ def flatten(lead: Sequence[cst.EmptyLine], body: cst.BaseSuite) -> Union[cst.Fla
     return cst.FlattenSentinel(stmts)
 
 
+def _exits(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and bool(stmt.body) \
+        and isinstance(stmt.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
+
+
 class Simplifier(RemoveStatements):
     def __init__(self) -> None:
         super().__init__()
@@ -87,6 +92,7 @@ class Simplifier(RemoveStatements):
         self._keep: list[cst.CSTNode] = []  # keep tracked nodes alive so their ids stay theirs
         self._truthy_ctx: set[int] = set()  # ids of original nodes where only truthiness matters
         self._elifs: set[int] = set()
+        self._exits: set[int] = set()  # ids of exits that a fold made unconditional
         self.changed = False
 
     # ---- tracking ------------------------------------------------------------------------
@@ -218,7 +224,11 @@ class Simplifier(RemoveStatements):
                 # removed like a definition, so the comments and blank lines above it stay where
                 # they head what follows (`# create the datasets` above a dead `if args.data:`)
                 return self.doom(updated)
-            return flatten(updated.leading_lines, otherwise.body)
+            flat = flatten(updated.leading_lines, otherwise.body)
+            if isinstance(flat, cst.FlattenSentinel) and _exits(flat.nodes[-1]):
+                self._exits.add(id(flat.nodes[-1]))  # what follows it in its block never runs
+                self._keep.append(flat.nodes[-1])
+            return flat
         chain: cst.If | cst.Else | None = otherwise
         for i, arm in reversed(list(enumerate(kept))):
             changes: dict[str, Any] = {"orelse": chain}
@@ -227,8 +237,24 @@ class Simplifier(RemoveStatements):
             chain = arm.with_changes(**changes)
         return chain
 
+    def _after_exit(self, body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement] | None:
+        """`body` up to a `return`/`raise`/`continue`/`break` a forced test made unconditional."""
+        for i, stmt in enumerate(body):
+            if id(stmt) in self._exits and i + 1 < len(body):
+                return list(body[: i + 1])
+        return None
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        updated = super().leave_Module(original, updated)
+        cut = self._after_exit(updated.body) if self._exits else None
+        return updated if cut is None else updated.with_changes(body=cut)
+
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
         updated = super().leave_IndentedBlock(original, updated)
+        cut = self._after_exit(updated.body) if self._exits else None
+        if cut is not None:
+            self.changed = True
+            updated = updated.with_changes(body=cut)
         if original.body and not updated.body:
             # every statement went: Python needs one
             return updated.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
