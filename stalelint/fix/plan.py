@@ -338,6 +338,8 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
                        f"{g.path} may be reading")
     if getattr(g, "combine", "") and _has_calls(g.test):
         reasons.append(f"the other parts of `{g.test}` call functions, which would no longer run")
+    if (why := operational(g.value)):
+        reasons.append(why)
     choice_of = None
     if f.code == "STL201" and knob is not None and knob.choices and g.op == "==" \
             and any(c == g.value for c in knob.choices) and knob.default != g.value:
@@ -345,6 +347,22 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
     return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), gate=g, gate_value=value,
                gate_ordinal=ordinal, introduced_line=g.line, choice_of=choice_of,
                choice=g.value if choice_of else None)
+
+
+# values that name how a run is operated rather than what is researched: runs that resume from a
+# checkpoint or only evaluate are rarely recorded as experiments, so "no recent experiment chose it"
+# says little (nanoGPT's `init_from == 'resume'` arm would have gone)
+_MODES = re.compile(r"(resume|restart|continue|eval|evaluate|evaluation|val|validate|test|predict|inference|infer|"
+                    r"debug|export|sample|sampling|demo|benchmark|profile|dry[_-]?run|finetune|fine[_-]tune)",
+                    re.IGNORECASE)
+
+
+def operational(value) -> str | None:
+    """Why removing a branch or variant for this value is unsafe, if it names an operational mode."""
+    if isinstance(value, str) and _MODES.fullmatch(value.strip()):
+        return (f"`{value}` names how a run is operated (resuming, evaluating, exporting...), not a research "
+                "choice; such runs are rarely recorded as experiments")
+    return None
 
 
 def _arm_value(g) -> str | None:
@@ -392,6 +410,8 @@ def plan_variant(src: Sources, facts: Facts, f: Finding) -> Fix:
             reasons.append(f"`{name}` is named elsewhere in the repo, so "
                            + ("only its registration would go" if v.system == "registry" else "it cannot go"))
     reasons.extend(_settings_of(src, facts, v))
+    if (why := operational(v.name)):
+        reasons.append(why)
     # a flag offering it as a choice loses that choice (the judge reports it here, not there)
     flag = next((k for k in facts.index.knobs if k.choices and k.system in CHOICE_SYSTEMS
                  and v.name in k.choices and k.default != v.name), None)
