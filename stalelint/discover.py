@@ -163,6 +163,8 @@ def decode_text(rel: str, data: bytes) -> tuple[str | None, Problem | None]:
         return None, Problem("STL902", rel, f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})")
     except LookupError as exc:
         return None, Problem("STL902", rel, f"unknown encoding: {exc}")
+    except UnicodeError as exc:  # a codec that decodes nothing (`coding: undefined`)
+        return None, Problem("STL902", rel, f"cannot decode: {exc}")
 
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")

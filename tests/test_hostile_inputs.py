@@ -1,0 +1,29 @@
+"""Crashes the fuzz tests (tests/test_fuzz.py) found, each reduced to the input that caused it:
+every one is now an STL9xx error naming the file, or read correctly, and the run goes on."""
+import pytest
+
+from stalelint.evidence import configs
+
+from conftest import by_code, check_json
+
+
+def errors(doc):
+    return {(e["path"], e["code"]): e["message"] for e in doc["errors"]}
+
+
+def test_a_cookie_naming_a_codec_that_decodes_nothing(build):
+    repo = build("labrepo")
+    (repo / "odd.py").write_bytes(b"# -*- coding: undefined -*-\nx = 1\n")
+    doc = check_json(repo)
+    assert "cannot decode" in errors(doc)[("odd.py", "STL902")]
+    assert "use_ema" in by_code(doc, "STL102")
+
+
+BIG = "1" + "7" * 4400  # over Python's 4300-digit limit for int <-> str
+
+
+@pytest.mark.parametrize("path,text", [("c.yaml", f"lr: 0.1\nbig: {BIG}\n"), ("c.json", f'{{"big": {BIG}}}'),
+                                       ("c.toml", f"big = {BIG}\n")])
+def test_numbers_over_the_digit_limit_are_a_bad_config(path, text):
+    with pytest.raises(configs.BadConfig, match="4300 digits"):
+        configs.read_settings(path, text)
