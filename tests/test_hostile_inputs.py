@@ -1,5 +1,8 @@
 """Crashes the fuzz tests (tests/test_fuzz.py) found, each reduced to the input that caused it:
 every one is now an STL9xx error naming the file, or read correctly, and the run goes on."""
+import os
+import subprocess
+
 import pytest
 
 from stalelint.evidence import configs
@@ -27,3 +30,22 @@ BIG = "1" + "7" * 4400  # over Python's 4300-digit limit for int <-> str
 def test_numbers_over_the_digit_limit_are_a_bad_config(path, text):
     with pytest.raises(configs.BadConfig, match="4300 digits"):
         configs.read_settings(path, text)
+
+
+def _commit(repo, message, date):
+    env = dict(os.environ, GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@b", GIT_COMMITTER_NAME="a",
+               GIT_COMMITTER_EMAIL="a@b", GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    subprocess.run(["git", "-C", repo, "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", repo, "commit", "-qm", message], check=True, env=env)
+
+
+def test_record_separators_in_committed_code_and_messages(build):
+    # git's log is read as records that start with \x1e: the same byte in a file or a commit
+    # subject must not start a record
+    repo = build("labrepo")
+    (repo / "lab/sep.py").write_bytes(b"SEP = '\x1e1700000000'\n\x1e = 1\n")
+    _commit(repo, "separator \x1e in a subject", "2026-06-10T10:00:00")
+    doc = check_json(repo)
+    assert "use_ema" in by_code(doc, "STL102")
+    assert "debug_every" not in by_code(doc, "STL101")  # still young: added 2026-06-01
+    assert ("lab/sep.py", "STL901") in errors(doc)
