@@ -49,3 +49,12 @@ def test_record_separators_in_committed_code_and_messages(build):
     assert "use_ema" in by_code(doc, "STL102")
     assert "debug_every" not in by_code(doc, "STL101")  # still young: added 2026-06-01
     assert ("lab/sep.py", "STL901") in errors(doc)
+
+
+def test_a_bom_and_a_cookie_for_another_encoding(build):
+    repo = build("labrepo")
+    (repo / "both.py").write_bytes(b"\xef\xbb\xbf# coding: latin-1\nx = 1\n")
+    (repo / "agree.py").write_bytes(b"\xef\xbb\xbf# -*- coding: utf-8 -*-\nx = 1\n")
+    got = errors(check_json(repo))
+    assert "byte order mark and a coding cookie for latin-1" in got[("both.py", "STL902")]
+    assert not any(p == "agree.py" for p, _ in got)
