@@ -163,8 +163,8 @@ def _python_settings(text: str, path: str) -> list[Setting]:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
         raise BadConfig(f"cannot parse Python (line {exc.lineno}): {exc.msg}") from None
-    except (ValueError, RecursionError) as exc:
-        raise BadConfig(f"cannot parse Python: {exc}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # MemoryError: the parser's stack, on deep nesting
+        raise BadConfig(f"cannot parse Python: {str(exc) or 'too deeply nested'}") from None
     out: list[Setting] = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -224,8 +224,8 @@ def _read_settings(path: str, text: str) -> list[Setting]:
             found = mlcollections.read(path, text)
         except SyntaxError as exc:
             raise BadConfig(f"cannot parse Python (line {exc.lineno}): {exc.msg}", exc.lineno) from None
-        except (ValueError, RecursionError) as exc:
-            raise BadConfig(f"cannot parse Python: {exc}") from None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise BadConfig(f"cannot parse Python: {str(exc) or 'too deeply nested'}") from None
         if found is not None:
             return found
     if path.endswith(".py"):
