@@ -58,3 +58,25 @@ def test_a_bom_and_a_cookie_for_another_encoding(build):
     got = errors(check_json(repo))
     assert "byte order mark and a coding cookie for latin-1" in got[("both.py", "STL902")]
     assert not any(p == "agree.py" for p, _ in got)
+
+
+def test_fix_does_not_hand_libcst_a_chain_that_overflows_its_stack(build):
+    # 10,000 `or`s are flat in `ast` but nest 10,000 deep in libcst, whose native parser then
+    # overflows the C stack: a segfault, so the fix runs in a child process here
+    import sys
+    repo = build("demo")
+    train = repo / "train.py"
+    train.write_text(train.read_text() + "\nANY = a" + " or a" * 10_000 + "\n")
+    _commit(repo, "a long chain", "2026-01-01T10:00:00")
+    done = subprocess.run([sys.executable, "-m", "stalelint", "fix", str(repo), "--as-of", "2026-06-30"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert "train.py cannot be rewritten: it nests 10,00" in done.stdout
+    assert "over the 1,000 libcst can rewrite safely" in done.stdout
+
+
+@pytest.mark.parametrize("text", ["x = " + "not " * 100_000 + "1\n", "x = " + "-" * 100_000 + "1\n"])
+def test_python_config_deeper_than_the_parser_stack(text):
+    # CPython's parser raises MemoryError (not RecursionError) when its own stack runs out
+    with pytest.raises(configs.BadConfig, match="too deeply nested"):
+        configs.read_settings("configs/deep.py", text)

@@ -25,6 +25,7 @@ from .cascade import cascade
 from .configs import remove_keys
 from .definitions import RemoveDefinition
 from .fold import Fold, GateTarget, foldable, norm
+from .nesting import too_deep
 from .orphans import Reads, orphans, read_keys
 from .plan import _gate_key, names_of
 
@@ -42,6 +43,8 @@ class Workspace:
         self.removed: set[tuple[str, str]] = set()  # (path, name) of flags gone so far
         self.files = sorted(files)
         self.texts: dict[str, str] = {}
+        self.unfit: dict[str, str] = {}  # path -> why libcst must not parse it
+        self.fit: set[str] = set()
         self.classes = classes
         self.modules: dict[str, str] = {}
         for p in sorted((f for f in self.files if f.endswith(".py")), key=lambda p: p.count("/"), reverse=True):
@@ -52,6 +55,8 @@ class Workspace:
     def read(self, path: str) -> str | None:
         if path in self.texts:
             return self.texts[path]
+        if path in self.unfit:
+            return None
         try:
             data = (self.root / path).read_bytes()
         except OSError:
@@ -59,14 +64,22 @@ class Workspace:
         if data.startswith(b"\xef\xbb\xbf"):
             return None  # written back as plain UTF-8 it would change bytes we did not mean to touch
         try:
-            return data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+        if path.endswith(".py") and path not in self.fit:
+            why = too_deep(text)
+            if why:
+                self.unfit[path] = why
+                return None
+            self.fit.add(path)
+        return text
 
     def text(self, path: str) -> str:
         got = self.read(path)
         if got is None:
-            raise FixFailed(f"{path} cannot be read as UTF-8 text")
+            raise FixFailed(f"{path} cannot be rewritten: {self.unfit[path]}" if path in self.unfit
+                            else f"{path} cannot be read as UTF-8 text")
         return got
 
 
