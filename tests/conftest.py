@@ -55,3 +55,8 @@ def write(tmp_path):
 
 
 __all__ = ["run", "check_json", "by_code", "AS_OF", "NOW", "FIXTURES", "shutil"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", default=False,
+                     help="fuzz tests: run 10x the cases (a long local run; CI runs the default counts)")
