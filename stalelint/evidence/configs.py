@@ -12,6 +12,7 @@ import yaml
 
 from ..index.astutil import literal
 from ..model import UNKNOWN, Problem, Setting
+from ..newer_syntax import explain
 from . import gin, mlcollections
 
 if sys.version_info >= (3, 11):
@@ -162,7 +163,7 @@ def _python_settings(text: str, path: str) -> list[Setting]:
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        raise BadConfig(f"cannot parse Python (line {exc.lineno}): {exc.msg}") from None
+        raise BadConfig(f"cannot parse Python (line {exc.lineno}): {explain(exc, text) or exc.msg}") from None
     except (ValueError, RecursionError, MemoryError) as exc:  # MemoryError: the parser's stack, on deep nesting
         raise BadConfig(f"cannot parse Python: {str(exc) or 'too deeply nested'}") from None
     out: list[Setting] = []
