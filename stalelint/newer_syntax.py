@@ -16,6 +16,7 @@ import sys
 _TYPE_PARAMS = re.compile(r"^\s*(?:(?:async\s+)?def|class)\s+\w+\s*\[|^\s*type\s+\w+\s*(?:\[[^=]*\])?\s*=")
 _TYPE_PARAM_DEFAULT = re.compile(r"^\s*(?:(?:async\s+)?def|class|type)\s+\w+\s*\[[^\]]*=")
 _BARE_EXCEPT_TUPLE = re.compile(r"^\s*except\*?\s+[\w.]+\s*,")
+_EXCEPT_STAR = re.compile(r"^\s*except\s*\*")
 _TEMPLATE_STRING = re.compile(r"(?<![\w'\"])[tT][rR]?['\"]")
 
 
@@ -26,6 +27,8 @@ def _feature(msg: str, line: str) -> tuple[tuple[int, int], str] | None:
         return (3, 12), "type parameters or a `type` alias (PEP 695)"
     if msg.startswith("f-string"):  # before 3.12 f-strings had their own, narrower grammar
         return (3, 12), "an f-string that older Pythons cannot read (PEP 701)"
+    if _EXCEPT_STAR.match(line):
+        return (3, 11), "`except*` for exception groups (PEP 654)"
     if _BARE_EXCEPT_TUPLE.match(line) and "parenthesized" in msg:
         return (3, 14), "`except` of several types without brackets (PEP 758)"
     if msg == "invalid syntax" and _TEMPLATE_STRING.search(line):
