@@ -80,3 +80,10 @@ def test_python_config_deeper_than_the_parser_stack(text):
     # CPython's parser raises MemoryError (not RecursionError) when its own stack runs out
     with pytest.raises(configs.BadConfig, match="too deeply nested|too complex"):
         configs.read_settings("configs/deep.py", text)
+
+
+def test_yaml_config_too_deep_for_ruamel_loses_its_key_by_lines():
+    from stalelint.fix.configs import remove_keys
+    text = "lr: 0.1\nmodel: x\n" + "".join("  " * i + f"k{i}:\n" for i in range(400)) + "  " * 400 + "x: 1\n"
+    new, problem, _ = remove_keys("configs/deep.yaml", text, {"lr"})
+    assert problem is None and new == text.replace("lr: 0.1\n", "")
