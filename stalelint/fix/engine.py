@@ -201,6 +201,8 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
         return FixOutcome(fix, "failed", str(exc)), set()
     except cst.ParserSyntaxError as exc:
         return FixOutcome(fix, "failed", f"libcst cannot parse the file: {exc.message}"), set()
+    except RecursionError:  # fix/nesting.py keeps deep files from libcst; this is the last guard
+        return FixOutcome(fix, "failed", "the code is nested too deeply to rewrite"), set()
     gone = {(k.path, k.name)} if k is not None else set()
     orphaned: list[str] = []
     if ws.reads is not None:

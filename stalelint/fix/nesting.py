@@ -1,15 +1,16 @@
 """How deeply libcst would nest a file's tree, measured before libcst is given it.
 
 libcst's native parser recurses once per level, on the C stack: a chain of 10,000 `or`s, which
-`ast` keeps flat, overflows it and kills the process (a segfault, no exception to catch). Deep
-brackets or operator chains that `ast` accepts make libcst slow (1,500 nested subscripts take
-6 s) or raise RecursionError. No code a person wrote nests anywhere near LIMIT levels.
+`ast` keeps flat, overflows it and kills the process (a segfault, no exception to catch). Its
+visitors recurse in Python, several frames a level: 300 nested subscripts, which `ast` accepts,
+raise RecursionError in a fix's transformer. The deepest of 439 files in four real research repos
+(timm, cleanrl, nanoGPT, lightning-hydra-template) is 29 levels; LIMIT leaves room over that.
 """
 from __future__ import annotations
 
 import ast
 
-LIMIT = 1000
+LIMIT = 100
 
 
 def depth(tree: ast.AST) -> int:
