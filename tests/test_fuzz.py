@@ -124,3 +124,40 @@ def test_fix_diff_and_apply_change_only_what_they_say(templates, tmp_path, reque
         written += len(changed)
         shutil.rmtree(repo)
     print(f"fuzz fix: {total} mutated files, {written} files rewritten")
+
+
+CONFIG_FILES = [(rel, data) for rel, data in fz.corpus() if "/configs/" in rel and rel.endswith(CONFIG_SUFFIXES)]
+
+
+def test_removing_keys_from_mutated_configs(request):
+    """The config half of a fix on its own (ruamel round trip, line deletion, read-back check):
+    it edits or refuses with a reason, never raises, and what it writes reads back without the keys."""
+    import random
+
+    from stalelint.discover import decode_text
+    from stalelint.evidence.configs import BadConfig, NotAConfig, read_settings
+    from stalelint.fix.configs import remove_keys
+    from stalelint.names import normalize
+
+    edited = 0
+    cases = fz.cases(3000, 150 * scale(request), CONFIG_FILES)
+    for case in cases:
+        path = "configs/x" + case.suffix
+        text, _ = decode_text(path, case.data)
+        try:
+            keys = [s.key for s in read_settings(path, text)] if text else []
+        except (BadConfig, NotAConfig):
+            continue
+        if not keys:
+            continue
+        rng = random.Random(case.name)
+        names = {normalize(k) for k in rng.sample(keys, min(len(keys), rng.randint(1, 3)))}
+        new, problem, _ = remove_keys(path, text, names)
+        if new is not None and problem is None and new != text:
+            edited += 1
+            try:
+                left = {normalize(s.key) for s in read_settings(path, new)}
+            except NotAConfig:
+                left = set()
+            assert not left & names, case.name
+    print(f"fuzz config fix: {len(cases)} mutated configs, {edited} edited")
