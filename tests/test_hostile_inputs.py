@@ -1,11 +1,13 @@
 """Crashes the fuzz tests (tests/test_fuzz.py) found, each reduced to the input that caused it:
 every one is now an STL9xx error naming the file, or read correctly, and the run goes on."""
 import os
+import re
 import subprocess
 
 import pytest
 
 from stalelint.evidence import configs
+from stalelint.index import index_file
 
 from conftest import by_code, check_json, run
 
@@ -80,6 +82,8 @@ def test_python_config_deeper_than_the_parser_stack(text):
     # CPython's parser raises MemoryError (not RecursionError) when its own stack runs out
     with pytest.raises(configs.BadConfig, match="too deeply nested|too complex"):
         configs.read_settings("configs/deep.py", text)
+    [error] = index_file("deep.py", text).errors
+    assert re.search("too deeply nested|too complex", error.message)
 
 
 def test_yaml_config_too_deep_for_ruamel_loses_its_key_by_lines():

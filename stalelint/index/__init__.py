@@ -68,7 +68,9 @@ def _index_file(path: str, source: str) -> FileIndex:
         return FileIndex(path=path, errors=(Problem("STL901", path, f"cannot parse Python ({where}): {why}",
                                                     exc.lineno),))
     except (ValueError, MemoryError, RecursionError) as exc:
-        return FileIndex(path=path, errors=(Problem("STL901", path, f"cannot parse Python: {exc}"),))
+        # MemoryError is CPython's parser running out of its own stack: it has no message
+        return FileIndex(path=path, errors=(Problem("STL901", path,
+                                                    f"cannot parse Python: {str(exc) or 'too deeply nested'}"),))
     try:
         sups = suppressions(source)
         lines = source.splitlines()
