@@ -105,3 +105,19 @@ def test_fix_leaves_a_file_too_deep_for_libcst_visitors_alone(build):
     assert result.exit_code in (0, 1), result.output
     assert "use_ema" not in (repo / "train.py").read_text()
     assert utils.read_bytes() == before
+
+
+def test_a_value_nested_too_deeply_to_cache_is_not_cached(tmp_path):
+    # Python 3.12 reads a YAML list nested 1,000 deep that 3.11 gives up on; the cache's encoder
+    # then recursed past the limit
+    from stalelint.cache import IndexCache
+    from stalelint.config import from_table
+    from stalelint.model import Setting
+
+    nested: list = []
+    for _ in range(5000):
+        nested = [nested]
+    store = IndexCache(tmp_path, from_table({}, "test"))
+    store.store_settings("configs/deep.yaml", "0" * 64, [Setting("a", nested, 1)], [], None)
+    store.save()
+    assert store.load_settings("configs/deep.yaml", "0" * 64)[0] is False  # a miss: read again next time
