@@ -152,9 +152,11 @@ def test_removing_keys_from_mutated_configs(request):
             continue
         rng = random.Random(case.name)
         names = {normalize(k) for k in rng.sample(keys, min(len(keys), rng.randint(1, 3)))}
-        new, problem, _ = remove_keys(path, text, names)
+        new, problem, emptied = remove_keys(path, text, names)
         if new is not None and problem is None and new != text:
             edited += 1
+            if emptied and not new.strip():
+                continue  # by design: the fix says the file now sets nothing and may be deleted
             try:
                 left = {normalize(s.key) for s in read_settings(path, new)}
             except NotAConfig:
