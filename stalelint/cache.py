@@ -413,8 +413,8 @@ class IndexCache:
             return
         try:
             data = _pack(self.fp, encode(record))
-        except TypeError:  # a value of a type the format does not hold (a YAML date): redo it every time
-            return
+        except (TypeError, RecursionError):  # a value of a type the format does not hold (a YAML date),
+            return  # or nested deeper than Python's stack: redo it every time
         try:
             if not self._dirs_made:  # once a run, not once per entry
                 ensure_dir(self.dir)

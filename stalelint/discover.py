@@ -6,6 +6,7 @@ error), and a submodule, which git lists as one entry, is left to its own reposi
 """
 from __future__ import annotations
 
+import codecs
 import functools
 import os
 import re
@@ -176,6 +177,8 @@ def decode_text(rel: str, data: bytes) -> tuple[str | None, Problem | None]:
         return None, Problem("STL902", rel, f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r})")
     except LookupError as exc:
         return None, Problem("STL902", rel, f"unknown encoding: {exc}")
+    except UnicodeError as exc:  # a codec that decodes nothing (`coding: undefined`)
+        return None, Problem("STL902", rel, f"cannot decode: {exc}")
 
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -183,12 +186,17 @@ _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 def decode_source(data: bytes) -> str:
     """UTF-8 (with or without BOM), or the PEP 263 encoding a Python file declares."""
-    if data.startswith(b"\xef\xbb\xbf"):
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
         data = data[3:]
     for line in data.split(b"\n", 2)[:2]:
         m = _COOKIE.match(line)
         if m:
-            return data.decode(m.group(1).decode("ascii"))
+            encoding = m.group(1).decode("ascii")
+            if bom and codecs.lookup(encoding).name != "utf-8":
+                # Python refuses such a file too: which of the two is meant?
+                raise UnicodeError(f"a UTF-8 byte order mark and a coding cookie for {encoding}")
+            return data.decode(encoding)
     return data.decode("utf-8")
 
 

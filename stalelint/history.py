@@ -141,7 +141,7 @@ def _last_changes(out: str, head: str) -> dict:
     last: dict[str, int] = {}
     newest: dict[str, int] = {}  # the latest commit date, which differs from `last` after a back-dated commit
     first_parent: dict[str, tuple[int, str]] = {}
-    for chunk in out.split("\x1e"):
+    for chunk in ("\n" + out).split("\n\x1e"):  # a record starts a line; a subject may hold \x1e
         lines = chunk.strip("\n").split("\n")
         if not lines or not lines[0].strip():
             continue

@@ -121,7 +121,8 @@ class WindowLog:
             out = run_git(root, "log", "--first-parent", "-m", "-p", "-U0", "-M", "--no-color", "--no-ext-diff",
                           "--format=%x1e%ct", *revs, "--", "*.py")
             self.calls += 1
-            for chunk in out.split("\x1e"):
+            # a record starts a line; a \x1e inside a diff line is the file's content
+            for chunk in ("\n" + out).split("\n\x1e"):
                 head, _, patch = chunk.partition("\n")
                 if head.strip():
                     self.changes.append((int(head.strip()), _parse_patch(patch)))

@@ -55,3 +55,16 @@ def write(tmp_path):
 
 
 __all__ = ["run", "check_json", "by_code", "AS_OF", "NOW", "FIXTURES", "shutil"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", default=False,
+                     help="fuzz tests: run 10x the cases (a long local run; CI runs the default counts)")
+
+
+FUZZ_SCALE = 1  # how many times the default fuzz case counts to run (10 with --slow)
+
+
+def pytest_configure(config):
+    global FUZZ_SCALE
+    FUZZ_SCALE = 10 if config.getoption("--slow") else 1

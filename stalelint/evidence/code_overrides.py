@@ -18,7 +18,7 @@ def merge_lists(path: str, text: str) -> list[tuple[int, list[Setting]]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # the index reports the file
     out: list[tuple[int, list[Setting]]] = []
     for node in ast.walk(tree):

@@ -12,6 +12,7 @@ import yaml
 
 from ..index.astutil import literal
 from ..model import UNKNOWN, Problem, Setting
+from ..newer_syntax import explain
 from . import gin, mlcollections
 
 if sys.version_info >= (3, 11):
@@ -116,8 +117,15 @@ def _yaml_settings_with(text: str, loader_class: Any) -> list[Setting]:
         where = f" (line {mark.line + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise BadConfig(f"invalid YAML{where}: {problem}") from None
+    except ValueError as exc:  # an int over Python's 4300-digit conversion limit
+        raise BadConfig(f"invalid YAML: {_first(exc)}") from None
     finally:
         loader.dispose()
+
+
+def _first(exc: Exception) -> str:
+    """An exception's message without Python's advice to the programmer ("; use sys.set_int_...")."""
+    return str(exc).split(";")[0]
 
 
 def _line_of(text: str, key: str, pattern: str) -> int | None:
@@ -133,6 +141,8 @@ def _json_settings(text: str) -> list[Setting]:
         raise BadConfig(f"invalid JSON (line {exc.lineno}): {exc.msg}") from None
     except RecursionError:
         raise BadConfig("JSON nested too deeply") from None
+    except ValueError as exc:  # an int over Python's 4300-digit conversion limit
+        raise BadConfig(f"invalid JSON: {_first(exc)}") from None
     if not isinstance(data, dict):
         raise BadConfig("JSON file is not an object of keys to values")
     return [Setting(k, v, _line_of(text, k, r'"{}"\s*:')) for k, v in _flatten(data)]
@@ -143,6 +153,8 @@ def _toml_settings(text: str) -> list[Setting]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BadConfig(f"invalid TOML: {exc}") from None
+    except ValueError as exc:  # an int over Python's 4300-digit conversion limit
+        raise BadConfig(f"invalid TOML: {_first(exc)}") from None
     return [Setting(k, v, _line_of(text, k, r'^[ \t]*"?{}"?[ \t]*=')) for k, v in _flatten(data)]
 
 
@@ -151,9 +163,9 @@ def _python_settings(text: str, path: str) -> list[Setting]:
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        raise BadConfig(f"cannot parse Python (line {exc.lineno}): {exc.msg}") from None
-    except (ValueError, RecursionError) as exc:
-        raise BadConfig(f"cannot parse Python: {exc}") from None
+        raise BadConfig(f"cannot parse Python (line {exc.lineno}): {explain(exc, text) or exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # MemoryError: the parser's stack, on deep nesting
+        raise BadConfig(f"cannot parse Python: {str(exc) or 'too deeply nested'}") from None
     out: list[Setting] = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -213,8 +225,8 @@ def _read_settings(path: str, text: str) -> list[Setting]:
             found = mlcollections.read(path, text)
         except SyntaxError as exc:
             raise BadConfig(f"cannot parse Python (line {exc.lineno}): {exc.msg}", exc.lineno) from None
-        except (ValueError, RecursionError) as exc:
-            raise BadConfig(f"cannot parse Python: {exc}") from None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise BadConfig(f"cannot parse Python: {str(exc) or 'too deeply nested'}") from None
         if found is not None:
             return found
     if path.endswith(".py"):

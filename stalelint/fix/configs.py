@@ -35,7 +35,7 @@ def _yaml(text: str, keys: list[str]) -> str | None:
     yaml.width = 4096
     try:
         data = yaml.load(text)
-    except YAMLError:
+    except (YAMLError, RecursionError):  # ruamel recurses per level: 300 levels PyYAML read are too deep for it
         return None
     for key in keys:
         node, parts = data, key.split(".")
@@ -52,7 +52,10 @@ def _yaml(text: str, keys: list[str]) -> str | None:
             if hasattr(child, "keys") and not len(child):
                 parent.pop(parts[depth - 1], None)
     out = io.StringIO()
-    yaml.dump(data, out)
+    try:
+        yaml.dump(data, out)
+    except RecursionError:
+        return None
     return out.getvalue()
 
 

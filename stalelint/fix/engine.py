@@ -27,6 +27,7 @@ from .variants import RemoveChoice, RemoveVariant
 from .params import PARAM_SYSTEMS, YAML_SYSTEMS, owns, remover_for
 from ..evidence.configs import BadConfig, NotAConfig, read_settings
 from .fold import Fold, GateTarget, foldable, norm
+from .nesting import too_deep
 from .orphans import Reads, orphans, read_keys
 from .plan import _gate_key, names_of
 
@@ -44,6 +45,8 @@ class Workspace:
         self.removed: set[tuple[str, str]] = set()  # (path, name) of flags gone so far
         self.files = sorted(files)
         self.texts: dict[str, str] = {}
+        self.unfit: dict[str, str] = {}  # path -> why libcst must not parse it
+        self.fit: set[str] = set()
         self.classes = classes
         self.modules: dict[str, str] = {}
         for p in sorted((f for f in self.files if f.endswith(".py")), key=lambda p: p.count("/"), reverse=True):
@@ -54,6 +57,8 @@ class Workspace:
     def read(self, path: str) -> str | None:
         if path in self.texts:
             return self.texts[path]
+        if path in self.unfit:
+            return None
         try:
             data = (self.root / path).read_bytes()
         except OSError:
@@ -61,9 +66,16 @@ class Workspace:
         if data.startswith(b"\xef\xbb\xbf"):
             return None  # written back as plain UTF-8 it would change bytes we did not mean to touch
         try:
-            return data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+        if path.endswith(".py") and path not in self.fit:
+            why = too_deep(text)
+            if why:
+                self.unfit[path] = why
+                return None
+            self.fit.add(path)
+        return text
 
     def original(self, path: str) -> str | None:
         """The file as it is on disk: as the index read it, before any fix."""
@@ -76,7 +88,8 @@ class Workspace:
     def text(self, path: str) -> str:
         got = self.read(path)
         if got is None:
-            raise FixFailed(f"{path} cannot be read as UTF-8 text")
+            raise FixFailed(f"{path} cannot be rewritten: {self.unfit[path]}" if path in self.unfit
+                            else f"{path} cannot be read as UTF-8 text")
         return got
 
 
@@ -315,6 +328,8 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
         return FixOutcome(fix, "failed", str(exc)), set()
     except cst.ParserSyntaxError as exc:
         return FixOutcome(fix, "failed", f"libcst cannot parse the file: {exc.message}"), set()
+    except RecursionError:  # fix/nesting.py keeps deep files from libcst; this is the last guard
+        return FixOutcome(fix, "failed", "the code is nested too deeply to rewrite"), set()
     gone = {(k.path, k.name)} if k is not None else set()
     orphaned: list[str] = []
     if ws.reads is not None:

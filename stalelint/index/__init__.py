@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from ..model import FileIndex, Index, Knob, Problem, Read
 from ..names import normalize
+from ..newer_syntax import explain
 from . import absl as absl_flags
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
@@ -63,10 +64,13 @@ def _index_file(path: str, source: str) -> FileIndex:
             tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
         where = f"line {exc.lineno}" if exc.lineno else "unknown line"
-        return FileIndex(path=path, errors=(Problem("STL901", path, f"cannot parse Python ({where}): {exc.msg}",
+        why = explain(exc, source) or exc.msg
+        return FileIndex(path=path, errors=(Problem("STL901", path, f"cannot parse Python ({where}): {why}",
                                                     exc.lineno),))
     except (ValueError, MemoryError, RecursionError) as exc:
-        return FileIndex(path=path, errors=(Problem("STL901", path, f"cannot parse Python: {exc}"),))
+        # MemoryError is CPython's parser running out of its own stack: it has no message
+        return FileIndex(path=path, errors=(Problem("STL901", path,
+                                                    f"cannot parse Python: {str(exc) or 'too deeply nested'}"),))
     try:
         sups = suppressions(source)
         lines = source.splitlines()
