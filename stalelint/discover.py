@@ -7,6 +7,7 @@ error), and a submodule, which git lists as one entry, is left to its own reposi
 from __future__ import annotations
 
 import codecs
+import errno
 import functools
 import os
 import re
@@ -111,7 +112,10 @@ def _check_link(root: Path, rel: str) -> Problem | None:
         target = full.resolve(strict=True)
     except RuntimeError:
         return Problem("STL902", rel, "symlink loop; not followed")
-    except OSError:
+    except OSError as exc:
+        # Python 3.13 raises OSError (ELOOP) for a loop where earlier versions raised RuntimeError
+        if exc.errno == errno.ELOOP:
+            return Problem("STL902", rel, "symlink loop; not followed")
         return Problem("STL902", rel, "broken symlink; not followed")
     try:
         target.relative_to(root.resolve())
