@@ -345,7 +345,7 @@ class IndexCache:
     def _store_fact(self, name: str, value: Any) -> None:
         try:
             encoded = encode(value)
-        except TypeError:  # a value of a type the format does not hold (a YAML date): redo it every time
+        except (TypeError, RecursionError):  # a YAML date, or nesting past the stack: redo it every time
             return
         facts = self._load_facts()
         if facts.get(name) != encoded:

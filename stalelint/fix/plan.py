@@ -114,7 +114,7 @@ class Sources:
             text = self.text(path)
             try:
                 self._tree[path] = ast.parse(text) if text is not None else None
-            except SyntaxError:
+            except (SyntaxError, ValueError, RecursionError, MemoryError):  # NUL bytes, hostile nesting
                 self._tree[path] = None
         return self._tree[path]
 
