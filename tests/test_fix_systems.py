@@ -145,3 +145,15 @@ def test_two_keys_of_one_yaml_file_are_each_found_by_name(build):
     fix(repo, "--unsafe", "--apply", "--knob", "model.depth", "--knob", "model.dropout")
     # the second key's line moved up once the first went: it is found by its key, not its old line
     assert (repo / "configs/model/small.yaml").read_text() == "_target_: nets.Net\nwidth: 64\n"
+
+
+def test_a_registry_entry_whose_key_another_table_names_is_unsafe(build):
+    """timm's NAME_TO_OP lost 'TranslateX' while LEVEL_TO_ARG kept it: an entry whose key is named
+    elsewhere would leave that naming an entry that is gone."""
+    repo = build("variants")
+    (repo / "nets/dims.py").write_text('HEAD_DIMS = {"linear": 1, "mlp": 2, "attn": 3}\n')
+    for cmd in (["add", "nets/dims.py"], ["-c", "user.email=t@x", "-c", "user.name=T", "commit", "-qm", "dims"]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True, capture_output=True)
+    out = fix(repo).output
+    assert "`attn` is named elsewhere in the repo too" in out, out
+    assert "# STL201 attn (nets/backbones.py:32) [unsafe" in out

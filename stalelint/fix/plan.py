@@ -415,6 +415,13 @@ def plan_variant(src: Sources, facts: Facts, f: Finding) -> Fix:
     # a flag offering it as a choice loses that choice (the judge reports it here, not there)
     flag = next((k for k in facts.index.knobs if k.choices and k.system in CHOICE_SYSTEMS
                  and v.name in k.choices and k.default != v.name), None)
+    if v.system == "registry-dict" and re.fullmatch(r"\w+", v.name):
+        # the entry itself and the choice going with it are the only namings that go
+        elsewhere = src.words(files + sorted(_other_files(src)), {e.source for e in facts.experiments}).get(
+            v.name, 0) - 1 - (1 if flag else 0)
+        if elsewhere > 0:
+            reasons.append(f"`{v.name}` is named elsewhere in the repo too (another table, a policy, a public "
+                           "API's callers), which would be left naming an entry that is gone")
     return Fix(finding=f, safe=not reasons, reasons=tuple(reasons), variant=v, variant_whole=whole,
                introduced_line=v.line, choice_of=flag, choice=v.name if flag else None)
 
