@@ -340,7 +340,8 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
     elif (journal := pending(root)) is not None:
         click.echo(f"note: an interrupted `stalelint fix --apply` or `restore` left {journal}; some of the files "
                    "it names are not written yet. `stalelint fix --apply` finishes it.", err=True)
-    done = fixer.run(root, settings, _window(as_of, settings.since_days), scope, tuple(knobs), unsafe, force)
+    window = _window(as_of, settings.since_days)
+    done = fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force)
     click.echo(fixer.render(done), nl=False)
     counts: dict[str, int] = {}
     for o in done.outcomes:
@@ -354,24 +355,49 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
         sys.exit(1 if made else 0)
     removed_in = graveyard.head(root)
     now = dt.datetime.now(dt.timezone.utc)
-    entries = [graveyard.entry_for(root, o, removed_in, now) for o in made]
-    # the fixed files and their graveyard entries are written as one: a run killed midway is
-    # finished by the next `fix --apply`, so no removal goes unrecorded and none is recorded twice
-    try:
-        written = fixer.write(done, {graveyard.PATH: graveyard.appended(root, entries)} if entries else None)
-    except Interrupted as exc:  # another run's write is pending (two runs at once)
-        click.echo(f"error: {exc}; nothing was written", err=True)
-        sys.exit(1)
-    click.echo(f"Fixed {len(made)} finding{'s' if len(made) != 1 else ''}: {lines} lines removed from "
-               f"{len(written)} files" + (f"; recorded in {graveyard.PATH}." if entries else "."), err=True)
-    if do_commit and entries:
+    all_made: list = []
+    all_entries: list = []
+    written: set[str] = set()
+    # a removal can make another fix safe (timm: validate.py's --num-gpu was unsafe while inference.py
+    # had a flag of the same name, which this run removed), so apply in rounds until one makes
+    # nothing: then a second `fix --apply` has nothing left to do
+    for _ in range(_ROUNDS):
+        made = done.applied
+        if not made:
+            break
+        entries = [graveyard.entry_for(root, o, removed_in, now) for o in made]
+        # the fixed files and their graveyard entries are written as one: a run killed midway is
+        # finished by the next `fix --apply`, so no removal goes unrecorded and none is recorded twice
         try:
-            sha = graveyard.commit(root, made, entries)
+            written |= set(fixer.write(done, {graveyard.PATH: graveyard.appended(root, entries)}))
+        except Interrupted as exc:  # another run's write is pending (two runs at once)
+            click.echo(f"error: {exc}; nothing was written", err=True)
+            sys.exit(1)
+        all_made += made
+        all_entries += entries
+        done = fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force, ours=frozenset(written),
+                         show=False)
+        newly = done.applied
+        if newly:
+            click.echo(fixer.render(fixer.Run(done.root, newly, done.texts, done.originals)), nl=False)
+    else:
+        if done.applied:
+            click.echo(f"note: {len(done.applied)} more fixes became possible after {_ROUNDS} rounds; run "
+                       "`stalelint fix --apply` again", err=True)
+    lines = sum(sum(1 for _ in _removed(o)) for o in all_made)
+    click.echo(f"Fixed {len(all_made)} finding{'s' if len(all_made) != 1 else ''}: {lines} lines removed from "
+               f"{len(written)} files" + (f"; recorded in {graveyard.PATH}." if all_entries else "."), err=True)
+    if do_commit and all_entries:
+        try:
+            sha = graveyard.commit(root, all_made, all_entries)
         except graveyard.GraveyardError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         click.echo(f"Committed {sha[:10]}.", err=True)
     sys.exit(1 if counts.get("failed") or counts.get("refused") else 0)
+
+
+_ROUNDS = 5  # a bound, not a target: timm needs 2
 
 
 def _finish_interrupted(root: Path) -> None:

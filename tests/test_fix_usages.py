@@ -65,3 +65,22 @@ def test_a_flag_only_a_test_passes_is_still_stale(tmp_path):
     repo = make(tmp_path)
     result = run("check", repo, "--as-of", "2026-06-30")
     assert "train.py:4:1: STL102 flag `--save-model`" in result.output, result.output
+
+
+def test_another_scripts_definition_of_the_same_option_is_not_a_use(tmp_path):
+    """timm's inference.py and validate.py each define --num-gpu: each definition spelled the other's
+    option "in code", so neither was safe until a second `fix --apply` (not idempotent)."""
+    script = TRAIN.replace("save-model", "num-gpu").replace('action="store_true"', "type=int, default=1") \
+        .replace("if args.save_model:", "if args.num_gpu > 1:")
+    (tmp_path / "a.py").write_text(script)
+    (tmp_path / "b.py").write_text(script)
+    commit(tmp_path, "2025-06-01", ["init", "-q"])
+    (tmp_path / "runs.sh").write_text(RUNS.replace("train.py", "a.py") + RUNS.replace("train.py", "b.py"))
+    commit(tmp_path, "2026-06-01")
+    out = run("fix", tmp_path, "--as-of", "2026-06-30").output
+    assert "# STL102 num_gpu (a.py:4) [safe]" in out and "# STL102 num_gpu (b.py:4) [safe]" in out, out
+    assert "spells" not in out
+    result = run("fix", tmp_path, "--as-of", "2026-06-30", "--apply")
+    assert result.exit_code == 0, result.output
+    again = run("fix", tmp_path, "--as-of", "2026-06-30", "--apply", "--force")
+    assert "Fixed 0 findings" in again.output

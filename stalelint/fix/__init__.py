@@ -38,15 +38,17 @@ def _wanted(name: str, knobs: tuple[str, ...]) -> bool:
 
 
 def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] = (), knobs: tuple[str, ...] = (),
-        unsafe: bool = False, force: bool = False) -> Run:
+        unsafe: bool = False, force: bool = False, ours: frozenset[str] = frozenset(), show: bool = True) -> Run:
+    """`ours`: files an earlier round of this same `fix --apply` wrote, which are uncommitted only
+    because of it (so they are not refused as the user's uncommitted changes)."""
     result, facts = analyse(root, settings, window, scope)
     findings = tuple(f for f in result.findings if not knobs or _wanted(f.name, knobs))
     fixes = plan(root, facts, findings)
     files = discover(root, settings.exclude).files
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
     ws = Workspace(root, files, classes, Reads(facts))
-    dirty = dirty_files(root) or set()
-    outcomes = make_all(ws, fixes, dirty, force, unsafe)
+    dirty = (dirty_files(root) or set()) - ours
+    outcomes = make_all(ws, fixes, dirty, force, unsafe, show)
     originals: dict[str, str] = {}
     for o in outcomes:
         if o.status == "applied":

@@ -360,13 +360,17 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     return FixOutcome(fix, "applied", note, before, changed, tuple(went), tuple(emptied)), gone
 
 
-def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsafe: bool) -> list[FixOutcome]:
+def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsafe: bool,
+             show: bool = True) -> list[FixOutcome]:
     """Safe fixes first, each on top of the ones before; unsafe ones are made only with `unsafe`,
-    else shown (on top of the safe ones) and not kept."""
+    else shown (on top of the safe ones; not even made without `show`) and not kept."""
     out: list[FixOutcome] = []
     ordered = sorted(fixes, key=lambda f: (not f.safe, f.finding.path, f.finding.line))
     for fix in ordered:
         shown_only = not fix.safe and not unsafe
+        if shown_only and not show:
+            out.append(FixOutcome(fix, "unsafe", "", {}, {}))
+            continue
         outcome, gone = make(ws, fix, dirty, force or shown_only)
         if shown_only and outcome.status != "unsupported":
             # shown, never made: its own failure is a note, not an error of this run

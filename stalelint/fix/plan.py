@@ -97,7 +97,7 @@ class Sources:
         self._calls: dict[str, list[ast.Call]] = {}
         self._commands: list[usages.Call] | None = None
         self._by_callee: dict[str, list[tuple[str, ast.Call]]] | None = None
-        self._options: dict[str, tuple[str, int, str]] | None = None
+        self._options: dict[str, list[tuple[str, int, str]]] | None = None
         self._listed: set[str] | None = None
         self._words: Counter | None = None
 
@@ -143,9 +143,9 @@ class Sources:
                     self._by_callee.setdefault(name, []).append((path, node))
         return self._by_callee
 
-    def option_literals(self, files: list[str]) -> dict[str, tuple[str, int, str]]:
+    def option_literals(self, files: list[str]) -> dict[str, list[tuple[str, int, str]]]:
         """Strings in Python code that look like command-line options (`"--lr"`, `'--lr=0.1'`), by
-        option: where the first one is and how it is written. Once a run."""
+        option: where each one is and how it is written. Once a run."""
         if self._options is None:
             self._options = {}
             for path in files:
@@ -153,7 +153,8 @@ class Sources:
                 if not text or "-" not in text:
                     continue
                 for m in _OPTION_LITERAL.finditer(text):
-                    self._options.setdefault(m.group(1), (path, text.count("\n", 0, m.start()) + 1, m.group(0)))
+                    self._options.setdefault(m.group(1), []).append(
+                        (path, text.count("\n", 0, m.start()) + 1, m.group(0)))
         return self._options
 
     def calls(self, path: str) -> list[ast.Call]:
@@ -196,7 +197,10 @@ def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
     tree = src.tree(k.path)
     if tree is None:
         return [f"{k.path} cannot be read back"]
-    out = safety.option_strings_in_code(k, src.option_literals(files))
+    # another flag's own definition spelling the same option is not a use of this one (timm's
+    # inference.py and validate.py each define --num-gpu)
+    defined = {(j.path, n) for j in facts.index.knobs if j.option_strings for n in range(j.line, j.end_line + 1)}
+    out = safety.option_strings_in_code(k, src.option_literals(files), defined)
     if k.system in PARAM_SYSTEMS or k.system == "globals":
         out += safety.bare_name(tree, k)
     if k.system in PARAM_SYSTEMS:
@@ -415,10 +419,12 @@ def plan_variant(src: Sources, facts: Facts, f: Finding) -> Fix:
     # a flag offering it as a choice loses that choice (the judge reports it here, not there)
     flag = next((k for k in facts.index.knobs if k.choices and k.system in CHOICE_SYSTEMS
                  and v.name in k.choices and k.default != v.name), None)
-    if v.system == "registry-dict" and re.fullmatch(r"\w+", v.name):
-        # the entry itself and the choice going with it are the only namings that go
-        elsewhere = src.words(files + sorted(_other_files(src)), {e.source for e in facts.experiments}).get(
-            v.name, 0) - 1 - (1 if flag else 0)
+    if v.system == "registry-dict":
+        # the key as a string anywhere in the code; the entry itself and the choice going with it are
+        # the only such namings that go
+        quoted = re.compile(r"""(['"])""" + re.escape(v.name) + r"\1")
+        elsewhere = sum(len(quoted.findall(src.text(p) or "")) for p in files if p.endswith(".py")) \
+            - 1 - (1 if flag else 0)
         if elsewhere > 0:
             reasons.append(f"`{v.name}` is named elsewhere in the repo too (another table, a policy, a public "
                            "API's callers), which would be left naming an entry that is gone")

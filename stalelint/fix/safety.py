@@ -142,16 +142,18 @@ def option_call(k: Knob, tree: ast.Module) -> list[str]:
     return out
 
 
-def option_strings_in_code(k: Knob, literals: dict[str, tuple[str, int, str]]) -> list[str]:
+def option_strings_in_code(k: Knob, literals: dict[str, list[tuple[str, int, str]]],
+                           defined: set[tuple[str, int]] = frozenset()) -> list[str]:
     """Python files that spell one of the flag's options in a string (a command built in code, a
-    test calling the parser): they would pass an option that is gone. `literals`: option -> the
-    first (path, line, text) that spells it."""
+    test calling the parser): they would pass an option that is gone. `literals`: option -> each
+    (path, line, text) that spells it; `defined`: (path, line) of flag definitions, which are not uses."""
     if k.system not in CLI_SYSTEMS:
         return []
     out = []
     for o in k.option_strings:
-        got = literals.get(o) if o.startswith("-") and len(o) > 2 else None
-        if got and got[0] != k.path:
+        spelled = literals.get(o, []) if o.startswith("-") and len(o) > 2 else []
+        got = next((g for g in spelled if g[0] != k.path and (g[0], g[1]) not in defined), None)
+        if got:
             out.append(f"{got[0]}:{got[1]} spells {got[2]} in code")
     return out
 
