@@ -88,15 +88,18 @@ def _options(stmt: cst.BaseSmallStatement) -> set[str] | None:
     return out
 
 
-def _chain(node: cst.BaseExpression) -> list[str] | None:
+def chain(node: cst.BaseExpression, partial: bool = False) -> list[str] | None:
+    """`a.b.c` as ["a", "b", "c"]; None when it does not start at a name (`f().b`), or with
+    `partial` the attributes it does have (["b"])."""
     parts: list[str] = []
     while isinstance(node, cst.Attribute):
         parts.append(node.attr.value)
         node = node.value
     if isinstance(node, cst.Name):
         parts.append(node.value)
-        return parts[::-1]
-    return None
+    elif not partial:
+        return None
+    return parts[::-1]
 
 
 def _string_arg(call: cst.Call, position: int, keyword: str) -> str | None:
@@ -194,7 +197,7 @@ class RemoveDefinition(_WithDocstrings, RemoveStatements):
         if self.system == "globals":
             return isinstance(target, cst.Name) and target.value == self.name \
                 and not self._classes and not self._functions
-        parts = _chain(target)
+        parts = chain(target)
         if not parts or len(parts) < 2:
             return False
         if self.system == "yacs":

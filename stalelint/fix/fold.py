@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import libcst as cst
 
+from .definitions import chain
 from .simplify import Simplifier
 
 FOLDABLE = (type(None), bool, int, float, str)
@@ -58,16 +59,6 @@ def norm(code: str) -> str:
         code = code[1:-1]
     return code
 
-
-def _chain(node: cst.BaseExpression) -> list[str] | None:
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return parts[::-1]
-    return None
 
 
 def _string(node: cst.BaseExpression) -> str | None:
@@ -192,10 +183,10 @@ class Fold(Simplifier):
         """`vars(args)` or `args.__dict__` of a known config object."""
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "vars" \
                 and len(node.args) == 1:
-            parts = _chain(node.args[0].value)
+            parts = chain(node.args[0].value)
             return bool(parts) and parts[-1] in self.strong
         if isinstance(node, cst.Attribute) and node.attr.value == "__dict__":
-            parts = _chain(node.value)
+            parts = chain(node.value)
             return bool(parts) and parts[-1] in self.strong
         return False
 
@@ -203,7 +194,7 @@ class Fold(Simplifier):
         self._not_reads.add(id(node.attr))
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        if self.names and self._ours(_chain(original)):
+        if self.names and self._ours(chain(original)):
             return self._literal(updated)
         if self.holders and original.attr.value == "value" and isinstance(original.value, cst.Name) \
                 and original.value.value in self.holders:
@@ -215,7 +206,7 @@ class Fold(Simplifier):
             return updated
         f = original.func
         if isinstance(f, cst.Name) and f.value == "getattr" and len(original.args) in (2, 3):
-            parts = _chain(original.args[0].value)
+            parts = chain(original.args[0].value)
             if parts and parts[-1] in self.strong and _string(original.args[1].value) in self.names:
                 return self._literal(updated)
         if isinstance(f, cst.Attribute) and f.attr.value == "get" and len(original.args) in (1, 2) \

@@ -14,19 +14,9 @@ from typing import Any
 
 import libcst as cst
 
-from .definitions import RemoveStatements
+from .definitions import RemoveStatements, chain
 from .params import click_options, drop_bracketed
 from .simplify import literal_value
-
-
-def _callee(node: cst.BaseExpression) -> list[str]:
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-    return parts[::-1]
 
 
 def _string(node: cst.BaseExpression | None) -> str | None:
@@ -39,7 +29,7 @@ def _string(node: cst.BaseExpression | None) -> str | None:
 def registration(d: cst.Decorator) -> tuple[str, str | None] | None:
     """(registry symbol, explicit name) of a registering decorator, as index/variants.py reads it."""
     target = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
-    parts = _callee(target)
+    parts = chain(target, partial=True)
     if not parts or "register" not in parts[-1].lower():
         return None
     symbol = parts[0] if len(parts) > 1 else parts[-1]
@@ -122,7 +112,7 @@ class RemoveVariant(RemoveStatements):
 
 def _container(call: cst.Call, system: str, options: set[str], name: str) -> cst.Arg | None:
     """The argument holding a flag's choices in its defining call, if that call is this flag's."""
-    parts = _callee(call.func)
+    parts = chain(call.func, partial=True)
     last = parts[-1] if parts else ""
     if system == "argparse" and last == "add_argument":
         opts = {s for a in call.args if a.keyword is None and (s := _string(a.value))}
@@ -191,7 +181,7 @@ class RemoveChoice(cst.CSTTransformer):
         assert isinstance(call, cst.Call)
         for a in call.args:
             if a.keyword and a.keyword.value == "type" and isinstance(a.value, cst.Call) \
-                    and _callee(a.value.func)[-1:] == ["Choice"] and a.value.args:
+                    and chain(a.value.func, partial=True)[-1:] == ["Choice"] and a.value.args:
                 inner = a.value.with_changes(args=[self._drop(a.value.args[0]), *a.value.args[1:]])
                 new = a.with_changes(value=inner)
                 return updated.with_changes(decorator=call.with_changes(
