@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
-import yaml
-
 from ..config import TRACKERS
 from ..discover import FileSet, find_named, glob_match, read_text
 from ..history import History
 from ..index import hydra
 from ..index.astutil import module_name
+from ..lazy import module as _lazy_module
 from ..model import UNKNOWN, Experiment, Index, Problem, Setting, Window
 from ..names import normalize
 from . import (code_overrides, configs, dumps, dvc_runs, gin, hydra_runs, inherit, launch, lightning_runs,
                mlflow_files, mlflow_server, mlflow_sqlite, overrides, runs, sacred_runs, sweeps, tensorboard_runs,
                wandb_runs)
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 # the tracker sources, by the name `trackers = [...]` enables them with; each looks for its own
 # records on disk and reads nothing when it finds none

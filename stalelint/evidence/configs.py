@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import sys
 from typing import Any, Iterator
 
-import yaml
-
 from ..index.astutil import literal
+from ..lazy import module as _lazy_module
 from ..model import UNKNOWN, Problem, Setting
 from ..newer_syntax import explain
 from . import gin, mlcollections
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,21 +28,25 @@ _META_KEYS = {"defaults", "_base_", "__base__", "base", "_target_", "_partial_",
               "__include__", "hydra", "_self_"}
 
 
-class TolerantLoader(yaml.SafeLoader):
-    """Safe YAML in which a tag it will not construct (yacs configs use `!!python/object/apply:eval`
-    for computed lists) reads as a value not known statically instead of failing the file."""
+@functools.lru_cache(maxsize=None)
+def safe_loaders() -> tuple[type, type | None]:
+    """(TolerantLoader, TolerantCLoader): safe YAML in which a tag it will not construct (yacs
+    configs use `!!python/object/apply:eval` for computed lists) reads as a value not known
+    statically instead of failing the file; the second is the same on libyaml's parser where PyYAML
+    was built with it (~10x faster, and 10k experiment configs may be read in one run). Built on
+    first use, so that a run reading no YAML never imports PyYAML."""
+    class TolerantLoader(yaml.SafeLoader):
+        pass
 
+    TolerantLoader.add_constructor(None, lambda loader, node: UNKNOWN)  # type: ignore[arg-type]
+    c_loader = None
+    if hasattr(yaml, "CSafeLoader"):
+        class TolerantCLoader(yaml.CSafeLoader):  # type: ignore[misc]
+            pass
 
-TolerantLoader.add_constructor(None, lambda loader, node: UNKNOWN)  # type: ignore[arg-type]
-
-# the same on libyaml's parser where PyYAML was built with it: ~10x faster, and 10k experiment
-# configs are read on every run (same safe constructor and node API)
-TolerantCLoader = None
-if hasattr(yaml, "CSafeLoader"):
-    class TolerantCLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
-        """TolerantLoader on libyaml."""
-
-    TolerantCLoader.add_constructor(None, lambda loader, node: UNKNOWN)  # type: ignore[arg-type]
+        TolerantCLoader.add_constructor(None, lambda loader, node: UNKNOWN)  # type: ignore[arg-type]
+        c_loader = TolerantCLoader
+    return TolerantLoader, c_loader
 
 
 class BadConfig(Exception):
@@ -67,14 +73,15 @@ def _flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _yaml_settings(text: str) -> list[Setting]:
-    if TolerantCLoader is not None:
+    loader, c_loader = safe_loaders()
+    if c_loader is not None:
         # a file libyaml rejects is read again by the Python parser, whose error messages say
         # more (and are the ones tested)
         try:
-            return _yaml_settings_with(text, TolerantCLoader)
+            return _yaml_settings_with(text, c_loader)
         except BadConfig:
             pass
-    return _yaml_settings_with(text, TolerantLoader)
+    return _yaml_settings_with(text, loader)
 
 
 def _yaml_settings_with(text: str, loader_class: Any) -> list[Setting]:

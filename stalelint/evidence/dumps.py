@@ -10,10 +10,11 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-import yaml
-
+from ..lazy import module as _lazy_module
 from ..model import Experiment
 from . import runs, yamlsafe
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 NAME = "dumps"
 CODE = "STL906"

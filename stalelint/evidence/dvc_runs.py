@@ -8,10 +8,11 @@ import datetime as dt
 import subprocess
 from typing import Any, Iterator
 
-import yaml
-
+from ..lazy import module as _lazy_module
 from ..model import Experiment, Setting
 from . import launch, runs
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 NAME = "dvc"
 CODE = "STL906"

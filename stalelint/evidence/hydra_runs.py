@@ -10,11 +10,12 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
-
+from ..lazy import module as _lazy_module
 from ..model import Experiment, Setting
 from ..names import parse_value
 from . import runs
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 NAME = "hydra"
 CODE = "STL906"

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-import yaml
-
 from ..discover import find_named
+from ..lazy import module as _lazy_module
 from ..model import Problem, Setting
 from . import configs, gin
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 _BASE_KEYS = ("_BASE_", "__base__", "BASE", "_base_")
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".py", ".gin")
@@ -41,7 +42,7 @@ def parents(rel: str, text: str) -> list[str]:
     if not rel.endswith((".yaml", ".yml")) or not any(k in text for k in _BASE_KEYS):
         return []
     try:
-        data = yaml.load(text, Loader=configs.TolerantLoader)  # noqa: S506 - safe loader, see configs
+        data = yaml.load(text, Loader=configs.safe_loaders()[0])  # noqa: S506 - safe loader, see configs
     except yaml.YAMLError:
         return []  # the settings reader reports the malformed file
     if not isinstance(data, dict):

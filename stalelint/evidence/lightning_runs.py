@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-import yaml
-
+from ..lazy import module as _lazy_module
 from ..model import Experiment
 from . import runs, yamlsafe
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 NAME = "lightning"
 CODE = "STL906"

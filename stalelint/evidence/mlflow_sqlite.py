@@ -4,14 +4,16 @@ migrated or written. One query streams params ordered by run, grouped a run at a
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
+from ..lazy import module as _lazy_module
 from ..model import Experiment, Setting
 from ..names import parse_value
 from . import runs
+
+sqlite3 = _lazy_module("sqlite3")  # only a repo with an mlflow.db needs it
 
 NAME = "mlflow"
 CODE = "STL906"

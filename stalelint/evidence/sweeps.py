@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-import yaml
-
+from ..lazy import module as _lazy_module
 from ..model import UNKNOWN, Experiment, Setting
 from . import runs
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 NAME = "sweeps"
 CODE = "STL903"

@@ -13,10 +13,11 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
-
+from ..lazy import module as _lazy_module
 from ..model import Experiment, Setting
 from . import launch, runs, wandb_log
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 NAME = "wandb"
 CODE = "STL906"

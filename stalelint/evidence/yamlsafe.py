@@ -3,16 +3,15 @@ file may hold `!!python/object` or `!!python/tuple` tags. Those are read as plai
 list, an object as its state mapping) and nothing is ever constructed or imported."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-import yaml
+from ..lazy import module as _lazy_module
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _python_tag(loader: _Loader, suffix: str, node: yaml.Node) -> Any:
+def _python_tag(loader: Any, suffix: str, node: Any) -> Any:
     if isinstance(node, yaml.MappingNode):
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
@@ -20,9 +19,15 @@ def _python_tag(loader: _Loader, suffix: str, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)
 
 
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _python_tag)
-_Loader.add_multi_constructor("!", _python_tag)
+@functools.lru_cache(maxsize=None)
+def _safe_loader() -> type:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", _python_tag)
+    Loader.add_multi_constructor("!", _python_tag)
+    return Loader
 
 
 def load(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader that only builds plain data
+    return yaml.load(text, Loader=_safe_loader())  # noqa: S506 - a safe loader that only builds plain data

@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
 from ..discover import read_text
+from ..lazy import module as _lazy_module
 from ..model import Knob, Problem, Setting
 from .astutil import chain, keep_for, kwarg, literal, nodes, suppressions
+
+yaml = _lazy_module("yaml")  # imported on first use: a warm run reads no YAML
 
 # Hydra's own command-line options: True when the option takes a value
 OPTIONS = {"-m": False, "--multirun": False, "-r": False, "--run": False, "--resolve": False,
