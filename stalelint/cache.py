@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .model import UNKNOWN, FileIndex, Gate, Knob, Problem, Read, Setting, Suppression
+from .model import UNKNOWN, FileIndex, Gate, Knob, LazyReads, Problem, Read, Setting, Suppression
 
 DIRNAME = ".stalelint_cache"
 FORMAT = "2"
@@ -130,6 +130,8 @@ def encode(value: Any) -> Any:
     t = type(value)
     if t in _SCALARS:
         return value
+    if t is LazyReads:
+        value, t = value.records(), tuple
     if t is tuple:
         kind = type(value[0]) if value else None
         if kind is not None and kind.__name__ in _RECORDS and _RECORDS[kind.__name__] is kind \
@@ -183,13 +185,14 @@ def decode(data: Any) -> Any:
                 or type(inner[0]) is not int or inner[0] < 1:
             raise Corrupt(f"bad records {tag}")
         count = inner[0]
+        lazy = name == "Read"  # columns kept as they are, records made on first walk
         columns: list[Any] = []
         for column, want in zip(inner[1:], _CHECK[name]):
             if type(column) is dict:
                 if len(column) != 1 or type(column.get("same")) not in _SAME \
                         or (want is not None and type(column["same"]) is not want):
                     raise Corrupt(f"bad column in {tag}")
-                columns.append(repeat(column["same"], count))
+                columns.append([column["same"]] * count if lazy else repeat(column["same"], count))
                 continue
             if type(column) is not list or len(column) != count:
                 raise Corrupt(f"bad records {tag}")
@@ -197,6 +200,8 @@ def decode(data: Any) -> Any:
             if want is not None and kinds - {want}:
                 raise Corrupt(f"bad field type in {tag}")
             columns.append(column if kinds <= _SCALAR_SET else [decode(v) for v in column])
+        if lazy:
+            return LazyReads(count, columns)
         return tuple(map(_RECORDS[name], *columns))
     if tag[:1] == "@":
         name = tag[1:]

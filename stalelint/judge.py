@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .history import History, is_newer_than
-from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window
+from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window, read_names
 from .names import normalize, parse_value, same_value, suffixes
 
 # flags that are a function's parameters (click, typer, fire, jsonargparse)
@@ -312,14 +312,12 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
     # (name, strong) once into every dotted sub-path it reads
     seen_reads: set[tuple[str, bool]] = set()
     for f in index.files:
-        for r in f.reads:
-            if (r.name, r.strong) in seen_reads:
-                continue
-            seen_reads.add((r.name, r.strong))
-            parts = normalize(r.name).split(".")
+        for name, strong in read_names(f.reads) - seen_reads:
+            seen_reads.add((name, strong))
+            parts = normalize(name).split(".")
             keys = {".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1)}
             facts.read_keys.update(keys)
-            if r.strong:
+            if strong:
                 facts.strong_read_keys.update(keys)
         if f.splats:
             facts.splat_params.update(normalize(p) for p in f.parameters)

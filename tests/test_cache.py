@@ -218,3 +218,52 @@ def test_experiment_configs_are_not_read_again(build, monkeypatch):
     cached = check_json(repo)
     assert "configs/vit_ft.yaml" in reads
     assert cached == check_json(repo, "--no-cache") != cold
+
+
+def test_cached_reads_are_built_on_first_walk_and_equal_fresh_ones(build):
+    import pickle
+
+    from stalelint.model import LazyReads, read_names
+
+    repo = build("labrepo")
+    fresh = _index(repo, use_cache=False)
+    _index(repo, use_cache=True)
+    cached = _index(repo, use_cache=True)
+    assert cached == fresh
+    lazy = [f for f in cached.files if isinstance(f.reads, LazyReads) and len(f.reads) > 1]
+    assert lazy, "the cache gave plain tuples: nothing here is lazy"
+    by_path = {f.path: f for f in fresh.files}
+    for f in lazy:
+        want = by_path[f.path].reads
+        assert type(want) is tuple
+        assert read_names(f.reads) == {(r.name, r.strong) for r in want}  # from the columns
+        assert f.reads == want and want == f.reads and hash(f.reads) == hash(want)
+        assert list(f.reads) == list(want) and f.reads[0] == want[0] and len(f.reads) == len(want)
+        assert read_names(f.reads) == read_names(want)  # and again from the records
+        assert pickle.loads(pickle.dumps(f.reads)) == want  # parse workers send records by pickle
+        assert cache_mod.decode(cache_mod.encode(f.reads)) == want
+
+
+def test_a_warm_run_with_no_yaml_does_not_import_pyyaml(tmp_path):
+    """PyYAML's import is ~12 ms, a twentieth of a warm run on a 300-file repo; it is imported on
+    first use. (A subprocess: this test session has imported it long ago.)"""
+    import sys
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / "train.py").write_text("import argparse\np = argparse.ArgumentParser()\n"
+                                   "p.add_argument('--lr', type=float, default=0.1)\nargs = p.parse_args()\n"
+                                   "print(args.lr)\n")
+    (repo / "run.sh").write_text("python train.py --lr 0.2\n")
+    probe = ("import sys\nfrom stalelint.cli import main\n"
+             "try:\n    main(['check', sys.argv[1], '--as-of', '2026-06-30'])\nexcept SystemExit:\n    pass\n"
+             "print('PYYAML', 'yaml.reader' in sys.modules, 'sqlite3.dbapi2' in sys.modules)\n")
+    outs = [subprocess.run([sys.executable, "-c", probe, str(repo)], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]  # cold, then warm
+    assert all("PYYAML" in o for o in outs), outs
+    assert outs[1].rstrip().endswith("PYYAML False False"), outs[1]
+    # and where there is YAML to read, it is read
+    (repo / "configs").mkdir()
+    (repo / "configs" / "exp.yaml").write_text("lr: 0.3\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(repo)], capture_output=True, text=True, check=True).stdout
+    assert out.rstrip().endswith("PYYAML True False"), out
