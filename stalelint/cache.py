@@ -34,7 +34,7 @@ import json
 import os
 import time
 from dataclasses import fields
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,8 @@ _CHECK = {name: tuple({"str": str, "int": int, "bool": bool}.get(str(f.type)) fo
           for name, cls in _RECORDS.items()}
 _SCALARS = (str, int, float, bool, type(None))
 _SCALAR_SET = frozenset(_SCALARS)
-_SAME = frozenset({str, int, bool})  # the types a column stored once may have
+_SAME = frozenset({str, int, bool})
+_LIST = frozenset({list})  # the types a column stored once may have
 
 
 def encode(value: Any) -> Any:
@@ -199,7 +200,12 @@ def decode(data: Any) -> Any:
             kinds = set(map(type, column))
             if want is not None and kinds - {want}:
                 raise Corrupt(f"bad field type in {tag}")
-            columns.append(column if kinds <= _SCALAR_SET else [decode(v) for v in column])
+            if kinds <= _SCALAR_SET:
+                columns.append(column)
+            elif kinds == _LIST and set(map(type, chain.from_iterable(column))) <= _SCALAR_SET:
+                columns.append(list(map(tuple, column)))  # (line, line) spans, alias lists: no call per value
+            else:
+                columns.append([decode(v) for v in column])
         if lazy:
             return LazyReads(count, columns)
         return tuple(map(_RECORDS[name], *columns))

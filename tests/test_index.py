@@ -335,3 +335,21 @@ def test_early_exit_guards_own_the_rest_of_their_block():
     g = {x.name: x for x in f.gates}
     assert g["skip_odd"].form == "guard" and g["skip_odd"].orelse == (6, 7)
     assert g["use_aux"].form == "guard" and g["use_aux"].orelse == (10, 10)
+
+
+def test_evolve_is_replace_without_the_cost():
+    import dataclasses
+
+    import pytest
+
+    from stalelint.model import Knob, evolve
+
+    k = Knob(name="lr", kind="flag", system="argparse", path="train.py", line=3, column=1, end_line=3, default=0.1)
+    changed = evolve(k, set_in_code=True, aliases=("learning_rate",))
+    assert changed == dataclasses.replace(k, set_in_code=True, aliases=("learning_rate",))
+    assert hash(changed) == hash(dataclasses.replace(k, set_in_code=True, aliases=("learning_rate",)))
+    assert k.set_in_code is False and k.aliases == ()  # the original is untouched
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changed.name = "x"  # still frozen
+    with pytest.raises(TypeError, match="no field 'nope'"):
+        evolve(k, nope=1)

@@ -6,7 +6,7 @@ import ast
 import warnings
 from dataclasses import replace
 
-from ..model import FileIndex, Index, Knob, Problem, Read
+from ..model import FileIndex, Index, Knob, Problem, Read, evolve
 from ..names import normalize
 from ..newer_syntax import explain
 from . import absl as absl_flags
@@ -190,7 +190,7 @@ def _cli_functions(files: list[FileIndex], knobs: list[Knob], modules: dict[str,
     out = []
     for k in knobs:
         if k.system == "dataclass" and k.owner in sections and "." not in k.name:
-            k = replace(k, name=f"{sections[k.owner]}.{k.name}", aliases=k.aliases + (k.name,), cli=True,
+            k = evolve(k, name=f"{sections[k.owner]}.{k.name}", aliases=k.aliases + (k.name,), cli=True,
                         option_strings=(f"--{sections[k.owner]}.{k.name}",))
         out.append(k)
     return out + added, FileIndex(path="<jsonargparse parameters>", reads=tuple(reads))
@@ -245,14 +245,14 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
                 if f.path not in defaults:
                     continue  # a config module that is not a script's default is an experiment, not knobs
                 flag = defaults[f.path]
-                k = replace(k, option_strings=(f"--{flag}.{k.name}",))
+                k = evolve(k, option_strings=(f"--{flag}.{k.name}",))
             if k.system in ("yacs", "ml_collections", "gin"):
                 # their names are full paths: only a code write of the same path decides them
                 if normalize(k.name) in written_nodes:
-                    k = replace(k, set_in_code=True)
+                    k = evolve(k, set_in_code=True)
                 # a gin class that code builds with this argument (`DQNAgent(num_actions=n)`): code decides it
                 if k.system == "gin" and "." in k.name and k.name.rsplit(".", 1)[1] in built.get(k.owner, ()):
-                    k = replace(k, set_in_code=True)
+                    k = evolve(k, set_in_code=True)
                 knobs.append(k)
                 continue
             if k.system in ("dataclass", "pydantic"):
@@ -263,13 +263,13 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
                 # a pydantic BaseSettings reads the environment: experiments set it without a parser
                 cli = (k.system == "pydantic" and k.cli) or bool(owners & parsed)
                 set_in_code = k.owner in splatted or k.name in built.get(k.owner, ())
-                if (cli, set_in_code) != (k.cli, k.set_in_code):  # replace() costs 30 us a knob
-                    k = replace(k, cli=cli, set_in_code=set_in_code)
+                if (cli, set_in_code) != (k.cli, k.set_in_code):
+                    k = evolve(k, cli=cli, set_in_code=set_in_code)
                 for prefix in prefixes.get(k.owner, [""])[:1]:
                     if prefix:
-                        k = replace(k, name=f"{prefix}.{k.name}", aliases=k.aliases + (k.name,))
+                        k = evolve(k, name=f"{prefix}.{k.name}", aliases=k.aliases + (k.name,))
             if k.name.rsplit(".", 1)[-1] in written:
-                k = replace(k, set_in_code=True)
+                k = evolve(k, set_in_code=True)
             knobs.append(k)
     modules = _module_files([f.path for f in files])
     knobs, param_reads = _cli_functions(files, knobs, modules)
