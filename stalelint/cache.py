@@ -11,7 +11,10 @@ Layout (the folder ignores itself through its own `.gitignore`, so `git status` 
       facts.json          small per-file facts in one file, by the same kind of key: the settings
                           an experiment config gave, whether a YAML file is a sweep plan (10k
                           experiment configs were 10k entry files to open on every run)
-      history/<head>.json the `git log` dates of HEAD (see history.py)
+      history/v2-<head>.json  the `git log` dates of HEAD (see history.py)
+      history/young-<key>.json which lines of clean tracked files are younger than the window start,
+                          for the latest window only; key = hash(the window's commits, which of them
+                          are inside it, line_ages.py's source)
 
 Format: JSON of plain data, not pickle. The cache sits inside the analysed repo, where anyone who
 can commit can plant files; unpickling runs code named by the data, so a planted pickle would run

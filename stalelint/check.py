@@ -146,6 +146,7 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
             names = ", ".join(sorted(unjudged)[:5]) + (", ..." if len(unjudged) > 5 else "")
             notices.append(f"{sum(unjudged.values())} flags in {len(unjudged)} files not judged stale: no experiment "
                            f"sets any of them or runs their script ({names})")
+    history.save()  # the line ages this run worked out, for the next
     findings = mark_incomplete(findings, gathered, notices)
     findings = [f for f in findings
                 if on(f.code) and f.confidence >= settings.min_confidence and not matches_any(f.name, settings.keep)

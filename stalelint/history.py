@@ -1,13 +1,16 @@
 """Everything git, in a number of git processes that does not grow with the repo: when each file
 last changed (one `git log` for the whole repo, cached by HEAD's commit id), what is uncommitted
 (one `git diff`), and which lines are younger than the window (one `git log -p` of the window's
-commits, see line_ages.py) for the grace period.
+commits, see line_ages.py) for the grace period. With the cache on, the line ages of clean tracked
+files are kept per window (HEAD and which of its commits are inside the window), so a run whose
+window holds the same commits as the last one starts no `git log -p` at all.
 
 Who wrote a removed definition, and when, is the graveyard's question (one `git blame -L` per fix).
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,13 +65,20 @@ class History:
     newest_change: dict[str, dt.datetime] = field(default_factory=dict)  # latest commit date per file
     _window: "line_ages.WindowLog | None" = None  # see young_lines
     _window_start: dt.datetime | None = None
+    _window_read: bool = False
+    use_cache: bool = False
+    dirty_known: bool = False  # `git diff` answered, so a file not in `dirty` is as HEAD has it
+    # young lines of clean tracked files under one window: rel -> [line count, [[first, last], ...]]
+    _young_memo: dict[str, list] | None = None
+    _young_name: str | None = None  # its cache file
+    _young_changed: bool = False
 
     @classmethod
     def read(cls, root: Path, tracked: frozenset[str], is_git: bool, use_cache: bool = False) -> "History":
         if not is_git:
             return cls(root, False, ["not a git repository: experiments are dated by file modification times "
                                      "and no knob gets a grace period from its history"])
-        h = cls(root, True, tracked=tracked)
+        h = cls(root, True, tracked=tracked, use_cache=use_cache)
         try:
             # one process for both: whether the clone is shallow, and the commit the dates are of
             shallow, _, head = run_git(root, "rev-parse", "--is-shallow-repository", "HEAD").partition("\n")
@@ -99,6 +109,7 @@ class History:
         try:
             diff = run_git(root, "diff", "--name-only", "--no-renames", "HEAD")
             h.dirty = frozenset(p for p in diff.split("\n") if p)
+            h.dirty_known = True
             h.git_calls += 1
         except GitError:
             pass
@@ -109,23 +120,112 @@ class History:
 
     def young_lines(self, rel: str, start: dt.datetime) -> list[bool]:
         """For each line of the working-tree file (index 0 is line 1): whether it was written at or
-        after `start` (uncommitted lines included). The first call reads the window's history of
-        every file at once: one `git log -p`, and one `git diff` when the tree is dirty."""
+        after `start` (uncommitted lines included). The first call that the cache cannot answer
+        reads the window's history of every file at once: one `git log -p`, and one `git diff`
+        when the tree is dirty."""
         if self._window_start != start:
-            self._window_start = start
+            self._window_start, self._window, self._window_read = start, None, False
+            self._load_young_memo(start)
+        memo = self._young_memo if self.dirty_known and rel in self.tracked and rel not in self.dirty else None
+        if memo is not None and rel in memo:
+            return _expand(memo[rel])
+        if not self._window_read:
+            self._window_read = True
             try:
                 self._window = line_ages.WindowLog(self.root, start, self.dirty, run_git, self.first_parent)
                 self.git_calls += self._window.calls
             except GitError:  # no line ages: every line of a recently changed file counts as young
                 self.git_calls += 1
                 self._window = None
-        return self._window.young(rel) if self._window is not None else []
+        if self._window is None:
+            return []
+        young = self._window.young(rel)
+        if memo is not None:
+            memo[rel] = _compress(young)
+            self._young_changed = True
+        return young
+
+    def _load_young_memo(self, start: dt.datetime) -> None:
+        """The memo of line ages for this window, from the cache: keyed by HEAD, the commits the
+        window's `git log -p` covers and which of them are dated inside it (what line ages are a
+        function of, for a file as HEAD has it), and the replay's own source."""
+        self._young_memo, self._young_name, self._young_changed = None, None, False
+        chain = self.first_parent
+        if not self.use_cache or not chain:
+            return
+        since = int(start.timestamp())
+        inside = [i for i, (_, when) in enumerate(chain) if when >= since]
+        covered = chain[:inside[-1] + 1] if inside else []
+        key = hashlib.blake2b(digest_size=16)
+        key.update(_LINE_AGES_SOURCE)
+        for sha, when in covered:
+            key.update(f"{sha}{'+' if when >= since else '-'}".encode())
+        self._young_name = f"history/young-{key.hexdigest()}.json"
+        data = cache.load_json(self.root, self._young_name, "young")
+        self._young_memo = data if _valid_memo(data) else {}
+
+    def save(self) -> None:
+        """Keep this run's line ages for the next run (the cache holds the latest window only)."""
+        if not self._young_changed or self._young_memo is None or self._young_name is None:
+            return
+        folder = self.root / cache.DIRNAME / "history"
+        cache.save_json(self.root, self._young_name, "young", self._young_memo)
+        self._young_changed = False
+        try:
+            for old in folder.glob("young-*.json"):
+                if f"history/{old.name}" != self._young_name:
+                    old.unlink()
+        except OSError:
+            pass
 
     def date_of(self, rel: str) -> tuple[dt.datetime | None, str]:
         """When a file's experiments were made: its last commit, else its modification time."""
         if self.git and rel in self.last_change:
             return self.last_change[rel], "commit"
         return mtime(self.root / rel), "mtime"
+
+
+def _line_ages_source() -> bytes:
+    try:
+        return Path(line_ages.__file__).read_bytes()
+    except (OSError, TypeError):  # installed without sources: the version decides
+        from . import __version__
+        return __version__.encode()
+
+
+_LINE_AGES_SOURCE = _line_ages_source()
+
+
+def _compress(young: list[bool]) -> list:
+    spans: list[list[int]] = []
+    for i, y in enumerate(young, 1):
+        if y:
+            if spans and spans[-1][1] == i - 1:
+                spans[-1][1] = i
+            else:
+                spans.append([i, i])
+    return [len(young), spans]
+
+
+def _expand(entry: list) -> list[bool]:
+    young = [False] * entry[0]
+    for first, last in entry[1]:
+        young[first - 1:last] = [True] * (last - first + 1)
+    return young
+
+
+def _valid_memo(data: object) -> bool:
+    if type(data) is not dict:
+        return False
+    for rel, entry in data.items():
+        if type(rel) is not str or type(entry) is not list or len(entry) != 2 or type(entry[0]) is not int \
+                or entry[0] < 0 or type(entry[1]) is not list:
+            return False
+        for span in entry[1]:
+            if type(span) is not list or len(span) != 2 or type(span[0]) is not int or type(span[1]) is not int \
+                    or not 1 <= span[0] <= span[1] <= entry[0]:
+                return False
+    return True
 
 
 def _valid_dates(data: object) -> bool:

@@ -60,3 +60,44 @@ def test_stalelint_fix_commits_do_not_date_experiments(build):
     files = discover(repo, ())
     h = History.read(repo, files.tracked, files.git)
     assert h.date_of("configs/legacy/rope.yaml")[0].date() == dt.date(2025, 2, 1)
+
+
+def _ages(repo, start, use_cache=True):
+    files = discover(repo, ())
+    h = History.read(repo, files.tracked, files.git, use_cache=use_cache)
+    from stalelint.history import is_newer_than
+    got = (is_newer_than(h, "train.py", 17, 17, start), is_newer_than(h, "train.py", 12, 12, start))
+    h.save()
+    return h, got
+
+
+def test_line_ages_are_cached_per_window(build):
+    import subprocess
+
+    repo = build("labrepo")
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    cold, want = _ages(repo, start)
+    assert want == (True, False)  # --debug-every added 2026-06-01 is young, --use-ema from 2025 is not
+    warm, got = _ages(repo, start)
+    assert got == want and warm.git_calls == cold.git_calls - 2  # neither the dates' log nor the window's log -p
+    # the same commits inside a window starting a day later: still answered from the cache
+    later, got = _ages(repo, start + dt.timedelta(days=1))
+    assert got == want and later.git_calls == warm.git_calls
+    # a window whose start passes the young commit: other commits inside it, so a new replay
+    none, got = _ages(repo, dt.datetime(2026, 6, 2, tzinfo=dt.timezone.utc))
+    assert got == (False, False)
+    # an uncommitted edit is never answered from the cache: the added line is young
+    text = (repo / "train.py").read_text().split("\n")
+    (repo / "train.py").write_text("\n".join(text[:11] + ["# a new comment line"] + text[11:]))
+    edited, got = _ages(repo, start)
+    assert got[1] is True and got == _ages(repo, start, use_cache=False)[1]  # line 12 is now the new comment
+    subprocess.run(["git", "-C", repo, "checkout", "-q", "train.py"], check=True)
+    # a damaged memo is ignored
+    for f in (repo / ".stalelint_cache" / "history").glob("young-*.json"):
+        f.write_bytes(f.read_bytes()[:-5])
+    again, got = _ages(repo, start)
+    assert got == want
+    assert len(list((repo / ".stalelint_cache" / "history").glob("young-*.json"))) == 1  # the latest window only
+    # without the cache, every run replays
+    _, got = _ages(repo, start, use_cache=False)
+    assert got == want

@@ -50,11 +50,12 @@ def test_sacred_run_written_by_sacred(build, tmp_path):
     pytest.importorskip("sacred")
     repo = build("labrepo")
     (tmp_path / "exp.py").write_text(SACRED)
+    before = dt.datetime.now(dt.timezone.utc).date().isoformat()  # the run is stamped with the real clock
     subprocess.run([sys.executable, str(tmp_path / "exp.py"), "with", "use_ema=True"], cwd=repo, check=True,
                    capture_output=True, timeout=120)
-    today = dt.date.today().isoformat()
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
     [row] = [r for r in listed(repo, today) if r["source"] == "runs/1"]
-    assert row["dated_by"] == "start_time" and row["date"].startswith(today)
+    assert row["dated_by"] == "start_time" and before <= row["date"][:10] <= today  # a run across midnight
     assert row["settings"]["use_ema"] is True and row["settings"]["optim.wd"] == 0.05 and "seed" in row["settings"]
     stale = by_code(check_json(repo, "--as-of", today), "STL102")
     assert "use_ema" not in stale and "warmup" in stale

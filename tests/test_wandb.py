@@ -13,7 +13,9 @@ from conftest import by_code, check_json, run
 
 pytest.importorskip("wandb")
 
-TODAY = dt.date.today().isoformat()  # offline runs are stamped with the real clock
+
+def _utc_day() -> str:
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 LOGGER = """
 import wandb
@@ -31,32 +33,35 @@ def offline_run(build, tmp_path):
     script.write_text(LOGGER)
     env = dict(os.environ, WANDB_MODE="offline", WANDB_DIR=str(repo), WANDB_SILENT="true",
                WANDB_DISABLE_GIT="true")
+    # offline runs are stamped with the real clock: judge as of the day the run ended (a run
+    # started just before midnight is dated the day before, still inside the window)
+    before = _utc_day()
     subprocess.run([sys.executable, str(script), "--lr", "0.002", "--arch", "vit_s"], cwd=repo, env=env,
                    check=True, timeout=120)
     [run_dir] = (repo / "wandb").glob("offline-run-*")
-    return repo, run_dir
+    return repo, run_dir, (before, _utc_day())
 
 
 def test_offline_run_read_from_the_binary_file(offline_run):
-    repo, run_dir = offline_run
+    repo, run_dir, (before, today) = offline_run
     assert not (run_dir / "files" / "config.yaml").exists()  # the config is only in run-*.wandb
-    listed = json.loads(run("experiments", repo, "--as-of", TODAY, "--output-format", "json").output)
+    listed = json.loads(run("experiments", repo, "--as-of", today, "--output-format", "json").output)
     [row] = [r for r in listed if r["source"].startswith("wandb/")]
-    assert row["dated_by"] == "start_time" and row["date"].startswith(TODAY)
+    assert row["dated_by"] == "start_time" and before <= row["date"][:10] <= today
     assert row["settings"] == {"use_ema": True, "warmup": 0, "model.depth": 3, "no_color": False,
                                "--lr": "0.002", "--arch": "vit_s"}
-    doc = check_json(repo, "--as-of", TODAY)
+    doc = check_json(repo, "--as-of", today)
     stale = by_code(doc, "STL102")
     assert "use_ema" not in stale and "warmup" in stale and "no_color" in stale
     assert doc["errors"] == []
 
 
 def test_truncated_run_file(offline_run):
-    repo, run_dir = offline_run
+    repo, run_dir, (_, today) = offline_run
     [log] = run_dir.glob("run-*.wandb")
     data = log.read_bytes()
     log.write_bytes(data[: len(data) // 2])
-    doc = check_json(repo, "--as-of", TODAY)
+    doc = check_json(repo, "--as-of", today)
     [error] = doc["errors"]
     assert error["code"] == "STL906" and error["path"] == run_dir.relative_to(repo).as_posix()
     assert "truncated or corrupt" in error["message"] and "byte" in error["message"]
@@ -66,9 +71,9 @@ def test_truncated_run_file(offline_run):
 def test_without_wandb_offline_runs_are_skipped_with_a_notice(offline_run, monkeypatch):
     from stalelint.evidence import wandb_log
 
-    repo, _ = offline_run
+    repo, _, (_, today) = offline_run
     monkeypatch.setattr(wandb_log, "available", lambda: False)
-    doc = check_json(repo, "--as-of", TODAY)
+    doc = check_json(repo, "--as-of", today)
     assert any("1 offline W&B runs skipped" in n and "stalelint[wandb]" in n for n in doc["notices"])
     assert by_code(doc, "STL102")["use_ema"]["incomplete"] is True
 
