@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stalelint", default=f"{sys.executable} -m stalelint", help="command that runs stalelint")
     ap.add_argument("--vulture", default=f"{sys.executable} -m vulture", help="command that runs vulture")
     ap.add_argument("--as-of", help="pass --as-of to stalelint (default: now)")
+    ap.add_argument("--check-args", default="",
+                    help="more options for `stalelint check`, e.g. \"--config timm.toml --since 3y\" (a config "
+                         "whose experiments make every rule run)")
     args = ap.parse_args(argv)
 
     source = args.repo.resolve()
@@ -74,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                               check=True).stdout.strip()
         subprocess.run(["git", "-C", str(repo), "checkout", "-q", head], check=True)
     stalelint = args.stalelint.split()
-    check = [*stalelint, "check", str(repo), *(["--as-of", args.as_of] if args.as_of else [])]
+    check = [*stalelint, "check", str(repo), *(["--as-of", args.as_of] if args.as_of else []),
+             *shlex.split(args.check_args)]
     vulture = [*args.vulture.split(), str(repo)]
     edited = largest_py(repo)
     original = edited.read_bytes()
@@ -112,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"repo: {source.name} @ {commit} ({len(py_files)} .py files); edited file: {edited.relative_to(repo)}")
     print(f"date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; cores: {os.cpu_count()}; "
           f"load average at end: {os.getloadavg()[0]:.1f}; python {sys.version.split()[0]}; "
-          f"{versions['stalelint']}; vulture {versions['vulture']}; {args.runs} rounds")
+          f"{versions['stalelint']}; vulture {versions['vulture']}; {args.runs} rounds"
+          + (f"; check {' '.join(check[len(stalelint) + 2:])}" if len(check) > len(stalelint) + 2 else ""))
     print(f"| run | median wall s | min-max s | median CPU s | x vulture (wall) | peak RSS MiB | x vulture (RSS) |")
     print("|---|---|---|---|---|---|---|")
     for name, rows in results.items():
