@@ -36,7 +36,7 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
         recent = facts.recent(k.path)
         if not recent:
             continue
-        values = [facts.value_in(i, e) for e in recent]
+        values = facts.values_in(i, recent)
         if any(v is UNKNOWN for v in values):
             continue
         shown = sorted({show(v) for v in values})

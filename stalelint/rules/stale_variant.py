@@ -59,7 +59,7 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
         if kept(k, CODE) or not facts.judgeable(i):
             continue
         recent = facts.recent(k.path)
-        values = [facts.value_in(i, e) for e in recent]
+        values = facts.values_in(i, recent)
         if not recent or any(v is UNKNOWN for v in values):
             continue
         for g in arms:
@@ -84,7 +84,7 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
         if not k.choices or kept(k, CODE) or not facts.judgeable(i) or facts.in_grace(k.path, k.line):
             continue
         recent = facts.recent(k.path)
-        values = [facts.value_in(i, e) for e in recent]
+        values = facts.values_in(i, recent)
         if not recent or any(v is UNKNOWN for v in values):
             continue
         for choice in k.choices:
@@ -188,7 +188,7 @@ def _dynamic_variants(facts: Facts) -> Iterator[Finding]:
         i = hits[0]
         k = facts.knob(i)
         recent = facts.recent(k.path)
-        values = [facts.value_in(i, e) for e in recent]
+        values = facts.values_in(i, recent)
         if not recent or any(x is UNKNOWN for x in values) or any(_names_match(x, v.name) for x in values):
             continue
         last = _latest([b.experiment for b in facts.bindings.get(i, ()) if _names_match(b.value, v.name)])
