@@ -124,8 +124,8 @@ _CHECK = {name: tuple({"str": str, "int": int, "bool": bool}.get(str(f.type)) fo
           for name, cls in _RECORDS.items()}
 _SCALARS = (str, int, float, bool, type(None))
 _SCALAR_SET = frozenset(_SCALARS)
-_SAME = frozenset({str, int, bool})
-_LIST = frozenset({list})  # the types a column stored once may have
+_SAME = frozenset({str, int, bool})  # the types a column stored once may have
+_LIST = frozenset({list})
 
 
 def encode(value: Any) -> Any:

@@ -14,6 +14,7 @@ import hashlib
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from . import cache, line_ages
 
@@ -37,6 +38,24 @@ def run_git(root: Path, *args: str) -> str:
     if proc.returncode != 0:
         raise GitError(list(args), proc.stderr.decode("utf-8", "replace"))
     return proc.stdout.decode("utf-8", "surrogateescape")
+
+
+def git_lines(root: Path, *args: str) -> Iterator[str]:
+    """stdout of one git command, line by line as it comes (a window's `git log -p` is megabytes);
+    GitError when it fails, after its lines."""
+    cmd = ["git", "-C", str(root), "-c", "core.quotePath=false", *args]
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise GitError(list(args), str(exc)) from None
+    with proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        for raw in proc.stdout:
+            yield raw.decode("utf-8", "surrogateescape").removesuffix("\n")
+        # read after stdout: git writes a few warnings at most there, far below a pipe's buffer
+        err = proc.stderr.read()
+        if proc.wait() != 0:
+            raise GitError(list(args), err.decode("utf-8", "replace"))
 
 
 def _from_epoch(seconds: str | float) -> dt.datetime:
@@ -132,7 +151,7 @@ class History:
         if not self._window_read:
             self._window_read = True
             try:
-                self._window = line_ages.WindowLog(self.root, start, self.dirty, run_git, self.first_parent)
+                self._window = line_ages.WindowLog(self.root, start, self.dirty, git_lines, self.first_parent)
                 self.git_calls += self._window.calls
             except GitError:  # no line ages: every line of a recently changed file counts as young
                 self.git_calls += 1

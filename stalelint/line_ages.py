@@ -17,7 +17,7 @@ import bisect
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
@@ -34,11 +34,25 @@ def _path(text: str) -> str | None:
 
 def _parse_patch(text: str) -> list[tuple[str | None, str | None, list[Hunk]]]:
     """(old path, new path, hunks) of each file in a `-U0` patch."""
+    return _parse_lines(text.split("\n"))
+
+
+def _parse_lines(lines: Iterable[str]) -> list[tuple[str | None, str | None, list[Hunk]]]:
+    """_parse_patch over lines. A hunk's own lines are counted off its header, never read as
+    headers: a removed line reading `-- x` is `--- x` in the patch."""
     files: list[tuple[str | None, str | None, list[Hunk]]] = []
     old = new = None
     hunks: list[Hunk] = []
     started = False
-    for line in text.split("\n"):
+    body = 0  # lines of the current hunk still to come
+    for line in lines:
+        if body:
+            if line[:1] in ("-", "+"):
+                body -= 1
+                continue
+            if line[:1] == "\\":  # "\ No newline at end of file" comes between a hunk's lines
+                continue
+            body = 0  # a short hunk (cannot happen in git's output): read on as headers
         if line.startswith("diff --git "):
             if started:
                 files.append((old, new, hunks))
@@ -56,7 +70,9 @@ def _parse_patch(text: str) -> list[tuple[str | None, str | None, list[Hunk]]]:
             m = _HUNK.match(line)
             if m:
                 a, b, c, d = m.groups()  # an omitted count is 1
-                hunks.append((int(a), 1 if b is None else int(b), int(c), 1 if d is None else int(d)))
+                hunk = (int(a), 1 if b is None else int(b), int(c), 1 if d is None else int(d))
+                hunks.append(hunk)
+                body = hunk[1] + hunk[3]
         elif line.startswith("--- "):
             old = _path(line[4:])
         elif line.startswith("+++ "):
@@ -95,37 +111,57 @@ def _carry(positions: dict[int, int], hunks: list[Hunk]) -> tuple[dict[int, int]
     return moved, written
 
 
+def _by_commit(lines: Iterable[str]) -> Iterator[tuple[int, list[tuple[str | None, str | None, list[Hunk]]]]]:
+    """(commit time, its change) of each commit of a `--format=%x1e%ct` log, one commit's lines in
+    memory at a time. A record starts a line with \\x1e; inside a hunk such a line is content."""
+    when: int | None = None
+    patch: list[str] = []
+    body = 0
+    for line in lines:
+        if line[:1] == "\x1e" and not body and line[1:].strip().isdigit():
+            if when is not None:
+                yield when, _parse_lines(patch)
+            when, patch = int(line[1:].strip()), []
+            continue
+        patch.append(line)
+        m = _HUNK.match(line) if line[:2] == "@@" and not body else None
+        if m:
+            body = (1 if m.group(2) is None else int(m.group(2))) + (1 if m.group(4) is None else int(m.group(4)))
+        elif body and line[:1] in ("-", "+"):
+            body -= 1
+    if when is not None:
+        yield when, _parse_lines(patch)
+
+
 class WindowLog:
     """The window's changes to Python files, read with at most two git processes; each file's
     lines are replayed through them when first asked for (most changed files never are). A line
     is young when the change that wrote it is uncommitted or dated at or after the window start."""
 
-    def __init__(self, root: Path, start: dt.datetime, dirty: frozenset[str], run_git: Callable[..., str],
+    def __init__(self, root: Path, start: dt.datetime, dirty: frozenset[str], git_lines: Callable[..., Iterator[str]],
                  chain: list[tuple[str, int]]):
-        """`chain`: HEAD's first-parent history, newest first, as (commit id, commit time)."""
+        """`chain`: HEAD's first-parent history, newest first, as (commit id, commit time);
+        `git_lines`: a git command's output line by line (a year of patches is megabytes: read as
+        one string, then split, it was most of a cold run's peak memory)."""
         self.root = root
         self.calls = 0
         self.since = int(start.timestamp())
         # (commit time or None for the working tree, the change), newest first
         self.changes: list[tuple[int | None, list[tuple[str | None, str | None, list[Hunk]]]]] = []
         if any(f.endswith(".py") for f in dirty):
-            patch = run_git(root, "diff", "-U0", "-M", "--no-color", "--no-ext-diff", "HEAD", "--", "*.py")
             self.calls += 1
-            self.changes.append((None, _parse_patch(patch)))
+            self.changes.append((None, _parse_lines(git_lines(
+                root, "diff", "-U0", "-M", "--no-color", "--no-ext-diff", "HEAD", "--", "*.py"))))
         # replay down to the oldest first-parent commit dated inside the window, not just while
         # dates are recent: commit dates need not decrease (a rebased or back-dated commit on top)
         young = [i for i, (_, when) in enumerate(chain) if when >= self.since]
         if young:
             last = young[-1]
             revs = ["HEAD"] if last + 1 >= len(chain) else [f"{chain[last + 1][0]}..HEAD"]
-            out = run_git(root, "log", "--first-parent", "-m", "-p", "-U0", "-M", "--no-color", "--no-ext-diff",
-                          "--format=%x1e%ct", *revs, "--", "*.py")
             self.calls += 1
-            # a record starts a line; a \x1e inside a diff line is the file's content
-            for chunk in ("\n" + out).split("\n\x1e"):
-                head, _, patch = chunk.partition("\n")
-                if head.strip():
-                    self.changes.append((int(head.strip()), _parse_patch(patch)))
+            lines = git_lines(root, "log", "--first-parent", "-m", "-p", "-U0", "-M", "--no-color", "--no-ext-diff",
+                              "--format=%x1e%ct", *revs, "--", "*.py")
+            self.changes.extend(_by_commit(lines))
         self._by_new: list[tuple[int | None, dict[str, tuple[str | None, list[Hunk]]]]] | None = None
         self._young: dict[str, list[bool]] = {}
 

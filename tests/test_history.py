@@ -101,3 +101,21 @@ def test_line_ages_are_cached_per_window(build):
     # without the cache, every run replays
     _, got = _ages(repo, start, use_cache=False)
     assert got == want
+
+
+def test_patch_lines_inside_a_hunk_are_never_headers():
+    """A removed line reading `-- x` is `--- x` in a patch, an added `++ y` is `+++ y`, and a line
+    starting with the log's record separator is content: each hunk's lines are counted off its header."""
+    from stalelint.line_ages import _by_commit, _parse_patch
+
+    patch = ("diff --git a/a.py b/a.py\nindex 1..2 100644\n--- a/a.py\n+++ b/a.py\n"
+             "@@ -3 +2,0 @@\n--- old doc line\n"
+             "@@ -10,0 +10,2 @@\n+x = 1\n+++ y\n"
+             "diff --git a/b.py b/b.py\nnew file mode 100644\n--- /dev/null\n+++ b/b.py\n"
+             "@@ -0,0 +1 @@\n+\x1e1700000000\n\\ No newline at end of file\n")
+    assert _parse_patch(patch) == [("a.py", "a.py", [(3, 1, 2, 0), (10, 0, 10, 2)]),
+                                   (None, "b.py", [(0, 0, 1, 1)])]
+    log = ["\x1e1780000000", ""] + patch.split("\n") + ["\x1e1770000000", "", "diff --git a/c.py b/c.py",
+                                                        "--- a/c.py", "+++ b/c.py", "@@ -1 +1 @@", "-a", "+b"]
+    assert [(when, [f[1] for f in change]) for when, change in _by_commit(log)] == \
+        [(1780000000, ["a.py", "b.py"]), (1770000000, ["c.py"])]
