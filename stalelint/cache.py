@@ -177,8 +177,11 @@ def decode(data: Any) -> Any:
     if t in _SCALARS:
         return data
     if t is list:
-        if set(map(type, data)) <= _SCALAR_SET:
+        kinds = set(map(type, data))
+        if kinds <= _SCALAR_SET:
             return tuple(data)
+        if kinds == _LIST and set(map(type, chain.from_iterable(data))) <= _SCALAR_SET:
+            return tuple(map(tuple, data))  # a list of flat lists (parameters, spans): no call per item
         return tuple([decode(v) for v in data])
     if t is not dict or len(data) != 1:
         raise Corrupt(f"unexpected {t.__name__}")
