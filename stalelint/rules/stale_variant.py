@@ -30,6 +30,17 @@ repo (a library's users).
 _LARGE = 30
 
 
+def _match_keys(value: object) -> set[str]:
+    """The normalised names a value selects: `_names_match(value, name)` is
+    `normalize(name) in _match_keys(value)`."""
+    if isinstance(value, str):
+        v = normalize(value)
+        return {v, v.split(".")[0], v.rsplit("/", 1)[-1]}
+    if isinstance(value, (list, tuple)):
+        return set().union(*map(_match_keys, value)) if value else set()
+    return set()
+
+
 def _names_match(value: object, name: str) -> bool:
     if isinstance(value, str):
         v = normalize(value)
@@ -118,7 +129,29 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
     sizes: dict[tuple[str, str], int] = {}
     for v in facts.index.variants:
         sizes[(v.path, v.owner)] = sizes.get((v.path, v.owner), 0) + 1
-    defaults = [(i, k) for i, k in enumerate(facts.index.knobs) if isinstance(k.default, str)]
+    defaults: dict[str, list[tuple[int, set[str]]]] = {}  # path -> (knob, names its default selects)
+    for i, k in enumerate(facts.index.knobs):
+        if isinstance(k.default, str):
+            defaults.setdefault(k.path, []).append((i, _match_keys(k.default)))
+    covered: dict[int, list[str]] = {}  # id(experiment) -> the files it applies to that hold such defaults
+    for path in defaults:
+        for e in facts.covers.get(path, ()):
+            covered.setdefault(id(e), []).append(path)
+    memo: dict[int, set[str]] = {}
+
+    def selected(e: Experiment) -> set[str]:
+        """The variant names an experiment selects: by a setting's value, or by a flag left at a
+        default that names the variant (the value it has there must name it too). Worked out once
+        per experiment, not once per variant and experiment."""
+        got = memo.get(id(e))
+        if got is None:
+            got = set().union(*(_match_keys(s.value) for s in e.settings)) if e.settings else set()
+            for path in covered.get(id(e), ()):
+                for i, names in defaults[path]:
+                    got |= names & _match_keys(facts.value_in(i, e))
+            memo[id(e)] = got
+        return got
+
     for v in facts.index.variants:
         if v.system in ("hydra-group", "getattr"):
             continue
@@ -127,16 +160,10 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
         if facts.in_grace(v.path, v.line):
             continue
 
-        def selects(e: Experiment) -> bool:
-            if any(_names_match(s.value, v.name) for s in e.settings):
-                return True
-            # a flag left at a default that names the variant selects it too
-            return any(_names_match(k.default, v.name) and e in facts.covers.get(k.path, ())
-                       and _names_match(facts.value_in(i, e), v.name) for i, k in defaults)
-
-        if any(selects(e) for e in recent):
+        key = normalize(v.name)
+        if any(key in selected(e) for e in recent):
             continue
-        last = _latest([e for e in facts.experiments if selects(e)])
+        last = _latest([e for e in facts.experiments if key in selected(e)])
         large = sizes[(v.path, v.owner)] > _LARGE
         why = f"; one of {sizes[(v.path, v.owner)]} entries, which users outside the repo may select" if large else ""
         msg = _message(f"variant `{v.name}` of `{v.owner}`", len(recent), start, last) + why
