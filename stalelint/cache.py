@@ -12,6 +12,8 @@ Layout (the folder ignores itself through its own `.gitignore`, so `git status` 
                           an experiment config gave, whether a YAML file is a sweep plan (10k
                           experiment configs were 10k entry files to open on every run)
       history/v2-<head>.json  the `git log` dates of HEAD (see history.py)
+      records/<source>.json   raw run records of a tracker source (MLflow's file store), each under
+                          the stat stamp of the files it came from: unchanged runs are not read again
       history/young-<key>.json which lines of clean tracked files are younger than the window start,
                           for the latest window only; key = hash(the window's commits, which of them
                           are inside it, line_ages.py's source)
@@ -270,6 +272,7 @@ class IndexCache:
         self._facts: dict[str, Any] | None = None  # facts.json, read on first use
         self._facts_used: set[str] = set()
         self._facts_changed = False
+        self._memos: list[RecordMemo] = []
         self._load_stats()
 
     def _load_stats(self) -> None:
@@ -447,8 +450,16 @@ class IndexCache:
         """rel exists in this run (its stat entry is kept)."""
         self._present.add(rel)
 
+    def records(self, source: str, version: str) -> "RecordMemo":
+        """The memo of a tracker source's raw run records, written by save()."""
+        memo = RecordMemo(self.dir, source, version, writable=self._writable)
+        self._memos.append(memo)
+        return memo
+
     def save(self) -> None:
         """Write the stat table (dropping files this run did not see) when it changed."""
+        for memo in self._memos:
+            memo.save()
         gone = [rel for rel in self.stats if rel not in self._present]
         for rel in gone:
             del self.stats[rel]
@@ -505,6 +516,66 @@ def ensure_dir(cache_dir: Path) -> None:
     _write_atomic(cache_dir / ".gitignore", b"# created by stalelint; the whole folder is a cache\n*\n")
     _write_atomic(cache_dir / "CACHEDIR.TAG", b"Signature: 8a477f597d28d172789f06886806bc55\n"
                                               b"# stalelint's cache; see https://bford.info/cachedir/\n")
+
+
+class RecordMemo:
+    """Raw records of one tracker source kept between runs, each under a stamp (the stats of the
+    files it was read from): a run whose stamp is unchanged is not read again. A store of 10,000
+    MLflow runs is 200,000 small files to open on every check otherwise. Loaded on first use,
+    written when it changed; records this run did not ask for are dropped. The caller validates
+    what it gets back (the file sits in the repo, like every cache file)."""
+
+    def __init__(self, cache_dir: Path, source: str, version: str, writable: bool = True):
+        self.path = cache_dir / "records" / f"{source}.json"
+        self.fp = f"records-{source}-{version}-{__version__}"
+        self.writable = writable
+        self._data: dict[str, Any] | None = None
+        self._seen: set[str] = set()
+        self._changed = False
+        self.hits = self.misses = 0
+
+    def _load(self) -> dict[str, Any]:
+        if self._data is None:
+            try:
+                data = _unpack(self.path.read_bytes(), self.fp)
+            except (OSError, Corrupt):
+                data = None
+            self._data = data if type(data) is dict else {}
+        return self._data
+
+    def get(self, key: str, stamp: list) -> Any:
+        """The record stored under key with this very stamp, else None."""
+        entry = self._load().get(key)
+        self._seen.add(key)
+        if type(entry) is list and len(entry) == 2 and entry[0] == stamp:
+            self.hits += 1
+            return entry[1]
+        self.misses += 1
+        return None
+
+    def put(self, key: str, stamp: list, record: Any, newest_ns: int) -> None:
+        """Keep a record unless one of its files changed too recently for its stat to be trusted
+        (a rewrite within the same timestamp tick would keep the stamp)."""
+        self._seen.add(key)
+        if newest_ns > time.time_ns() - _RACY_NS:
+            return
+        self._load()[key] = [stamp, record]
+        self._changed = True
+
+    def save(self) -> None:
+        if self._data is None:
+            return
+        gone = [k for k in self._data if k not in self._seen]
+        for k in gone:
+            del self._data[k]
+        if not (self._changed or gone) or not self.writable:
+            return
+        try:
+            ensure_dir(self.path.parent.parent)
+            self.path.parent.mkdir(exist_ok=True)
+            _write_atomic(self.path, _pack(self.fp, self._data))
+        except OSError:
+            pass  # a read-only checkout: the memo is an optimisation
 
 
 def load_json(root: Path, name: str, fp: str) -> Any:

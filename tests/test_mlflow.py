@@ -52,6 +52,38 @@ def test_file_store_written_by_mlflow(build, allow_file_store):
     assert "last set to True by mlruns/" in no_color["message"] and "2025-03-01" in no_color["message"]
 
 
+def test_file_store_runs_are_not_read_again(build, allow_file_store, monkeypatch):
+    """A warm check takes unchanged runs' records from the cache (10,000 runs are 200,000 small
+    files); a run that gains a param or is deleted is read again, and --no-cache agrees throughout."""
+    from stalelint import cache as cache_mod
+    from stalelint.evidence import mlflow_files
+
+    monkeypatch.setattr(cache_mod, "_RACY_NS", 0)  # as if the runs were written long ago
+    repo = build("labrepo")
+    ids = log_runs(f"file:{repo / 'mlruns'}", RUNS)
+    cold = check_json(repo)
+    assert verdicts(cold) == EXPECTED
+    reads = []
+    real = mlflow_files._meta
+    # (an experiment's own meta.yaml is read every time: one per experiment, not per run)
+    monkeypatch.setattr(mlflow_files, "_meta", lambda path: (path.parent.name in ids and reads.append(path.parent.name))
+                        or real(path))
+    assert check_json(repo) == cold and reads == []  # every run from the cache
+    run_dirs = {p.name: p for p in (repo / "mlruns").glob("*/*") if p.is_dir()}
+    # the EMA run logs one more param (a new file in params/), and the first old run is deleted
+    (run_dirs[ids[0]] / "params" / "dropout").write_text("0.1")
+    meta = run_dirs[ids[3]] / "meta.yaml"
+    meta.write_text(meta.read_text().replace("lifecycle_stage: active", "lifecycle_stage: deleted"))
+    warm = check_json(repo)
+    assert sorted(reads) == sorted([ids[0], ids[3]])  # only the two changed runs were read
+    assert warm == check_json(repo, "--no-cache") != cold
+    assert warm["experiments"]["total"] == cold["experiments"]["total"] - 1
+    # a damaged memo is ignored
+    memo = repo / ".stalelint_cache" / "records" / "mlflow-files.json"
+    memo.write_bytes(memo.read_bytes()[:-10])
+    assert check_json(repo) == warm
+
+
 def test_file_store_bad_records(build, allow_file_store):
     repo = build("labrepo")
     ids = log_runs(f"file:{repo / 'mlruns'}", RUNS[:2] + [

@@ -205,7 +205,9 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
     ctx = runs.Context(root=files.root, window=trackers.window, mlflow_uri=trackers.mlflow_uri,
                        timeout=trackers.timeout, enabled=trackers.enabled,
                        arity=lambda entry: _arity(index, entry), resolve=_by_tail(listed), files=files.files,
-                       date_of=history.date_of) if trackers else None
+                       date_of=history.date_of,
+                       records=store.records if store is not None else (lambda source, version: None)) \
+        if trackers else None
     plans: set[str] = set()
     if ctx is not None and ctx.wants("sweeps"):
         planned, plans = _sweep_plans(files, ctx, experiment_globs, max_size, problems, store)

@@ -1,12 +1,18 @@
 """MLflow's file store: `mlruns/<experiment>/<run>/meta.yaml` with `params/<key>` files (a key with
 `/` is a nested folder) and `tags/`. Deleted runs and experiments (lifecycle_stage: deleted, or moved
-to `.trash`) are skipped. One run is read at a time, so memory does not grow with the store."""
+to `.trash`) are skipped. One run is read at a time, so memory does not grow with the store.
+
+With the cache on, each run's raw record (lifecycle, start time, params, source tag) is kept under
+the stats of its meta.yaml, its source tag and its params folders: a run none of them changed in is
+not read again (10,000 runs are 200,000 small files). MLflow never changes a logged param, so a new
+param (a new file: its folder's mtime changes) and a finished or deleted run (meta.yaml rewritten)
+are what can change, and both change the stamp."""
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..model import Experiment, Setting
 from ..names import parse_value
@@ -16,6 +22,7 @@ NAME = "mlflow"
 CODE = "STL906"  # a run record that could not be read
 _LINE = re.compile(r"^([A-Za-z_]+):\s*(.*)$")
 _SOURCE_TAG = "mlflow.source.name"
+_RECORD_VERSION = "1"  # of the raw records kept in the cache (see _raw_run)
 
 
 class BadParam(ValueError):
@@ -83,22 +90,72 @@ def _run_dirs(exp: Path) -> Iterator[Path]:
                 yield Path(e.path)
 
 
-def read_run(ctx: runs.Context, run_dir: Path) -> Experiment | None:
-    """One run folder as an experiment; None for a deleted run. Raises OSError/UnicodeDecodeError."""
+def _stamp(run_dir: Path) -> tuple[list, int]:
+    """What a run's record is a function of, as stats, and the newest change time among them."""
+    parts: list = []
+    newest = 0
+    for path in (os.path.join(run_dir, "meta.yaml"), os.path.join(run_dir, "tags", _SOURCE_TAG)):
+        try:
+            st = os.stat(path)
+        except OSError:
+            parts.append(None)
+            continue
+        parts.append([st.st_size, st.st_mtime_ns, st.st_ino])
+        newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+    base = str(run_dir)
+    folders = [os.path.join(base, "params")]  # a param with `/` in its key is a file in a sub-folder
+    while folders:
+        folder = folders.pop()
+        try:
+            st = os.stat(folder)
+            with os.scandir(folder) as it:
+                subs = [e.path for e in it if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            parts.append(None)
+            continue
+        parts.append([folder[len(base) + 1:], st.st_mtime_ns, st.st_ino])
+        newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+        folders.extend(sorted(subs, reverse=True))
+    return parts, newest
+
+
+def _valid_raw(raw: Any) -> bool:
+    return type(raw) is list and len(raw) == 4 and all(type(x) in (str, type(None)) for x in (raw[0], raw[1], raw[3])) \
+        and type(raw[2]) is list and all(type(p) is list and len(p) == 2 and type(p[0]) is str and type(p[1]) is str
+                                         for p in raw[2])
+
+
+def _raw_run(run_dir: Path, memo: Any, key: str) -> list:
+    """[lifecycle stage, start time, [[param, text], ...], source tag text]: from the memo when
+    the run's stamp is unchanged, else read (and kept)."""
+    stamp, newest = _stamp(run_dir) if memo is not None else ([], 0)
+    if memo is not None:
+        raw = memo.get(key, stamp)
+        if _valid_raw(raw):
+            return raw
     meta = _meta(run_dir / "meta.yaml")
-    if meta.get("lifecycle_stage", "active") == "deleted":
-        return None
-    params = tuple(Setting(k, parse_value(v)) for k, v in _read_tree(run_dir / "params"))
-    source = None
     tag = run_dir / "tags" / _SOURCE_TAG
-    if tag.is_file():
-        source = ctx.resolve(tag.read_text(encoding="utf-8", errors="replace").strip())
-    when = runs.from_millis(meta.get("start_time"))
-    return runs.run(ctx.rel(run_dir), when, "start_time", params, entry=source)
+    raw = [meta.get("lifecycle_stage"), meta.get("start_time"), [[k, v] for k, v in _read_tree(run_dir / "params")],
+           tag.read_text(encoding="utf-8", errors="replace") if tag.is_file() else None]
+    if memo is not None:
+        memo.put(key, stamp, raw, newest)
+    return raw
+
+
+def read_run(ctx: runs.Context, run_dir: Path, memo: Any = None) -> Experiment | None:
+    """One run folder as an experiment; None for a deleted run. Raises OSError/UnicodeDecodeError."""
+    stage, start, params, tag = _raw_run(run_dir, memo, ctx.rel(run_dir))
+    if (stage or "active") == "deleted":
+        return None
+    source = ctx.resolve(tag.strip()) if tag is not None else None
+    return runs.run(ctx.rel(run_dir), runs.from_millis(start), "start_time",
+                    tuple(Setting(k, parse_value(v)) for k, v in params), entry=source)
 
 
 def read(ctx: runs.Context) -> Iterator[Experiment]:
-    for store in stores(ctx):
+    found_stores = stores(ctx)
+    memo = ctx.records("mlflow-files", _RECORD_VERSION) if found_stores else None
+    for store in found_stores:
         try:
             experiments = list(_experiment_dirs(store))
         except OSError as exc:
@@ -120,7 +177,7 @@ def read(ctx: runs.Context) -> Iterator[Experiment]:
                                     "whether it was deleted are unknown, so it was skipped", NAME)
                     continue
                 try:
-                    found = read_run(ctx, run_dir)
+                    found = read_run(ctx, run_dir, memo)
                 except (OSError, UnicodeDecodeError, BadParam) as exc:
                     ctx.problem(CODE, ctx.rel(run_dir), f"cannot read MLflow run: {_reason(exc)}", NAME)
                     continue

@@ -37,6 +37,8 @@ class Context:
     arity: Callable[[str | None], Callable[[str], bool | None]] = lambda entry: (lambda option: None)
     resolve: Callable[[str | None], str | None] = lambda ref: None
     files: tuple[str, ...] = ()  # the discovered (committed or not ignored) files
+    # (source, format version) -> a cache.RecordMemo of raw run records, or None without a cache
+    records: Callable[[str, str], Any] = lambda source, version: None
     date_of: Callable[[str], tuple[dt.datetime | None, str]] = lambda rel: (None, "undated")
     problems: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
