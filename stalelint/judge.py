@@ -345,12 +345,11 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             facts.read_keys.update(keys)
             if strong:
                 facts.strong_read_keys.update(keys)
-        if f.splats:
-            facts.splat_params.update(normalize(p) for p in f.parameters)
         if f.known_args:
             facts.known_args_files.add(f.path)
     if any(f.splats for f in index.files):
-        facts.splat_params.update(normalize(p) for f in index.files for p in f.parameters)
+        # any splat makes every file's parameters count (each distinct name normalised once)
+        facts.splat_params.update(map(normalize, {p for f in index.files for p in f.parameters}))
 
     for e in exps:
         # a launch command or run record that names its script binds to that script's knobs
