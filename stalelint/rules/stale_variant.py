@@ -31,8 +31,8 @@ _LARGE = 30
 
 
 def _match_keys(value: object) -> set[str]:
-    """The normalised names a value selects: `_names_match(value, name)` is
-    `normalize(name) in _match_keys(value)`."""
+    """The normalised names a value selects: itself, its first dotted part, its last path part
+    (`resnet.a1_in1k` and `configs/resnet` select `resnet`); any of a list's items."""
     if isinstance(value, str):
         v = normalize(value)
         return {v, v.split(".")[0], v.rsplit("/", 1)[-1]}
@@ -42,13 +42,7 @@ def _match_keys(value: object) -> set[str]:
 
 
 def _names_match(value: object, name: str) -> bool:
-    if isinstance(value, str):
-        v = normalize(value)
-        key = normalize(name)
-        return v == key or v.split(".")[0] == key or v.rsplit("/", 1)[-1] == key
-    if isinstance(value, (list, tuple)):
-        return any(_names_match(x, name) for x in value)
-    return False
+    return normalize(name) in _match_keys(value)
 
 
 def _latest(items: list[Experiment]) -> Experiment | None:
