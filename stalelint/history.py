@@ -85,6 +85,7 @@ class History:
     _window: "line_ages.WindowLog | None" = None  # see young_lines
     _window_start: dt.datetime | None = None
     _window_read: bool = False
+    _young: dict[str, list[bool]] = field(default_factory=dict)  # this window's answers, by file
     use_cache: bool = False
     dirty_known: bool = False  # `git diff` answered, so a file not in `dirty` is as HEAD has it
     # young lines of clean tracked files under one window: rel -> [line count, [[first, last], ...]]
@@ -144,10 +145,14 @@ class History:
         when the tree is dirty."""
         if self._window_start != start:
             self._window_start, self._window, self._window_read = start, None, False
+            self._young = {}
             self._load_young_memo(start)
+        if rel in self._young:  # every knob of a file asks
+            return self._young[rel]
         memo = self._young_memo if self.dirty_known and rel in self.tracked and rel not in self.dirty else None
         if memo is not None and rel in memo:
-            return _expand(memo[rel])
+            self._young[rel] = _expand(memo[rel])
+            return self._young[rel]
         if not self._window_read:
             self._window_read = True
             try:
@@ -156,12 +161,11 @@ class History:
             except GitError:  # no line ages: every line of a recently changed file counts as young
                 self.git_calls += 1
                 self._window = None
-        if self._window is None:
-            return []
-        young = self._window.young(rel)
-        if memo is not None:
+        young = self._window.young(rel) if self._window is not None else []
+        if memo is not None and self._window is not None:
             memo[rel] = _compress(young)
             self._young_changed = True
+        self._young[rel] = young
         return young
 
     def _load_young_memo(self, start: dt.datetime) -> None:

@@ -135,8 +135,9 @@ def _by_commit(lines: Iterable[str]) -> Iterator[tuple[int, list[tuple[str | Non
 
 class WindowLog:
     """The window's changes to Python files, read with at most two git processes; each file's
-    lines are replayed through them when first asked for (most changed files never are). A line
-    is young when the change that wrote it is uncommitted or dated at or after the window start."""
+    lines are replayed through them when asked for (most changed files never are; History keeps
+    the answers). A line is young when the change that wrote it is uncommitted or dated at or after
+    the window start."""
 
     def __init__(self, root: Path, start: dt.datetime, dirty: frozenset[str], git_lines: Callable[..., Iterator[str]],
                  chain: list[tuple[str, int]]):
@@ -163,12 +164,9 @@ class WindowLog:
                               "--format=%x1e%ct", *revs, "--", "*.py")
             self.changes.extend(_by_commit(lines))
         self._by_new: list[tuple[int | None, dict[str, tuple[str | None, list[Hunk]]]]] | None = None
-        self._young: dict[str, list[bool]] = {}
 
     def young(self, rel: str) -> list[bool]:
         """For each line of the working-tree file (index 0 is line 1): written inside the window?"""
-        if rel in self._young:
-            return self._young[rel]
         if self._by_new is None:
             self._by_new = [(when, {new: (old, hunks) for old, new, hunks in change if new is not None})
                             for when, change in self.changes]
@@ -176,7 +174,6 @@ class WindowLog:
             with open(self.root / rel, "rb") as fh:
                 data = fh.read()
         except OSError:
-            self._young[rel] = []
             return []
         n = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         name: str | None = rel
@@ -197,7 +194,6 @@ class WindowLog:
             name = old
             if not positions:
                 break
-        self._young[rel] = [i in written for i in range(1, n + 1)]
-        return self._young[rel]
+        return [i in written for i in range(1, n + 1)]
 
 
