@@ -38,8 +38,21 @@ def _parse_patch(text: str) -> list[tuple[str | None, str | None, list[Hunk]]]:
 
 
 def _parse_lines(lines: Iterable[str]) -> list[tuple[str | None, str | None, list[Hunk]]]:
-    """_parse_patch over lines. A hunk's own lines are counted off its header, never read as
-    headers: a removed line reading `-- x` is `--- x` in the patch."""
+    """_parse_patch over lines."""
+    return next(_changes(lines))[1]
+
+
+def _by_commit(lines: Iterable[str]) -> Iterator[tuple[int, list[tuple[str | None, str | None, list[Hunk]]]]]:
+    """(commit time, its change) of each commit of a `--format=%x1e%ct` log, one commit at a time."""
+    return ((when, change) for when, change in _changes(lines) if when is not None)  # type: ignore[misc]
+
+
+def _changes(lines: Iterable[str]) -> Iterator[tuple[int | None, list[tuple[str | None, str | None, list[Hunk]]]]]:
+    """(commit time, [(old path, new path, hunks), ...]) of each change in `-U0` patch lines: a line
+    `\\x1e<time>` (the log's record start) begins a commit's change; what comes before the first
+    (all of a plain patch) has no time. A hunk's own lines are counted off its header, never read as
+    headers: a removed line reading `-- x` is `--- x` in the patch, a line starting \\x1e is content."""
+    when: int | None = None
     files: list[tuple[str | None, str | None, list[Hunk]]] = []
     old = new = None
     hunks: list[Hunk] = []
@@ -53,7 +66,12 @@ def _parse_lines(lines: Iterable[str]) -> list[tuple[str | None, str | None, lis
             if line[:1] == "\\":  # "\ No newline at end of file" comes between a hunk's lines
                 continue
             body = 0  # a short hunk (cannot happen in git's output): read on as headers
-        if line.startswith("diff --git "):
+        if line[:1] == "\x1e" and line[1:].strip().isdigit():
+            if started:
+                files.append((old, new, hunks))
+            yield when, files
+            when, files, started = int(line[1:].strip()), [], False
+        elif line.startswith("diff --git "):
             if started:
                 files.append((old, new, hunks))
             started, hunks = True, []
@@ -85,7 +103,7 @@ def _parse_lines(lines: Iterable[str]) -> list[tuple[str | None, str | None, lis
             old = None
     if started:
         files.append((old, new, hunks))
-    return files
+    yield when, files
 
 
 def _carry(positions: dict[int, int], hunks: list[Hunk]) -> tuple[dict[int, int], set[int]]:
@@ -109,28 +127,6 @@ def _carry(positions: dict[int, int], hunks: list[Hunk]) -> tuple[dict[int, int]
                 continue
         moved[line] = p + shift[k]
     return moved, written
-
-
-def _by_commit(lines: Iterable[str]) -> Iterator[tuple[int, list[tuple[str | None, str | None, list[Hunk]]]]]:
-    """(commit time, its change) of each commit of a `--format=%x1e%ct` log, one commit's lines in
-    memory at a time. A record starts a line with \\x1e; inside a hunk such a line is content."""
-    when: int | None = None
-    patch: list[str] = []
-    body = 0
-    for line in lines:
-        if line[:1] == "\x1e" and not body and line[1:].strip().isdigit():
-            if when is not None:
-                yield when, _parse_lines(patch)
-            when, patch = int(line[1:].strip()), []
-            continue
-        patch.append(line)
-        m = _HUNK.match(line) if line[:2] == "@@" and not body else None
-        if m:
-            body = (1 if m.group(2) is None else int(m.group(2))) + (1 if m.group(4) is None else int(m.group(4)))
-        elif body and line[:1] in ("-", "+"):
-            body -= 1
-    if when is not None:
-        yield when, _parse_lines(patch)
 
 
 class WindowLog:
