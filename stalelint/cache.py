@@ -452,7 +452,7 @@ class IndexCache:
 
     def records(self, source: str, version: str) -> "RecordMemo":
         """The memo of a tracker source's raw run records, written by save()."""
-        memo = RecordMemo(self.dir, source, version, writable=self._writable)
+        memo = RecordMemo(self.dir.parent, source, version, writable=self._writable)
         self._memos.append(memo)
         return memo
 
@@ -525,21 +525,17 @@ class RecordMemo:
     written when it changed; records this run did not ask for are dropped. The caller validates
     what it gets back (the file sits in the repo, like every cache file)."""
 
-    def __init__(self, cache_dir: Path, source: str, version: str, writable: bool = True):
-        self.path = cache_dir / "records" / f"{source}.json"
+    def __init__(self, root: Path, source: str, version: str, writable: bool = True):
+        self.root, self.name = root, f"records/{source}.json"
         self.fp = f"records-{source}-{version}-{__version__}"
         self.writable = writable
         self._data: dict[str, Any] | None = None
         self._seen: set[str] = set()
         self._changed = False
-        self.hits = self.misses = 0
 
     def _load(self) -> dict[str, Any]:
         if self._data is None:
-            try:
-                data = _unpack(self.path.read_bytes(), self.fp)
-            except (OSError, Corrupt):
-                data = None
+            data = load_json(self.root, self.name, self.fp)
             self._data = data if type(data) is dict else {}
         return self._data
 
@@ -548,9 +544,7 @@ class RecordMemo:
         entry = self._load().get(key)
         self._seen.add(key)
         if type(entry) is list and len(entry) == 2 and entry[0] == stamp:
-            self.hits += 1
             return entry[1]
-        self.misses += 1
         return None
 
     def put(self, key: str, stamp: list, record: Any, newest_ns: int) -> None:
@@ -568,14 +562,8 @@ class RecordMemo:
         gone = [k for k in self._data if k not in self._seen]
         for k in gone:
             del self._data[k]
-        if not (self._changed or gone) or not self.writable:
-            return
-        try:
-            ensure_dir(self.path.parent.parent)
-            self.path.parent.mkdir(exist_ok=True)
-            _write_atomic(self.path, _pack(self.fp, self._data))
-        except OSError:
-            pass  # a read-only checkout: the memo is an optimisation
+        if (self._changed or gone) and self.writable:
+            save_json(self.root, self.name, self.fp, self._data)
 
 
 def load_json(root: Path, name: str, fp: str) -> Any:
