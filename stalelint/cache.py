@@ -329,11 +329,14 @@ class IndexCache:
         except RecursionError:
             raise Corrupt("too deeply nested") from None
 
-    def file_hash(self, root: Path, rel: str) -> str | None:
-        """A file's content hash: from the stat table when its stat is unchanged, else read."""
+    def file_hash(self, root: Path, rel: str, max_size: float = float("inf")) -> str | None:
+        """A file's content hash: from the stat table when its stat is unchanged, else read. None
+        for a file over max_size (it is never read, so never hashed) or one that cannot be read."""
         full = os.path.join(root, rel)
         try:
             st = os.stat(full)
+            if st.st_size > max_size:
+                return None
             digest = self.known_hash(rel, st)
             if digest is None:
                 with open(full, "rb") as fh:

@@ -2,7 +2,6 @@
 gathers them."""
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +72,7 @@ class _Reader:
             # file's content gave, as it does for the Python index. Only for plain config files:
             # a Hydra experiment's settings depend on other files of its config tree
             plain = self.roles.get(rel) not in ("definition", "experiment")
-            digest = self.store.file_hash(self.root, rel) if self.store is not None and plain else None
+            digest = self.store.file_hash(self.root, rel, self.max_size) if self.store is not None and plain else None
             if digest is not None:
                 hit, got = self.store.load_settings(rel, digest)  # type: ignore[union-attr]
                 if hit:
@@ -153,13 +152,6 @@ def _by_tail(listed: set[str]) -> Callable[[str | None], str | None]:
     return resolve
 
 
-def _size(root: Path, rel: str) -> float:
-    try:
-        return os.path.getsize(os.path.join(root, rel))
-    except OSError:
-        return float("inf")
-
-
 def _sweep_plans(files: FileSet, ctx: runs.Context, experiment_globs: tuple[str, ...], max_size: int,
                  problems: list[Problem], store: "IndexCache | None" = None) -> tuple[list[Experiment], set[str]]:
     """Sweep plans among the experiment configs and files named *sweep*.yaml; they are read as
@@ -173,8 +165,7 @@ def _sweep_plans(files: FileSet, ctx: runs.Context, experiment_globs: tuple[str,
             continue
         # the cache knows which contents are no plan: 10k experiment configs are not read twice a run
         # (a file over the size limit is never hashed: read_text skips it unread)
-        digest = store.file_hash(files.root, rel) if store is not None and _size(files.root, rel) <= max_size \
-            else None
+        digest = store.file_hash(files.root, rel, max_size) if store is not None else None
         if digest is not None and store.is_sweep(rel, digest) is False:  # type: ignore[union-attr]
             continue
         text, problem = read_text(files.root, rel, max_size)
