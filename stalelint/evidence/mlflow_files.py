@@ -144,11 +144,12 @@ def _raw_run(run_dir: Path, memo: Any, key: str) -> list:
 
 def read_run(ctx: runs.Context, run_dir: Path, memo: Any = None) -> Experiment | None:
     """One run folder as an experiment; None for a deleted run. Raises OSError/UnicodeDecodeError."""
-    stage, start, params, tag = _raw_run(run_dir, memo, ctx.rel(run_dir))
+    rel = ctx.rel(run_dir)
+    stage, start, params, tag = _raw_run(run_dir, memo, rel)
     if (stage or "active") == "deleted":
         return None
     source = ctx.resolve(tag.strip()) if tag is not None else None
-    return runs.run(ctx.rel(run_dir), runs.from_millis(start), "start_time",
+    return runs.run(rel, runs.from_millis(start), "start_time",
                     tuple(Setting(k, parse_value(v)) for k, v in params), entry=source)
 
 
