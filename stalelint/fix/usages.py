@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..discover import find_named
+from ..index.astutil import module_name
 from ..evidence import launch
 from ..names import normalize
 
@@ -50,7 +51,8 @@ def _strings(tree: ast.AST):
 def calls(src: "Sources", facts: "Facts") -> list[Call]:
     """Every python command written in a string of the repo's Python files (read once per plan)."""
     listed = {f.path for f in facts.index.files}
-    modules = {f.path[:-3].replace("/", "."): f.path for f in facts.index.files if f.path.endswith(".py")}
+    # as evidence.gather resolves `python -m pkg.mod` (its own copy here missed `pkg/__init__.py`)
+    modules = {module_name(f.path): f.path for f in facts.index.files if f.path.endswith(".py")}
     out: list[Call] = []
     for f in facts.index.files:
         text = src.text(f.path)
