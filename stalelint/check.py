@@ -121,7 +121,7 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
                        f"(see the errors), and missing evidence is not evidence of disuse")
 
     def on(code: str) -> bool:
-        return rules.selected(code, settings.select, settings.ignore)
+        return rules.selected(code, settings.select, settings.ignore, settings.extend_select)
 
     findings: list[Finding] = []
     if on(rules.unread_flag.CODE):
@@ -131,26 +131,12 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
                        "in scripts or READMEs): only STL101 is reported, since missing evidence is not "
                        "evidence of disuse")
     else:
-        stale: list[Finding] = list(rules.stale_flag.check(facts)) if on(rules.stale_flag.CODE) else []
-        findings.extend(stale)
-        if on(rules.unknown_setting.CODE):
-            findings.extend(rules.unknown_setting.check(facts))
-        if on(rules.stale_variant.CODE):
-            findings.extend(rules.stale_variant.check(facts))
-        if on(rules.stale_trick.CODE):
-            stale_at = {(f.path, f.line, f.column) for f in stale}
-            stale_ids = {i for i, k in enumerate(idx.knobs) if (k.path, k.line, k.column) in stale_at}
-            findings.extend(rules.stale_trick.check(facts, stale_ids))
-        unjudged = Counter(k.path for k in idx.knobs if not k.positional and k.path not in facts.covers)
-        if unjudged:
-            names = ", ".join(sorted(unjudged)[:5]) + (", ..." if len(unjudged) > 5 else "")
-            notices.append(f"{sum(unjudged.values())} flags in {len(unjudged)} files not judged stale: no experiment "
-                           f"sets any of them or runs their script ({names})")
+        findings.extend(judged(facts, on, notices))
     history.save()  # the line ages this run worked out, for the next
     findings = mark_incomplete(findings, gathered, notices)
-    findings = [f for f in findings
-                if on(f.code) and f.confidence >= settings.min_confidence and not matches_any(f.name, settings.keep)
-                and (not only or _under(f.path, only))]
+    shown = [f for f in findings if on(f.code) and not matches_any(f.name, settings.keep)
+             and (not only or _under(f.path, only))]
+    findings = [f for f in shown if f.confidence >= settings.min_confidence]
     findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     errors = sorted(set(files.problems) | set(idx.errors) | set(gathered.problems),
                     key=lambda p: (p.path, p.code, p.line or 0))
@@ -159,7 +145,50 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
     return Result(root=str(root), window=window, findings=tuple(findings), errors=tuple(errors),
                   notices=tuple(notices), experiments_total=len(facts.experiments), experiments_recent=recent,
                   knobs=len(idx.knobs), files=len(idx.files),
-                  counts=dict(Counter(f.code for f in findings))), facts
+                  counts=dict(Counter(f.code for f in findings)), hidden=len(shown) - len(findings),
+                  min_confidence=settings.min_confidence), facts
+
+
+def judged(facts: judge.Facts, on: Callable[[str], bool], notices: list[str]) -> list[Finding]:
+    """The rules that judge knobs against experiments, and the notices of what they left unjudged."""
+    idx = facts.index
+    out: list[Finding] = []
+    stale = list(rules.stale_flag.check(facts)) if on(rules.stale_flag.CODE) else []
+    never = list(rules.never_varied.check(facts))
+    if on(rules.never_varied.CODE):
+        stale += never
+    elif never:
+        notices.append(f"{len(never)} flag{'s' if len(never) != 1 else ''} never set to anything but "
+                       f"{'their' if len(never) != 1 else 'its'} default by any experiment (STL104 never-varied, "
+                       f"off by default: `--extend-select STL104` shows them)")
+    out.extend(stale)
+    if on(rules.unknown_setting.CODE):
+        out.extend(rules.unknown_setting.check(facts))
+    if on(rules.stale_variant.CODE):
+        out.extend(rules.stale_variant.check(facts))
+    if on(rules.stale_trick.CODE):
+        # a stale flag's finding counts the lines of the branches it gates: not reported twice
+        stale_at = {(f.path, f.line, f.column) for f in stale}
+        stale_ids = {i for i, k in enumerate(idx.knobs) if (k.path, k.line, k.column) in stale_at}
+        out.extend(rules.stale_trick.check(facts, stale_ids))
+    if on(rules.stale_entry_point.CODE):
+        out.extend(rules.stale_entry_point.check(facts))
+    unjudged = Counter(k.path for k in idx.knobs if not k.positional and k.path not in facts.covers)
+    if unjudged:
+        names = ", ".join(sorted(unjudged)[:5]) + (", ..." if len(unjudged) > 5 else "")
+        notices.append(f"{sum(unjudged.values())} flags in {len(unjudged)} files not judged stale: no experiment "
+                       f"sets any of them or runs their script ({names})")
+    idle = Counter(k.path for k in idx.knobs if k.kind == "flag" and not k.positional and k.path in facts.covers
+                   and not facts.recent(k.path))
+    if idle:
+        names = ", ".join(sorted(idle)[:5]) + (", ..." if len(idle) > 5 else "")
+        notices.append(f"{sum(idle.values())} flags in {len(idle)} files not judged one by one: no recent experiment "
+                       f"sets any of them or runs their script ({names}); STL401 reports such scripts")
+    if facts.graced:
+        n = len(facts.graced)
+        notices.append(f"{n} definition{'s' if n != 1 else ''} younger than the grace period "
+                       f"({facts.window.grace_days} days) not judged yet (`--grace` sets it)")
+    return out
 
 
 def trackers_of(settings: Settings, window: Window) -> TrackerOptions:
@@ -186,7 +215,7 @@ def mark_incomplete(findings: list[Finding], gathered: evidence.Gathered, notice
 
 
 # the rules whose verdict rests on experiments (STL103 reports what an experiment set: still true)
-NEEDS_EVIDENCE = {"STL102", "STL201", "STL301"}
+NEEDS_EVIDENCE = {"STL102", "STL104", "STL201", "STL301", "STL401"}
 
 
 def experiments(root: Path, settings: Settings, window: Window, use_cache: bool = True):
@@ -207,7 +236,7 @@ def today() -> dt.datetime:
     return now
 
 
-def window_for(as_of: str | None, since_days: int) -> Window:
+def window_for(as_of: str | None, since_days: int, grace_days: int = 30) -> Window:
     if as_of:
         when = dt.datetime.fromisoformat(as_of)
         if when.tzinfo is None:
@@ -216,4 +245,4 @@ def window_for(as_of: str | None, since_days: int) -> Window:
             when = when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
     else:
         when = today()
-    return Window(as_of=when, since_days=since_days)
+    return Window(as_of=when, since_days=since_days, grace_days=grace_days)

@@ -40,7 +40,9 @@ def _settings(root: Path, config_file: str | None, **overrides) -> Settings:
         settings = config.load(root, Path(config_file) if config_file else None)
         if overrides.get("since") is not None:
             overrides["since_days"] = config.parse_since(overrides.pop("since"))
-        for key in ("select", "ignore"):
+        if overrides.get("grace") is not None:
+            overrides["grace_days"] = config.parse_since(overrides.pop("grace"), "grace period")
+        for key in ("select", "ignore", "extend_select"):
             if overrides.get(key) is not None:
                 overrides[key] = config.parse_codes(overrides[key])
         return settings.with_overrides(**overrides)
@@ -48,9 +50,9 @@ def _settings(root: Path, config_file: str | None, **overrides) -> Settings:
         raise click.UsageError(str(exc)) from None
 
 
-def _window(as_of: str | None, since_days: int):
+def _window(as_of: str | None, settings: Settings):
     try:
-        return window_for(as_of, since_days)
+        return window_for(as_of, settings.since_days, settings.grace_days)
     except ValueError:
         raise click.UsageError(f"--as-of must be a date like 2026-11-27, got {as_of!r}") from None
 
@@ -70,6 +72,7 @@ def _in_scope(path: str, scope: tuple[str, ...]) -> bool:
 _common = [
     click.option("--since", help="Window: experiments older than this are not recent (180d, 26w, 1y)."),
     click.option("--as-of", "as_of", help="Judge as of this date (YYYY-MM-DD); default now."),
+    click.option("--grace", help="Grace period: knobs introduced more recently are not judged yet (default 30d)."),
     click.option("--mlflow-uri", "mlflow_uri",
                  help="Read runs from this MLflow tracking server (http://host:5000), SQLite store "
                       "(sqlite:///mlflow.db) or file store folder. A token may come from MLFLOW_TRACKING_TOKEN."),
@@ -87,9 +90,12 @@ def common(f):
 
 
 _finding_filters = [
-    click.option("--select", help="Only these codes or prefixes (comma-separated), e.g. STL1,STL301."),
+    click.option("--select", help="Only these codes or prefixes (comma-separated), e.g. STL1,STL301; default: "
+                                  "the rules on by default (`stalelint rules`)."),
+    click.option("--extend-select", "extend_select", help="Also these codes or prefixes, e.g. STL104."),
     click.option("--ignore", help="Skip these codes or prefixes."),
-    click.option("--min-confidence", type=click.IntRange(0, 100), help="Leave out findings below this confidence."),
+    click.option("--min-confidence", type=click.IntRange(0, 100),
+                 help="Leave out findings below this confidence (default 50; 0 shows every finding)."),
 ]
 
 
@@ -118,22 +124,23 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .stalelint_cache/ (index every file).")
 @click.option("--jobs", type=click.IntRange(1, 256), help="Processes that parse files (default: one per core "
               "when there is enough to parse).")
-def check(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, fmt, min_confidence,
-          exit_zero, baseline_file, no_cache, jobs) -> None:
+def check(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file, select, extend_select, ignore, fmt,
+          min_confidence, exit_zero, baseline_file, no_cache, jobs) -> None:
     """Report stale knobs in the repository at PATH (findings limited to PATH when it is inside)."""
     root, scope = _root_and_scope(path)
-    settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
-                         min_confidence=min_confidence, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
+    settings = _settings(root, config_file, since=since, grace=grace, select=select, extend_select=extend_select,
+                         ignore=ignore, min_confidence=min_confidence, mlflow_uri=mlflow_uri,
+                         tracker_timeout=tracker_timeout)
     known = None
     if baseline_file:
         try:
             known = baseline.load(Path(baseline_file))
         except baseline.BaselineError as exc:
             raise click.UsageError(str(exc)) from None
-    result = _analyse(root, settings, _window(as_of, settings.since_days), scope, use_cache=not no_cache, jobs=jobs)
+    result = _analyse(root, settings, _window(as_of, settings), scope, use_cache=not no_cache, jobs=jobs)
     if known is not None:
         result = baseline.apply(result, known, baseline_file, lambda code, p: (
-            rules.selected(code, settings.select, settings.ignore) and _in_scope(p, scope)))
+            rules.selected(code, settings.select, settings.ignore, settings.extend_select) and _in_scope(p, scope)))
     if fmt == "text":
         click.echo(report.text.render(result, color=report.text.use_color(sys.stdout)), nl=False)
     else:
@@ -148,13 +155,14 @@ def check(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, 
 @finding_filters
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False),
               help=f"Write the baseline here (default: {baseline.DEFAULT_FILE} at the repository root).")
-def baseline_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, min_confidence,
-                 output) -> None:
+def baseline_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file, select, extend_select, ignore,
+                 min_confidence, output) -> None:
     """Record the current findings, so `check --baseline FILE` reports only new ones."""
     root, scope = _root_and_scope(path)
-    settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
-                         min_confidence=min_confidence, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
-    result = _analyse(root, settings, _window(as_of, settings.since_days), scope)
+    settings = _settings(root, config_file, since=since, grace=grace, select=select, extend_select=extend_select,
+                         ignore=ignore, min_confidence=min_confidence, mlflow_uri=mlflow_uri,
+                         tracker_timeout=tracker_timeout)
+    result = _analyse(root, settings, _window(as_of, settings), scope)
     dest = Path(output) if output else root / baseline.DEFAULT_FILE
     try:
         n = baseline.write(result, dest)
@@ -176,17 +184,18 @@ def baseline_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, s
 @click.option("--dry-run", is_flag=True, help="Print the comment's Markdown instead of posting it.")
 @click.option("--max-wait", type=click.FloatRange(0, 3600), default=60, show_default=True,
               help="Wait at most this many seconds for a GitHub rate limit to reset.")
-def comment_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, min_confidence,
-                base_ref, number, dry_run, max_wait) -> None:
+def comment_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file, select, extend_select, ignore,
+                min_confidence, base_ref, number, dry_run, max_wait) -> None:
     """Post (or update) one summary comment on the pull request: what it makes stale or revives
     compared with --base, the full count and the top findings. Reads GITHUB_TOKEN,
     GITHUB_REPOSITORY, GITHUB_EVENT_PATH and GITHUB_API_URL."""
     from . import comment, github_api
 
     root, scope = _root_and_scope(path)
-    settings = _settings(root, config_file, since=since, select=select, ignore=ignore,
-                         min_confidence=min_confidence, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
-    window = _window(as_of, settings.since_days)
+    settings = _settings(root, config_file, since=since, grace=grace, select=select, extend_select=extend_select,
+                         ignore=ignore, min_confidence=min_confidence, mlflow_uri=mlflow_uri,
+                         tracker_timeout=tracker_timeout)
+    window = _window(as_of, settings)
     where = client = None
     try:
         if not dry_run:
@@ -223,13 +232,14 @@ def comment_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, se
 @click.argument("path", default=".", type=click.Path())
 @common
 @click.option("--output-format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def experiments_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, fmt) -> None:
+def experiments_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file, fmt) -> None:
     """List every experiment found, with its date and source, so you can see what was counted."""
     import json
 
     root, _ = _root_and_scope(path)
-    settings = _settings(root, config_file, since=since, mlflow_uri=mlflow_uri, tracker_timeout=tracker_timeout)
-    window = _window(as_of, settings.since_days)
+    settings = _settings(root, config_file, since=since, grace=grace, mlflow_uri=mlflow_uri,
+                         tracker_timeout=tracker_timeout)
+    window = _window(as_of, settings)
     gathered, history = gather_experiments(root, settings, window)
     rows = sorted(gathered.experiments, key=lambda e: (e.date is None, e.date), reverse=True)
     if fmt == "json":
@@ -297,7 +307,7 @@ def demo(dest, as_of) -> None:
     """Build the bundled demo research repo (real git history) and run `check` on it."""
     from . import demo as demo_mod
 
-    window = _window(as_of, config.parse_since(config.DEFAULTS["since"]))
+    window = _window(as_of, config.from_table({}, "defaults"))
     try:
         path = demo_mod.build(Path(dest) if dest else None, window.as_of)
     except FileExistsError as exc:
@@ -315,14 +325,17 @@ def demo(dest, as_of) -> None:
 @click.argument("path", default=".", type=click.Path())
 @common
 @click.option("--select", help="Only fix findings of these codes or prefixes, e.g. STL102.")
+@click.option("--extend-select", "extend_select", help="Also fix findings of these codes, e.g. STL104.")
 @click.option("--ignore", help="Do not fix findings of these codes or prefixes.")
+@click.option("--min-confidence", type=click.IntRange(0, 100),
+              help="Fix findings of at least this confidence (default 50, as check shows them).")
 @click.option("--knob", "knobs", multiple=True, help="Only fix this knob (repeatable).")
 @click.option("--apply", "do_apply", is_flag=True, help="Write the fixes (default: print the diff only).")
 @click.option("--unsafe", is_flag=True, help="Also make fixes that are not known to be safe.")
 @click.option("--force", is_flag=True, help="Also touch files with uncommitted changes.")
 @click.option("--commit", "do_commit", is_flag=True, help="With --apply: make one git commit for the fix.")
-def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, knobs, do_apply, unsafe,
-            force, do_commit) -> None:
+def fix_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file, select, extend_select, ignore,
+            min_confidence, knobs, do_apply, unsafe, force, do_commit) -> None:
     """Show (or with --apply, make) the fixes for the findings under PATH, recorded in the graveyard."""
     import datetime as dt
 
@@ -333,14 +346,15 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
     if do_commit and not do_apply:
         raise click.UsageError("--commit needs --apply")
     root, scope = _root_and_scope(path)
-    settings = _settings(root, config_file, since=since, select=select, ignore=ignore, mlflow_uri=mlflow_uri,
+    settings = _settings(root, config_file, since=since, grace=grace, select=select, extend_select=extend_select,
+                         ignore=ignore, min_confidence=min_confidence, mlflow_uri=mlflow_uri,
                          tracker_timeout=tracker_timeout)
     if do_apply:
         _finish_interrupted(root)
     elif (journal := pending(root)) is not None:
         click.echo(f"note: an interrupted `stalelint fix --apply` or `restore` left {journal}; some of the files "
                    "it names are not written yet. `stalelint fix --apply` finishes it.", err=True)
-    window = _window(as_of, settings.since_days)
+    window = _window(as_of, settings)
     done = fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force)
     click.echo(fixer.render(done), nl=False)
     counts: dict[str, int] = {}

@@ -28,7 +28,11 @@ DEFAULTS: dict[str, Any] = {
     "exclude": [".git/**", ".venv/**", "venv/**", "**/site-packages/**", "build/**", "dist/**",
                 "**/node_modules/**", ".stalelint_cache/**", "**/__pycache__/**", ".tox/**",
                 # run records: the tracker sources read them directly (they are usually git-ignored)
-                "**/mlruns/**", "**/wandb/**", "**/lightning_logs/**", "**/.hydra/**"],
+                "**/mlruns/**", "**/wandb/**", "**/lightning_logs/**", "**/.hydra/**",
+                # vendored code is another project's knobs; notes for coding agents and CI set-up
+                # run commands that are not experiments
+                "**/third_party/**", "**/third-party/**", "**/3rdparty/**", "**/vendor/**", "**/vendored/**",
+                "**/AGENTS.md", "**/CLAUDE.md", "**/GEMINI.md", ".claude/**", ".cursor/**", ".github/**"],
     "extend_exclude": [],
     # experiment config files: each file is one experiment
     "experiments": list(DEFAULT_EXPERIMENTS),
@@ -38,14 +42,19 @@ DEFAULTS: dict[str, Any] = {
     "extend_launch": [],
     # the window: an experiment older than this does not count as recent (180d, 26w, 1y)
     "since": "180d",
+    # a knob whose definition is younger than this is not judged yet: new code gets time to be used
+    "grace": "30d",
+    # rule codes or prefixes to report; empty: the rules on by default (`stalelint rules` says which)
     "select": [],
+    # more codes or prefixes, added to `select` (or to the default rules): `extend_select = ["STL104"]`
+    "extend_select": [],
     "ignore": [],
     # knob names (globs) never reported
     "keep": [],
     # files larger than this many bytes are skipped with STL904
     "max_file_size": 2_000_000,
-    # findings below this confidence (0-100) are not reported
-    "min_confidence": 0,
+    # findings below this confidence (0-100) are not reported (nor fixed): thin evidence is hidden
+    "min_confidence": 50,
     # an MLflow tracking server (http[s]://host:port), SQLite store (sqlite:///path/mlflow.db) or
     # file store folder to read runs from; local mlruns/ and mlflow.db are found without it
     "mlflow_uri": "",
@@ -76,6 +85,8 @@ class Settings:
     mlflow_uri: str = ""
     tracker_timeout: float = 10.0
     trackers: tuple[str, ...] = ()
+    grace_days: int = 30
+    extend_select: tuple[str, ...] = ()
     source: str | None = None  # the file the settings came from
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -86,11 +97,11 @@ class Settings:
 _DURATION = re.compile(r"^\s*(\d+)\s*([dwy]?)\s*$")
 
 
-def parse_since(text: str) -> int:
+def parse_since(text: str, what: str = "window") -> int:
     """`180d`, `26w`, `1y` (or a bare number of days) -> days."""
     m = _DURATION.match(str(text))
     if not m:
-        raise ConfigError(f"invalid window {text!r}: use a number of days, weeks or years like 180d, 26w, 1y")
+        raise ConfigError(f"invalid {what} {text!r}: use a number of days, weeks or years like 180d, 26w, 1y")
     n, unit = int(m.group(1)), m.group(2) or "d"
     return n * {"d": 1, "w": 7, "y": 365}[unit]
 
@@ -150,6 +161,8 @@ def from_table(table: dict[str, Any], where: str) -> Settings:
         launch=tuple(merged["launch"]) + tuple(merged["extend_launch"]),
         since_days=parse_since(merged["since"]),
         select=_check_codes(merged["select"], "select", where),
+        extend_select=_check_codes(merged["extend_select"], "extend_select", where),
+        grace_days=parse_since(merged["grace"], "grace period"),
         ignore=_check_codes(merged["ignore"], "ignore", where),
         keep=tuple(merged["keep"]),
         max_file_size=merged["max_file_size"],

@@ -85,10 +85,10 @@ class History:
     _window: "line_ages.WindowLog | None" = None  # see young_lines
     _window_start: dt.datetime | None = None
     _window_read: bool = False
-    _young: dict[str, list[bool]] = field(default_factory=dict)  # this window's answers, by file
+    _young: dict[str, list[int | None]] = field(default_factory=dict)  # this window's answers, by file
     use_cache: bool = False
     dirty_known: bool = False  # `git diff` answered, so a file not in `dirty` is as HEAD has it
-    # young lines of clean tracked files under one window: rel -> [line count, [[first, last], ...]]
+    # line times of clean tracked files under one window: rel -> [line count, [[first, last, time], ...]]
     _young_memo: dict[str, list] | None = None
     _young_name: str | None = None  # its cache file
     _young_changed: bool = False
@@ -138,11 +138,11 @@ class History:
                              "earlier look as young as the oldest commit")
         return h
 
-    def young_lines(self, rel: str, start: dt.datetime) -> list[bool]:
-        """For each line of the working-tree file (index 0 is line 1): whether it was written at or
-        after `start` (uncommitted lines included). The first call that the cache cannot answer
-        reads the window's history of every file at once: one `git log -p`, and one `git diff`
-        when the tree is dirty."""
+    def line_times(self, rel: str, start: dt.datetime) -> list[int | None]:
+        """For each line of the working-tree file (index 0 is line 1): when it was written (epoch
+        seconds, line_ages.UNCOMMITTED for uncommitted lines) if at or after `start`, else None.
+        The first call that the cache cannot answer reads the window's history of every file at
+        once: one `git log -p`, and one `git diff` when the tree is dirty."""
         if self._window_start != start:
             self._window_start, self._window, self._window_read = start, None, False
             self._young = {}
@@ -161,12 +161,16 @@ class History:
             except GitError:  # no line ages: every line of a recently changed file counts as young
                 self.git_calls += 1
                 self._window = None
-        young = self._window.young(rel) if self._window is not None else []
+        times = self._window.times(rel) if self._window is not None else []
         if memo is not None and self._window is not None:
-            memo[rel] = _compress(young)
+            memo[rel] = _compress(times)
             self._young_changed = True
-        self._young[rel] = young
-        return young
+        self._young[rel] = times
+        return times
+
+    def young_lines(self, rel: str, start: dt.datetime) -> list[bool]:
+        """For each line of the working-tree file: whether it was written at or after `start`."""
+        return [t is not None for t in self.line_times(rel, start)]
 
     def _load_young_memo(self, start: dt.datetime) -> None:
         """The memo of line ages for this window, from the cache: keyed by HEAD, the commits the
@@ -219,22 +223,23 @@ def _line_ages_source() -> bytes:
 _LINE_AGES_SOURCE = _line_ages_source()
 
 
-def _compress(young: list[bool]) -> list:
+def _compress(times: list[int | None]) -> list:
+    """Runs of lines written at the same time: [line count, [[first, last, time], ...]]."""
     spans: list[list[int]] = []
-    for i, y in enumerate(young, 1):
-        if y:
-            if spans and spans[-1][1] == i - 1:
+    for i, t in enumerate(times, 1):
+        if t is not None:
+            if spans and spans[-1][1] == i - 1 and spans[-1][2] == t:
                 spans[-1][1] = i
             else:
-                spans.append([i, i])
-    return [len(young), spans]
+                spans.append([i, i, t])
+    return [len(times), spans]
 
 
-def _expand(entry: list) -> list[bool]:
-    young = [False] * entry[0]
-    for first, last in entry[1]:
-        young[first - 1:last] = [True] * (last - first + 1)
-    return young
+def _expand(entry: list) -> list[int | None]:
+    times: list[int | None] = [None] * entry[0]
+    for first, last, t in entry[1]:
+        times[first - 1:last] = [t] * (last - first + 1)
+    return times
 
 
 def _valid_memo(data: object) -> bool:
@@ -245,7 +250,7 @@ def _valid_memo(data: object) -> bool:
                 or entry[0] < 0 or type(entry[1]) is not list:
             return False
         for span in entry[1]:
-            if type(span) is not list or len(span) != 2 or type(span[0]) is not int or type(span[1]) is not int \
+            if type(span) is not list or len(span) != 3 or any(type(x) is not int for x in span) \
                     or not 1 <= span[0] <= span[1] <= entry[0]:
                 return False
     return True
@@ -290,16 +295,33 @@ def _last_changes(out: str, head: str) -> dict:
     return {"files": last, "newest": newest, "chain": chain}
 
 
-def is_newer_than(history: History, rel: str, line: int, end_line: int, start: dt.datetime) -> bool:
-    """Whether a definition is younger than the window start (so it gets its grace period).
-
-    Files untracked or outside git are dated by their modification time."""
+def introduced(history: History, rel: str, line: int, end_line: int, start: dt.datetime) -> dt.datetime | None:
+    """When a definition (its lines `line`..`end_line`) was last written, if at or after `start`;
+    None when it is older. Read from git's history of the lines (blame-like); files untracked or
+    outside git by their modification time. A line the history cannot place counts as written now."""
     if history.git and rel in history.last_change:
         newest = history.newest_change.get(rel, history.last_change[rel])
         if newest < start and rel not in history.dirty:
-            return False  # no commit dated inside the window touched it: no line can be younger
-        young = history.young_lines(rel, start)
-        span = young[line - 1: max(line, end_line)]
-        return not span or any(span)  # a line the window's history cannot place counts as young
+            return None  # no commit dated inside the window touched it: no line can be younger
+        times = history.line_times(rel, start)
+        span = times[line - 1: max(line, end_line)]
+        if not span:
+            return _NOW
+        stamps = [t for t in span if t is not None]
+        if not stamps:
+            return None
+        latest = max(stamps)
+        return _NOW if latest >= line_ages.UNCOMMITTED else _from_epoch(latest)
     when = mtime(history.root / rel)
-    return when is None or when >= start
+    if when is None:
+        return _NOW
+    return when if when >= start else None
+
+
+# "written now": an uncommitted line, or one whose age cannot be told (later than any as-of date)
+_NOW = dt.datetime.max.replace(tzinfo=_UTC)
+
+
+def is_newer_than(history: History, rel: str, line: int, end_line: int, start: dt.datetime) -> bool:
+    """Whether a definition is younger than `start` (so it gets its grace period)."""
+    return introduced(history, rel, line, end_line, start) is not None

@@ -6,12 +6,13 @@ dataclass field reached as `model.use_ema`, and a setting that binds to nothing 
 STL103."""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .history import History, is_newer_than
+from .history import History, introduced
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window, read_names
 from .names import normalize, parse_value, same_value, suffixes
 
@@ -47,13 +48,14 @@ class Facts:
     by_name: dict[str, list[int]] = field(default_factory=dict)
     by_option: dict[str, list[int]] = field(default_factory=dict)
     by_leaf: dict[str, list[int]] = field(default_factory=dict)
-    _grace: dict[tuple[str, int], bool] = field(default_factory=dict)
+    _introduced: dict[tuple[str, int], dt.datetime | None] = field(default_factory=dict)
+    graced: set[tuple[str, int]] = field(default_factory=set)  # definitions the grace period kept from judgement
     _gates: dict[int, list[Gate]] | None = None
     _reach: dict[str, set[str]] = field(default_factory=dict)
     _importers: dict[str, set[str]] | None = None
     _lookups: dict[tuple[str, int, bool], tuple[set[str] | None, list[int]]] = field(default_factory=dict)
     _grouped: dict[tuple[str, str], dict[str, list[int]]] = field(default_factory=dict)
-    _recent: dict[str, list[Experiment]] = field(default_factory=dict)
+    _recent: dict[tuple[str, dt.datetime | None], list[Experiment]] = field(default_factory=dict)
     _values: dict[int, dict[int, Any]] = field(default_factory=dict)  # knob -> id(experiment) -> value
     _owners: dict[tuple, tuple[str, set[str]]] = field(default_factory=dict)
     _arms_at: dict[tuple[str, int, int], list[Gate]] | None = None
@@ -62,6 +64,9 @@ class Facts:
     _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
     _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
     _code_names: set[str] | None = None  # bare names loaded anywhere
+    # what several rules judge from, worked out once per run (rules/flag_use.py's verdicts)
+    shared: dict[str, Any] = field(default_factory=dict)
+    _options: list[str] | None = None  # every option string, sorted (argparse abbreviations)
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -91,7 +96,7 @@ class Facts:
             return self._within("name", self.by_name, normalize(key), scope)
 
         if key.startswith("-"):
-            hit = self._within("option", self.by_option, key, scope)
+            hit = self._within("option", self.by_option, key, scope) or self._abbreviated(key, scope)
             if hit:
                 return hit
         for suffix in suffixes(key):
@@ -112,6 +117,22 @@ class Facts:
             if hit:
                 return hit
         return []
+
+    def _abbreviated(self, key: str, scope: set[str] | None) -> list[int]:
+        """argparse takes a unique prefix of a long option (`--batch` for `--batch-size`) unless the
+        parser says allow_abbrev=False (rare): the argparse flags in scope whose option starts so,
+        when they are one flag."""
+        if not key.startswith("--") or len(key) < 4:
+            return []
+        if self._options is None:
+            self._options = sorted(self.by_option)
+        at = bisect.bisect_left(self._options, key)
+        hit: list[int] = []
+        while at < len(self._options) and self._options[at].startswith(key):
+            hit += [i for i in self._within("option", self.by_option, self._options[at], scope)
+                    if self.knob(i).system == "argparse"]
+            at += 1
+        return hit if len({(self.knob(i).path, self.knob(i).name) for i in hit}) == 1 else []
 
     def _within(self, table: str, ids_of: dict[str, list[int]], key: str, scope: set[str] | None) -> list[int]:
         """ids_of[key] limited to knobs in `scope`, in index order. A common leaf (`dropout` of
@@ -151,15 +172,48 @@ class Facts:
                                    for j, bs in self.bindings.items() if bs and self.knob(j).system in ("dataclass", "pydantic")}
         return (k.path, k.owner) in self._bound_classes
 
-    def recent(self, path: str) -> list[Experiment]:
-        """The recent experiments that apply to a file. Memoised: every knob of the file asks, and a
-        file of a popular script is covered by thousands of experiments."""
-        got = self._recent.get(path)
+    def recent(self, path: str, since: dt.datetime | None = None) -> list[Experiment]:
+        """The experiments that apply to a file and count as recent: dated from `since` (default:
+        the window's start) to as_of, and every documentation example written since (the docs as
+        they are now say how the code is meant to be run). Memoised: every knob of the file asks, and a file of a
+        popular script is covered by thousands of experiments."""
+        got = self._recent.get((path, since))
         if got is None:
-            start, end = self.window.start, self.window.as_of
-            got = [e for e in self.covers.get(path, ()) if e.date is not None and start <= e.date <= end]
-            self._recent[path] = got
+            got = [e for e in self.covers.get(path, ()) if self.counts(e, since)]
+            self._recent[(path, since)] = got
         return list(got)
+
+    def counts(self, e: Experiment, since: dt.datetime | None = None) -> bool:
+        """Whether an experiment is recent for a definition judged from `since` (see recent); the
+        documentation counts whatever its date, but not from before the definition was written."""
+        if e.date is None or e.date > self.window.as_of:
+            return False
+        if since is not None:
+            return e.date >= since
+        return e.is_example or e.date >= self.window.start
+
+    def introduced(self, path: str, line: int) -> dt.datetime | None:
+        """When a definition line was written, if inside the window or the grace period (else None)."""
+        key = (path, line)
+        if key not in self._introduced:
+            self._introduced[key] = introduced(self.history, path, line, line, self.window.history_start)
+        return self._introduced[key]
+
+    def since(self, path: str, line: int) -> dt.datetime | None:
+        """From when experiments count for a definition: the window's start, or the day it was
+        introduced when that is later (older experiments could not have set it). None: the
+        window's start."""
+        when = self.introduced(path, line)
+        return when if when is not None and when > self.window.start else None
+
+    def in_grace(self, path: str, line: int) -> bool:
+        """Whether a definition is too new to judge (younger than the grace period); remembered,
+        so the run can say how many the grace period kept out."""
+        when = self.introduced(path, line)
+        young = when is not None and when >= self.window.grace_start
+        if young:
+            self.graced.add((path, line))
+        return young
 
     def value_in(self, i: int, e: Experiment) -> Any:
         """The value knob i had in experiment e: what it set, else the default."""
@@ -190,20 +244,14 @@ class Facts:
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
         return bool(names & self.read_keys) or bool(names & self.splat_params)
 
-    def in_grace(self, path: str, line: int) -> bool:
-        key = (path, line)
-        if key not in self._grace:
-            self._grace[key] = is_newer_than(self.history, path, line, line, self.window.start)
-        return self._grace[key]
-
-    def last_non_default(self, i: int) -> tuple[Binding | None, int]:
+    def last_non_default(self, i: int, since: dt.datetime | None = None) -> tuple[Binding | None, int]:
         """The most recent binding that set knob i to something other than its default, and how
-        many recent experiments set it at all."""
+        many recent experiments (from `since`, see recent) set it at all."""
         k = self.knob(i)
         best: Binding | None = None
         recent_sets = 0
         for b in self.bindings.get(i, ()):
-            if self.window.is_recent(b.experiment.date):
+            if self.counts(b.experiment, since):
                 recent_sets += 1
             if not same_value(b.value, k.default) or k.default is UNKNOWN:
                 if best is None or (b.experiment.date or dt.datetime.min.replace(tzinfo=dt.timezone.utc)) > \

@@ -23,6 +23,8 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 Hunk = tuple[int, int, int, int]  # old start, old count, new start, new count
 
+UNCOMMITTED = 2**62  # the "commit time" of a line the working tree changed: later than any commit
+
 
 def _path(text: str) -> str | None:
     """A diff header path (`b/x.py`) without its prefix; None for /dev/null or a quoted name."""
@@ -163,6 +165,13 @@ class WindowLog:
 
     def young(self, rel: str) -> list[bool]:
         """For each line of the working-tree file (index 0 is line 1): written inside the window?"""
+        return [t is not None for t in self.times(rel)]
+
+    def times(self, rel: str) -> list[int | None]:
+        """For each line of the working-tree file (index 0 is line 1): when the change that wrote it
+        was committed (epoch seconds; UNCOMMITTED for the working tree) if that is inside the window,
+        else None. The grace period asks whether a definition is younger than 30 days, and the judge
+        when it was written, to count only the experiments made since."""
         if self._by_new is None:
             self._by_new = [(when, {new: (old, hunks) for old, new, hunks in change if new is not None})
                             for when, change in self.changes]
@@ -174,22 +183,21 @@ class WindowLog:
         n = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         name: str | None = rel
         positions = {i: i for i in range(1, n + 1)}
-        written: set[int] = set()
+        written: dict[int, int] = {}
         for when, by_new in self._by_new:
             if name not in by_new:
                 continue
             old, hunks = by_new[name]
             positions, here = _carry(positions, hunks)
             recent = when is None or when >= self.since  # uncommitted, or committed inside the window
+            stamp = UNCOMMITTED if when is None else when
             if recent:
-                written |= here
+                written.update(dict.fromkeys(here, stamp))
             if old is None:  # created here: every line left was written by this change
                 if recent:
-                    written |= set(positions)
+                    written.update(dict.fromkeys(positions, stamp))
                 break
             name = old
             if not positions:
                 break
-        return [i in written for i in range(1, n + 1)]
-
-
+        return [written.get(i) for i in range(1, n + 1)]

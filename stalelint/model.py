@@ -242,6 +242,15 @@ class Experiment:
     def label(self) -> str:
         return f"{self.source}:{self.line}" if self.line else self.source
 
+    @property
+    def is_example(self) -> bool:
+        """A command in documentation (a README's shell block): an example of how to run, not a
+        run. It says the knob is meant to be used, whatever its date, but proves little on its own."""
+        return self.kind == "launch" and self.source.lower().endswith(DOC_SUFFIXES)
+
+
+DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".txt")
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -294,10 +303,22 @@ class Finding:
 class Window:
     as_of: dt.datetime
     since_days: int
+    # a knob younger than this is not judged; one older is judged against the experiments made
+    # since it was introduced, when that is later than the window's start
+    grace_days: int = 30
 
     @property
     def start(self) -> dt.datetime:
         return self.as_of - dt.timedelta(days=self.since_days)
+
+    @property
+    def grace_start(self) -> dt.datetime:
+        return self.as_of - dt.timedelta(days=self.grace_days)
+
+    @property
+    def history_start(self) -> dt.datetime:
+        """How far back line ages are needed: to the window's start, or the grace period's if longer."""
+        return min(self.start, self.grace_start)
 
     def is_recent(self, when: dt.datetime | None) -> bool:
         return when is not None and self.start <= when <= self.as_of
@@ -320,6 +341,8 @@ class Result:
     knobs: int
     files: int
     counts: Mapping[str, int] = field(default_factory=dict)
+    hidden: int = 0  # findings below min_confidence, left out
+    min_confidence: int = 0
 
 
 @dataclass(frozen=True)

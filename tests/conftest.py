@@ -41,6 +41,16 @@ def by_code(doc: dict, code: str) -> dict:
     return {f["name"]: f for f in doc["findings"] if f["code"] == code}
 
 
+# every finding, whatever its evidence: the options for tests about what is found and fixed rather
+# than about which findings are worth showing by default
+ALL = ("--min-confidence", "0", "--extend-select", "STL104")
+
+
+def stale_flags(doc: dict) -> dict:
+    """Flags judged unused by the window's experiments: tried and abandoned (STL102) or never varied (STL104)."""
+    return {**by_code(doc, "STL104"), **by_code(doc, "STL102")}
+
+
 @pytest.fixture
 def write(tmp_path):
     def put(rel: str, text: str | bytes) -> Path:
@@ -54,7 +64,7 @@ def write(tmp_path):
     return put
 
 
-__all__ = ["run", "check_json", "by_code", "AS_OF", "NOW", "FIXTURES", "shutil"]
+__all__ = ["run", "check_json", "by_code", "stale_flags", "ALL", "AS_OF", "NOW", "FIXTURES", "shutil"]
 
 
 def pytest_addoption(parser):

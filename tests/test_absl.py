@@ -2,7 +2,7 @@
 `--x v`, `--nox`, `--x=false` and flagfiles."""
 import textwrap
 
-from conftest import by_code, check_json
+from conftest import ALL, by_code, check_json, stale_flags
 
 from stalelint.index import index_file
 
@@ -30,9 +30,9 @@ def test_define_forms():
 
 
 def test_abslrepo(build):
-    doc = check_json(build("abslrepo"))
+    doc = check_json(build("abslrepo"), *ALL)
     assert doc["experiments"] == {"total": 4, "recent": 3}
-    stale = by_code(doc, "STL102")
+    stale = stale_flags(doc)
     # evaluate.py's --lr is another knob than train.py's, which `--lr 0.05` keeps alive
     assert {(f["path"], n) for n, f in stale.items()} == {("evaluate.py", "lr"), ("train.py", "use_ema"),
                                                           ("train.py", "debug")}

@@ -58,7 +58,7 @@ def test_action_steps_run(build, tmp_path):
     check_env = dict(base_env, STALELINT_ARGS=f"--as-of {AS_OF}", STALELINT_FAIL="true")
     done = _step("Check", check_env, repo)
     assert done.returncode == 1
-    assert re.search(r"^::warning file=train.py,line=12,col=5,title=STL102 stale-flag::", done.stdout, re.M)
+    assert re.search(r"^::warning file=train.py,line=31,col=15,title=STL301 stale-trick::", done.stdout, re.M)
     assert _step("Check", dict(check_env, STALELINT_FAIL="false"), repo).returncode == 0
 
 

@@ -3,7 +3,7 @@ import json
 import os
 import subprocess
 
-from conftest import AS_OF, NOW, check_json, run
+from conftest import ALL, AS_OF, NOW, check_json, run
 from stalelint import baseline, fingerprint
 from stalelint.model import Finding
 
@@ -25,15 +25,15 @@ def fingerprints(doc):
 
 def test_fingerprints_survive_line_moves(build):
     repo = build("labrepo")
-    before = fingerprints(check_json(repo))
+    before = fingerprints(check_json(repo, *ALL))
     prepend(repo / "train.py", "# moved\n# down\n# three lines\n")
     prepend(repo / "lab/optim.py", "# one more line\n")
     commit(repo, "comments at the top")
-    after = fingerprints(check_json(repo))
+    after = fingerprints(check_json(repo, *ALL))
     assert set(after) == set(before)
     for key, (fp, line) in after.items():
         assert fp == before[key][0], key
-    assert after[("STL102", "use_ema")][1] == before[("STL102", "use_ema")][1] + 3
+    assert after[("STL104", "use_ema")][1] == before[("STL104", "use_ema")][1] + 3
     assert after[("STL201", "poly")][1] == before[("STL201", "poly")][1] + 1  # a dispatch arm in lab/optim.py
     assert after[("STL301", "dropout")][1] == before[("STL301", "dropout")][1] + 3  # a ternary in train.py
 
@@ -60,15 +60,15 @@ def test_fingerprint_tells_apart_what_would_collide():
 
 def test_baseline_then_only_new_findings(build):
     repo = build("labrepo")
-    n = len(check_json(repo)["findings"])
-    result = run("baseline", repo, "--as-of", AS_OF)
+    n = len(check_json(repo, *ALL)["findings"])
+    result = run("baseline", repo, "--as-of", AS_OF, *ALL)
     assert result.exit_code == 0, result.output
     assert f"Wrote {n} findings to" in result.output
     written = json.loads((repo / ".stalelint-baseline.json").read_text())
     assert written["version"] == 1 and len(written["findings"]) == n
     assert {"fingerprint", "code", "path", "name"} == set(written["findings"][0])
 
-    out = run("check", repo, "--as-of", AS_OF, "--baseline", repo / ".stalelint-baseline.json")
+    out = run("check", repo, "--as-of", AS_OF, "--baseline", repo / ".stalelint-baseline.json", *ALL)
     assert out.exit_code == 0, out.output
     assert "note: baseline" in out.output and f"{n} known findings hidden" in out.output
     assert "Found 0 findings" in out.output
@@ -81,7 +81,7 @@ def test_baseline_then_only_new_findings(build):
                                     "def add_optim_args(parser):\n    parser.add_argument('--brand-new', type=int, default=1)"))
     (repo / "lab/config.py").write_text((repo / "lab/config.py").read_text().replace("unused_knob", "unused_knob_renamed"))
     commit(repo, "a new flag", "2025-03-01T10:00:00+00:00")
-    doc = check_json(repo, "--baseline", repo / ".stalelint-baseline.json")
+    doc = check_json(repo, "--baseline", repo / ".stalelint-baseline.json", *ALL)
     names = {f["name"] for f in doc["findings"]}
     assert names == {"unused_knob_renamed", "brand_new"}  # both unread (STL101); the others are known
     assert doc["summary"]["counts"] == {"STL101": 2}
@@ -92,13 +92,14 @@ def test_baseline_then_only_new_findings(build):
 def test_baseline_output_and_selection(build, tmp_path):
     repo = build("labrepo")
     dest = tmp_path / "base.json"
-    assert run("baseline", repo, "--as-of", AS_OF, "--select", "STL102", "--output", dest).exit_code == 0
-    all_codes = {f["code"] for f in check_json(repo)["findings"]}
-    assert len(json.loads(dest.read_text())["findings"]) == check_json(repo)["summary"]["counts"]["STL102"]
-    doc = check_json(repo, "--baseline", dest)
+    assert run("baseline", repo, "--as-of", AS_OF, "--select", "STL102", "--output", dest,
+               "--min-confidence", "0").exit_code == 0
+    all_codes = {f["code"] for f in check_json(repo, *ALL)["findings"]}
+    assert len(json.loads(dest.read_text())["findings"]) == check_json(repo, *ALL)["summary"]["counts"]["STL102"]
+    doc = check_json(repo, "--baseline", dest, *ALL)
     assert {f["code"] for f in doc["findings"]} == all_codes - {"STL102"}
     # entries of codes this run does not look at are not called stale
-    doc = check_json(repo, "--baseline", dest, "--select", "STL101")
+    doc = check_json(repo, "--baseline", dest, "--select", "STL101", *ALL)
     note = next(n for n in doc["notices"] if n.startswith("baseline"))
     assert "no longer match" not in note and "0 known findings hidden" in note
 

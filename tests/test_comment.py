@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from conftest import AS_OF, check_json
+from conftest import ALL, AS_OF, check_json
 from github_server import FakeGitHub
 from stalelint import comment, github_api
 from stalelint.cli import cli
@@ -191,7 +191,7 @@ def test_comment_command_creates_then_updates(build, gh, tmp_path):
     repo = build("labrepo")
     env = actions_env(gh, tmp_path)
     before = git_state(repo)
-    first = invoke("comment", repo, "--as-of", AS_OF, "--base", "HEAD~1", env=env)
+    first = invoke("comment", repo, "--as-of", AS_OF, "--base", "HEAD~1", *ALL, env=env)
     assert first.exit_code == 0, first.stderr
     assert "Created the stalelint comment on pull request #12" in first.stdout
     assert gh.calls() == [("GET", "/repos/lab/repo/issues/12/comments?per_page=100"),
@@ -205,12 +205,12 @@ def test_comment_command_creates_then_updates(build, gh, tmp_path):
     assert new and gone  # the last commit of labrepo both adds and removes findings
     assert f"### Made stale by this pull request ({new})\n" in body
     assert f"### Revived or removed by this pull request ({gone})\n" in body
-    assert f"**{len(check_json(repo)['findings'])} findings**" in body
+    assert f"**{len(check_json(repo, *ALL)['findings'])} findings**" in body
     assert "[`train.py:12`](https://github.com/lab/repo/blob/abc123/train.py#L12)" in body
     assert git_state(repo) == before  # the base was analysed elsewhere: the checkout is untouched
 
     gh.requests.clear()
-    second = invoke("comment", repo, "--as-of", AS_OF, "--base", "HEAD~1", env=env)
+    second = invoke("comment", repo, "--as-of", AS_OF, "--base", "HEAD~1", *ALL, env=env)
     assert second.exit_code == 0 and "Updated the stalelint comment" in second.stdout
     assert gh.calls() == [("GET", "/repos/lab/repo/issues/12/comments?per_page=100"),
                           ("PATCH", f"/repos/lab/repo/issues/comments/{posted['id']}")]

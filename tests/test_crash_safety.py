@@ -24,10 +24,10 @@ import pytest
 
 from stalelint import fixture_repo
 
-from conftest import FIXTURES, NOW, run
+from conftest import ALL, FIXTURES, NOW, run
 
 AS_OF = "2026-06-30"
-ARGS = ["fix", "--as-of", AS_OF, "--apply"]
+ARGS = ["fix", "--as-of", AS_OF, "--apply", *ALL]
 TIMED_KILLS = int(os.environ.get("STALELINT_CRASH_KILLS", "10"))
 ALL_STEPS = "STALELINT_CRASH_KILLS" in os.environ
 STEP_KILLS = 14
@@ -214,7 +214,7 @@ def test_a_file_changed_after_the_kill_is_not_overwritten(states, monkeypatch):
     assert f"{pending[0]} changed since" in result.output and "nothing was written" in result.output
     assert tree(repo) == snapshot
     # `fix` without --apply says what is pending
-    assert "interrupted" in run("fix", repo, "--as-of", AS_OF).output
+    assert "interrupted" in run("fix", repo, "--as-of", AS_OF, *ALL).output
 
 
 def test_an_interrupted_restore_is_finished_by_the_next_one(states, monkeypatch):

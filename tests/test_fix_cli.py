@@ -9,7 +9,7 @@ import pytest
 from stalelint import demo
 from stalelint.check import window_for
 
-from conftest import run
+from conftest import ALL, run
 
 AS_OF = "2026-11-27"
 FILES = ("train.py", "utils.py", "data.py", "configs/old/ema.yaml", "configs/base.yaml", "configs/vit.yaml")
@@ -39,7 +39,7 @@ def snapshot(repo):
 
 
 def fix(repo, *args):
-    return run("fix", repo, "--as-of", AS_OF, *args)
+    return run("fix", repo, "--as-of", AS_OF, *ALL, *args)
 
 
 def entries(repo):
@@ -53,7 +53,7 @@ def test_dry_run_shows_marked_diff_and_changes_nothing(repo):
     out = result.output
     assert "# STL102 use_ema (train.py:21) [safe]" in out
     assert '-    parser.add_argument("--use-ema", action="store_true", help="keep an EMA of the weights")' in out
-    assert "# STL102 epochs (train.py:18) [unsafe, not made without --unsafe]" in out
+    assert "# STL104 epochs (train.py:18) [unsafe, not made without --unsafe]" in out
     assert "unsafe: scripts/sweep.sh:6 passes" in out
     assert "also removed, now unused: utils.py: unused `ModelEma`" in out
     assert snapshot(repo) == before and git(repo, "status", "--porcelain") == ""
@@ -73,7 +73,7 @@ def test_apply_compiles_and_second_run_changes_nothing(repo):
     graveyard = (repo / ".stalelint/graveyard.jsonl").read_bytes()
     second = fix(repo, "--apply", "--force")  # --force: the first run's changes are not committed
     assert second.exit_code == 0 and "[safe]" not in second.output  # only the unsafe one is shown
-    assert "[refused]" not in second.output and "# STL102 epochs" in second.output
+    assert "[refused]" not in second.output and "# STL104 epochs" in second.output
     assert snapshot(repo) == after and (repo / ".stalelint/graveyard.jsonl").read_bytes() == graveyard
 
 
@@ -95,7 +95,7 @@ def test_graveyard_entry(repo):
     assert "+    parser.add_argument(\"--use-ema\"" in e["reverse_patch"]
     assert e["introduced"]["author"] and e["introduced"]["date"].startswith("20")
     assert e["last_used"]["source"] == "configs/old/ema.yaml" and e["last_used"]["date"].startswith("2025-07-15")
-    assert "never set by any of 4 recent experiments" in e["why"]
+    assert "never set by any of 5 recent experiments" in e["why"]  # 4 runs and the README
     assert got["legacy_init"]["last_used"] is None
     assert got["cutmix"]["code"] == "STL201" and got["cutmix"]["kind"] == "variant"
     assert "elif args.aug == \"cutmix\":" in got["cutmix"]["removed_text"]["train.py"]
@@ -221,7 +221,7 @@ def test_commit_needs_apply(repo):
 
 def test_dataclass_fields_and_nested_config_sections(build):
     lab = build("labrepo")
-    result = run("fix", lab, "--as-of", "2026-06-30", "--apply")
+    result = run("fix", lab, "--as-of", "2026-06-30", "--apply", *ALL)
     out = result.output
     assert "# STL102 model.use_rope (lab/config.py:10) [safe]" in out
     assert "use_rope" not in (lab / "lab/config.py").read_text()

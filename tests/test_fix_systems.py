@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import run
+from conftest import ALL, run
 
 AS_OF = "2026-06-30"
 
@@ -16,7 +16,7 @@ def tracked(repo):
 
 
 def fix(repo, *args):
-    return run("fix", repo, "--as-of", AS_OF, *args)
+    return run("fix", repo, "--as-of", AS_OF, *ALL, *args)
 
 
 def entries(repo):
@@ -92,7 +92,7 @@ def test_absl_gin_yacs_pydantic(build):
 def test_hydra_default_key_and_unsafe_reasons(build):
     repo = build("hydrarepo")
     out = fix(repo).output
-    assert "# STL102 use_amp (configs/train.yaml:11) [safe]" in out
+    assert "# STL104 use_amp (configs/train.yaml:11) [safe]" in out
     assert "its section has `_target_: nets.Net`, so `instantiate()` passes it as an argument" in out
     fix(repo, "--apply")
     assert (repo / "configs/train.yaml").read_text().endswith("seed: 42\n")
@@ -109,7 +109,11 @@ def test_ml_collections_entry_in_a_dict_is_unsafe(build):
 
 def test_variants_registrations_choices_and_chosen_functions(build):
     repo = build("variants")
-    fix(repo, "--apply")
+    out = fix(repo).output
+    # no experiment ever chose `attn` or `wide_cnn`, and one is thin evidence: shown, made only when asked
+    assert "# STL201 attn (nets/backbones.py:32) [unsafe, not made without --unsafe]" in out
+    assert "unsafe: the finding's confidence is 40% (an option no experiment ever chose" in out
+    fix(repo, "--apply", "--unsafe", "--knob", "attn", "--knob", "wide_cnn", "--knob", "ConvNeXt")
     backbones = (repo / "nets/backbones.py").read_text()
     assert "class ConvNeXt" not in backbones and "class Swin" in backbones
     assert 'HEADS = {"linear": LinearHead, "mlp": MLPHead}' in backbones
@@ -121,10 +125,13 @@ def test_variants_registrations_choices_and_chosen_functions(build):
 
 def test_a_subcommand_a_recent_experiment_runs_stays(build):
     repo = build("subcommands")
-    out = fix(repo, "--apply").output
+    # `chat` is judged from one recent experiment: thin evidence, made only when asked for
+    assert "# STL201 chat (main.py:6) [unsafe, not made without --unsafe]" in fix(repo).output
+    out = fix(repo, "--unsafe", "--knob", "chat", "--knob", "finetune").output
     assert "unsafe: configs/lora.yaml sets `lora_r`, an option of `setup`, so it runs it" in out
-    # and removing it would have emptied the registry
-    assert "cannot remove variant `finetune` of `COMMANDS`: it is the last entry of `COMMANDS`" in out
+    # and removing both would have emptied the registry: the second is not made
+    assert "it is the last entry of `COMMANDS`" in out
+    fix(repo, "--apply", "--unsafe", "--knob", "chat")
     assert 'COMMANDS = {"finetune": finetune_fn}' in (repo / "main.py").read_text()
     assert not (repo / "cmds/chat.py").read_text().strip()  # its only function went with its registration
 

@@ -3,7 +3,7 @@ that passes a stale flag makes its removal unsafe: cleanrl's own tests caught th
 removed `--save-model` from c51.py that tests/test_classic_control_gymnasium.py passes."""
 import subprocess
 
-from conftest import run
+from conftest import ALL, run
 
 TRAIN = '''import argparse
 p = argparse.ArgumentParser()
@@ -50,21 +50,21 @@ def commit(repo, day, *before):
 
 def test_a_flag_a_test_passes_is_not_removed_safely(tmp_path):
     repo = make(tmp_path)
-    result = run("fix", repo, "--as-of", "2026-06-30")
+    result = run("fix", repo, "--as-of", "2026-06-30", *ALL)
     out = result.output
-    assert "# STL102 save_model (train.py:4) [unsafe" in out, out
+    assert "# STL104 save_model (train.py:4) [unsafe" in out, out
     assert "tests/test_train.py:4 runs train.py with `save_model`; that command would fail without the flag" in out
     # the seed flag is stale too, and no test passes it; one passes --steps to pkg/other.py, through
     # `-m` in an argv list
-    assert "# STL102 seed (train.py:5) [safe]" in out
+    assert "# STL104 seed (train.py:5) [safe]" in out
     assert "tests/test_train.py:7 runs pkg/other.py with `steps`" in out
 
 
 def test_a_flag_only_a_test_passes_is_still_stale(tmp_path):
     """A test exercises a flag; it does not choose it for research, so it does not make it recent."""
     repo = make(tmp_path)
-    result = run("check", repo, "--as-of", "2026-06-30")
-    assert "train.py:4:1: STL102 flag `--save-model`" in result.output, result.output
+    result = run("check", repo, "--as-of", "2026-06-30", *ALL)
+    assert "train.py:4:1: STL104 flag `--save-model`" in result.output, result.output
 
 
 def test_another_scripts_definition_of_the_same_option_is_not_a_use(tmp_path):
@@ -77,10 +77,10 @@ def test_another_scripts_definition_of_the_same_option_is_not_a_use(tmp_path):
     commit(tmp_path, "2025-06-01", ["init", "-q"])
     (tmp_path / "runs.sh").write_text(RUNS.replace("train.py", "a.py") + RUNS.replace("train.py", "b.py"))
     commit(tmp_path, "2026-06-01")
-    out = run("fix", tmp_path, "--as-of", "2026-06-30").output
-    assert "# STL102 num_gpu (a.py:4) [safe]" in out and "# STL102 num_gpu (b.py:4) [safe]" in out, out
+    out = run("fix", tmp_path, "--as-of", "2026-06-30", *ALL).output
+    assert "# STL104 num_gpu (a.py:4) [safe]" in out and "# STL104 num_gpu (b.py:4) [safe]" in out, out
     assert "spells" not in out
-    result = run("fix", tmp_path, "--as-of", "2026-06-30", "--apply")
+    result = run("fix", tmp_path, "--as-of", "2026-06-30", "--apply", *ALL)
     assert result.exit_code == 0, result.output
-    again = run("fix", tmp_path, "--as-of", "2026-06-30", "--apply", "--force")
+    again = run("fix", tmp_path, "--as-of", "2026-06-30", "--apply", "--force", *ALL)
     assert "Fixed 0 findings" in again.output

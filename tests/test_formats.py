@@ -6,7 +6,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import AS_OF, FIXTURES, NOW, run
+from conftest import ALL, AS_OF, FIXTURES, NOW, run
 from stalelint import fixture_repo, rules
 from stalelint.report import github, markdown, sarif
 
@@ -21,7 +21,7 @@ def labrepo(tmp_path_factory):
 
 
 def output(repo, fmt, *args):
-    result = run("check", repo, "--as-of", AS_OF, "--output-format", fmt, *args)
+    result = run("check", repo, "--as-of", AS_OF, "--output-format", fmt, *ALL, *args)
     assert result.exit_code == 1, result.output
     return result.output
 
@@ -38,14 +38,14 @@ def test_sarif_is_valid_and_complete(labrepo):
     assert ids == [r.CODE for r in rules.RULES] + list(rules.ERRORS)
     stale = driver["rules"][ids.index("STL102")]
     assert stale["name"] == "stale-flag"
-    assert stale["shortDescription"]["text"].startswith("A flag that every experiment of the window")
+    assert stale["shortDescription"]["text"].startswith("A flag that an older experiment set to another value")
     assert "Why:" in stale["help"]["text"] and "**Fix safety:**" in stale["help"]["markdown"]
     assert stale["fullDescription"]["text"] != stale["shortDescription"]["text"]
     results = run_["results"]
     js = json.loads(output(labrepo, "json"))
     assert len(results) == len(js["findings"]) + len(js["errors"]) and len(js["errors"]) == 1
     ema = next(r for r in results if r["properties"].get("name") == "use_ema")
-    assert ema["ruleId"] == "STL102" and ema["level"] == "warning" and ids[ema["ruleIndex"]] == "STL102"
+    assert ema["ruleId"] == "STL104" and ema["level"] == "warning" and ids[ema["ruleIndex"]] == "STL104"
     loc = ema["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "train.py", "uriBaseId": "%SRCROOT%"}
     assert loc["region"] == {"startLine": 12, "startColumn": 5, "endLine": 12}
@@ -70,7 +70,7 @@ def test_sarif_paths_are_uri_encoded(labrepo):
 def test_github_annotations(labrepo):
     lines = output(labrepo, "github").splitlines()
     ema = next(line for line in lines if "use-ema" in line)
-    assert ema.startswith("::warning file=train.py,line=12,col=5,title=STL102 stale-flag::flag `--use-ema` is never")
+    assert ema.startswith("::warning file=train.py,line=12,col=5,title=STL104 never-varied::flag `--use-ema` is never")
     assert ema.endswith("(confidence 90%25)")
     js = json.loads(output(labrepo, "json"))
     block = next(f for f in js["findings"] if f["end_line"] > f["line"])  # a branch: its end line is given

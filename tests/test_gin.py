@@ -2,7 +2,7 @@
 `include` and macros, scopes, `--gin_file` and `--gin_bindings` on a command line, and a gin file
 with a syntax error."""
 import pytest
-from conftest import by_code, check_json
+from conftest import ALL, by_code, check_json, stale_flags
 
 from stalelint.evidence import gin
 
@@ -32,9 +32,9 @@ def test_gin_syntax_errors_name_the_line(text, line):
 
 
 def test_ginrepo(build):
-    doc = check_json(build("ginrepo"))
+    doc = check_json(build("ginrepo"), *ALL)
     assert doc["experiments"] == {"total": 4, "recent": 2}
-    stale = by_code(doc, "STL102")
+    stale = stale_flags(doc)
     # finetune.lr shares its leaf with train.lr, which `--gin_bindings="train.lr = 0.05"` sets
     assert set(stale) == {"train.use_ema", "train.optimizer", "finetune.lr", "loader.shuffle"}
     assert "last set to True by configs/old/ema.gin on 2025-02-01" in stale["train.use_ema"]["message"]
@@ -51,10 +51,10 @@ def test_ginrepo(build):
 def test_gin_syntax_error_marks_gin_knobs_unjudgeable(build):
     repo = build("ginrepo")
     (repo / "configs/broken.gin").write_text("train.steps = 10\ntrain.lr = [0.1,\n")
-    doc = check_json(repo)
+    doc = check_json(repo, *ALL)
     assert [(e["path"], e["code"], e["line"]) for e in doc["errors"]] == [("configs/broken.gin", "STL903", 2)]
     assert "invalid gin (line 2)" in doc["errors"][0]["message"]
-    assert by_code(doc, "STL102") == {} and by_code(doc, "STL301") == {}
+    assert stale_flags(doc) == {} and by_code(doc, "STL301") == {}
     assert set(by_code(doc, "STL101")) == {"Model.width"}  # the run goes on
     assert any("gin knobs not judged stale" in n for n in doc["notices"])
 

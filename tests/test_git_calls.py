@@ -37,7 +37,7 @@ def _repo(path, n_files):
     return path
 
 
-def _git_calls(repo, monkeypatch):
+def _git_calls(repo, monkeypatch, since="2y"):
     seen = []
     real = history_mod.History.read.__func__
 
@@ -47,7 +47,9 @@ def _git_calls(repo, monkeypatch):
         return h
 
     monkeypatch.setattr(history_mod.History, "read", classmethod(spy))
-    result = run_check(repo, from_table({}, "test"), window_for("2026-06-30", 180), use_cache=False)
+    # a window that reaches run.sh's commit (2025-01-01), and every finding shown
+    settings = from_table({"since": since, "extend_select": ["STL104"], "min_confidence": 0}, "test")
+    result = run_check(repo, settings, window_for("2026-06-30", settings.since_days), use_cache=False)
     return seen[0].git_calls, result
 
 
@@ -55,10 +57,10 @@ def test_git_processes_do_not_grow_with_files(tmp_path, monkeypatch):
     small, r5 = _git_calls(_repo(tmp_path / "five", 5), monkeypatch)
     big, r50 = _git_calls(_repo(tmp_path / "fifty", 50), monkeypatch)
     assert small == big <= 5
-    # and the grace period is still per line: the old flags are stale, the new ones are not
-    stale5 = {f.name for f in r5.findings if f.code == "STL102"}
+    # and the grace period is still per line: the old flags are never varied, the new ones are not judged
+    stale5 = {f.name for f in r5.findings if f.code == "STL104"}
     assert stale5 == {f"old{i}" for i in range(5)}
-    assert len([f for f in r50.findings if f.code == "STL102"]) == 50
+    assert len([f for f in r50.findings if f.code == "STL104"]) == 50
 
 
 def test_uncommitted_lines_are_young(tmp_path, monkeypatch):
@@ -67,7 +69,7 @@ def test_uncommitted_lines_are_young(tmp_path, monkeypatch):
     (repo / "s0.py").write_text(text.replace("p.add_argument('--old0'", "p.add_argument('--tmp', action='store_true')\n"
                                              "print(args.tmp)\np.add_argument('--old0'"))
     calls, result = _git_calls(repo, monkeypatch)
-    names = {f.name for f in result.findings if f.code == "STL102"}
+    names = {f.name for f in result.findings if f.code == "STL104"}
     assert "tmp" not in names and {"old0", "old1"} <= names
     assert calls <= 5
 
@@ -83,7 +85,12 @@ def test_back_dated_commit_on_top(tmp_path, monkeypatch):
     with open(repo / "s0.py", "a") as f:
         f.write("p.add_argument('--backdated', action='store_true')\nprint(args.backdated)\n")
     subprocess.run(["git", "-C", repo, "commit", "-qam", "back-dated"], check=True, env=env)
-    _, result = _git_calls(repo, monkeypatch)
-    names = {f.name for f in result.findings if f.code == "STL102"}
+    with open(repo / "run.sh", "a") as f:  # a recent experiment, so that a 180-day window judges
+        f.write("python s0.py\n")
+    when = "2026-06-15T12:00:00+00:00"
+    subprocess.run(["git", "-C", repo, "commit", "-qam", "rerun"], check=True,
+                   env=dict(env, GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when))
+    _, result = _git_calls(repo, monkeypatch, since="180d")
+    names = {f.name for f in result.findings if f.code == "STL104"}
     assert "backdated" in names and "old0" in names  # written "in 2025": no grace
     assert "new0" not in names  # written 2026-06-01 (under the back-dated commit): grace

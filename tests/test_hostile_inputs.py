@@ -9,7 +9,7 @@ import pytest
 from stalelint.evidence import configs
 from stalelint.index import index_file
 
-from conftest import by_code, check_json, run
+from conftest import ALL, by_code, check_json, run, stale_flags
 
 
 def errors(doc):
@@ -19,9 +19,9 @@ def errors(doc):
 def test_a_cookie_naming_a_codec_that_decodes_nothing(build):
     repo = build("labrepo")
     (repo / "odd.py").write_bytes(b"# -*- coding: undefined -*-\nx = 1\n")
-    doc = check_json(repo)
+    doc = check_json(repo, *ALL)
     assert "cannot decode" in errors(doc)[("odd.py", "STL902")]
-    assert "use_ema" in by_code(doc, "STL102")
+    assert "use_ema" in stale_flags(doc)
 
 
 BIG = "1" + "7" * 4400  # over Python's 4300-digit limit for int <-> str
@@ -47,8 +47,8 @@ def test_record_separators_in_committed_code_and_messages(build):
     repo = build("labrepo")
     (repo / "lab/sep.py").write_bytes(b"SEP = '\x1e1700000000'\n\x1e = 1\n")
     _commit(repo, "separator \x1e in a subject", "2026-06-10T10:00:00")
-    doc = check_json(repo)
-    assert "use_ema" in by_code(doc, "STL102")
+    doc = check_json(repo, *ALL)
+    assert "use_ema" in stale_flags(doc)
     assert "debug_every" not in by_code(doc, "STL101")  # still young: added 2026-06-01
     assert ("lab/sep.py", "STL901") in errors(doc)
 
@@ -57,7 +57,7 @@ def test_a_bom_and_a_cookie_for_another_encoding(build):
     repo = build("labrepo")
     (repo / "both.py").write_bytes(b"\xef\xbb\xbf# coding: latin-1\nx = 1\n")
     (repo / "agree.py").write_bytes(b"\xef\xbb\xbf# -*- coding: utf-8 -*-\nx = 1\n")
-    got = errors(check_json(repo))
+    got = errors(check_json(repo, *ALL))
     assert "byte order mark and a coding cookie for latin-1" in got[("both.py", "STL902")]
     assert not any(p == "agree.py" for p, _ in got)
 
@@ -101,7 +101,7 @@ def test_fix_leaves_a_file_too_deep_for_libcst_visitors_alone(build):
     utils.write_text(utils.read_text() + "\nDEEP = a" + "[0]" * 300 + "\n")
     _commit(repo, "deep", "2026-01-01T10:00:00")
     before = utils.read_bytes()
-    result = run("fix", repo, "--as-of", "2026-06-30", "--apply", "--force")
+    result = run("fix", repo, "--as-of", "2026-06-30", "--apply", "--force", *ALL)
     assert result.exit_code in (0, 1), result.output
     assert "use_ema" not in (repo / "train.py").read_text()
     assert utils.read_bytes() == before

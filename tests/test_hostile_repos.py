@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AS_OF, by_code, run
+from conftest import ALL, AS_OF, by_code, run, stale_flags
 
 GIT = ["git", "-c", "user.name=T", "-c", "user.email=t@x", "-c", "protocol.file.allow=always"]
 
@@ -32,13 +32,13 @@ EMA_RUN = "#!/bin/bash\npython train.py --use-ema --lr 0.1\n"
 
 
 def check(repo: Path, *args: str) -> dict:
-    result = run("check", repo, "--as-of", AS_OF, "--output-format", "json", *args)
+    result = run("check", repo, "--as-of", AS_OF, "--output-format", "json", *ALL, *args)
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.output)
 
 
 def fix_diff(repo: Path, *args: str) -> str:
-    result = run("fix", repo, "--as-of", AS_OF, *args)
+    result = run("fix", repo, "--as-of", AS_OF, *ALL, *args)
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output
     return result.output
@@ -95,7 +95,7 @@ def test_detached_head(build):
     git(repo, "add", "scripts/ema.sh")
     commit(repo, "ema experiment, detached")
     later = check(repo)
-    assert "use_ema" not in by_code(later, "STL102") and later["errors"] == []
+    assert "use_ema" not in stale_flags(later) and later["errors"] == []
     assert "unused_knob" in by_code(later, "STL101")
     fix_diff(repo)
 
@@ -103,13 +103,13 @@ def test_detached_head(build):
 def test_submodule_is_another_repo_and_not_a_file(build, tmp_path):
     repo = build("labrepo")
     other = build("demo")
-    git(repo, "submodule", "add", "-q", f"file://{other}", "vendor/demo")
+    git(repo, "submodule", "add", "-q", f"file://{other}", "deps/demo")
     git(repo, "commit", "-q", "-m", "add a submodule")
     doc = check(repo)
     assert doc["errors"] == [], doc["errors"]
-    assert any("1 git submodule not scanned (vendor/demo)" in n for n in doc["notices"]), doc["notices"]
+    assert any("1 git submodule not scanned (deps/demo)" in n for n in doc["notices"]), doc["notices"]
     # the submodule's own knobs are its own repo's business; the parent's findings are unchanged
-    assert "use_ema" in by_code(doc, "STL102") and "unused_knob" in by_code(doc, "STL101")
+    assert "use_ema" in stale_flags(doc) and "unused_knob" in by_code(doc, "STL101")
     assert not any(f["path"].startswith("vendor/") for f in doc["findings"])
     fix_diff(repo)
 
@@ -122,9 +122,9 @@ def test_untracked_files_are_read_and_dated_by_mtime(build):
     recent_mtime(repo / "scripts" / "ema.sh")
     recent_mtime(repo / "lab" / "extra.py")
     doc = check(repo)
-    assert "use_ema" not in by_code(doc, "STL102")
+    assert "use_ema" not in stale_flags(doc)
     # the untracked flag is never read, and new: STL101 says so, STL102 gives it its grace period
-    assert "brand_new" in by_code(doc, "STL101") and "brand_new" not in by_code(doc, "STL102")
+    assert "brand_new" in by_code(doc, "STL101") and "brand_new" not in stale_flags(doc)
     assert doc["errors"] == []
     fix_diff(repo)
 
@@ -162,7 +162,7 @@ def test_symlinks_are_reported_and_never_followed_out(build, tmp_path, tracked):
     assert "loop" in got[("loop_a", "STL902")] and "loop" in got[("loop_b", "STL902")]
     assert "broken symlink" in got[("dangling.py", "STL902")]
     assert not {"outside_knob", "outside_dir_knob"} & names(doc)
-    assert "use_ema" in by_code(doc, "STL102") or "use_ema" in {f["name"] for f in doc["findings"]}
+    assert "use_ema" in stale_flags(doc) or "use_ema" in {f["name"] for f in doc["findings"]}
     assert "unused_knob" in by_code(doc, "STL101")
     out_diff = fix_diff(repo)
     assert "outside" not in out_diff
@@ -193,7 +193,7 @@ def test_tracked_file_deleted_from_the_working_tree(build):
     doc = check(repo)
     # a deletion the user has not committed yet is not an error: the files are simply gone
     assert doc["errors"] == [], doc["errors"]
-    assert "unused_knob" not in names(doc) and "use_ema" in by_code(doc, "STL102")
+    assert "unused_knob" not in names(doc) and "use_ema" in stale_flags(doc)
     fix_diff(repo)
 
 
@@ -263,7 +263,7 @@ def test_unreadable_files(build, monkeypatch, how):
     assert "permission denied" in got[("configs/secret.yaml", "STL902")]
     assert "hidden" not in names(doc)
     # the unread experiment might have set use_ema: its finding says the evidence is incomplete
-    ema = by_code(doc, "STL102")["use_ema"]
+    ema = stale_flags(doc)["use_ema"]
     assert "incomplete evidence" in ema["message"]
 
 
@@ -298,7 +298,7 @@ def test_paths_with_spaces_and_unicode(build, git_repo):
         recent_mtime(repo / "my scripts" / "expé 1.sh")
     doc = check(repo)
     assert doc["errors"] == [], doc["errors"]
-    assert "use_ema" not in by_code(doc, "STL102")  # the run in `my scripts/expé 1.sh` set it
+    assert "use_ema" not in stale_flags(doc)  # the run in `my scripts/expé 1.sh` set it
     unread = by_code(doc, "STL101")
     assert "profondeur" in unread and unread["profondeur"]["path"] == "modèles/réseau.py"
     out = fix_diff(repo, "--knob", "profondeur")

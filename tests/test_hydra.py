@@ -1,10 +1,10 @@
-from conftest import by_code, check_json
+from conftest import ALL, by_code, check_json, stale_flags
 
 
 def test_hydra_tree_end_to_end(build):
-    doc = check_json(build("hydrarepo"))
+    doc = check_json(build("hydrarepo"), *ALL)
     assert doc["errors"] == []  # `optional local: default` may be missing
-    stale = by_code(doc, "STL102")
+    stale = stale_flags(doc)
     # trainer.grad_clip is alive: `trainer=clip` selects an option that sets it
     assert set(stale) == {"model.depth", "model.dropout", "use_amp"}, stale
     assert stale["model.depth"]["path"] == "configs/model/small.yaml" and stale["model.depth"]["line"] == 3
@@ -22,6 +22,6 @@ def test_hydra_missing_default_option_is_an_error(build):
     repo = build("hydrarepo")
     text = (repo / "configs/train.yaml").read_text().replace("model: small", "model: medium")
     (repo / "configs/train.yaml").write_text(text)
-    doc = check_json(repo)
+    doc = check_json(repo, *ALL)
     assert any(e["path"] == "configs/train.yaml" and "model/medium.yaml does not exist" in e["message"]
                for e in doc["errors"])

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import by_code, check_json, run
+from conftest import ALL, by_code, check_json, run, stale_flags
 
 pytest.importorskip("hydra")
 
@@ -60,33 +60,33 @@ def test_hydra_job_folders(hydra_repo):
 
 
 def test_hydra_runs_judge_train_flags(hydra_repo):
-    doc = check_json(hydra_repo)
-    stale = by_code(doc, "STL102")
+    doc = check_json(hydra_repo, *ALL)
+    stale = stale_flags(doc)
     assert "use_ema" not in stale and "warmup" in stale
     assert doc["errors"] == []
 
 
 def test_bad_hydra_record_is_reported(hydra_repo):
     (hydra_repo / "outputs/2026-06-01/10-00-00/.hydra/config.yaml").write_text("use_ema: [unclosed\n")
-    doc = check_json(hydra_repo)
+    doc = check_json(hydra_repo, *ALL)
     [error] = doc["errors"]
     assert error["code"] == "STL906" and error["path"] == "outputs/2026-06-01/10-00-00/.hydra"
     assert "cannot read Hydra job record" in error["message"]
-    assert by_code(doc, "STL102")["use_ema"]["incomplete"] is True
+    assert stale_flags(doc)["use_ema"]["incomplete"] is True
 
 
 def test_hydra_job_of_the_repos_own_app_keeps_a_variant_alive(build, tmp_path):
     """hydrarepo's own src/train.py, run by hydra-core: its job record selects model=tiny and sets
     use_amp, both stale in the baseline (STL201, STL102)."""
     repo = build("hydrarepo")
-    before = check_json(repo)
-    assert "model=tiny" in by_code(before, "STL201") and "use_amp" in by_code(before, "STL102")
+    before = check_json(repo, *ALL)
+    assert "model=tiny" in by_code(before, "STL201") and "use_amp" in stale_flags(before)
     (tmp_path / "nets.py").write_text("class Net:\n    def __init__(self, **kw):\n        self.kw = kw\n")
     env = dict(__import__("os").environ, PYTHONPATH=str(tmp_path))
     subprocess.run([sys.executable, "src/train.py", "model=tiny", "use_amp=true",
                     "hydra.run.dir=outputs/2026-06-01/10-00-00"], cwd=repo, env=env, check=True, timeout=120,
                    capture_output=True)
-    after = check_json(repo)
+    after = check_json(repo, *ALL)
     assert "model=tiny" not in by_code(after, "STL201")
-    assert "use_amp" not in by_code(after, "STL102")
+    assert "use_amp" not in stale_flags(after)
     assert after["errors"] == []

@@ -8,7 +8,7 @@ import pytest
 
 from stalelint.fix.write import JOURNAL_NAME, journal_path
 
-from conftest import AS_OF, run
+from conftest import ALL, AS_OF, run
 
 GRAVEYARD = ".stalelint/graveyard.jsonl"
 
@@ -16,7 +16,7 @@ GRAVEYARD = ".stalelint/graveyard.jsonl"
 @pytest.fixture
 def fixed(build):
     repo = build("labrepo")
-    assert run("fix", repo, "--as-of", AS_OF, "--apply", "--knob", "model.use_rope").exit_code == 0
+    assert run("fix", repo, "--as-of", AS_OF, "--apply", "--knob", "model.use_rope", *ALL).exit_code == 0
     return repo
 
 
@@ -99,10 +99,10 @@ def test_a_planted_journal_cannot_write_outside(fixed, outside, how):
     journal.write_text(json.dumps({"version": 1, "files": [
         {"path": bad, "before": None, "after": "import os\nos.system('echo pwned')\n"}]}))
     out_before = snapshot(outside)
-    result = run("fix", fixed, "--as-of", AS_OF, "--apply")
+    result = run("fix", fixed, "--as-of", AS_OF, "--apply", *ALL)
     assert result.exit_code == 1 and "not replayed" in result.output, result.output
     assert snapshot(outside) == out_before
     shutil.rmtree(outside)  # (and the same when the target does not exist yet)
     outside.mkdir()
-    result = run("fix", fixed, "--as-of", AS_OF, "--apply")
+    result = run("fix", fixed, "--as-of", AS_OF, "--apply", *ALL)
     assert result.exit_code == 1 and list(outside.iterdir()) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import by_code, check_json, run
+from conftest import ALL, by_code, check_json, run, stale_flags
 
 
 def commit(repo, rel, text, when="2026-06-10T10:00:00+00:00"):
@@ -57,7 +57,7 @@ def test_sacred_run_written_by_sacred(build, tmp_path):
     [row] = [r for r in listed(repo, today) if r["source"] == "runs/1"]
     assert row["dated_by"] == "start_time" and before <= row["date"][:10] <= today  # a run across midnight
     assert row["settings"]["use_ema"] is True and row["settings"]["optim.wd"] == 0.05 and "seed" in row["settings"]
-    stale = by_code(check_json(repo, "--as-of", today), "STL102")
+    stale = stale_flags(check_json(repo, "--as-of", today, *ALL))
     assert "use_ema" not in stale and "warmup" in stale
 
 
@@ -74,7 +74,7 @@ def test_lightning_hparams(build):
     [row] = [r for r in listed(repo) if r["source"] == "lightning_logs/version_3"]
     assert row["dated_by"] == "event file name" and row["date"].startswith("2026-06-05")
     assert row["settings"] == {"use_ema": True, "warmup": 0, "betas": [0.9, 0.999]}
-    assert "use_ema" not in by_code(check_json(repo), "STL102")
+    assert "use_ema" not in stale_flags(check_json(repo, *ALL))
 
 
 def test_lightning_record_written_by_lightning(build):
@@ -90,7 +90,7 @@ def test_lightning_record_written_by_lightning(build):
     assert [(r["source"], r["dated_by"], r["date"][:10]) for r in rows] == [
         ("lightning_logs/version_0", "event file name", "2026-11-27")]
     assert rows[0]["settings"] == {"use_ema": True, "warmup": 0, "betas": [0.9, 0.999]}
-    assert "use_ema" not in by_code(check_json(repo, "--as-of", "2026-11-28"), "STL102")
+    assert "use_ema" not in stale_flags(check_json(repo, "--as-of", "2026-11-28", *ALL))
 
 
 def test_argument_dump_next_to_a_checkpoint(build):
@@ -107,7 +107,7 @@ def test_argument_dump_next_to_a_checkpoint(build):
     [row] = [r for r in listed(repo) if r["source"].startswith(("checkpoints", "notes"))]
     assert row["source"] == "checkpoints/exp7/args.json" and row["dated_by"] == "mtime"
     assert row["date"].startswith("2026-06-20")
-    stale = by_code(check_json(repo), "STL102")
+    stale = stale_flags(check_json(repo, *ALL))
     assert "use_ema" not in stale and "no_color" in stale
 
 
@@ -129,7 +129,7 @@ def test_dvc_lock_and_experiment_refs(build):
     assert lock["settings"] == {"train.warmup": 0, "--use-ema": True}
     ref = rows["refs/exps/ab/cdef/exp-1"]
     assert ref["dated_by"] == "commit" and ref["date"].startswith("2026-06-15")
-    stale = by_code(check_json(repo), "STL102")
+    stale = stale_flags(check_json(repo, *ALL))
     assert "use_ema" not in stale and "no_color" not in stale and "warmup" in stale
 
 
@@ -142,7 +142,7 @@ def test_wandb_sweep_plan(build):
     assert len(rows) == 2 and all(r["kind"] == "sweep" and r["entry"] == "train.py" for r in rows)
     assert [r["settings"]["use_ema"] for r in rows] == [True, False]
     assert rows[0]["date"].startswith("2026-06-10")
-    doc = check_json(repo)
-    stale = by_code(doc, "STL102")
+    doc = check_json(repo, *ALL)
+    stale = stale_flags(doc)
     assert "use_ema" not in stale and "warmup" in stale
     assert not [f for f in doc["findings"] if f["code"] == "STL103" and f["path"] == "sweeps/ema.yaml"]

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from stalelint.cli import cli
 
-from conftest import AS_OF, run
+from conftest import ALL, AS_OF, run
 
 STALELINT = Path(__file__).resolve().parent.parent / "stalelint"
 
@@ -121,8 +121,8 @@ def test_nothing_planted_is_ever_run(build, tmp_path):
     for fmt in ("text", "json", "sarif", "github", "markdown"):
         assert run("check", repo, "--as-of", AS_OF, "--output-format", fmt).exit_code in (0, 1)
     assert run("experiments", repo, "--as-of", AS_OF).exit_code == 0
-    assert run("fix", repo, "--as-of", AS_OF).exit_code in (0, 1)
-    applied = run("fix", repo, "--as-of", AS_OF, "--apply", "--force", "--unsafe", "--knob", "model.use_rope")
+    assert run("fix", repo, "--as-of", AS_OF, *ALL).exit_code in (0, 1)
+    applied = run("fix", repo, "--as-of", AS_OF, "--apply", "--force", "--unsafe", "--knob", "model.use_rope", *ALL)
     assert applied.exit_code in (0, 1), applied.output
     assert "model.use_rope" in (repo / ".stalelint/graveyard.jsonl").read_text()  # rope.yaml was rewritten
     assert run("restore", "model.use_rope", "--path", repo).exit_code == 0
@@ -213,7 +213,7 @@ def test_no_network_without_a_tracker_server(build, monkeypatch, fixture):
     for fmt in ("text", "json", "sarif", "github", "markdown"):
         assert run("check", repo, "--as-of", AS_OF, "--output-format", fmt).exit_code in (0, 1)
     assert run("experiments", repo, "--as-of", AS_OF).exit_code == 0
-    assert run("fix", repo, "--as-of", AS_OF).exit_code in (0, 1)
+    assert run("fix", repo, "--as-of", AS_OF, *ALL).exit_code in (0, 1)
     assert run("comment", repo, "--as-of", AS_OF, "--dry-run").exit_code in (0, 1)
     assert guard.attempts == []
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import by_code, check_json
+from conftest import ALL, by_code, check_json, stale_flags
 
 tensorboard = pytest.importorskip("tensorboard")
 
@@ -24,12 +24,12 @@ def write_hparams(folder, hparams, start):
 
 def test_a_flag_used_only_by_a_tensorboard_run_is_alive(build):
     repo = build("labrepo")
-    assert "use_ema" in by_code(check_json(repo), "STL102")
+    assert "use_ema" in stale_flags(check_json(repo, *ALL))
     write_hparams(repo / "runs" / "ema", {"use_ema": True, "lr": 0.01},
                   dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc))
-    doc = check_json(repo)
-    assert "use_ema" not in by_code(doc, "STL102")
-    assert "no_color" in by_code(doc, "STL102")  # set by no run: still stale
+    doc = check_json(repo, *ALL)
+    assert "use_ema" not in stale_flags(doc)
+    assert "no_color" in stale_flags(doc)  # set by no run: still stale
     assert doc["experiments"]["total"] == 11
 
 
@@ -38,6 +38,6 @@ def test_truncated_event_file_is_an_error_and_findings_are_incomplete(build):
     write_hparams(repo / "runs" / "a", {"use_ema": True}, dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc))
     event = next((repo / "runs" / "a").iterdir())
     event.write_bytes(event.read_bytes()[:-7])
-    doc = check_json(repo)
+    doc = check_json(repo, *ALL)
     assert any(e["code"] == "STL906" and e["path"].startswith("runs/a/events.out.tfevents") for e in doc["errors"])
     assert all(f["incomplete"] for f in doc["findings"] if f["code"] == "STL102")

@@ -1,8 +1,8 @@
-from conftest import by_code, check_json
+from conftest import ALL, by_code, check_json
 
 
 def test_registries_dispatch_and_choices(build):
-    doc = check_json(build("variants"))
+    doc = check_json(build("variants"), *ALL)
     v = by_code(doc, "STL201")
     # ResNet: the --backbone default; vit-b: set by a config (its registered name, not its class
     # name); Swin: used directly by code; goodbye: atexit's registry is not the repo's

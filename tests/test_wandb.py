@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import by_code, check_json, run
+from conftest import ALL, by_code, check_json, run, stale_flags
 
 pytest.importorskip("wandb")
 
@@ -50,8 +50,8 @@ def test_offline_run_read_from_the_binary_file(offline_run):
     assert row["dated_by"] == "start_time" and before <= row["date"][:10] <= today
     assert row["settings"] == {"use_ema": True, "warmup": 0, "model.depth": 3, "no_color": False,
                                "--lr": "0.002", "--arch": "vit_s"}
-    doc = check_json(repo, "--as-of", today)
-    stale = by_code(doc, "STL102")
+    doc = check_json(repo, "--as-of", today, *ALL)
+    stale = stale_flags(doc)
     assert "use_ema" not in stale and "warmup" in stale and "no_color" in stale
     assert doc["errors"] == []
 
@@ -61,11 +61,11 @@ def test_truncated_run_file(offline_run):
     [log] = run_dir.glob("run-*.wandb")
     data = log.read_bytes()
     log.write_bytes(data[: len(data) // 2])
-    doc = check_json(repo, "--as-of", today)
+    doc = check_json(repo, "--as-of", today, *ALL)
     [error] = doc["errors"]
     assert error["code"] == "STL906" and error["path"] == run_dir.relative_to(repo).as_posix()
     assert "truncated or corrupt" in error["message"] and "byte" in error["message"]
-    assert by_code(doc, "STL102")["warmup"]["incomplete"] is True
+    assert stale_flags(doc)["warmup"]["incomplete"] is True
 
 
 def test_without_wandb_offline_runs_are_skipped_with_a_notice(offline_run, monkeypatch):
@@ -73,9 +73,9 @@ def test_without_wandb_offline_runs_are_skipped_with_a_notice(offline_run, monke
 
     repo, _, (_, today) = offline_run
     monkeypatch.setattr(wandb_log, "available", lambda: False)
-    doc = check_json(repo, "--as-of", today)
+    doc = check_json(repo, "--as-of", today, *ALL)
     assert any("1 offline W&B runs skipped" in n and "stalelint[wandb]" in n for n in doc["notices"])
-    assert by_code(doc, "STL102")["use_ema"]["incomplete"] is True
+    assert stale_flags(doc)["use_ema"]["incomplete"] is True
 
 
 def test_synced_run_folder(build):
@@ -94,5 +94,5 @@ def test_synced_run_folder(build):
     [row] = [r for r in listed if r["source"].startswith("wandb/")]
     assert row["entry"] == "train.py" and row["date"].startswith("2026-05-10T10:11:12")
     assert row["settings"] == {"use_ema": True, "warmup": 0, "--no-color": True, "--lr": "0.01"}
-    stale = by_code(check_json(repo), "STL102")
+    stale = stale_flags(check_json(repo, *ALL))
     assert "use_ema" not in stale and "no_color" not in stale and "warmup" in stale

@@ -2,7 +2,7 @@
 inheritance, `opts` pairs on the command line, `merge_from_list` in code, and bad input."""
 import textwrap
 
-from conftest import by_code, check_json
+from conftest import ALL, by_code, check_json, stale_flags
 
 from stalelint.evidence import code_overrides
 from stalelint.index import index_file
@@ -41,9 +41,9 @@ def test_merge_from_list_literals():
 
 
 def test_yacsrepo(build):
-    doc = check_json(build("yacsrepo"))
+    doc = check_json(build("yacsrepo"), *ALL)
     assert doc["experiments"] == {"total": 7, "recent": 5}
-    stale = by_code(doc, "STL102")
+    stale = stale_flags(doc)
     # MODEL.NAME and SOLVER.NAME share a leaf: only SOLVER.NAME is set (in the inherited base)
     assert set(stale) == {"model.use_ema", "model.name", "model.head.layers", "seed"}
     ema = stale["model.use_ema"]
@@ -68,12 +68,12 @@ def test_cyclic_base_is_an_error_and_yacs_knobs_are_not_judged(build):
     (repo / "configs/cyc_a.yaml").write_text('_BASE_: "cyc_b.yaml"\nMODEL:\n  DEPTH: 18\n')
     (repo / "configs/cyc_b.yaml").write_text('_BASE_: "cyc_a.yaml"\n')
     (repo / "configs/orphan.yaml").write_text('_BASE_: "missing.yaml"\n')
-    doc = check_json(repo)
+    doc = check_json(repo, *ALL)
     errors = {e["path"]: e["message"] for e in doc["errors"]}
     assert "cyclic base/include: configs/cyc_a.yaml -> configs/cyc_b.yaml -> configs/cyc_a.yaml" in \
         errors["configs/cyc_a.yaml"]
     assert "not in the repository: missing.yaml" in errors["configs/orphan.yaml"]
-    stale = by_code(doc, "STL102")
+    stale = stale_flags(doc)
     assert set(stale) == {"seed"}  # the run goes on: argparse flags are still judged
     assert any("yacs knobs not judged stale" in n for n in doc["notices"])
     assert set(by_code(doc, "STL101")) == {"unused_knob"}  # static facts need no experiments
@@ -82,6 +82,6 @@ def test_cyclic_base_is_an_error_and_yacs_knobs_are_not_judged(build):
 def test_malformed_yaml_marks_yacs_knobs_unjudgeable(build):
     repo = build("yacsrepo")
     (repo / "configs/broken.yaml").write_text("MODEL:\n  DEPTH: [1, 2\n")
-    doc = check_json(repo)
+    doc = check_json(repo, *ALL)
     assert any(e["path"] == "configs/broken.yaml" and "invalid YAML" in e["message"] for e in doc["errors"])
-    assert set(by_code(doc, "STL102")) == {"seed"}
+    assert set(stale_flags(doc)) == {"seed"}

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..judge import Facts
 from ..model import UNKNOWN, Finding, Fix, Knob
 from ..names import normalize
+from ..rules.common import operational
 from ..index.reads import config_names
 from . import safety
 from .fold import foldable
@@ -228,7 +229,7 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
     reasons: list[str] = []
     if getattr(k, "set_in_code", False):
         reasons.append("code assigns it or builds its config class with it, so code decides its value too")
-    fold = f.code == "STL102"
+    fold = f.code in FOLDED
     if fold:
         if k.default is UNKNOWN:
             reasons.append("its default is not a literal, so there is no value to fold in")
@@ -353,22 +354,6 @@ def plan_trick(facts: Facts, f: Finding) -> Fix | None:
                choice=g.value if choice_of else None)
 
 
-# values that name how a run is operated rather than what is researched: runs that resume from a
-# checkpoint or only evaluate are rarely recorded as experiments, so "no recent experiment chose it"
-# says little (nanoGPT's `init_from == 'resume'` arm would have gone)
-_MODES = re.compile(r"(resume|restart|continue|eval|evaluate|evaluation|val|validate|test|predict|inference|infer|"
-                    r"debug|export|sample|sampling|demo|benchmark|profile|dry[_-]?run|finetune|fine[_-]tune)",
-                    re.IGNORECASE)
-
-
-def operational(value) -> str | None:
-    """Why removing a branch or variant for this value is unsafe, if it names an operational mode."""
-    if isinstance(value, str) and _MODES.fullmatch(value.strip()):
-        return (f"`{value}` names how a run is operated (resuming, evaluating, exporting...), not a research "
-                "choice; such runs are rarely recorded as experiments")
-    return None
-
-
 def _arm_value(g) -> str | None:
     """The variant name(s) a dispatch arm selects, as STL201 names its finding."""
     if g.op in ("==", "is"):
@@ -477,16 +462,20 @@ def _has_calls(code: str) -> bool:
     return any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)) for n in ast.walk(tree))
 
 
+# the flags whose reads take their default when they go: those every experiment leaves at it
+FOLDED = ("STL102", "STL104")
+
+
 def _gate_key(g) -> tuple:
     return (g.name, g.op, repr(g.value), g.form, g.test)
 
 
 def plan(root: Path, facts: Facts, findings: tuple[Finding, ...]) -> list[Fix]:
-    """A fix for every finding that has one (STL101, STL102, STL301, and STL201 dispatch arms)."""
+    """A fix for every finding that has one (STL101, STL102, STL104, STL301, and STL201 dispatch arms)."""
     out: list[Fix] = []
     src = Sources(root)
     for f in findings:
-        if f.code in ("STL101", "STL102"):
+        if f.code == "STL101" or f.code in FOLDED:
             i = _knob_of(facts, f)
             if i is not None:
                 out.append(plan_knob(src, facts, f, i))

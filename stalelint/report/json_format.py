@@ -51,12 +51,14 @@ def document(result: Result) -> dict[str, Any]:
         "version": VERSION,
         "as_of": result.window.as_of.date().isoformat(),
         "since_days": result.window.since_days,
+        "grace_days": result.window.grace_days,
         "experiments": {"total": result.experiments_total, "recent": result.experiments_recent},
         "findings": [finding(f, fp) for f, fp in zip(result.findings, fingerprints(result.findings))],
         "errors": [{"code": p.code, "path": p.path, "line": p.line, "message": p.message, "fingerprint": fp}
                    for p, fp in zip(result.errors, problem_fingerprints(result.errors))],
         "notices": list(result.notices),
-        "summary": {"files": result.files, "knobs": result.knobs, "counts": dict(sorted(result.counts.items()))},
+        "summary": {"files": result.files, "knobs": result.knobs, "counts": dict(sorted(result.counts.items())),
+                    "hidden": result.hidden, "min_confidence": result.min_confidence},
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from ..model import Finding, Problem, Result
+from . import ranking
 
 TOP = 10
 # GitHub rejects a comment over 65536 characters; leave room for the parts around the tables
@@ -29,8 +30,9 @@ def cell(text: str) -> str:
 
 
 def ranked(findings: Sequence[Finding]) -> list[Finding]:
-    """Most worth acting on first: confidence, then lines a fix would delete, then place."""
-    return sorted(findings, key=lambda f: (-f.confidence, -f.removable_lines, f.path, f.line, f.code))
+    """Most worth acting on first (see ranking): tried and abandoned, then dead tricks and
+    variants, by lines a fix would delete."""
+    return sorted(findings, key=ranking.key)
 
 
 def where(path: str, line: int | None, link: Link | None = None) -> str:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import stale_flag, stale_trick, stale_variant, unknown_setting, unread_flag
+from . import never_varied, stale_entry_point, stale_flag, stale_trick, stale_variant, unknown_setting, unread_flag
 
-RULES: tuple[ModuleType, ...] = (unread_flag, stale_flag, unknown_setting, stale_variant, stale_trick)
+RULES: tuple[ModuleType, ...] = (unread_flag, stale_flag, unknown_setting, never_varied, stale_variant, stale_trick,
+                                 stale_entry_point)
 
 # errors: a file or evidence source that could not be read
 ERRORS = {
@@ -22,17 +23,32 @@ ERRORS = {
                "evidence are marked incomplete"),
 }
 
-NEEDS_EXPERIMENTS = {"STL102", "STL103", "STL201", "STL301"}
+NEEDS_EXPERIMENTS = {"STL102", "STL103", "STL104", "STL201", "STL301", "STL401"}
 
 
 def by_code() -> dict[str, ModuleType]:
     return {r.CODE: r for r in RULES}
 
 
-def selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
-    """ruff's rule: a code is on when some select prefix matches (all when none given) and no
-    longer-or-equal ignore prefix matches."""
-    chosen = [s for s in select if code.startswith(s)] if select else [""]
+def on_by_default(code: str) -> bool:
+    rule = by_code().get(code)
+    return rule is None or getattr(rule, "DEFAULT", True)
+
+
+# what an empty `select` means: every rule on by default, and the errors
+DEFAULT_SELECT = tuple(r.CODE for r in RULES if getattr(r, "DEFAULT", True)) + ("STL9",)
+
+
+def selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...], extend: tuple[str, ...] = ()) -> bool:
+    """ruff's rule: a code is on when some prefix of `select` (the default rules when none is
+    given) or `extend` matches, and no longer-or-equal ignore prefix does. A prefix turns on every
+    rule under it (`STL1` includes the off-by-default STL104). The default rules are chosen by the
+    empty prefix, so any ignore beats them (`--ignore STL3` turns STL301 off)."""
+    if select:
+        chosen = [s for s in select if code.startswith(s)]
+    else:
+        chosen = [""] if any(code.startswith(d) for d in DEFAULT_SELECT) else []
+    chosen += [s for s in extend if code.startswith(s)]
     if not chosen:
         return False
     best = max(len(s) for s in chosen)

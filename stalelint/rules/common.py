@@ -3,11 +3,94 @@ knob's dead branches cover."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Any, Sequence
 
 from ..judge import Binding, Facts, evaluate
-from ..model import UNKNOWN, Knob, LastSet
+from ..model import UNKNOWN, Experiment, Knob, LastSet
 from ..names import show
+
+# fewer recent experiments than this (documentation examples aside) is thin evidence: a judgement
+# from one or two runs says what those runs did, not what the code is for
+THIN = 3
+# the confidence of a judgement from thin evidence: below the default `min_confidence` (50), so
+# such findings are hidden unless asked for, and `fix --apply` leaves them alone
+THIN_CONFIDENCE = 40
+EXAMPLES_CONFIDENCE = 30
+
+
+def capped(confidence: int, *caps: tuple[int, str] | None) -> tuple[int, str]:
+    """A confidence lowered to the lowest of the caps that apply, and that cap's reason (one
+    reason: the one that decided it), as a message tail."""
+    low = min((c for c in caps if c is not None and c[0] < confidence), default=None, key=lambda c: c[0])
+    return (confidence, "") if low is None else (low[0], f"; {low[1]}")
+
+
+def thin(recent: Sequence[Experiment]) -> tuple[int, str] | None:
+    """The cap thin evidence puts on a judgement: runs, configs and launch scripts count;
+    documentation examples show intent, not runs."""
+    runs = sum(1 for e in recent if not e.is_example)
+    if recent and not runs:
+        return EXAMPLES_CONFIDENCE, "thin evidence: only documentation examples, which are not runs"
+    if runs < THIN:
+        return THIN_CONFIDENCE, f"thin evidence: only {runs} recent experiment{'s' if runs != 1 else ''} " \
+            "besides documentation"
+    return None
+
+
+def window_text(facts: Facts, since: dt.datetime | None) -> str:
+    """`since 2026-05-31`, or `since it was added on 2026-09-01` for a definition younger than the window."""
+    if since is None:
+        return f"since {day(facts.window.start)}"
+    return f"since it was added (or last edited) on {day(since)}"
+
+
+# values that name how a run is operated rather than what is researched: runs that resume from a
+# checkpoint or only evaluate are rarely recorded as experiments, so "no recent experiment chose it"
+# says little (nanoGPT's `init_from == 'resume'` arm would have gone)
+_MODES = re.compile(r"(resume|restart|continue|eval|evaluate|evaluation|val|validate|test|predict|inference|infer|"
+                    r"debug|export|sample|sampling|demo|benchmark|profile|dry[_-]?run|finetune|fine[_-]tune)",
+                    re.IGNORECASE)
+OPERATIONAL_CONFIDENCE = 30
+
+
+def operational(value: Any) -> str | None:
+    """Why removing a branch or variant for this value is doubtful, if it names an operational mode."""
+    if isinstance(value, str) and _MODES.fullmatch(value.strip()):
+        return (f"`{value}` names how a run is operated (resuming, evaluating, exporting...), not a research "
+                "choice; such runs are rarely recorded as experiments")
+    return None
+
+
+# flags that say where a run reads and writes, how it logs, on what hardware and how it is driven,
+# rather than what it researches: a researcher rarely records them in an experiment, so "no recent
+# experiment changes it" says little (the defaults serve), and deleting one takes a tool away
+_OPERATIONAL_FLAG = re.compile(
+    r"(.*_(dir|root|file|folder|url|uri)|(data|dataset|output|out|save|load|model|pretrained|ckpt|checkpoint|config|"
+    r"cache|log|resume|init|work|result|tokenizer|vocab|train|val|valid|test|eval)_path|"
+    r"(out|output|save|load|log|logging|ckpt|checkpoint|cache|work|result|results|tmp|export|upload|hub|wandb|tb|"
+    r"tensorboard|mlflow|dist|master|slurm|print|profile|profiler|trace|debug)(_.*)?|"
+    r"eval(_(interval|every|freq|frequency|iters|steps|only|batch_size))?|"
+    r".*_(freq|frequency|interval|every|workers|threads|timeout|port|rank|backend|device|devices|gpus|nodes)|"
+    r"seed|device|cuda|gpu|gpus|ngpus|n_gpu|num_gpus|world_size|rank|local_rank|nodes|num_nodes|partition|account|"
+    r"qos|timeout|port|workers|num_workers|pin_mem|pin_memory|verbose|quiet|track|capture_video|project|entity|"
+    r"run_name|exp_name|experiment_name|name|tags?|notes|overwrite|dry_run|compile|deterministic|benchmark|resume|"
+    r"evaluate|test|eval_only|push_to_hub|logdir|outdir|workdir)")
+
+
+def operational_flag(k: Knob) -> tuple[int, str] | None:
+    """The cap on a judgement of a flag that drives how a run is operated (paths, logging,
+    hardware, seeds, evaluation): see _OPERATIONAL_FLAG."""
+    leaf = k.name.rsplit(".", 1)[-1].lower().replace("-", "_").lstrip("_")
+    if _OPERATIONAL_FLAG.fullmatch(leaf):
+        return OPERATIONAL_CONFIDENCE, (f"`{display(k)}` sets how a run is operated (paths, logging, hardware, "
+                                        "seeding, evaluation), which experiments rarely record")
+    return None
+
+
+def operational_cap(value: Any) -> tuple[int, str] | None:
+    why = operational(value)
+    return (OPERATIONAL_CONFIDENCE, why) if why else None
 
 
 def display(k: Knob) -> str:

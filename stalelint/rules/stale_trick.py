@@ -6,7 +6,7 @@ from typing import Iterator
 from ..judge import Facts, evaluate
 from ..model import UNKNOWN, Evidence, Finding, LastSet
 from ..names import matches_any, show
-from .common import day, kept
+from .common import capped, day, kept, operational_cap, thin, window_text
 
 CODE = "STL301"
 NAME = "stale-trick"
@@ -25,27 +25,25 @@ for the arms of a string dispatch (`if a == "x": ... elif a == "y":`), which are
 
 
 def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) -> Iterator[Finding]:
-    start = day(facts.window.start)
     sups = {f.path: {s.line: s.codes for s in f.suppressions} for f in facts.index.files}
     for i, k in enumerate(facts.index.knobs):
         if i in stale_flags or kept(k, CODE) or matches_any(k.name, facts.keep) or not facts.judgeable(i):
             continue
         gates = facts.gates_for(i)
-        if not gates:
+        if not gates or not facts.recent(k.path):
             continue
-        recent = facts.recent(k.path)
-        if not recent:
-            continue
-        values = facts.values_in(i, recent)
-        if any(v is UNKNOWN for v in values):
-            continue
-        shown = sorted({show(v) for v in values})
         for g in gates:
             codes = sups.get(g.path, {}).get(g.line)
             if codes is not None and (not codes or any(CODE.startswith(c) for c in codes)):
                 continue
-            if facts.in_grace(g.path, g.line) or facts.is_dispatch_arm(g):
-                continue  # new code, or a string-dispatch arm (a variant: STL201 judges it)
+            if facts.is_dispatch_arm(g) or facts.in_grace(g.path, g.line):
+                continue  # a string-dispatch arm (a variant: STL201 judges it), or new code
+            since = facts.since(g.path, g.line)
+            recent = facts.recent(k.path, since)
+            values = facts.values_in(i, recent)
+            if not recent or any(v is UNKNOWN for v in values):
+                continue
+            shown = sorted({show(v) for v in values})
             outcomes = {evaluate(g.op, v, g.value) for v in values}
             if None in outcomes:
                 continue
@@ -73,11 +71,12 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             values_text = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
             test = {"ternary": f"the ternary on `{g.test}`", "term": f"the term `{g.test}`",
                     "guard": f"`if {g.test}:`"}.get(g.form, f"`{g.form} {g.test}:`")
-            message = (f"{test} {arm}: all {len(recent)} recent experiments since {start} have "
+            message = (f"{test} {arm}: all {len(recent)} recent experiments {window_text(facts, since)} have "
                        f"`{k.name}` in {{{values_text}}}; {taken}")
+            confidence, note = capped(90, operational_cap(g.value), thin(recent))
             n = lines[1] - lines[0] + 1
-            yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message,
-                          90 if len(recent) >= 3 else 70, n, Evidence(
+            yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message + note,
+                          confidence, n, Evidence(
                 len(recent), len(facts.covers.get(k.path, [])), 0,
                 LastSet(last.experiment.label, last.experiment.date, last.value) if last else None), lines[1],
                 subject=g.test)

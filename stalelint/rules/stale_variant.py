@@ -6,7 +6,7 @@ from typing import Iterator
 from ..judge import Binding, Facts, evaluate
 from ..model import UNKNOWN, Evidence, Experiment, Finding, Knob, LastSet
 from ..names import matches_any, normalize, same_value
-from .common import day, display, kept
+from .common import THIN_CONFIDENCE, capped, day, display, kept, operational_cap, thin, window_text
 
 CODE = "STL201"
 NAME = "stale-variant"
@@ -50,47 +50,66 @@ def _latest(items: list[Experiment]) -> Experiment | None:
     return max(dated, key=lambda e: e.date) if dated else None  # type: ignore[arg-type,return-value]
 
 
-def _message(what: str, n: int, start: str, last: Experiment | None) -> str:
+def _message(what: str, n: int, since: str, last: Experiment | None) -> str:
     tail = f"last selected by {last.label} on {day(last.date)}" if last else "never selected by any experiment found"
-    return f"{what} is never selected by any of {n} recent experiment{'s' if n != 1 else ''} since {start}; {tail}"
+    return f"{what} is never selected by any of {n} recent experiment{'s' if n != 1 else ''} {since}; {tail}"
+
+
+def _confidence(base: int, recent: list[Experiment], last: Experiment | None, value: object,
+                large: int = 0) -> tuple[int, str]:
+    """A variant's confidence from the evidence: thin evidence, an option no experiment ever chose
+    (one offered, like a template's loggers, as likely as one abandoned), a name for how a run is
+    operated (resume, eval), or a large registry that users outside the repo select from all say
+    little, and are hidden by the default `min_confidence`."""
+    return capped(base, operational_cap(value), thin(recent),
+                  (THIN_CONFIDENCE, "an option no experiment ever chose may be one offered rather than one tried")
+                  if last is None else None,
+                  (THIN_CONFIDENCE, f"one of {large} entries, which users outside the repo may select")
+                  if large > _LARGE else None)
 
 
 def _flag_variants(facts: Facts) -> Iterator[Finding]:
     """Dispatch arms and choices values, judged through the flag that selects them."""
-    start = day(facts.window.start)
     reported: set[tuple[int, str]] = set()
     for (path, _, i), arms in sorted(facts.dispatch().items(), key=lambda kv: (kv[0][0], kv[0][1])):
         k = facts.knob(i)
         if kept(k, CODE) or not facts.judgeable(i):
             continue
-        recent = facts.recent(k.path)
-        values = facts.values_in(i, recent)
-        if not recent or any(v is UNKNOWN for v in values):
+        values = facts.values_in(i, facts.recent(k.path))
+        if not values or any(v is UNKNOWN for v in values):
             continue
         for g in arms:
-            if facts.in_grace(g.path, g.line):
+            if any(evaluate(g.op, v, g.value) for v in values) or facts.in_grace(g.path, g.line):
                 continue
-            if any(evaluate(g.op, v, g.value) for v in values):
+            since = facts.since(g.path, g.line)
+            recent = facts.recent(k.path, since)
+            if not recent:
                 continue
             chosen = [g.value] if g.op == "==" else list(g.value)  # type: ignore[arg-type]
             reported.update((i, str(c)) for c in chosen)
             ever = [b.experiment for b in facts.bindings.get(i, ()) if evaluate(g.op, b.value, g.value)]
             name = ", ".join(map(str, chosen))
-            msg = _message(f"`{g.form} {g.test}:` (variant `{name}` of `{display(k)}`)", len(recent), start,
-                           _latest(ever))
             last = _latest(ever)
-            yield Finding(CODE, NAME, KIND, name, g.path, g.line, g.column, msg, 90 if len(recent) >= 3 else 70,
+            msg = _message(f"`{g.form} {g.test}:` (variant `{name}` of `{display(k)}`)", len(recent),
+                           window_text(facts, since), last)
+            confidence, note = _confidence(90, recent, last, chosen[0] if len(chosen) == 1 else None)
+            yield Finding(CODE, NAME, KIND, name, g.path, g.line, g.column, msg + note, confidence,
                           g.body[1] - g.body[0] + 1,
                           Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
                                    LastSet(last.label, last.date, name) if last else None), g.body[1],
                           subject=f"{k.name}: {g.test}")
     registered = {normalize(v.name) for v in facts.index.variants}
     for i, k in enumerate(facts.index.knobs):
-        if not k.choices or kept(k, CODE) or not facts.judgeable(i) or facts.in_grace(k.path, k.line):
+        if not k.choices or kept(k, CODE) or not facts.judgeable(i):
             continue
-        recent = facts.recent(k.path)
-        values = facts.values_in(i, recent)
-        if not recent or any(v is UNKNOWN for v in values):
+        values = facts.values_in(i, facts.recent(k.path))
+        if not values or any(v is UNKNOWN for v in values):
+            continue
+        if all(any(same_value(v, c) for v in values) for c in k.choices) or facts.in_grace(k.path, k.line):
+            continue
+        since = facts.since(k.path, k.line)
+        recent = facts.recent(k.path, since)
+        if not recent:
             continue
         for choice in k.choices:
             if (i, str(choice)) in reported or any(same_value(v, choice) for v in values):
@@ -99,9 +118,9 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
                 continue  # the registry entry is the code to go; it is reported there
             ever = [b.experiment for b in facts.bindings.get(i, ()) if same_value(b.value, choice)]
             last = _latest(ever)
-            msg = _message(f"choice {choice!r} of `{display(k)}`", len(recent), start, last)
-            yield Finding(CODE, NAME, KIND, str(choice), k.path, k.line, k.column, msg, 80 if len(recent) >= 3 else 60,
-                          0, Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
+            msg = _message(f"choice {choice!r} of `{display(k)}`", len(recent), window_text(facts, since), last)
+            confidence, note = _confidence(80, recent, last, choice)
+            yield Finding(CODE, NAME, KIND, str(choice), k.path, k.line, k.column, msg + note, confidence, 0, Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
                                       LastSet(last.label, last.date, choice) if last else None), k.end_line,
                           subject=k.name)
 
@@ -116,8 +135,7 @@ def _used_by_code(facts: Facts, v: Knob) -> bool:
 
 
 def _registry_variants(facts: Facts) -> Iterator[Finding]:
-    start = day(facts.window.start)
-    recent = [e for e in facts.experiments if facts.window.is_recent(e.date)]
+    recent = [e for e in facts.experiments if facts.counts(e)]
     if not recent:
         return
     sizes: dict[tuple[str, str], int] = {}
@@ -157,12 +175,15 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
         key = normalize(v.name)
         if any(key in selected(e) for e in recent):
             continue
+        since = facts.since(v.path, v.line)
+        mine = [e for e in recent if facts.counts(e, since)] if since else recent
+        if not mine:
+            continue
         last = _latest([e for e in facts.experiments if key in selected(e)])
-        large = sizes[(v.path, v.owner)] > _LARGE
-        why = f"; one of {sizes[(v.path, v.owner)]} entries, which users outside the repo may select" if large else ""
-        msg = _message(f"variant `{v.name}` of `{v.owner}`", len(recent), start, last) + why
-        yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg, 50 if large else 80,
-                      v.end_line - v.line + 1, Evidence(len(recent), len(facts.experiments), 0,
+        confidence, note = _confidence(80, mine, last, v.name, sizes[(v.path, v.owner)])
+        msg = _message(f"variant `{v.name}` of `{v.owner}`", len(mine), window_text(facts, since), last) + note
+        yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg, confidence,
+                      v.end_line - v.line + 1, Evidence(len(mine), len(facts.experiments), 0,
                                                          LastSet(last.label, last.date, v.name) if last else None),
                       v.end_line)
 
@@ -170,7 +191,6 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
 def _group_variants(facts: Facts) -> Iterator[Finding]:
     """Hydra config-group options: selected by `group=option` (or `override /group: option`), or by
     being the group's default in an experiment that does not choose another."""
-    start = day(facts.window.start)
     for v in facts.index.variants:
         if v.system != "hydra-group" or kept(v, CODE) or matches_any(v.name, facts.keep):
             continue
@@ -185,20 +205,24 @@ def _group_variants(facts: Facts) -> Iterator[Finding]:
             return any(c is UNKNOWN or any(_names_match(c, n) for n in names) for c in chosen)
 
         tree = facts.covers.get(v.path, [])
-        recent = [e for e in tree if facts.window.is_recent(e.date)]
-        if not recent or facts.in_grace(v.path, v.line) or any(selects(e) for e in recent):
+        recent = facts.recent(v.path)
+        if not recent or any(selects(e) for e in recent) or facts.in_grace(v.path, v.line):
+            continue
+        since = facts.since(v.path, v.line)
+        recent = facts.recent(v.path, since)
+        if not recent:
             continue
         last = _latest([e for e in tree if selects(e)])
-        msg = _message(f"option `{v.name}` of config group `{v.owner}`", len(recent), start, last)
-        yield Finding(CODE, NAME, KIND, f"{v.owner}={v.name}", v.path, v.line, v.column, msg,
-                      90 if len(recent) >= 3 else 70, v.end_line - v.line + 1,
+        msg = _message(f"option `{v.name}` of config group `{v.owner}`", len(recent), window_text(facts, since), last)
+        confidence, note = _confidence(90, recent, last, v.name)
+        yield Finding(CODE, NAME, KIND, f"{v.owner}={v.name}", v.path, v.line, v.column, msg + note,
+                      confidence, v.end_line - v.line + 1,
                       Evidence(len(recent), len(tree), 0, LastSet(last.label, last.date, v.name) if last else None),
                       v.end_line)
 
 
 def _dynamic_variants(facts: Facts) -> Iterator[Finding]:
     """Functions and classes of a module chosen by `getattr(module, args.arch)`."""
-    start = day(facts.window.start)
     for v in facts.index.variants:
         if v.system != "getattr" or v.selected_by is None or kept(v, CODE) or matches_any(v.name, facts.keep):
             continue
@@ -208,13 +232,19 @@ def _dynamic_variants(facts: Facts) -> Iterator[Finding]:
             continue
         i = hits[0]
         k = facts.knob(i)
-        recent = facts.recent(k.path)
-        values = facts.values_in(i, recent)
-        if not recent or any(x is UNKNOWN for x in values) or any(_names_match(x, v.name) for x in values):
+        values = facts.values_in(i, facts.recent(k.path))
+        if not values or any(x is UNKNOWN for x in values) or any(_names_match(x, v.name) for x in values):
+            continue
+        since = facts.since(v.path, v.line)
+        recent = facts.recent(k.path, since)
+        if not recent:
             continue
         last = _latest([b.experiment for b in facts.bindings.get(i, ()) if _names_match(b.value, v.name)])
-        msg = _message(f"`{v.name}` (chosen by `getattr(..., {display(k)})`)", len(recent), start, last)
-        yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg, 70, v.end_line - v.line + 1,
+        msg = _message(f"`{v.name}` (chosen by `getattr(..., {display(k)})`)", len(recent), window_text(facts, since),
+                       last)
+        confidence, note = _confidence(70, recent, last, v.name)
+        yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg + note, confidence,
+                      v.end_line - v.line + 1,
                       Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
                                LastSet(last.label, last.date, v.name) if last else None), v.end_line)
 
