@@ -36,7 +36,7 @@ def check(facts: Facts) -> Iterator[Finding]:
         recent = facts.recent(k.path)
         alive = any(not same_value(b.value, k.default) for b in facts.bindings.get(i, ())
                     if facts.window.is_recent(b.experiment.date))
-        unread = k.system != "hydra" and not facts.is_read(k)  # STL101 reports it (not for YAML trees)
+        unread = k.system not in ("hydra", "omegaconf") and not facts.is_read(k)  # STL101 reports it (not for YAML trees)
         if alive or unread or facts.in_grace(k.path, k.line):
             continue
         best, recent_sets = facts.last_non_default(i)
