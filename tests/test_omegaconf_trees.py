@@ -5,7 +5,7 @@ import ast
 import datetime as dt
 
 import pytest
-from conftest import AS_OF, by_code, check_json
+from conftest import AS_OF, by_code, check_json, run
 
 from stalelint import check
 from stalelint.config import load
@@ -87,6 +87,29 @@ def test_check_reports_abandoned_key_and_not_alive_ones(build):
         assert alive not in stale, alive
     # YAML keys are not judged unread (sections may be read whole), and experiment files may add keys
     assert not [f for f in doc["findings"] if f["code"] in ("STL101", "STL103") and f["path"].endswith(".yaml")]
+
+
+def test_fix_removes_the_key_and_folds_its_reads(build):
+    repo = build("omegaconfrepo")
+    result = run("fix", repo, "--as-of", AS_OF, "--knob", "aug.mixup")
+    out = result.output
+    assert "# STL102 aug.mixup (proj/configs/default.yaml:19) [safe]" in out
+    assert "-  mixup: 0.0\n" in out  # from the definition
+    assert "-aug:\n-  mixup: 0.8\n" in out  # from the old experiment, with its section left empty
+    assert "-        if cfg.aug.mixup > 0:\n" in out  # its branch is dead once the default is folded
+    # a read of a key with the same leaf under another section is not this knob's
+    result = run("fix", repo, "--as-of", AS_OF, "--knob", "optim.decay")
+    assert "[safe]" in result.output, result.output
+    assert "-    weight_decay = cfg.optim.decay\n+    weight_decay = 0.05\n" in result.output
+    changed = [line for line in result.output.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert not [line for line in changed if "ema" in line], changed
+
+
+def test_fix_does_not_fold_an_interpolation(build):
+    repo = build("omegaconfrepo")
+    result = run("fix", repo, "--as-of", AS_OF, "--knob", "optim.base_lr", "--unsafe")
+    assert "is an interpolation" in result.output
+    assert "'${train.lr}' *" not in result.output
 
 
 def _records(source: str, path: str = "pkg/cfg.py") -> set:
