@@ -9,7 +9,9 @@ from conftest import AS_OF, by_code, check_json, run
 
 from stalelint import check
 from stalelint.config import load
+from stalelint.evidence import launch, overrides
 from stalelint.index import omegaconf_trees
+from stalelint.model import Setting
 
 DEFAULT = "proj/configs/default.yaml"
 
@@ -178,3 +180,9 @@ def test_definitions_join_an_imported_base_and_a_default_name():
                      "tools/default_cfg.yaml": {"tools/run.py"}}
 
 
+def test_opts_option_sets_the_key_it_names():
+    cmd = launch.commands("run.sh", "python eval.py --config-file a.yaml --opts train.lr=0.1 model.depth=3\n")[0]
+    cli, named = launch.parse_args(cmd.args, lambda option: True if option in ("--opts", "--config-file") else None)
+    settings, _ = overrides.expand(cmd, cli, lambda option: None, lambda ref: None)
+    assert Setting("train.lr", "0.1") in settings and Setting("model.depth", "3") in settings
+    assert named == ["a.yaml"]
