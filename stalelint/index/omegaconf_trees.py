@@ -23,7 +23,7 @@ from pathlib import Path
 from ..discover import read_text
 from ..model import FileIndex, Knob, Problem
 from .astutil import chain, keep_for, suppressions
-from .hydra import interpolations, read_yaml
+from .hydra import interpolations, is_meta, read_yaml
 
 SYSTEM = "omegaconf"
 _YAML = (".yaml", ".yml")
@@ -493,7 +493,7 @@ def index_tree(root: Path, paths: tuple[str, ...], files, imports: dict[str, tup
         owner = sorted(defs[rel])[0] if defs[rel] else ""
         keys_of[rel] = set()
         for s in settings:
-            if _is_meta(s.key):
+            if is_meta(s.key):
                 continue
             line = s.line or 1
             keys_of[rel].add(s.key)
@@ -528,10 +528,6 @@ def _experiment(root: Path, rel: str, keys: set[str], max_size: int) -> set[str]
     if not any(s.key in keys for s in settings):
         return None
     return interpolations(text)
-
-
-def _is_meta(key: str) -> bool:
-    return any(part.startswith("_") and part.endswith("_") for part in key.split("."))
 
 
 __all__ = ["SYSTEM", "extract", "index_tree", "definitions", "OmegaConfTree"]
