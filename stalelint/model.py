@@ -209,6 +209,8 @@ class FileIndex:
     # whether this file is a config module (a `get_config` building a ConfigDict)
     config_flags: tuple[tuple[str, str], ...] = ()
     config_module: bool = False
+    # plain OmegaConf: the YAML files this module loads and merges over (index/omegaconf_trees.py)
+    omegaconf_loads: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@
 - yacs `opts`: `train_net.py --config-file x.yaml MODEL.DEPTH 101 SOLVER.LR 0.1`, key-value pairs
   after the options;
 - environment variables (`APP_LR=0.1 python train.py`), as settings keyed `env:APP_LR` that only
-  pydantic `BaseSettings` fields bind to.
+  pydantic `BaseSettings` fields bind to;
+- OmegaConf dotlists handed over by an option (`--opts train.lr=0.1`, read with
+  `OmegaConf.from_dotlist(args.opts)`): the first `key=value` is the option's value, and sets `key`
+  too (the ones after it are `key=value` words launch.py reads anyway).
 """
 from __future__ import annotations
 
@@ -31,6 +34,10 @@ _ABSL_BUILTINS = {"--flagfile", "--undefok", "--alsologtostderr", "--logtostderr
 _NODE_KEY = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 _MODULE_CONFIG = re.compile(r"^(.+\.py)(?::.*)?$")
 _MAX_FLAGFILES = 20
+# options whose values are `key=value` overrides of a config (dinov2's `--opts`, mmcv's `--cfg-options`)
+_DOTLIST_OPTIONS = {"--opts", "--opt", "--options", "--cfg-options", "--cfg_options", "--overrides", "--override",
+                    "--set", "--dotlist"}
+_DOTLIST_ITEM = re.compile(r"^([A-Za-z_][\w.\-/]*)=(.*)$")
 
 
 def _opts(args: tuple[str, ...], takes_value: Callable[[str], bool | None]) -> list[Setting]:
@@ -94,7 +101,9 @@ def expand(cmd: Command, cli: list[Setting], takes_value: Callable[[str], bool |
     for s in cli:
         if not isinstance(s.value, str):
             continue
-        if s.key == _FLAGFILE:
+        if s.key in _DOTLIST_OPTIONS and (m := _DOTLIST_ITEM.match(s.value)):
+            settings.append(Setting(m.group(1), m.group(2)))
+        elif s.key == _FLAGFILE:
             settings.extend(_flagfile(s.value, read, takes_value, set()))
         elif s.key in _GIN_FILES:
             named.extend(v for v in s.value.split(",") if v.endswith(".gin"))

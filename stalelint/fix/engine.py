@@ -183,6 +183,8 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
     if fix.fold:
         if k.default is UNKNOWN or (why := foldable(k.default)):
             raise FixFailed("there is no literal value to fold into its reads" if k.default is UNKNOWN else why)
+        if k.system in YAML_SYSTEMS and isinstance(k.default, str) and "${" in k.default:
+            raise FixFailed(f"its default `{k.default}` is an interpolation, not a value to fold into its reads")
         for path in sorted(set(fix.fold_files) | ({k.path} if k.system not in YAML_SYSTEMS else set())):
             tree = changed.get(path)
             if tree is None or isinstance(tree, str):

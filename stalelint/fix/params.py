@@ -18,7 +18,7 @@ from .definitions import RemoveDefinition
 
 T = TypeVar("T", bound=cst.CSTNode)
 PARAM_SYSTEMS = ("click", "typer", "fire", "jsonargparse", "gin")  # flags that are function parameters
-YAML_SYSTEMS = ("hydra",)  # flags defined by a key of a YAML config
+YAML_SYSTEMS = ("hydra", "omegaconf")  # flags defined by a key of a YAML config
 
 
 def _string(node: cst.BaseExpression | None) -> str | None:

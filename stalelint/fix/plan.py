@@ -20,7 +20,7 @@ from ..index.reads import config_names
 from . import safety
 from .fold import foldable
 from . import usages
-from .params import PARAM_SYSTEMS
+from .params import PARAM_SYSTEMS, YAML_SYSTEMS
 from .cascade import SEARCHED
 from .variants import referenced
 
@@ -44,11 +44,14 @@ def _subchains(name: str) -> frozenset[str]:
     return frozenset(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
 
 
-def _owner_of_read(facts: Facts, i: int, path: str) -> str:
+def _owner_of_read(facts: Facts, i: int, path: str, read: str = "") -> str:
     """'ours', 'theirs' (another knob of the same name owns reads in this file) or 'ambiguous'."""
     k = facts.knob(i)
     leaf = normalize(k.name).rsplit(".", 1)[-1]
     others = [j for j in facts.by_leaf.get(leaf, []) if j != i]
+    if k.system in YAML_SYSTEMS and "." in k.name and normalize(k.name) in _subchains(read):
+        # a YAML key is named by its full path: `cfg.dino.head_nlayers` is not `ibot.head_nlayers`
+        others = [j for j in others if normalize(facts.knob(j).name) in _subchains(read)]
     if path == k.path or not others:
         return "ours"
     if any(facts.knob(j).path == path for j in others):
@@ -187,13 +190,14 @@ def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[s
 
 
 # definitions fix knows how to remove
-SYSTEMS = ("argparse", "dataclass", "pydantic", "absl", "globals", "yacs", "ml_collections", "hydra", *PARAM_SYSTEMS)
+SYSTEMS = ("argparse", "dataclass", "pydantic", "absl", "globals", "yacs", "ml_collections", *YAML_SYSTEMS,
+           *PARAM_SYSTEMS)
 
 
 def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
     """What, for this knob's config system, may break without the definition (see safety.py)."""
     files = [f.path for f in facts.index.files if not f.path.startswith("<")]
-    if k.system == "hydra":
+    if k.system in YAML_SYSTEMS:
         return safety.hydra_key(k, src.text(k.path))
     tree = src.tree(k.path)
     if tree is None:
@@ -235,6 +239,9 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
             reasons.append("its default is not a literal, so there is no value to fold in")
         elif (why := foldable(k.default)):
             reasons.append(why)
+        elif k.system in YAML_SYSTEMS and isinstance(k.default, str) and "${" in k.default:
+            reasons.append(f"its default `{k.default}` is an interpolation OmegaConf resolves at run time, "
+                           "so there is no literal value to fold in")
         elif k.system in ("argparse", "typer", "fire", "jsonargparse") and isinstance(k.default, str) \
                 and k.type_name not in (None, "str"):
             reasons.append(f"{k.system} converts its string default with type {k.type_name}")
@@ -264,7 +271,7 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
                     continue
                 reasons.append(f"{where} reads `{r.name}`, which may be this flag")
                 continue
-            owner = _owner_of_read(facts, i, r.path)
+            owner = _owner_of_read(facts, i, r.path, r.name)
             if owner == "theirs":
                 continue
             if owner == "ambiguous":

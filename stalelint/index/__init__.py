@@ -14,7 +14,7 @@ from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
 from . import dicts, functions, gates, hydra, module_globals, reads, variants
 from . import gin as gin_params
-from . import mlcollections, yacs
+from . import mlcollections, omegaconf_trees, yacs
 from . import pydantic as pydantic_fields
 from .astutil import forget_walks, module_name, nodes, suppressions
 
@@ -95,6 +95,7 @@ def _index_file(path: str, source: str) -> FileIndex:
         nodes, node_defs = yacs.extract(tree, path, sups)
         mlc, mlc_defs, config_flags, fallbacks = mlcollections.extract(tree, path, sups)
         gin, gin_reads, gin_gates = gin_params.extract(tree, path, sups, lines)
+        omegaconf_loads = omegaconf_trees.extract(tree, path, source)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
     # assignments that define a CfgNode or ConfigDict entry are definitions, not code deciding a value
@@ -111,7 +112,8 @@ def _index_file(path: str, source: str) -> FileIndex:
                      top_defs=tuple(variants.top_definitions(tree)),
                      signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)),
                      is_entry=_is_entry(tree),
-                     config_flags=tuple(config_flags), config_module=bool(mlc or mlc_defs))
+                     config_flags=tuple(config_flags), config_module=bool(mlc or mlc_defs),
+                     omegaconf_loads=omegaconf_loads)
 
 
 def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
@@ -301,10 +303,17 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
 
 
 def add_config_trees(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index:
-    """Index the YAML config trees of Hydra scripts and join them to the Python index: their keys
-    become knobs, their group options variants, and each script reaches its tree's files."""
-    if not any(f.hydra_mains for f in idx.files):
-        return idx
+    """Index the YAML config trees of Hydra scripts and of plain OmegaConf loads and join them to the
+    Python index: their keys become knobs, Hydra's group options variants, and each script reaches
+    its tree's files."""
+    if any(f.hydra_mains for f in idx.files):
+        idx = _add_hydra(idx, root, paths, max_size)
+    if any(f.omegaconf_loads for f in idx.files):
+        idx = _add_omegaconf(idx, root, paths, max_size)
+    return idx
+
+
+def _add_hydra(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index:
     tree = hydra.index_tree(root, paths, idx.files, max_size)
     imports = dict(idx.imports)
     for entry, folder in tree.entries.items():
@@ -318,3 +327,24 @@ def add_config_trees(idx: Index, root, paths: tuple[str, ...], max_size: int) ->
                    errors=idx.errors + tuple(tree.problems), config_roles=dict(tree.roles),
                    hydra_entries=dict(tree.entries),
                    hydra_groups={k: frozenset(v) for k, v in tree.groups.items()})
+
+
+def _add_omegaconf(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index:
+    """A YAML file code loads and merges over defines knobs; the modules that load it reach it (as
+    if they imported it), so the scripts that import them bind its keys."""
+    tree = omegaconf_trees.index_tree(root, paths, idx.files, idx.imports, max_size, dict(idx.config_roles))
+    if not tree.roles:
+        return idx
+    # a key code assigns (`cfg.optim.lr = ...`) or spells as an override (`"train.output_dir=..."`):
+    # code decides its value too
+    written = {normalize(w) for f in idx.files for w in f.writes}
+    written |= {normalize(v) for f in idx.files for kind, v, _ in f.omegaconf_loads if kind == "sets"}
+    knobs = [evolve(k, set_in_code=True) if normalize(k.name) in written else k for k in tree.knobs]
+    imports = dict(idx.imports)
+    for definition, loaders in tree.loaders.items():
+        for path in loaders:
+            imports[path] = tuple(sorted(set(imports.get(path, ())) | {definition}))
+    synthetic = FileIndex(path="<omegaconf interpolations>",
+                          reads=tuple(Read(r, "<yaml>", 0, 0, True) for r in sorted(tree.reads)))
+    return replace(idx, files=idx.files + (synthetic,), knobs=idx.knobs + tuple(knobs), imports=imports,
+                   errors=idx.errors + tuple(tree.problems), config_roles={**idx.config_roles, **tree.roles})

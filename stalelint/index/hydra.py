@@ -58,7 +58,7 @@ def _package(text: str, group: str) -> str:
     return group.replace("/", ".")
 
 
-def _is_meta(key: str) -> bool:
+def is_meta(key: str) -> bool:
     return any(part.startswith("_") and part.endswith("_") for part in key.split("."))
 
 
@@ -95,7 +95,7 @@ def read_yaml(rel: str, text: str) -> tuple[dict | None, list[Setting], list[tup
 def experiment_settings(rel: str, text: str) -> list[Setting]:
     """The settings an experiment-group file makes: its keys (global) and its group selections."""
     data, settings, entries, error = read_yaml(rel, text)
-    out = [s for s in settings if not _is_meta(s.key)]
+    out = [s for s in settings if not is_meta(s.key)]
     out += [Setting(group, option) for group, option, _ in entries if group and option]
     return out
 
@@ -136,7 +136,7 @@ def option_settings(root: Path, folder: str, group: str, option: str, max_size: 
         return []
     package = _package(text, group)
     return [Setting(f"{package}.{s.key}" if package else s.key, s.value, s.line or 1)
-            for s in settings if not _is_meta(s.key)]
+            for s in settings if not is_meta(s.key)]
 
 
 def _mains(files) -> list[tuple[str, str, str]]:
@@ -206,7 +206,7 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
             package = "" if p == primary else _package(text or "", rel_group)
             sups = suppressions(text or "")
             for s in settings:
-                if _is_meta(s.key):
+                if is_meta(s.key):
                     continue
                 full = f"{package}.{s.key}" if package else s.key
                 line = s.line or 1

@@ -10,6 +10,10 @@ from ..judge import Binding, Facts, evaluate
 from ..model import UNKNOWN, Experiment, Knob, LastSet
 from ..names import show
 
+# config systems whose knobs are keys of YAML trees: code reads their sections whole (as keyword
+# arguments, `instantiate(cfg.model)`), so a key no code names may still be read
+YAML_TREES = ("hydra", "omegaconf")
+
 # fewer recent experiments than this (documentation examples aside) is thin evidence: a judgement
 # from one or two runs says what those runs did, not what the code is for
 THIN = 3

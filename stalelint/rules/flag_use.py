@@ -10,7 +10,7 @@ from typing import Iterator
 from ..judge import Binding, Facts
 from ..model import UNKNOWN, Evidence, Experiment, Finding, Knob
 from ..names import matches_any, same_value, show
-from .common import capped, dead_lines, display, last_set, last_set_text, operational_flag, thin, window_text
+from .common import YAML_TREES, capped, dead_lines, display, last_set, last_set_text, operational_flag, thin, window_text
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _unused(facts: Facts) -> Iterator[Unused]:
         covering = facts.covers.get(k.path, [])
         if not covering or not facts.judgeable(i):
             continue  # no experiment at all for this file's flags: not judged (see notices)
-        if k.system != "hydra" and not facts.is_read(k):
+        if k.system not in YAML_TREES and not facts.is_read(k):
             continue  # STL101 reports it (not for YAML trees, which code reads whole)
         # alive: set to another value by a recent experiment or by the documentation as it is now
         # (a setting made before the definition's last edit still shows the flag in use)

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from ..judge import Facts
 from ..model import Finding
-from .common import display, kept
+from .common import YAML_TREES, display, kept
 
 CODE = "STL101"
 NAME = "unread-flag"
@@ -28,7 +28,7 @@ _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world
 
 def check(facts: Facts) -> Iterator[Finding]:
     for k in facts.index.knobs:
-        if k.kind != "flag" or k.system == "hydra" or kept(k, CODE) or facts.is_read(k):
+        if k.kind != "flag" or k.system in YAML_TREES or kept(k, CODE) or facts.is_read(k):
             continue
         confidence, why = 90, ""
         if k.external_base:
