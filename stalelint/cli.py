@@ -287,7 +287,8 @@ def rules_cmd(code) -> None:
         code = code.upper()
         if code in table:
             r = table[code]
-            click.echo(f"{r.CODE} {r.NAME}\n\n{r.DOC}")
+            on = "on by default" if rules.on_by_default(code) else f"off by default; `--extend-select {code}` turns it on"
+            click.echo(f"{r.CODE} {r.NAME} ({on})\n\n{r.DOC}")
         elif code in rules.ERRORS:
             name, doc = rules.ERRORS[code]
             click.echo(f"{code} {name}\n\n{doc}")
@@ -295,9 +296,12 @@ def rules_cmd(code) -> None:
             raise click.UsageError(f"unknown rule {code!r}; `stalelint rules` lists them")
         return
     for r in rules.RULES:
-        click.echo(f"{r.CODE}  {r.NAME:<16} {r.DOC.splitlines()[0].removeprefix('What: ')}")
+        on = "on " if rules.on_by_default(r.CODE) else "off"
+        click.echo(f"{r.CODE}  {on}  {r.NAME:<19} {r.DOC.splitlines()[0].removeprefix('What: ')}")
     for c, (name, doc) in rules.ERRORS.items():
-        click.echo(f"{c}  {name:<16} {doc}")
+        click.echo(f"{c}  on   {name:<19} {doc}")
+    click.echo("\n`on`: reported unless ignored; `off`: only when selected (`--extend-select STL104`, or "
+               "`extend_select` in [tool.stalelint]).")
 
 
 @cli.command()

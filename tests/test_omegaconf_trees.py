@@ -5,7 +5,7 @@ import ast
 import datetime as dt
 
 import pytest
-from conftest import AS_OF, by_code, check_json, run
+from conftest import ALL, AS_OF, by_code, check_json, run
 
 from stalelint import check
 from stalelint.config import load
@@ -100,7 +100,7 @@ def test_fix_removes_the_key_and_folds_its_reads(build):
     assert "-aug:\n-  mixup: 0.8\n" in out  # from the old experiment, with its section left empty
     assert "-        if cfg.aug.mixup > 0:\n" in out  # its branch is dead once the default is folded
     # a read of a key with the same leaf under another section is not this knob's
-    result = run("fix", repo, "--as-of", AS_OF, "--knob", "optim.decay")
+    result = run("fix", repo, "--as-of", AS_OF, "--knob", "optim.decay", *ALL)  # never varied: STL104
     assert "[safe]" in result.output, result.output
     assert "-    weight_decay = cfg.optim.decay\n+    weight_decay = 0.05\n" in result.output
     changed = [line for line in result.output.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
@@ -109,7 +109,7 @@ def test_fix_removes_the_key_and_folds_its_reads(build):
 
 def test_fix_does_not_fold_an_interpolation(build):
     repo = build("omegaconfrepo")
-    result = run("fix", repo, "--as-of", AS_OF, "--knob", "optim.base_lr", "--unsafe")
+    result = run("fix", repo, "--as-of", AS_OF, "--knob", "optim.base_lr", "--unsafe", *ALL)
     assert "is an interpolation" in result.output
     assert "'${train.lr}' *" not in result.output
 

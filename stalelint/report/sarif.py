@@ -53,7 +53,7 @@ def _rule(code: str, name: str, doc: str, level: str, kind: str) -> dict[str, An
         "shortDescription": {"text": what},
         "fullDescription": {"text": full},
         "help": {"text": doc.strip(), "markdown": _help_markdown(doc)},
-        "defaultConfiguration": {"level": level},
+        "defaultConfiguration": {"level": level, "enabled": rules.on_by_default(code)},
         "properties": {"tags": ["maintainability", kind]},
     }
 
