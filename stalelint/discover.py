@@ -3,6 +3,8 @@
 Symlinks are never followed out of the repo, and a link that loops or points outside is reported,
 not read. A tracked file deleted from the working tree is left out (an uncommitted deletion, not an
 error), and a submodule, which git lists as one entry, is left to its own repository's check.
+Files git ignores are not listed; evidence/ignored.py looks on disk for the launch scripts and
+configs among them.
 """
 from __future__ import annotations
 
@@ -59,6 +61,14 @@ def glob_match(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
     return _globs_regex(tuple(patterns)).match(path) is not None
 
 
+@functools.lru_cache(maxsize=16)
+def name_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """What a file's name must match for its path to match one of the globs (their last
+    segments): a cheap first test for a walk that meets many files no glob names."""
+    parts = {_glob_regex(p.rsplit("/", 1)[-1] or "*") for p in patterns}
+    return re.compile("|".join(f"(?:{p})" for p in sorted(parts)) if parts else r"(?!)")
+
+
 @dataclass(frozen=True)
 class FileSet:
     root: Path
@@ -67,6 +77,7 @@ class FileSet:
     git: bool  # listed by git
     problems: tuple[Problem, ...]
     submodules: tuple[str, ...] = ()  # folders git lists as one entry: another repository, not scanned
+    exclude: tuple[str, ...] = ()  # the globs that left files out (evidence looked for on disk obeys them too)
 
 
 def _git_ls_files(root: Path) -> tuple[list[str], set[str]] | None:
@@ -161,7 +172,7 @@ def discover(root: Path, exclude: tuple[str, ...], use_git: bool = True) -> File
             continue
         files.append(rel)
     return FileSet(root=root, files=tuple(files), tracked=frozenset(tracked), git=listed is not None,
-                   problems=tuple(problems), submodules=tuple(submodules))
+                   problems=tuple(problems), submodules=tuple(submodules), exclude=tuple(exclude))
 
 
 def read_text(root: Path, rel: str, max_size: int) -> tuple[str | None, Problem | None]:
