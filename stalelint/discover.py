@@ -17,6 +17,7 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .model import Problem
 
@@ -62,11 +63,22 @@ def glob_match(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
 
 
 @functools.lru_cache(maxsize=16)
-def name_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """What a file's name must match for its path to match one of the globs (their last
-    segments): a cheap first test for a walk that meets many files no glob names."""
-    parts = {_glob_regex(p.rsplit("/", 1)[-1] or "*") for p in patterns}
-    return re.compile("|".join(f"(?:{p})" for p in sorted(parts)) if parts else r"(?!)")
+def name_tests(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str], Callable[[str], object] | None]:
+    """What a file's name must pass for its path to match one of the globs (their last segments),
+    as (suffixes, names, regex match or None): a cheap first test for a walk that meets many files
+    no glob names. `*.yaml` is a suffix test (str.endswith over a dataset's 300k names is ~4x
+    cheaper than a regex), `Makefile` a name, anything else a regex."""
+    suffixes, exact, other = [], set(), []
+    for p in patterns:
+        last = p.rsplit("/", 1)[-1] or "*"
+        if last.startswith("*") and not any(c in last[1:] for c in "*?["):
+            suffixes.append(last[1:])
+        elif not any(c in last for c in "*?["):
+            exact.add(last)
+        else:
+            other.append(_glob_regex(last))
+    rest = re.compile("|".join(f"(?:{r})" for r in other)).match if other else None
+    return tuple(suffixes), frozenset(exact), rest
 
 
 @dataclass(frozen=True)

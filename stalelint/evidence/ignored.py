@@ -12,10 +12,11 @@ untracked file's are."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Iterable
 
-from ..discover import glob_match, name_regex
+from ..discover import glob_match, name_tests
 
 # a folder this full holds data or outputs, not launch scripts; reading its names would cost
 # as much as the rest of the search
@@ -27,27 +28,24 @@ def find(root: Path, folders: Iterable[Path], listed: set[str], globs: tuple[str
     """Repo-relative paths of the files under `folders` that the `globs` name, that git did not
     list (`listed`) and that `exclude` does not name, sorted."""
     found: list[str] = []
-    names = name_regex(globs)
+    ends, exact, rest = name_tests(globs)
     for folder in folders:
         rel_folder = "" if folder == root else folder.relative_to(root).as_posix()
         if rel_folder and (folder.name.endswith(".egg-info") or glob_match(rel_folder + "/", exclude)):
             continue
         try:
-            with os.scandir(folder) as it:
-                entries = []
-                for n, e in enumerate(it):
-                    if n >= MAX_ENTRIES:
-                        entries = []
-                        break
-                    entries.append(e)
-                for e in entries:
-                    if not names.match(e.name):
-                        continue
-                    rel = f"{rel_folder}/{e.name}" if rel_folder else e.name
-                    if rel in listed or not glob_match(rel, globs) or glob_match(rel, exclude):
-                        continue
-                    if e.is_file(follow_symlinks=False):  # a symlink is neither a file nor a folder here
-                        found.append(rel)
+            listing = os.listdir(folder)  # names only: a data folder's thousands of files cost little
         except OSError:
             continue  # an unreadable folder: nothing in it can be read
+        if len(listing) > MAX_ENTRIES:
+            continue
+        for name in [n for n in listing if n.endswith(ends) or n in exact or (rest is not None and rest(n))]:
+            rel = f"{rel_folder}/{name}" if rel_folder else name
+            if rel in listed or not glob_match(rel, globs) or glob_match(rel, exclude):
+                continue
+            try:
+                if stat.S_ISREG(os.lstat(folder / name).st_mode):  # a symlink is not followed, nor read
+                    found.append(rel)
+            except OSError:
+                continue
     return sorted(found)
