@@ -4,6 +4,7 @@ part 2: Swin-Transformer's `.gitignore` has `*.sh` under "# launch bash")."""
 import datetime as dt
 import json
 import os
+import subprocess
 
 from stalelint.check import analyse, window_for
 from stalelint.config import load
@@ -88,3 +89,20 @@ def test_ignored_files_found_on_disk_obey_excludes_links_and_full_folders(tmp_pa
     folders = [tmp_path, tmp_path / "a", tmp_path / "a" / "big"]
     assert ignored.find(tmp_path, folders, {"a/known.sh"}, ("**/*.sh",), ()) == ["a/run.sh"]
     assert ignored.find(tmp_path, folders, set(), ("**/*.sh",), ("a/**",)) == []
+
+
+def test_fix_touches_an_ignored_config_only_with_force(build, tmp_path):
+    # --warmup was tried (a committed config of 2025) and dropped; the ignored local config still
+    # spells its default, so the fix would delete that key from a file git has no copy of
+    repo = _repo(build, tmp_path)
+    (repo / "configs" / "local" / "deep.yaml").write_text("warmup: 0\ndepth: 24\n")
+    os.utime(repo / "configs" / "local" / "deep.yaml", (WHEN.timestamp(), WHEN.timestamp()))
+    (repo / "configs" / "old.yaml").write_text("warmup: 5\n")
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2025-06-01T12:00:00+00:00", "GIT_COMMITTER_DATE": "2025-06-01T12:00:00+00:00",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (["add", "configs/old.yaml"], ["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "old"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+    shown = run("fix", repo, "--as-of", AS_OF, "--knob", "warmup").output
+    assert "[refused]" in shown and "configs/local/deep.yaml has uncommitted changes" in shown, shown
+    forced = run("fix", repo, "--as-of", AS_OF, "--knob", "warmup", "--force").output
+    assert "--- a/configs/local/deep.yaml" in forced and "-warmup: 0" in forced and "[refused]" not in forced
