@@ -106,3 +106,14 @@ def test_fix_touches_an_ignored_config_only_with_force(build, tmp_path):
     assert "[refused]" in shown and "configs/local/deep.yaml has uncommitted changes" in shown, shown
     forced = run("fix", repo, "--as-of", AS_OF, "--knob", "warmup", "--force").output
     assert "--- a/configs/local/deep.yaml" in forced and "-warmup: 0" in forced and "[refused]" not in forced
+
+
+def test_ignored_files_of_another_repository_are_not_ours(tmp_path):
+    # a repository cloned inside this one (its own .git) and a submodule: their scripts are theirs
+    for rel in ("vendor/apex/.git/HEAD", "vendor/apex/tools/run.sh", "sub/run.sh", "mine/run.sh"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    from stalelint.evidence import runs
+
+    folders = list(runs.walk_dirs(tmp_path, prune=runs._OWNED))
+    assert ignored.find(tmp_path, folders, set(), ("**/*.sh",), (), others=("sub",)) == ["mine/run.sh"]

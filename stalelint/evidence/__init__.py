@@ -203,7 +203,8 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
     unlisted: list[str] = []
     if files.git:
         folders = ctx.folders() if ctx is not None else runs.walk_dirs(files.root, prune=runs._OWNED)
-        unlisted = ignored.find(files.root, folders, listed, experiment_globs + launch_globs, files.exclude)
+        unlisted = ignored.find(files.root, folders, listed, experiment_globs + launch_globs, files.exclude,
+                                files.submodules)
         listed.update(unlisted)
     paths = tuple(sorted((*files.files, *unlisted))) if unlisted else files.files
     reader = _Reader(files.root, max_size, index, listed, store)

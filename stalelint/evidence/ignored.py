@@ -24,19 +24,25 @@ MAX_ENTRIES = 5000
 
 
 def find(root: Path, folders: Iterable[Path], listed: set[str], globs: tuple[str, ...],
-         exclude: tuple[str, ...]) -> list[str]:
+         exclude: tuple[str, ...], others: Iterable[str] = ()) -> list[str]:
     """Repo-relative paths of the files under `folders` that the `globs` name, that git did not
-    list (`listed`) and that `exclude` does not name, sorted."""
+    list (`listed`) and that `exclude` does not name, sorted. Nothing under `others` (submodules)
+    or under a folder holding its own `.git` (a repository cloned inside this one) is ours."""
     found: list[str] = []
     ends, exact, rest = name_tests(globs)
+    foreign = tuple(f"{o.rstrip('/')}/" for o in others)
     for folder in folders:
         rel_folder = "" if folder == root else folder.relative_to(root).as_posix()
-        if rel_folder and (folder.name.endswith(".egg-info") or glob_match(rel_folder + "/", exclude)):
+        if rel_folder and (folder.name.endswith(".egg-info") or glob_match(rel_folder + "/", exclude)
+                           or f"{rel_folder}/".startswith(foreign)):
             continue
         try:
             listing = os.listdir(folder)  # names only: a data folder's thousands of files cost little
         except OSError:
             continue  # an unreadable folder: nothing in it can be read
+        if rel_folder and ".git" in listing:
+            foreign += (f"{rel_folder}/",)
+            continue
         if len(listing) > MAX_ENTRIES:
             continue
         for name in [n for n in listing if n.endswith(ends) or n in exact or (rest is not None and rest(n))]:
