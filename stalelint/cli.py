@@ -242,18 +242,27 @@ def experiments_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, conf
     window = _window(as_of, settings)
     gathered, history = gather_experiments(root, settings, window)
     rows = sorted(gathered.experiments, key=lambda e: (e.date is None, e.date), reverse=True)
+
+    def git_status(e) -> str | None:
+        """Whether git tracks the file an experiment came from (None: a run record, or no git)."""
+        return "ignored" if e.source in gathered.ignored else "untracked" if e.source in gathered.untracked \
+            else "tracked" if history.git and e.kind in ("config", "launch") else None
+
     if fmt == "json":
         click.echo(json.dumps([{
             "source": e.source, "line": e.line, "kind": e.kind, "date": e.date.isoformat() if e.date else None,
             "dated_by": e.date_source, "recent": window.is_recent(e.date), "entry": e.entry,
             "includes": list(e.includes), "settings": {s.key: report.json_format._value(s.value) for s in e.settings},
+            "git": git_status(e),
         } for e in rows], indent=2))
         return
     for e in rows:
         when = e.date.date().isoformat() if e.date else "undated"
         mark = "recent" if window.is_recent(e.date) else ("future" if window.is_future(e.date) else "old")
         what = e.command if e.command else f"{len(e.settings)} settings"
-        click.echo(f"{when}  {mark:<6}  {e.label}  {what}")
+        status = git_status(e)
+        tag = {"ignored": "  [ignored by git]", "untracked": "  [untracked]"}.get(status or "", "")
+        click.echo(f"{when}  {mark:<6}  {e.label}{tag}  {what}")
     for p in gathered.problems:
         click.echo(f"{p.path}: {p.code} {p.message}", err=True)
     for n in (*history.notices, *gathered.notices):

@@ -3,6 +3,8 @@
 Symlinks are never followed out of the repo, and a link that loops or points outside is reported,
 not read. A tracked file deleted from the working tree is left out (an uncommitted deletion, not an
 error), and a submodule, which git lists as one entry, is left to its own repository's check.
+Files git ignores are not listed; evidence/ignored.py looks on disk for the launch scripts and
+configs among them.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .model import Problem
 
@@ -59,6 +62,25 @@ def glob_match(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
     return _globs_regex(tuple(patterns)).match(path) is not None
 
 
+@functools.lru_cache(maxsize=16)
+def name_tests(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str], Callable[[str], object] | None]:
+    """What a file's name must pass for its path to match one of the globs (their last segments),
+    as (suffixes, names, regex match or None): a cheap first test for a walk that meets many files
+    no glob names. `*.yaml` is a suffix test (str.endswith over a dataset's 300k names is ~4x
+    cheaper than a regex), `Makefile` a name, anything else a regex."""
+    suffixes, exact, other = [], set(), []
+    for p in patterns:
+        last = p.rsplit("/", 1)[-1] or "*"
+        if last.startswith("*") and not any(c in last[1:] for c in "*?["):
+            suffixes.append(last[1:])
+        elif not any(c in last for c in "*?["):
+            exact.add(last)
+        else:
+            other.append(_glob_regex(last))
+    rest = re.compile("|".join(f"(?:{r})" for r in other)).match if other else None
+    return tuple(suffixes), frozenset(exact), rest
+
+
 @dataclass(frozen=True)
 class FileSet:
     root: Path
@@ -67,6 +89,7 @@ class FileSet:
     git: bool  # listed by git
     problems: tuple[Problem, ...]
     submodules: tuple[str, ...] = ()  # folders git lists as one entry: another repository, not scanned
+    exclude: tuple[str, ...] = ()  # the globs that left files out (evidence looked for on disk obeys them too)
 
 
 def _git_ls_files(root: Path) -> tuple[list[str], set[str]] | None:
@@ -161,7 +184,7 @@ def discover(root: Path, exclude: tuple[str, ...], use_git: bool = True) -> File
             continue
         files.append(rel)
     return FileSet(root=root, files=tuple(files), tracked=frozenset(tracked), git=listed is not None,
-                   problems=tuple(problems), submodules=tuple(submodules))
+                   problems=tuple(problems), submodules=tuple(submodules), exclude=tuple(exclude))
 
 
 def read_text(root: Path, rel: str, max_size: int) -> tuple[str | None, Problem | None]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .history import History, introduced
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window, read_names
-from .names import normalize, parse_value, same_value, suffixes
+from .names import nested_value, normalize, parse_value, same_value, spelled_parts, suffixes
 
 # flags that are a function's parameters (click, typer, fire, jsonargparse)
 _FUNCTION_FLAGS = {"click", "typer", "fire", "jsonargparse"}
@@ -67,6 +68,7 @@ class Facts:
     # what several rules judge from, worked out once per run (rules/flag_use.py's verdicts)
     shared: dict[str, Any] = field(default_factory=dict)
     _options: list[str] | None = None  # every option string, sorted (argparse abbreviations)
+    _sections: set[str] | None = None  # normalised names some knob's name continues (`model` of `model.depth`)
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -93,14 +95,17 @@ class Facts:
 
     def _lookup(self, key: str, scope: set[str] | None, exact: bool) -> list[int]:
         if exact:
-            return self._within("name", self.by_name, normalize(key), scope)
+            return self._within("name", self.by_name, normalize(key), scope) or self._holder(key, scope, exact=True)
 
         if key.startswith("-"):
             hit = self._within("option", self.by_option, key, scope) or self._abbreviated(key, scope)
             if hit:
                 return hit
-        for suffix in suffixes(key):
+        for n, suffix in enumerate(suffixes(key)):
             hit = self._within("name", self.by_name, suffix, scope)
+            if not hit and n == 0 and "." in suffix:
+                # `optimizer.params.lr` is inside the mapping `optimizer: dict` holds, not the flag `lr`
+                hit = self._holder(key, scope, mapping=True)
             if hit:
                 return hit
         leaf = normalize(key).rsplit(".", 1)[-1]
@@ -116,6 +121,27 @@ class Facts:
                    if knobs[i].action in ("new_allowed", "subtree")]
             if hit:
                 return hit
+        return self._holder(key, scope)
+
+    def _holder(self, key: str, scope: set[str] | None, exact: bool = False, mapping: bool = False) -> list[int]:
+        """A flag a leading part of the key names, the rest of the key being inside its value: a
+        config's `zero_optimization: {stage: 1}` (read as `zero_optimization.stage`) sets the flag
+        `zero_optimization`. Never a section (`model` of a knob `model.depth`: its keys bind at leaf
+        level) nor a knob that binds the keys under it itself (yacs `new_allowed`, `subtree`).
+        `mapping`: only a flag declared to hold a mapping."""
+        if self._sections is None:
+            self._sections = {".".join(p[:n]) for k in self.index.knobs
+                              for p in [normalize(k.name).split(".")] for n in range(1, len(p))}
+        knobs = self.index.knobs
+        parts = normalize(key).split(".")
+        for n in range(1, len(parts)):
+            prefix = ".".join(parts[:n])
+            for name in [prefix] if exact else suffixes(prefix):
+                hit = [i for i in self._within("name", self.by_name, name, scope)
+                       if knobs[i].action not in ("new_allowed", "subtree")
+                       and normalize(knobs[i].name) not in self._sections and (not mapping or _holds_mapping(knobs[i]))]
+                if hit:
+                    return hit
         return []
 
     def _abbreviated(self, key: str, scope: set[str] | None) -> list[int]:
@@ -362,6 +388,33 @@ def parent(key: str) -> str:
     return key.rsplit(".", 1)[0] if "." in key else ""
 
 
+_MAPPING_TYPE = re.compile(r"\b(?:dict|Dict|Mapping|MutableMapping|DictConfig|json\.loads)\b")
+
+
+def _holds_mapping(k: Knob) -> bool:
+    return isinstance(k.default, dict) or bool(k.type_name and _MAPPING_TYPE.search(k.type_name))
+
+
+def _as_whole(k: Knob, s: Setting, e: Experiment) -> Setting | None:
+    """When a key under a flag binds to it (see Facts._holder), the setting of the flag itself:
+    its whole value, from every key of the experiment under the same prefix. None for a key that
+    names the knob."""
+    key = normalize(s.key)
+    if "." not in key or k.action in ("new_allowed", "subtree"):
+        return None
+    names = {normalize(n) for n in (k.name, *k.aliases)}
+    parts = key.split(".")
+    # as lookup decides: the full name first, then (for a flag declared to hold a mapping) the
+    # flag a leading part names, then the key's shorter spellings (`model.fp16` is the flag `fp16`)
+    if key in names or (not _holds_mapping(k) and any(".".join(parts[m:]) in names for m in range(len(parts)))):
+        return None
+    for n in range(1, len(parts)):
+        if any(".".join(parts[m:n]) in names for m in range(n)):
+            prefix = ".".join(parts[:n])
+            return Setting(".".join(spelled_parts(s.key)[:n]), nested_value(e.settings, prefix), s.line, s.form)
+    return None
+
+
 def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
     if s.form == "bare":
         return _BARE.get(k.action or "", True if k.action is None else UNKNOWN)
@@ -445,17 +498,28 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
 
             bound_here = [(s, [i for i in hits if belongs(i)]) for s, hits in bound_here]
             applies |= {best} | {facts.knob(i).path for _, hits in bound_here for i in hits}
+        wholes: set[int] = set()  # knobs bound to a mapping of this experiment's keys, once each
+        keys: list[tuple[Setting, list[int]]] = []  # bound_here with such a mapping's keys as one key
         for s, hits in bound_here:
+            shown: Setting | None = None if hits else s
             for i in hits:
-                facts.bindings.setdefault(i, []).append(Binding(e, s, _bind_value(facts.knob(i), s, e)))
+                whole = _as_whole(facts.knob(i), s, e)
+                if whole is not None and i in wholes:
+                    continue
+                if whole is not None:
+                    wholes.add(i)
+                shown = whole or s
+                facts.bindings.setdefault(i, []).append(Binding(e, shown, _bind_value(facts.knob(i), shown, e)))
                 applies.add(facts.knob(i).path)
+            if shown is not None:
+                keys.append((shown, hits))
         # knobs known only from reads with a fallback (`config.get("x", d)`) are not a full list of the
         # keys code defines, so binding to them does not make a config's other keys unknown
-        share = sum(1 for _, h in bound_here if any(facts.knob(i).action != "subtree" for i in h)) \
-            / len(bound_here) if bound_here else 0.0
-        facts.bound_parents[id(e)] = {parent(s.key) for s, h in bound_here
+        share = sum(1 for _, h in keys if any(facts.knob(i).action != "subtree" for i in h)) \
+            / len(keys) if keys else 0.0
+        facts.bound_parents[id(e)] = {parent(s.key) for s, h in keys
                                       if any(facts.knob(i).action != "subtree" for i in h)}
-        for s, hits in bound_here:
+        for s, hits in keys:
             if not hits:
                 facts.unbound.append((e, s, share))
         for path in applies:

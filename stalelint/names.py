@@ -46,6 +46,34 @@ def suffixes(name: str) -> list[str]:
     return [".".join(parts[i:]) for i in range(len(parts))]
 
 
+def spelled_parts(key: str) -> list[str]:
+    """A key's dotted parts as the experiment spells them (`normalize` lowers and joins them)."""
+    return [p for p in _PREFIX.sub("", key.strip()).replace("/", ".").split(".") if p]
+
+
+def nested_value(settings: Iterable[Any], prefix: str) -> dict[str, Any]:
+    """The mapping that settings' keys under `prefix` (normalised) spell: `zero_optimization.stage: 1`
+    and `zero_optimization.offload.device: cpu` under `zero_optimization` are
+    `{"stage": 1, "offload": {"device": "cpu"}}`, keys as the experiment spells them (a default
+    mapping is compared key by key). The first of two settings of the same key wins, as a binding
+    does; a key that is both a value and a section keeps the value."""
+    depth = prefix.count(".") + 1
+    out: dict[str, Any] = {}
+    for s in settings:
+        if not normalize(s.key).startswith(prefix + "."):
+            continue
+        parts = spelled_parts(s.key)[depth:]
+        node = out
+        for p in parts[:-1]:
+            child = node.setdefault(p, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node.setdefault(parts[-1], s.value)
+    return out
+
+
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
 _NONE = {"none", "null", "~", "nil"}

@@ -48,12 +48,18 @@ def test_parse_value_passes_non_strings():
 
 
 @pytest.mark.parametrize("a,b", [(1, 1.0), ("True", True), ("0.001", 1e-3), ([1, 2], (1, 2)), ("None", None),
-                                 ({"a": "1"}, {"a": 1}), ("1e-3", 0.001)])
+                                 ({"a": "1"}, {"a": 1}), ("1e-3", 0.001),
+                                 # MLflow's and a command line's strings of mappings and lists
+                                 ("{'stage': 0}", {"stage": 0}), ('{"a": {"b": [1, 2]}}', {"a": {"b": [1, 2]}}),
+                                 ("[0.9, 0.95]", [0.9, 0.95]), ("{}", {})])
 def test_same_value(a, b):
     assert same_value(a, b)
 
 
 @pytest.mark.parametrize("a,b", [(True, 1), (False, 0), ("True", 1), (0.1, 0.2), ("x", "y"), (None, 0),
-                                 (UNKNOWN, UNKNOWN), (UNKNOWN, 1)])
+                                 (UNKNOWN, UNKNOWN), (UNKNOWN, 1),
+                                 # a null setting of a flag with a default, a mapping unlike the default
+                                 (None, "cosine"), ("None", {}), ({}, None), ({"stage": 2}, {"stage": 0}),
+                                 ("{'stage': 2}", {"stage": 0}), ({"stage": 0, "x": 1}, {"stage": 0})])
 def test_different_value(a, b):
     assert not same_value(a, b)

@@ -85,3 +85,14 @@ def test_malformed_yaml_marks_yacs_knobs_unjudgeable(build):
     doc = check_json(repo, *ALL)
     assert any(e["path"] == "configs/broken.yaml" and "invalid YAML" in e["message"] for e in doc["errors"])
     assert set(stale_flags(doc)) == {"seed"}
+
+
+def test_opts_pairs_after_an_option_that_takes_them_all():
+    from stalelint.evidence.overrides import _opts
+
+    # Swin-Transformer: `--opts` is nargs='+' and handed to merge_from_list; its first pair counts too
+    args = ("--cfg", "configs/swin.yaml", "--opts", "TRAIN.EPOCHS", "100", "TRAIN.WARMUP_EPOCHS", "5", "--eval")
+    got = [(s.key, s.value) for s in _opts(args, lambda option: True)]
+    assert got == [("TRAIN.EPOCHS", "100"), ("TRAIN.WARMUP_EPOCHS", "5")]
+    # an option's value that only looks like a key, with no value after it, is still its value
+    assert _opts(("--tag", "EXP.V1", "--eval"), lambda option: True) == []

@@ -15,7 +15,7 @@ from ..index.astutil import module_name
 from ..lazy import module as _lazy_module
 from ..model import UNKNOWN, Experiment, Index, Problem, Setting, Window
 from ..names import normalize
-from . import (code_overrides, configs, dumps, dvc_runs, gin, hydra_runs, inherit, launch, lightning_runs,
+from . import (code_overrides, configs, dumps, dvc_runs, gin, hydra_runs, ignored, inherit, launch, lightning_runs,
                mlflow_files, mlflow_server, mlflow_sqlite, overrides, runs, sacred_runs, sweeps, tensorboard_runs,
                wandb_runs)
 
@@ -51,6 +51,10 @@ class Gathered:
     blind: frozenset[str] = frozenset()  # config systems some of whose evidence could not be read
     notices: tuple[str, ...] = ()
     incomplete: tuple[str, ...] = ()  # evidence sources that could not be read, or not all of it
+    # files git does not track that gave experiments (dated by modification time), and those of them
+    # git ignores (read from disk: evidence/ignored.py)
+    untracked: frozenset[str] = frozenset()
+    ignored: frozenset[str] = frozenset()
 
 
 class _Reader:
@@ -152,13 +156,14 @@ def _by_tail(listed: set[str]) -> Callable[[str | None], str | None]:
     return resolve
 
 
-def _sweep_plans(files: FileSet, ctx: runs.Context, experiment_globs: tuple[str, ...], max_size: int,
-                 problems: list[Problem], store: "IndexCache | None" = None) -> tuple[list[Experiment], set[str]]:
+def _sweep_plans(files: FileSet, paths: tuple[str, ...], ctx: runs.Context, experiment_globs: tuple[str, ...],
+                 max_size: int, problems: list[Problem],
+                 store: "IndexCache | None" = None) -> tuple[list[Experiment], set[str]]:
     """Sweep plans among the experiment configs and files named *sweep*.yaml; they are read as
     plans, not as a config file whose `parameters.lr.values` would be nonsense keys."""
     found: list[Experiment] = []
     plans: set[str] = set()
-    for rel in files.files:
+    for rel in paths:
         if not rel.endswith((".yaml", ".yml")):
             continue
         if not (glob_match(rel, experiment_globs) or "sweep" in rel.rsplit("/", 1)[-1].lower()):
@@ -187,24 +192,33 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
            launch_globs: tuple[str, ...], max_size: int, trackers: TrackerOptions | None = None,
            store: "IndexCache | None" = None) -> Gathered:
     listed = set(files.files)
-    reader = _Reader(files.root, max_size, index, listed, store)
-    experiments: list[Experiment] = []
-    problems: list[Problem] = []
-    sources = 0
-    # ml_collections config modules are experiments wherever they live (big_vision/configs/...)
-    config_modules = {f.path for f in index.files if f.config_module}
     ctx = runs.Context(root=files.root, window=trackers.window, mlflow_uri=trackers.mlflow_uri,
                        timeout=trackers.timeout, enabled=trackers.enabled,
                        arity=lambda entry: _arity(index, entry), resolve=_by_tail(listed), files=files.files,
                        date_of=history.date_of,
                        records=store.records if store is not None else (lambda source, version: None)) \
         if trackers else None
+    # launch scripts and configs git ignores are evidence too, found in the run-folder search's
+    # folders (without git, discover's walk listed them already)
+    unlisted: list[str] = []
+    if files.git:
+        folders = ctx.folders() if ctx is not None else runs.walk_dirs(files.root, prune=runs._OWNED)
+        unlisted = ignored.find(files.root, folders, listed, experiment_globs + launch_globs, files.exclude,
+                                files.submodules)
+        listed.update(unlisted)
+    paths = tuple(sorted((*files.files, *unlisted))) if unlisted else files.files
+    reader = _Reader(files.root, max_size, index, listed, store)
+    experiments: list[Experiment] = []
+    problems: list[Problem] = []
+    sources = 0
+    # ml_collections config modules are experiments wherever they live (big_vision/configs/...)
+    config_modules = {f.path for f in index.files if f.config_module}
     plans: set[str] = set()
     if ctx is not None and ctx.wants("sweeps"):
-        planned, plans = _sweep_plans(files, ctx, experiment_globs, max_size, problems, store)
+        planned, plans = _sweep_plans(files, paths, ctx, experiment_globs, max_size, problems, store)
         experiments.extend(planned)
         sources += len(plans)
-    for rel in files.files:
+    for rel in paths:
         if rel in plans:
             continue
         if rel.endswith(configs.SUFFIXES) and (glob_match(rel, experiment_globs) or rel in config_modules
@@ -245,7 +259,7 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             wrappers[script] = launch.forward(script, text) if text and not problem else None
         return wrappers[script]
 
-    for rel in files.files:
+    for rel in paths:
         if not glob_match(rel, launch_globs) or rel.endswith(".py"):
             continue
         text, problem = read_text(files.root, rel, max_size)
@@ -292,16 +306,30 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             experiments.append(Experiment(rel, cmd.line, "launch", when, how, tuple(merged + cli),
                                           entry=entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
         sources += len(experiments) > before
+    untracked = frozenset(e.source for e in experiments if files.git and e.source not in files.tracked)
+    notices = [_untracked_notice(experiments, untracked, set(unlisted))] if untracked else []
     if ctx is None:
-        return Gathered(tuple(experiments), tuple(problems), sources, frozenset(reader.blind))
+        return Gathered(tuple(experiments), tuple(problems), sources, frozenset(reader.blind), tuple(notices),
+                        untracked=untracked, ignored=untracked & set(unlisted))
     for name, read in TRACKERS:
         if ctx.wants(name):
             before = len(experiments)
             experiments.extend(read(ctx))
             sources += len({e.source for e in experiments[before:]})
     problems.extend(ctx.problems)
-    return Gathered(tuple(experiments), tuple(problems), sources, frozenset(reader.blind), tuple(ctx.notices),
-                    tuple(ctx.unavailable))
+    return Gathered(tuple(experiments), tuple(problems), sources, frozenset(reader.blind),
+                    tuple(notices + ctx.notices), tuple(ctx.unavailable), untracked=untracked,
+                    ignored=untracked & set(unlisted))
+
+
+def _untracked_notice(experiments: list[Experiment], untracked: frozenset[str], ignored_files: set[str]) -> str:
+    """Says which experiments a fresh clone would not have: they come from files git does not track."""
+    n = sum(1 for e in experiments if e.source in untracked)
+    hidden = sorted(untracked & ignored_files)
+    names = ", ".join(sorted(untracked)[:3]) + (", ..." if len(untracked) > 3 else "")
+    also = f"; {len(hidden)} ignored by git" if hidden else ""
+    return (f"{n} experiment{'s' if n != 1 else ''} from {len(untracked)} file{'s' if len(untracked) != 1 else ''} "
+            f"git does not track ({names}{also}): dated by modification time, and a fresh clone does not have them")
 
 
 def _sweep(s: Setting) -> Setting:

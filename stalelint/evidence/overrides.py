@@ -43,7 +43,8 @@ _DOTLIST_ITEM = re.compile(r"^([A-Za-z_][\w.\-/]*)=(.*)$")
 def _opts(args: tuple[str, ...], takes_value: Callable[[str], bool | None]) -> list[Setting]:
     """yacs `opts` pairs: positional `KEY VALUE` tokens after the options. A token that is the value
     of an option (`--config-file x.yaml`) is skipped; an option whose arity is not known takes the
-    next token unless that token is an upper-case yacs key."""
+    next token unless that token is an upper-case yacs key, and no option takes an upper-case yacs
+    key followed by a value (`--opts KEY VALUE`)."""
     out: list[Setting] = []
     i = 0
     while i < len(args):
@@ -54,7 +55,10 @@ def _opts(args: tuple[str, ...], takes_value: Callable[[str], bool | None]) -> l
                 continue
             nxt = args[i + 1]
             upper_key = _NODE_KEY.match(nxt) and nxt.split(".")[0].isupper()
-            i += 1 if (takes_value(a) is None and (nxt.startswith("-") or upper_key)) else 2
+            # `--opts TRAIN.EPOCHS 100 ...` (Swin's nargs='+' flag handed to merge_from_list): the
+            # option's values are the pairs, the first one included
+            pair = upper_key and i + 2 < len(args) and not args[i + 2].startswith("-")
+            i += 1 if (takes_value(a) is None and (nxt.startswith("-") or upper_key)) or pair else 2
             continue
         if _NODE_KEY.match(a) and not a.endswith(SUFFIX_CONFIG) and i + 1 < len(args) \
                 and not args[i + 1].startswith("--"):

@@ -48,6 +48,9 @@ def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] =
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
     ws = Workspace(root, files, classes, Reads(facts))
     dirty = (dirty_files(root) or set()) - ours
+    # a config git ignores (read from disk: evidence/ignored.py) has no history to restore it from;
+    # like an untracked one, it is touched only with --force
+    dirty |= {p for f in fixes for p in f.configs} - set(files) - ours
     outcomes = make_all(ws, fixes, dirty, force, unsafe, show)
     originals: dict[str, str] = {}
     for o in outcomes:
