@@ -85,7 +85,9 @@ def _index_file(path: str, source: str) -> FileIndex:
         dict_flags = dicts.extract(tree, path, sups)
         flags = flags + global_flags + param_flags + dict_flags
         found = found + global_reads + param_reads
-        gated = gates.extract(tree, path, strong, lines, frozenset(k.name for k in global_flags))
+        global_names = frozenset(k.name for k in global_flags)
+        aliased = gates.local_aliases(tree, strong, global_names)
+        gated = gates.extract(tree, path, strong, lines, global_names, aliased)
         seen = {(g.line, g.column, g.name, g.op) for g in gated}
         for scope, names in scopes:
             gated += [g for g in gates.extract(scope, path, strong, lines, names)
@@ -107,7 +109,7 @@ def _index_file(path: str, source: str) -> FileIndex:
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
                      variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
                      names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
-                     dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
+                     dispatches=tuple(variants.dynamic_dispatch(tree, strong, aliased)),
                      top_defs=tuple(variants.top_definitions(tree)),
                      signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)),
                      is_entry=_is_entry(tree),
