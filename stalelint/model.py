@@ -209,6 +209,11 @@ class FileIndex:
     # whether this file is a config module (a `get_config` building a ConfigDict)
     config_flags: tuple[tuple[str, str], ...] = ()
     config_module: bool = False
+    # dataclasses not named or parsed as configs, which may be ones all the same (gpt-neox's
+    # `NeoXArgsModel`): their fields and (field, type) pairs, for `link` and `promote_by_use` to decide
+    candidate_knobs: tuple[Knob, ...] = ()
+    candidate_classes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    class_bases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # dataclass -> its base class names
 
 
 @dataclass(frozen=True)
