@@ -8,9 +8,9 @@ nowhere else: not reassigned, not a loop or `with` target, not augmented, not de
 parameter, not declared `global`/`nonlocal` anywhere in the file. Only uses later in the same scope
 count; a nested function that reads it as a closure is left alone.
 
-The cost is paid only by files that test such a name: candidates are found from the assignments
-(already listed by the shared walk), and a scope is walked only when one of its candidates is tested
-by an `if`, ternary or `match` (or picks a function by `getattr(module, name)`).
+The cost is paid only by files that test such a name: candidates are found from the assignments,
+tests and names the shared walk already lists, and nothing is walked again; scopes are told apart
+by the line spans of function and class bodies.
 """
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from .astutil import nodes
 
 Read = Callable[[ast.expr], "tuple[str, bool] | None"]
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# the value forms a config read can take (`cfg.a.b`, `cfg["a"]`, `getattr(cfg, "a")`, a bare knob)
+_READS = (ast.Attribute, ast.Subscript, ast.Call, ast.Name)
 
 
-def _tested_names(tree: ast.AST) -> set[str]:
+def _tested_names(tree: ast.AST, wanted: set[str]) -> set[str]:
     """Bare names that the tests of `if`s, ternaries and `match`es use as their whole subject, or
     compare, negate or combine with `and`/`or` (the only places an alias makes a gate), and names
     that choose what `getattr(module, name)` takes."""
@@ -47,34 +48,51 @@ def _tested_names(tree: ast.AST) -> set[str]:
             todo.extend(t.values)
         elif isinstance(t, ast.Compare) and len(t.ops) == 1:
             todo.extend((t.left, t.comparators[0]))
-    return out
+    return out & wanted
 
 
-def _scope_of(node: ast.stmt, scopes: list[ast.AST], root: ast.AST) -> ast.AST:
-    """The innermost function or class whose body holds the statement (by line span), else the root."""
-    best, best_line = root, -1
-    for s in scopes:
-        if s is node:
-            continue
-        body = s.body  # type: ignore[attr-defined]
-        first = body[0].lineno if body else s.lineno  # type: ignore[attr-defined]
-        if first <= node.lineno <= (s.end_lineno or s.lineno) and s.lineno > best_line:  # type: ignore[attr-defined]
-            best, best_line = s, s.lineno  # type: ignore[attr-defined]
-    return best
+class _Scopes:
+    """The innermost function or class holding a line, by the line spans of their bodies (so that a
+    def's decorators, defaults and name belong to the scope around it)."""
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.root = tree
+        self.spans = []
+        for s in nodes(tree, *_SCOPES):
+            if s is not tree and s.body:
+                self.spans.append((s.body[0].lineno, s.end_lineno or s.lineno, s))
+
+    def at(self, line: int) -> ast.AST:
+        best, first = self.root, -1
+        for start, end, s in self.spans:
+            if start <= line <= end and start > first:
+                best, first = s, start
+        return best
 
 
-def _own_nodes(scope: ast.AST) -> list[ast.AST]:
-    """The nodes of a scope's body, not those of functions, classes and lambdas nested in it (whose
-    own names are bindings of this scope all the same)."""
-    out: list[ast.AST] = []
-    todo: list[ast.AST] = list(scope.body) if isinstance(scope, (ast.Module, *_SCOPES)) else [scope]  # type: ignore
-    while todo:
-        node = todo.pop()
-        out.append(node)
-        if isinstance(node, _NESTED):
-            continue
-        for child in ast.iter_child_nodes(node):
-            todo.append(child)
+def _binds(tree: ast.AST, names: set[str], scopes: _Scopes) -> dict[tuple[int, str], int]:
+    """(id(scope), name) -> how many times the name is bound in that scope, for these names: by
+    assignment, loop, `with`, walrus, `del` (any Name stored or deleted), parameter, import,
+    `except ... as`, def/class, match capture. Comprehension and lambda variables count in the scope
+    around them, which only ever makes fewer aliases."""
+    out: dict[tuple[int, str], int] = {}
+
+    def add(scope: ast.AST, name: str) -> None:
+        out[(id(scope), name)] = out.get((id(scope), name), 0) + 1
+
+    for n in nodes(tree, ast.Name):
+        if n.id in names and not isinstance(n.ctx, ast.Load):
+            add(scopes.at(n.lineno), n.id)
+    for fn in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
+        a = fn.args
+        for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]:
+            if p is not None and p.arg in names:
+                add(scopes.at(fn.body[0].lineno) if isinstance(fn.body, list) else scopes.at(fn.lineno), p.arg)
+    for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
+                      ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.MatchMapping):
+        for name in _bound(node):
+            if name in names:
+                add(scopes.at(node.lineno), name)
     return out
 
 
@@ -90,58 +108,54 @@ def _bound(node: ast.AST) -> list[str]:
         return [node.name]
     if isinstance(node, ast.MatchMapping) and node.rest:
         return [node.rest]
-    if isinstance(node, (ast.Global, ast.Nonlocal)):
-        return list(node.names) * 2  # never an alias
     return []
 
 
-def find(tree: ast.AST, read: Read) -> dict[int, tuple[str, bool]]:
-    """id(Name node) -> (knob name, strong) for each use of a local alias of a strong config read."""
-    tested = _tested_names(tree)
-    if not tested:
-        return {}
-    picked: list[tuple[ast.stmt, str, tuple[str, bool]]] = []
-    for a in nodes(tree, ast.Assign, ast.AnnAssign):
+def _root(node: ast.expr) -> str | None:
+    """The name an expression's chain starts at: `cfg` of `cfg.a["b"].c`, `getattr(cfg, ...)`."""
+    while True:
+        kind = type(node)
+        if kind is ast.Attribute or kind is ast.Subscript:
+            node = node.value  # type: ignore[attr-defined]
+        elif kind is ast.Call and node.args:  # type: ignore[attr-defined]
+            node = node.args[0]  # type: ignore[attr-defined]
+        else:
+            return node.id if kind is ast.Name else None  # type: ignore[attr-defined]
+
+
+def find(tree: ast.AST, read: Read, roots: set[str] | frozenset[str]) -> dict[int, tuple[str, bool]]:
+    """id(Name node) -> (knob name, strong) for each use of a local alias of a strong config read.
+    `roots`: the names a strong read can start at (config names, `self`, knobs read bare), which
+    rule out most assignments before `read` is asked."""
+    candidates: dict[str, list[ast.stmt]] = {}
+    for a in nodes(tree, ast.Assign) + nodes(tree, ast.AnnAssign):  # each list as the walk keeps it: no merge
         target = a.targets[0] if isinstance(a, ast.Assign) and len(a.targets) == 1 else getattr(a, "target", None)
-        if isinstance(target, ast.Name) and target.id in tested and a.value is not None:
-            got = read(a.value)
+        if type(target) is ast.Name and type(a.value) in _READS and _root(a.value) in roots:
+            candidates.setdefault(target.id, []).append(a)
+    picked: list[tuple[ast.stmt, str, tuple[str, bool]]] = []
+    for name, assigns in candidates.items():
+        for a in assigns:
+            got = read(a.value)  # type: ignore[attr-defined]
             if got is not None and got[1]:
-                picked.append((a, target.id, got))
+                picked.append((a, name, got))
     if not picked:
         return {}
     declared = {n for node in nodes(tree, ast.Global, ast.Nonlocal) for n in node.names}
-    scopes = nodes(tree, *_SCOPES)
-    by_scope: dict[int, tuple[ast.AST, list[tuple[ast.stmt, str, tuple[str, bool]]]]] = {}
-    for a, name, got in picked:
-        if name in declared:
-            continue
-        scope = _scope_of(a, scopes, tree)
-        by_scope.setdefault(id(scope), (scope, []))[1].append((a, name, got))
+    names = _tested_names(tree, {name for _, name, _ in picked}) - declared
+    picked = [p for p in picked if p[1] in names]
+    if not picked:
+        return {}
+    scopes = _Scopes(tree)
+    binds = _binds(tree, names, scopes)
+    loads = [n for n in nodes(tree, ast.Name) if n.id in names and isinstance(n.ctx, ast.Load)]
     out: dict[int, tuple[str, bool]] = {}
-    for scope, assigns in by_scope.values():
-        names = {name for _, name, _ in assigns}
-        binds: dict[str, int] = {}
-        loads: list[ast.Name] = []
-        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            a = scope.args
-            for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]:
-                if p is not None:
-                    binds[p.arg] = binds.get(p.arg, 0) + 1
-        for node in _own_nodes(scope):
-            if isinstance(node, ast.Name):
-                if node.id in names:
-                    if isinstance(node.ctx, ast.Load):
-                        loads.append(node)
-                    else:
-                        binds[node.id] = binds.get(node.id, 0) + 1
-            else:
-                for n in _bound(node):
-                    binds[n] = binds.get(n, 0) + 1
-        for a, name, got in assigns:
-            if binds.get(name, 0) != 1:
-                continue
-            end = (a.end_lineno or a.lineno, a.end_col_offset or 0)
-            for n in loads:
-                if n.id == name and (n.lineno, n.col_offset) > end:
-                    out[id(n)] = got
+    for a, name, got in picked:
+        scope = scopes.at(a.lineno)
+        if binds.get((id(scope), name), 0) != 1:
+            continue
+        end = (a.end_lineno or a.lineno, a.end_col_offset or 0)
+        for n in loads:
+            # later in the same scope; not in a function nested in it, which may run at any time
+            if n.id == name and (n.lineno, n.col_offset) > end and scopes.at(n.lineno) is scope:
+                out[id(n)] = got
     return out

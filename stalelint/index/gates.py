@@ -136,7 +136,7 @@ def _early_exits(block: list[ast.stmt], rest: dict[tuple[int, int], tuple[int, i
 
 def local_aliases(tree: ast.AST, strong_names: set[str], flag_names: frozenset[str] = frozenset()) -> Aliases:
     """Uses of local names that stand for a config read (see aliases.py)."""
-    return aliases_of(tree, lambda node: _flag(node, strong_names, flag_names))
+    return aliases_of(tree, lambda node: _flag(node, strong_names, flag_names), strong_names | flag_names | {"self"})
 
 
 def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str],
