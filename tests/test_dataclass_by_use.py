@@ -68,6 +68,10 @@ DATA = f("data.py", '''
         tokens: torch.Tensor
         mask: "torch.Tensor" = None
     @dataclass
+    class Output:  # a model output: every field has a default, and each is a tensor or an array
+        loss: Optional[torch.FloatTensor] = None
+        logits: "np.ndarray" = None
+    @dataclass
     class Meter:
         count: int = 0
         total: float = 0.0
@@ -88,7 +92,7 @@ def test_bases_of_a_config_subclasses_and_sections_are_configs():
 
 
 def test_data_records_are_not_candidates():
-    assert [c for c, _ in DATA.candidate_classes] == ["Meter", "Sample"]  # Batch holds tensors
+    assert [c for c, _ in DATA.candidate_classes] == ["Meter", "Sample"]  # Batch and Output hold tensors
     assert {k.owner for k in DATA.candidate_knobs} == {"Meter", "Sample"}
     assert not DATA.knobs
 

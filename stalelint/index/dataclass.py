@@ -15,7 +15,8 @@ _PARSERS = {"HfArgumentParser", "cli", "parse", "ArgumentParser", "from_dict", "
             "add_arguments", "add_class_arguments", "add_dataclass_arguments"}
 # field types no config holds: a dataclass with such a field is a record of data (a batch, a model
 # output), never a config, whatever links it to one
-_DATA_TYPES = re.compile(r"\b(Tensor|ndarray|Array|DataFrame|Module|Parameter|Image|Tokenizer\w*)\b")
+_DATA_TYPES = re.compile(r"(Tensor|\bndarray|\b(ND)?Array(Like)?|\bDataFrame|\bModule|\bParameter|\bImage|"
+                         r"Tokenizer(Fast|Base)?)\b")
 _FACTORIES = {"list": [], "dict": {}, "set": set(), "tuple": ()}
 
 
