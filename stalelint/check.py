@@ -108,6 +108,7 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
                                trackers_of(settings, window), store=store)
     if store is not None:
         store.save()
+    idx = index.promote_by_use(idx, gathered.experiments)  # dataclasses whose fields experiments set
     progress("judging")
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep, gathered.blind)
     notices = list(history.notices) + list(gathered.notices)

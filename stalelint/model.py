@@ -211,6 +211,11 @@ class FileIndex:
     config_module: bool = False
     # plain OmegaConf: the YAML files this module loads and merges over (index/omegaconf_trees.py)
     omegaconf_loads: tuple[tuple[str, str, str], ...] = ()
+    # dataclasses not named or parsed as configs, which may be ones all the same (gpt-neox's
+    # `NeoXArgsModel`): their fields and (field, type) pairs, for `link` and `promote_by_use` to decide
+    candidate_knobs: tuple[Knob, ...] = ()
+    candidate_classes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    class_bases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # dataclass -> its base class names
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ import libcst as cst
 
 from ..index import index_file
 from ..index.astutil import module_name
-from ..index import reads
+from ..index import gates, reads
 from ..index.astutil import segment
 from ..index.reads import config_names
+from ..judge import evaluate
 from ..model import UNKNOWN, Fix, FixOutcome
 from ..names import normalize
 from .cascade import cascade
@@ -115,6 +116,35 @@ def _left_reads(path: str, text: str, classes: set[str], names: set[str]) -> lis
                                                   for n in names)]
 
 
+def _alias_gates(path: str, text: str, classes: set[str], names: set[str], value) -> tuple[GateTarget, ...]:
+    """The gates that test the flag through a local alias (`reduce_factor = args.tta`, then
+    `if reduce_factor > 1:`), forced to what they are once the read is folded to `value`. The fold
+    turns the read into a literal, and the alias into a constant the Simplifier does not see: without
+    this the dead branch would stay. Only a whole test is forced (not one part of an `and`/`or`,
+    whose other parts may call something), and only where its truth for `value` is certain."""
+    tree = ast.parse(text)
+    strong = _strong(tree, classes)
+    lines = text.splitlines()
+    aliased = gates.local_aliases(tree, strong)
+    if not aliased:
+        return ()
+    wanted = {normalize(n) for n in names}
+    direct = {(g.line, g.column, g.name, g.op) for g in gates.extract(tree, path, strong, lines, aliases={})}
+    out = []
+    for g in gates.extract(tree, path, strong, lines, aliases=aliased):
+        if (g.line, g.column, g.name, g.op) in direct or normalize(g.name) not in wanted or g.combine \
+                or g.form not in ("if", "elif", "ternary", "guard"):
+            continue
+        truth = evaluate(g.op, value, g.value)
+        if truth is None:
+            continue
+        form = "if" if g.form == "guard" else g.form
+        ordinal = gate_ordinal(text, form, g.test, g.line)
+        if ordinal is not None:
+            out.append(GateTarget(ordinal, g.test, truth, form))
+    return tuple(out)
+
+
 def _registered(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, owner: str) -> bool:
     if node.name == owner:
         return True
@@ -193,8 +223,10 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
                 scope = None if k.system == "globals" else (lambda fn, classes: owns(fn, classes, k.owner))
                 fold = Fold(set(), k.default, set(), code=default_code, bare={leaf}, scope=scope)
             else:
-                fold = Fold(names, k.default, _strong(ast.parse(ws.text(path)), ws.classes), code=default_code,
-                            holders={holder} if holder and path == k.path else set())
+                now = ws.text(path)
+                fold = Fold(names, k.default, _strong(ast.parse(now), ws.classes), code=default_code,
+                            holders={holder} if holder and path == k.path else set(),
+                            gates=_alias_gates(path, now, ws.classes, names, k.default))
             changed[path] = tree.visit(fold)
             if fold.problem:
                 raise FixFailed(f"{path}: {fold.problem}")

@@ -225,6 +225,16 @@ def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
     return out
 
 
+def _by_string(src: Sources, r) -> bool:
+    """Whether a read is a flag's name written as a string on its line (`_check_args("zip")`)."""
+    text = src.text(r.path)
+    if text is None:
+        return False
+    lines = text.splitlines()
+    line = lines[r.line - 1] if 0 < r.line <= len(lines) else ""
+    return f'"{r.name}"' in line or f"'{r.name}'" in line
+
+
 def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
     k = facts.knob(i)
     if k.system not in SYSTEMS:
@@ -276,6 +286,9 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
                 continue
             if owner == "ambiguous":
                 reasons.append(f"{where} reads `{r.name}`, which may be another flag of the same name")
+            elif not r.strong and _by_string(src, r):
+                reasons.append(f"{where} names `{r.name}` as a string (`hasattr`, `setattr`, or a helper or loop "
+                               "that looks flags up by name), which the fix cannot rewrite")
             elif not r.strong:
                 reasons.append(f"{where} reads `{r.name}` from an object not known to be a config (weak read)")
             elif not fold:

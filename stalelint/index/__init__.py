@@ -17,6 +17,7 @@ from . import gin as gin_params
 from . import mlcollections, omegaconf_trees, yacs
 from . import pydantic as pydantic_fields
 from .astutil import forget_walks, module_name, nodes, suppressions
+from .dataclass import Classes
 
 
 def _imports(tree: ast.Module, path: str) -> list[str]:
@@ -75,7 +76,8 @@ def _index_file(path: str, source: str) -> FileIndex:
         sups = suppressions(source)
         lines = source.splitlines()
         flags, known_args = argparse_flags.extract(tree, path, sups)
-        fields, classes, parsed, constructs = dataclass_fields.extract(tree, path, sups)
+        fields, classes, parsed, constructs, maybe_fields, maybe_classes, bases = \
+            dataclass_fields.extract(tree, path, sups)
         models, model_classes = pydantic_fields.extract(tree, path, sups)
         classes = classes + model_classes
         strong = reads.config_names(tree, {c for c, _ in classes})
@@ -85,7 +87,9 @@ def _index_file(path: str, source: str) -> FileIndex:
         dict_flags = dicts.extract(tree, path, sups)
         flags = flags + global_flags + param_flags + dict_flags
         found = found + global_reads + param_reads
-        gated = gates.extract(tree, path, strong, lines, frozenset(k.name for k in global_flags))
+        global_names = frozenset(k.name for k in global_flags)
+        aliased = gates.local_aliases(tree, strong, global_names)
+        gated = gates.extract(tree, path, strong, lines, global_names, aliased)
         seen = {(g.line, g.column, g.name, g.op) for g in gated}
         for scope, names in scopes:
             gated += [g for g in gates.extract(scope, path, strong, lines, names)
@@ -108,18 +112,20 @@ def _index_file(path: str, source: str) -> FileIndex:
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
                      variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
                      names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
-                     dispatches=tuple(variants.dynamic_dispatch(tree, strong)),
+                     dispatches=tuple(variants.dynamic_dispatch(tree, strong, aliased)),
                      top_defs=tuple(variants.top_definitions(tree)),
                      signatures=tuple(functions.signatures(tree)), cli_targets=tuple(functions.cli_targets(tree)),
                      is_entry=_is_entry(tree),
                      config_flags=tuple(config_flags), config_module=bool(mlc or mlc_defs),
-                     omegaconf_loads=omegaconf_loads)
+                     omegaconf_loads=omegaconf_loads,
+                     candidate_knobs=tuple(maybe_fields), candidate_classes=tuple(maybe_classes),
+                     class_bases=tuple(bases))
 
 
-def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
+def _nested_names(classes: Classes) -> dict[str, list[str]]:
     """Config class -> the dotted prefixes it is reached by (`TrainConfig.model: ModelConfig` gives
     ModelConfig the prefix `model`). Top-level classes have the prefix ''."""
-    fields_of = {cls: fields for f in files for cls, fields in f.config_classes}
+    fields_of = dict(classes)
     parents: dict[str, list[tuple[str, str]]] = {}
     for cls, fields in fields_of.items():
         for field_name, type_name in fields:
@@ -139,14 +145,13 @@ def _nested_names(files: list[FileIndex]) -> dict[str, list[str]]:
     return {cls: resolve(cls) for cls in fields_of}
 
 
-def _holders(files: list[FileIndex]) -> dict[str, set[str]]:
+def _holders(classes: Classes) -> dict[str, set[str]]:
     """Config class -> the classes that hold it as a nested section, transitively."""
     direct: dict[str, set[str]] = {}
-    for f in files:
-        for holder, fields in f.config_classes:
-            for _, type_name in fields:
-                if type_name and type_name != holder:
-                    direct.setdefault(type_name, set()).add(holder)
+    for holder, fields in classes:
+        for _, type_name in fields:
+            if type_name and type_name != holder:
+                direct.setdefault(type_name, set()).add(holder)
     out: dict[str, set[str]] = {}
     for cls in direct:
         seen: set[str] = set()
@@ -158,6 +163,51 @@ def _holders(files: list[FileIndex]) -> dict[str, set[str]]:
                 todo.extend(direct.get(c, ()))
         out[cls] = seen
     return out
+
+
+class _Classes:
+    """What decides a config class's fields across the repo: which classes are configs (named,
+    parsed, or promoted candidates), their sections and prefixes, and who parses or builds them."""
+
+    def __init__(self, files: list[FileIndex], also: set[str] = frozenset()) -> None:
+        configs = [c for f in files for c in f.config_classes]
+        candidates = [c for f in files for c in f.candidate_classes]
+        self.bases = {cls: bases for f in files for cls, bases in f.class_bases}
+        self.promoted = dataclass_fields.promoted(configs, candidates, self.bases, also) | set(also)
+        classes = configs + [c for c in candidates if c[0] in self.promoted]
+        self.prefixes = _nested_names(classes)
+        self.sections = {(cls, name) for cls, fields in classes for name, t in fields if t in self.prefixes}
+        self.parsed = {c for f in files for c in f.parsed_classes}
+        self.built: dict[str, set[str]] = {}
+        self.splatted: set[str] = set()
+        for f in files:
+            for cls, keywords, splat in f.constructs:
+                self.built.setdefault(cls, set()).update(keywords)
+                if splat:
+                    self.splatted.add(cls)
+        self.holders = _holders(classes)
+        self.subclasses = dataclass_fields.subclasses(self.bases) if self.bases else {}
+        self.written = {w.rsplit(".", 1)[-1] for f in files for w in f.writes}
+
+    def field(self, k: Knob) -> Knob | None:
+        """A dataclass or pydantic field as a knob, or None for a nested section (its fields are the knobs)."""
+        if (k.owner, k.name) in self.sections:
+            return None
+        # a nested class is parsed when the class holding it is; an inherited field when the
+        # class inheriting it is, and code that builds a subclass with it builds it too
+        family = {k.owner} | self.subclasses.get(k.owner, set())
+        owners = family | {h for c in family for h in self.holders.get(c, ())}
+        # a pydantic BaseSettings reads the environment: experiments set it without a parser
+        cli = (k.system == "pydantic" and k.cli) or bool(owners & self.parsed)
+        set_in_code = bool(family & self.splatted) or any(k.name in self.built.get(c, ()) for c in family)
+        if (cli, set_in_code) != (k.cli, k.set_in_code):
+            k = evolve(k, cli=cli, set_in_code=set_in_code)
+        for prefix in self.prefixes.get(k.owner, [""])[:1]:
+            if prefix:
+                k = evolve(k, name=f"{prefix}.{k.name}", aliases=k.aliases + (k.name,))
+        if k.name.rsplit(".", 1)[-1] in self.written and not k.set_in_code:
+            k = evolve(k, set_in_code=True)
+        return k
 
 
 def _cli_functions(files: list[FileIndex], knobs: list[Knob], modules: dict[str, str]) \
@@ -225,24 +275,18 @@ def mlcollections_defaults(files: list[FileIndex]) -> dict[str, str]:
 
 
 def link(files: list[FileIndex], errors: list[Problem]) -> Index:
-    prefixes = _nested_names(files)
-    sections = {(cls, name) for f in files for cls, fields in f.config_classes for name, t in fields if t in prefixes}
-    parsed = {c for f in files for c in f.parsed_classes}
-    built: dict[str, set[str]] = {}
-    splatted: set[str] = set()
-    for f in files:
-        for cls, keywords, splat in f.constructs:
-            built.setdefault(cls, set()).update(keywords)
-            if splat:
-                splatted.add(cls)
-    holders = _holders(files)
-    written = {w.rsplit(".", 1)[-1] for f in files for w in f.writes}
+    classes = _Classes(files)
+    written = classes.written
     node_files = {k.path for f in files for k in f.knobs if k.system == "yacs"}
     written_nodes = {normalize(w) for f in files if f.path not in node_files for w in f.writes}
     defaults = mlcollections_defaults(files)
+    built = classes.built
     knobs: list[Knob] = []
     for f in files:
-        for k in f.knobs:
+        own = f.knobs
+        if classes.promoted and f.candidate_knobs:
+            own = own + tuple(k for k in f.candidate_knobs if k.owner in classes.promoted)
+        for k in own:
             if k.system == "ml_collections" and k.owner == "get_config":
                 if f.path not in defaults:
                     continue  # a config module that is not a script's default is an experiment, not knobs
@@ -258,18 +302,11 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
                 knobs.append(k)
                 continue
             if k.system in ("dataclass", "pydantic"):
-                if (k.owner, k.name) in sections:
+                field = classes.field(k)
+                if field is None:
                     continue  # a nested config section, not a flag: its fields are the knobs
-                # a nested class is parsed when the class holding it is
-                owners = {k.owner} | holders.get(k.owner, set())
-                # a pydantic BaseSettings reads the environment: experiments set it without a parser
-                cli = (k.system == "pydantic" and k.cli) or bool(owners & parsed)
-                set_in_code = k.owner in splatted or k.name in built.get(k.owner, ())
-                if (cli, set_in_code) != (k.cli, k.set_in_code):
-                    k = evolve(k, cli=cli, set_in_code=set_in_code)
-                for prefix in prefixes.get(k.owner, [""])[:1]:
-                    if prefix:
-                        k = evolve(k, name=f"{prefix}.{k.name}", aliases=k.aliases + (k.name,))
+                knobs.append(field)
+                continue
             if k.name.rsplit(".", 1)[-1] in written:
                 k = evolve(k, set_in_code=True)
             knobs.append(k)
@@ -348,3 +385,30 @@ def _add_omegaconf(idx: Index, root, paths: tuple[str, ...], max_size: int) -> I
                           reads=tuple(Read(r, "<yaml>", 0, 0, True) for r in sorted(tree.reads)))
     return replace(idx, files=idx.files + (synthetic,), knobs=idx.knobs + tuple(knobs), imports=imports,
                    errors=idx.errors + tuple(tree.problems), config_roles={**idx.config_roles, **tree.roles})
+
+
+def promote_by_use(idx: Index, experiments) -> Index:
+    """Add the fields of candidate dataclasses that experiments show to be configs (see
+    `dataclass.by_use`), with the sections they hold, to an index linked without them. Run once
+    the experiments are read, before they are bound to knobs."""
+    files = [f for f in idx.files if f.candidate_classes]
+    if not files:
+        return idx
+    owners = {k.owner for k in idx.knobs if k.system in ("dataclass", "pydantic")}
+    left = {cls: [k for k in f.candidate_knobs if k.owner == cls]
+            for f in files for cls, _ in f.candidate_classes if cls not in owners}
+    if not left:
+        return idx
+    known = {normalize(n).rsplit(".", 1)[-1] for k in idx.knobs for n in (k.name, *k.aliases)}
+    used = dataclass_fields.by_use(left, known, experiments)
+    if not used:
+        return idx
+    classes = _Classes(list(idx.files), also=used)
+    added = []
+    for f in files:
+        for k in f.candidate_knobs:
+            if k.owner not in owners and (k.owner in used or k.owner in classes.promoted):
+                field = classes.field(k)
+                if field is not None:
+                    added.append(field)
+    return replace(idx, knobs=idx.knobs + tuple(added))

@@ -6,18 +6,24 @@ import ast
 from dataclasses import replace
 
 from ..model import UNKNOWN, Gate
+from .aliases import find as aliases_of
 from .astutil import literal, nodes, segment
 from .reads import attribute_read
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+Aliases = dict  # id(ast.Name) -> (knob name, strong): a local name that stands for a config read
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!=", "is": "is", "is not": "is not"}
 
 
-def _flag(node: ast.expr, strong_names: set[str], flag_names: frozenset[str] = frozenset()) \
-        -> tuple[str, bool] | None:
-    if isinstance(node, ast.Name) and node.id in flag_names:
-        return node.id, True  # a module-global or parameter knob read by its bare name
+def _flag(node: ast.expr, strong_names: set[str], flag_names: frozenset[str] = frozenset(),
+          aliases: Aliases | None = None) -> tuple[str, bool] | None:
+    if isinstance(node, ast.Name):
+        if aliases and id(node) in aliases:
+            return aliases[id(node)]  # `model_type` after `model_type = config.MODEL.TYPE`
+        if node.id in flag_names:
+            return node.id, True  # a module-global or parameter knob read by its bare name
+        return None
     if isinstance(node, ast.Attribute):
         return attribute_read(node, strong_names)
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
@@ -30,13 +36,13 @@ def _flag(node: ast.expr, strong_names: set[str], flag_names: frozenset[str] = f
     return None
 
 
-def parse_test(test: ast.expr, strong_names: set[str], flag_names: frozenset[str] = frozenset()) \
-        -> tuple[str, bool, str, object] | None:
+def parse_test(test: ast.expr, strong_names: set[str], flag_names: frozenset[str] = frozenset(),
+               aliases: Aliases | None = None) -> tuple[str, bool, str, object] | None:
     """(knob name, strong, op, value) of a gate's test, or None when it is not a simple gate."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        got = _flag(test.operand, strong_names, flag_names)
+        got = _flag(test.operand, strong_names, flag_names, aliases)
         return (got[0], got[1], "falsy", None) if got else None
-    got = _flag(test, strong_names, flag_names)
+    got = _flag(test, strong_names, flag_names, aliases)
     if got:
         return got[0], got[1], "truthy", None
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
@@ -44,11 +50,11 @@ def parse_test(test: ast.expr, strong_names: set[str], flag_names: frozenset[str
         left, right = test.left, test.comparators[0]
         if op is None:
             return None
-        got = _flag(left, strong_names, flag_names)
+        got = _flag(left, strong_names, flag_names, aliases)
         if got:
             value = literal(right)
         else:
-            got = _flag(right, strong_names, flag_names)
+            got = _flag(right, strong_names, flag_names, aliases)
             if not got or op not in _FLIP:
                 return None
             value, op = literal(left), _FLIP[op]
@@ -64,14 +70,14 @@ def _span(stmts: list[ast.stmt]) -> tuple[int, int] | None:
     return stmts[0].lineno, max(s.end_lineno or s.lineno for s in stmts)
 
 
-def _tests(test: ast.expr, strong_names: set[str], flag_names: frozenset[str]):
+def _tests(test: ast.expr, strong_names: set[str], flag_names: frozenset[str], aliases: Aliases):
     """(parsed test, combine) for a simple test, or for each simple part of an `and`/`or`."""
-    parsed = parse_test(test, strong_names, flag_names)
+    parsed = parse_test(test, strong_names, flag_names, aliases)
     if parsed:
         return [(parsed, "")]
     if isinstance(test, ast.BoolOp):
         combine = "and" if isinstance(test.op, ast.And) else "or"
-        return [(p, combine) for p in (parse_test(v, strong_names, flag_names) for v in test.values) if p]
+        return [(p, combine) for p in (parse_test(v, strong_names, flag_names, aliases) for v in test.values) if p]
     return []
 
 
@@ -88,7 +94,7 @@ def _case_test(pattern: ast.pattern) -> tuple[str, object] | None:
 
 
 def _weighted_terms(stmt: ast.stmt, path: str, strong_names: set[str], flag_names: frozenset[str],
-                    lines: list[str]) -> list[Gate]:
+                    lines: list[str], aliases: Aliases) -> list[Gate]:
     """Optional terms: `loss += cfg.aux_weight * aux_loss`, `loss = ce + args.kd_w * kd` — the term
     is dead when every experiment leaves its coefficient at zero."""
     value = stmt.value  # type: ignore[attr-defined]
@@ -102,7 +108,7 @@ def _weighted_terms(stmt: ast.stmt, path: str, strong_names: set[str], flag_name
         if not (isinstance(term, ast.BinOp) and isinstance(term.op, ast.Mult)):
             continue
         for factor in (term.left, term.right):
-            got = _flag(factor, strong_names, flag_names)
+            got = _flag(factor, strong_names, flag_names, aliases)
             if got:
                 span = (stmt.lineno, stmt.end_lineno or stmt.lineno)
                 out.append(Gate(name=got[0], path=path, line=term.lineno, column=term.col_offset + 1, op="truthy",
@@ -128,8 +134,15 @@ def _early_exits(block: list[ast.stmt], rest: dict[tuple[int, int], tuple[int, i
             rest[(stmt.lineno, stmt.col_offset)] = (after[0].lineno, max(s.end_lineno or s.lineno for s in after))
 
 
+def local_aliases(tree: ast.AST, strong_names: set[str], flag_names: frozenset[str] = frozenset()) -> Aliases:
+    """Uses of local names that stand for a config read (see aliases.py)."""
+    return aliases_of(tree, lambda node: _flag(node, strong_names, flag_names), strong_names | flag_names | {"self"})
+
+
 def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str],
-            flag_names: frozenset[str] = frozenset()) -> list[Gate]:
+            flag_names: frozenset[str] = frozenset(), aliases: Aliases | None = None) -> list[Gate]:
+    if aliases is None:
+        aliases = local_aliases(tree, strong_names, flag_names)
     gates: list[Gate] = []
     chain_of: dict[int, int] = {}
     rest: dict[tuple[int, int], tuple[int, int]] = {}  # early-exit `if` -> the statements after it
@@ -149,22 +162,22 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], lines: list[str
             orelse = _span(node.orelse)
             if orelse and not chained:
                 orelse = (orelse[0] - 1, orelse[1])  # the `else:` line goes with its arm
-            for (name, strong, op, value), combine in _tests(node.test, strong_names, flag_names):
+            for (name, strong, op, value), combine in _tests(node.test, strong_names, flag_names, aliases):
                 gates.append(Gate(name=name, path=path, line=node.lineno, column=node.col_offset + 1, op=op,
                                   value=value, body=(node.lineno, body[1]) if body else (node.lineno, node.lineno),
                                   orelse=orelse, form="elif" if id(node) in chain_of else "if",
                                   test=segment(lines, node.test), strong=strong, chain=start, combine=combine))
         elif isinstance(node, ast.IfExp):
-            for (name, strong, op, value), combine in _tests(node.test, strong_names, flag_names):
+            for (name, strong, op, value), combine in _tests(node.test, strong_names, flag_names, aliases):
                 gates.append(Gate(name=name, path=path, line=node.lineno, column=node.col_offset + 1, op=op,
                                   value=value, body=(node.body.lineno, node.body.end_lineno or node.body.lineno),
                                   orelse=(node.orelse.lineno, node.orelse.end_lineno or node.orelse.lineno),
                                   form="ternary", test=segment(lines, node.test), strong=strong,
                                   chain=node.lineno, combine=combine))
         elif isinstance(node, (ast.AugAssign, ast.Assign)) and isinstance(node.value, (ast.BinOp,)):
-            gates.extend(_weighted_terms(node, path, strong_names, flag_names, lines))
+            gates.extend(_weighted_terms(node, path, strong_names, flag_names, lines, aliases))
         elif isinstance(node, ast.Match):
-            subject = _flag(node.subject, strong_names, flag_names)
+            subject = _flag(node.subject, strong_names, flag_names, aliases)
             if not subject:
                 continue
             seen: list[object] = []

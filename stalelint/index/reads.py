@@ -16,6 +16,7 @@ _PARSE_CALLS = {"parse_args", "parse_known_args", "parse_args_into_dataclasses",
                 "parse_json_file", "parse_yaml_file", "cli", "get_config", "load", "merge", "create",
                 "instantiate", "to_object", "parse_config", "load_config", "get_cfg", "setup_cfg"}
 _DICT_VIEWS = {"vars", "asdict", "to_dict", "to_container", "__dict__"}
+_BY_NAME = ("getattr", "hasattr", "setattr", "delattr")
 
 
 def config_names(tree: ast.Module, config_classes: set[str]) -> set[str]:
@@ -73,6 +74,7 @@ def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[R
     that code assigns on a config object: `args.batch_size = ...` makes batch_size computed, not chosen)."""
     reads: list[Read] = []
     writes: set[str] = set()
+    dynamic: list[tuple[ast.expr, str, int]] = []  # (object, variable, line) of `getattr(args, name)`
     splat = False
     params: set[str] = set()
     outer: set[int] = set()  # inner nodes of a chain already recorded by its outermost attribute
@@ -95,16 +97,32 @@ def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[R
                 reads.append(Read(got[0], path, node.lineno, node.col_offset + 1, got[1]))
         elif isinstance(node, ast.Call):
             name = call_name(node)
-            if name == "setattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
-                    and isinstance(node.args[1].value, str):
-                parts = chain(node.args[0]) or []
-                if parts and parts[-1] in strong_names:
-                    writes.add(node.args[1].value)
-            if name in ("getattr", "hasattr") and len(node.args) >= 2 \
-                    and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
-                parts = chain(node.args[0]) or []
-                strong = bool(parts) and parts[-1] in strong_names
-                reads.append(Read(node.args[1].value, path, node.lineno, node.col_offset + 1, strong))
+            if name in _BY_NAME and len(node.args) >= 2:
+                key = node.args[1]
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    parts = chain(node.args[0]) or []
+                    strong = bool(parts) and parts[-1] in strong_names
+                    if name in ("getattr", "hasattr"):
+                        reads.append(Read(key.value, path, node.lineno, node.col_offset + 1, strong))
+                    elif strong:
+                        # code that sets or deletes a flag by name touches it: a weak read (never
+                        # "unread"); setting it is a write too (code decides its value)
+                        if name == "setattr":
+                            writes.add(key.value)
+                        reads.append(Read(key.value, path, node.lineno, node.col_offset + 1, False))
+                elif isinstance(key, ast.Name) and _maybe_config(node.args[0], strong_names):
+                    dynamic.append((node.args[0], key.id, node.lineno))
+            elif name == "__getattribute__" and isinstance(node.func, ast.Attribute) and node.args:
+                key = node.args[0]
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    # direct, but no fold rewrites it: weak, so a fix that would need it is unsafe
+                    reads.append(Read(key.value, path, node.lineno, node.col_offset + 1, False))
+                elif isinstance(key, ast.Name) and _maybe_config(node.func.value, strong_names):
+                    dynamic.append((node.func.value, key.id, node.lineno))
+            elif name == "eval" and node.args:
+                got = _eval_access(node.args[0], strong_names)
+                if got:
+                    dynamic.append(got + (node.lineno,))
             elif name in ("get", "pop") and isinstance(node.func, ast.Attribute) and node.args \
                     and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 is_view, strong = _is_dict_view(node.func.value, strong_names)
@@ -120,4 +138,119 @@ def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[R
                 is_view, strong = _is_dict_view(node.value, strong_names)
                 if is_view:
                     reads.append(Read(key.value, path, node.lineno, node.col_offset + 1, strong))
+    if dynamic:
+        reads.extend(by_name(tree, path, strong_names, dynamic))
     return reads, splat, sorted(params), sorted(writes)
+
+
+# ---- flags named by a string that reaches getattr through a variable --------------------------
+# Swin-Transformer reads every flag with `def _check_args(name): return hasattr(args, name) and
+# eval(f"args.{name}")` and `_check_args("zip")`: the name is a string at the call, the access is
+# a variable in the helper. Such a read is weak (the fold cannot rewrite it, so a fix that needs it
+# is unsafe) but it is a read: the flag is never "defined but never read". Only files with such a
+# dynamic access pay for the search below.
+
+def _maybe_config(obj: ast.expr, strong_names: set[str]) -> bool:
+    """A known config, or a plain name that may be a helper's parameter standing for one."""
+    parts = chain(obj)
+    return bool(parts) and (parts[-1] in strong_names or (len(parts) == 1 and parts[0] not in ("self", "cls")))
+
+
+def _eval_access(arg: ast.expr, strong_names: set[str]) -> tuple[ast.expr, str] | None:
+    """(config object, variable) of `eval(f"args.{name}")` or `eval("args." + name)`."""
+    prefix = var = None
+    if isinstance(arg, ast.JoinedStr) and len(arg.values) == 2:
+        first, second = arg.values
+        if isinstance(first, ast.Constant) and isinstance(second, ast.FormattedValue) \
+                and isinstance(second.value, ast.Name):
+            prefix, var = first.value, second.value.id
+    elif isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add) and isinstance(arg.left, ast.Constant) \
+            and isinstance(arg.right, ast.Name):
+        prefix, var = arg.left.value, arg.right.id
+    if not isinstance(prefix, str) or not prefix.endswith(".") or var is None:
+        return None
+    parts = prefix[:-1].split(".")
+    if not all(p.isidentifier() for p in parts) or parts[-1] not in strong_names:
+        return None
+    return ast.Name(id=parts[-1], ctx=ast.Load()), var
+
+
+def _strings(node: ast.expr) -> list[str] | None:
+    """The strings of a literal list, tuple or set of strings."""
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and node.elts \
+            and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        return [e.value for e in node.elts]  # type: ignore[attr-defined]
+    return None
+
+
+def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    a = fn.args
+    return [p.arg for p in a.posonlyargs + a.args]
+
+
+def _loops(tree: ast.Module) -> list[tuple[str, list[str], int, int, ast.expr]]:
+    """(variable, names, first line, last line, iterable) of loops and comprehensions over a
+    literal list of names: `for k in ("lr", "wd"):`, `[getattr(args, k) for k in ["a", "b"]]`."""
+    out = []
+    for node in nodes(tree, ast.For, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+        gens = [node] if isinstance(node, ast.For) else node.generators
+        for g in gens:
+            names = _strings(g.iter)
+            if names is not None and isinstance(g.target, ast.Name):
+                out.append((g.target.id, names, node.lineno, node.end_lineno or node.lineno, g.iter))
+    return out
+
+
+def by_name(tree: ast.Module, path: str, strong_names: set[str],
+            dynamic: list[tuple[ast.expr, str, int]]) -> list[Read]:
+    """Weak reads of the flags named by string where `getattr(obj, var)` (`hasattr`, `setattr`,
+    `obj.__getattribute__(var)`, `eval(f"obj.{var}")`) takes its name from a variable: `var` is a
+    parameter of a helper whose callers pass the name (`_check_args("zip")`), or the target of a
+    loop over literal names (`for k in ("lr", "wd"): getattr(args, k)`). The object must be a known
+    config, or a parameter of the helper that its caller fills with one."""
+    out: list[Read] = []
+    # helper name -> (index and name of its name parameter, of its object parameter (-1: none), a method)
+    helpers: dict[str, list[tuple[int, str, int, str, bool]]] = {}
+    functions = nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef)
+    loops: list[tuple[str, list[str], int, int, ast.expr]] | None = None
+    for obj, var, line in dynamic:
+        parts = chain(obj) or []
+        strong = bool(parts) and parts[-1] in strong_names
+        # the innermost helper around the access that takes `var` as a parameter
+        around = [fn for fn in functions if fn.lineno <= line <= (fn.end_lineno or fn.lineno) and var in _params(fn)]
+        if around:
+            fn = max(around, key=lambda f: f.lineno)
+            params = _params(fn)
+            holder = params.index(parts[0]) if not strong and len(parts) == 1 and parts[0] in params else -1
+            if strong or holder >= 0:
+                method = bool(params) and params[0] in ("self", "cls")
+                helpers.setdefault(fn.name, []).append((params.index(var), var, holder, parts[0], method))
+            continue
+        if not strong:
+            continue
+        if loops is None:
+            loops = _loops(tree)
+        for target, names, first, last, where in loops:
+            if target == var and first <= line <= last:
+                out.extend(Read(n, path, where.lineno, where.col_offset + 1, False) for n in names)
+    if not helpers:
+        return out
+    for node in nodes(tree, ast.Call):
+        f = node.func
+        callee = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+        for at, var, holder, holder_name, method in helpers.get(callee, ()):
+            # `self.helper("x")`: its `self` is not among the arguments written
+            shift = 1 if method and isinstance(f, ast.Attribute) else 0
+            args = {i + shift: a for i, a in enumerate(node.args)}
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                continue
+            key = args.get(at, next((k.value for k in node.keywords if k.arg == var), None))
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            if holder >= 0:
+                obj_arg = args.get(holder, next((k.value for k in node.keywords if k.arg == holder_name), None))
+                parts = chain(obj_arg) if obj_arg is not None else None
+                if not parts or parts[-1] not in strong_names:
+                    continue
+            out.append(Read(key.value, path, node.lineno, node.col_offset + 1, False))
+    return out

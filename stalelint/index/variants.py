@@ -48,12 +48,14 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
     return out
 
 
-def dynamic_dispatch(tree: ast.Module, strong_names: set[str]) -> list[tuple[str, str, int]]:
-    """(module, flag, line) of `getattr(module, args.arch)` and `module.__dict__[args.arch]`."""
+def dynamic_dispatch(tree: ast.Module, strong_names: set[str],
+                     aliases: dict[int, tuple[str, bool]] | None = None) -> list[tuple[str, str, int]]:
+    """(module, flag, line) of `getattr(module, args.arch)` and `module.__dict__[args.arch]`, also
+    through a local alias (`arch = args.arch; getattr(models, arch)`)."""
     from .reads import attribute_read
 
-    aliases = _aliases(tree)
-    if not aliases:
+    modules = _aliases(tree)
+    if not modules:
         return []  # only a module this file imports can be dispatched into
     out = []
     for node in nodes(tree, ast.Call, ast.Subscript):
@@ -64,10 +66,14 @@ def dynamic_dispatch(tree: ast.Module, strong_names: set[str]) -> list[tuple[str
         elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
                 and node.value.attr == "__dict__" and isinstance(node.value.value, ast.Name):
             target, key = node.value.value.id, node.slice
-        if target in aliases and isinstance(key, ast.Attribute):
+        if target in modules and isinstance(key, ast.Attribute):
             got = attribute_read(key, strong_names)
             if got and got[1]:
-                out.append((aliases[target], got[0], node.lineno))
+                out.append((modules[target], got[0], node.lineno))
+        elif target in modules and isinstance(key, ast.Name) and aliases and id(key) in aliases:
+            got = aliases[id(key)]
+            if got[1]:
+                out.append((modules[target], got[0], node.lineno))
     return out
 
 
