@@ -114,16 +114,19 @@ def test_markdown_top_table_and_collapsed_rest(labrepo):
     from stalelint.check import run as analyse, window_for
     from stalelint.config import load
 
-    result = analyse(labrepo, load(labrepo), window_for(AS_OF, 180))
+    settings = load(labrepo).with_overrides(min_confidence=0, extend_select=("STL104",))
+    result = analyse(labrepo, settings, window_for(AS_OF, 180))
     n = len(result.findings)
     small = markdown.findings_section(result, top=3)
     top, collapsed = small.split("<details>", 1)
     assert top.count("\n| STL") == 3 and f"<summary>{n - 3} more findings</summary>" in collapsed
     assert collapsed.count("\n| STL") == n - 3
-    # the top rows are the most confident and largest
+    # the top rows are the most worth acting on: tried and abandoned first, then dead tricks and
+    # variants, ..., never-varied flags last; each group by lines removable
     order = markdown.ranked(result.findings)
-    assert [(f.confidence, f.removable_lines) for f in order] == sorted(
-        ((f.confidence, f.removable_lines) for f in result.findings), reverse=True)
+    assert [f.code for f in order] == ["STL102", "STL102", "STL201", "STL301", "STL101", "STL103", "STL103",
+                                       "STL104", "STL104", "STL104", "STL104"]
+    assert [f.removable_lines for f in order[:2]] == sorted((f.removable_lines for f in order[:2]), reverse=True)
     assert f"`{order[0].path}:{order[0].line}`" in top
 
 

@@ -22,6 +22,9 @@ Reported for launch commands of scripts whose command-line flags stalelint index
 dataclass handed to a command-line parser), and for keys of config files most of whose keys are
 knobs it knows, when a neighbour in the same section is a knob (a section of another system's keys is
 left alone).
+Confidence: 90 for an option the script's parser rejects; 40 when the script uses
+parse_known_args (it may pass the option on); 30 when its config class extends a library's
+(`TrainingArguments`), which may define the option.
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
 
@@ -34,6 +37,8 @@ def check(facts: Facts) -> Iterator[Finding]:
     names = sorted({normalize(k.name) for k in facts.index.knobs})
     cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
     jsonargparse_files = {k.path for k in facts.index.knobs if k.system == "jsonargparse"}
+    # a parsed config class that extends a library's (`TrainingArguments`): the library defines options too
+    library_files = {k.path for k in facts.index.knobs if k.external_base and k.cli}
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
     has_flags: dict[str | None, bool] = {}
@@ -66,10 +71,15 @@ def check(facts: Facts) -> Iterator[Finding]:
             known_args = bool(reach & facts.known_args_files)
             if s.key in ("--config", "--print_config", "--print-config") and reach & jsonargparse_files:
                 continue  # jsonargparse's own options
-            confidence = 50 if known_args else 90
             where, line = e.source, e.line or 1
             script = e.entry
-            tail = "; the script uses parse_known_args, so it may pass the option on" if known_args else ""
+            if reach & library_files:
+                confidence, tail = 30, "; its config class extends a library's, which may define the option"
+            elif known_args:
+                # parse_known_args hands what it does not know to another parser (or to nothing)
+                confidence, tail = 40, "; the script uses parse_known_args, so it may pass the option on"
+            else:
+                confidence, tail = 90, ""
         else:
             if share < _CONFIG_SHARE or facts.index.config_roles.get(e.source) == "experiment":
                 continue  # Hydra config files may add keys to sections that are instantiated whole
