@@ -87,8 +87,10 @@ def counts(result: Result) -> str:
     if result.errors:
         text += f" and **{len(result.errors)} error{'s' if len(result.errors) != 1 else ''}**"
     start = result.window.start.date().isoformat()
+    hidden = (f" · {result.hidden} more below confidence {result.min_confidence} hidden (`--min-confidence 0` "
+              f"shows {'them' if result.hidden != 1 else 'it'})") if result.hidden else ""
     return (f"{text} · {result.experiments_total} experiments read, {result.experiments_recent} recent "
-            f"(since {start}) · {result.knobs} knobs in {result.files} files")
+            f"(since {start}) · {result.knobs} knobs in {result.files} files{hidden}")
 
 
 def details(summary_text: str, body: str) -> str:
