@@ -82,7 +82,7 @@ class History:
 
     first_parent: list[tuple[str, int]] = field(default_factory=list)  # HEAD's first parents: (id, time)
     newest_change: dict[str, dt.datetime] = field(default_factory=dict)  # latest commit date per file
-    _window: "line_ages.WindowLog | None" = None  # see young_lines
+    _window: "line_ages.WindowLog | None" = None  # see line_times
     _window_start: dt.datetime | None = None
     _window_read: bool = False
     _young: dict[str, list[int | None]] = field(default_factory=dict)  # this window's answers, by file
@@ -167,10 +167,6 @@ class History:
             self._young_changed = True
         self._young[rel] = times
         return times
-
-    def young_lines(self, rel: str, start: dt.datetime) -> list[bool]:
-        """For each line of the working-tree file: whether it was written at or after `start`."""
-        return [t is not None for t in self.line_times(rel, start)]
 
     def _load_young_memo(self, start: dt.datetime) -> None:
         """The memo of line ages for this window, from the cache: keyed by HEAD, the commits the

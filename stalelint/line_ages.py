@@ -163,10 +163,6 @@ class WindowLog:
             self.changes.extend(_by_commit(lines))
         self._by_new: list[tuple[int | None, dict[str, tuple[str | None, list[Hunk]]]]] | None = None
 
-    def young(self, rel: str) -> list[bool]:
-        """For each line of the working-tree file (index 0 is line 1): written inside the window?"""
-        return [t is not None for t in self.times(rel)]
-
     def times(self, rel: str) -> list[int | None]:
         """For each line of the working-tree file (index 0 is line 1): when the change that wrote it
         was committed (epoch seconds; UNCOMMITTED for the working tree) if that is inside the window,

@@ -15,7 +15,7 @@ from typing import Any
 import libcst as cst
 
 from .definitions import RemoveStatements, chain
-from .params import click_options, drop_bracketed
+from .params import click_options, drop, drop_bracketed
 from .simplify import literal_value
 
 
