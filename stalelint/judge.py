@@ -417,6 +417,8 @@ def _as_whole(k: Knob, s: Setting, e: Experiment) -> Setting | None:
 
 def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
     if s.form == "bare":
+        if k.nargs == "?" or k.action == "store_const":
+            return k.const  # what argparse stores for `--x` alone (None when no const is given)
         return _BARE.get(k.action or "", True if k.action is None else UNKNOWN)
     if s.form == "negated":
         return False
