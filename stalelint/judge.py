@@ -329,8 +329,20 @@ class Facts:
         else:
             # the entry point that defines most of them itself (`finetune/lora.py` over
             # `finetune/full.py` when each imports the other's modules), then the most specific
-            most = max(paths.get(c, 0) for c in entries)
-            best = min((c for c in entries if paths.get(c, 0) == most), key=lambda c: len(self.reach(c)))
+            # (a key a module every one of them reaches defines too is that module's, not the
+            # script's own: gpt-neox's data tools have a `--vocab-file` like its NeoXArgs)
+            shared = set.intersection(*(self.reach(c) for c in entries)) - set(entries)
+            own = {c: sum(1 for hits in per_setting if any(self.knob(i).path == c for i in hits)
+                          and not any(self.knob(i).path in shared for i in hits)) for c in entries}
+            most = max(own.values())
+            if len(entries) > 1 and not real_overlap(most, len(per_setting)):
+                # several scripts reach the modules that define these keys and none defines a real
+                # share of them itself: which one runs the config is not known, so it belongs to
+                # those modules alone, not to whichever script reaches fewest files (dinov2's
+                # train configs to eval/knn.py, gpt-neox's model configs to a data tool)
+                best = min((p for p in paths if p in shared), key=lambda p: (-paths[p], p), default="")
+                return best, shared
+            best = min((c for c in entries if own[c] == most), key=lambda c: len(self.reach(c)))
         return best, self.reach(best)
 
     def gates_for(self, i: int) -> list[Gate]:
@@ -413,6 +425,15 @@ def _as_whole(k: Knob, s: Setting, e: Experiment) -> Setting | None:
             prefix = ".".join(parts[:n])
             return Setting(".".join(spelled_parts(s.key)[:n]), nested_value(e.settings, prefix), s.line, s.form)
     return None
+
+
+def real_overlap(bound: int, keys: int) -> bool:
+    """Whether a config file whose `bound` of `keys` settings bind to one script's knobs belongs to
+    that script: at least 2 of them (or all, in a file of one key) and at least a third of the file.
+    gpt-neox's 58-key training configs bind 8 keys before its NeoXArgs dataclasses are indexed, one of
+    them (`log_interval`) a flag of a data tool; latent-diffusion's configs bind one key of 33-62
+    (`data.params.train` to main.py's `--train`): neither is that script's experiment."""
+    return bound > 0 and (bound >= 2 or bound == keys) and 3 * bound >= keys
 
 
 def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
@@ -499,7 +520,12 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                 return k.path == best or (k.path in owners and k.system not in _FUNCTION_FLAGS)
 
             bound_here = [(s, [i for i in hits if belongs(i)]) for s, hits in bound_here]
-            applies |= {best} | {facts.knob(i).path for _, hits in bound_here for i in hits}
+            if e.kind == "config" and not real_overlap(sum(1 for _, hits in bound_here if hits), len(bound_here)):
+                # a few incidental names (`seed`, `dry_run`) shared with some utility script: the
+                # config is no experiment of it, and its keys bind to nothing
+                bound_here = [(s, []) for s, _ in bound_here]
+            else:
+                applies |= {best} | {facts.knob(i).path for _, hits in bound_here for i in hits}
         wholes: set[int] = set()  # knobs bound to a mapping of this experiment's keys, once each
         keys: list[tuple[Setting, list[int]]] = []  # bound_here with such a mapping's keys as one key
         for s, hits in bound_here:
