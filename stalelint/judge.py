@@ -298,6 +298,48 @@ class Facts:
         paths = Counter(self.knob(i).path for hits in per_setting for i in set(hits))
         if not paths:
             return "", set()
+        entries = self._entry_points()
+        n = len(per_setting)
+        if not any(real_overlap(self._own(c, per_setting), n) for c in paths if c in entries):
+            # no entry point defines a real share of these keys itself: they are keys of modules
+            # the scripts import (gpt-neox's NeoXArgs, a yacs config.py, dinov2's default config),
+            # and a key or two some script defines too (`--log-interval`, `--seed`) is a chance
+            # collision. When several scripts reach those modules, which one runs the config is
+            # not known: it belongs to the modules alone, not to whichever script reaches fewest
+            # files (dinov2's train configs went to eval/knn.py, gpt-neox's to a data tool)
+            modules = [[i for i in hits if self.knob(i).path not in entries] for hits in per_setting]
+            if any(modules):
+                scripts = [c for c in self._tied(modules) if c in entries]
+                if len(scripts) == 1:
+                    return scripts[0], self.reach(scripts[0])
+                if scripts:
+                    shared = set.intersection(*(self.reach(c) for c in scripts)) - set(scripts)
+                    defined = Counter(self.knob(i).path for hits in modules for i in set(hits))
+                    best = min((p for p in defined if p in shared), key=lambda p: (-defined[p], p), default="")
+                    return best, shared
+        # among scripts that reach as many of the keys, the most specific entry point wins
+        # (`finetune/lora.py`, not the `__main__.py` that dispatches to every subcommand); with no
+        # entry point among them, the one that reaches more (the script, not the helper it imports)
+        tied = self._tied(per_setting)
+        scripts = [c for c in tied if c in entries]
+        if not scripts:
+            best = max(tied, key=lambda c: len(self.reach(c)))
+        else:
+            # the entry point that defines most of them itself (`finetune/lora.py` over
+            # `finetune/full.py` when each imports the other's modules), then the most specific
+            most = max(paths.get(c, 0) for c in scripts)
+            best = min((c for c in scripts if paths.get(c, 0) == most), key=lambda c: len(self.reach(c)))
+        return best, self.reach(best)
+
+    def _entry_points(self) -> set[str]:
+        if self._entries is None:
+            # the function a jsonargparse CLI runs is the most specific entry point of all
+            commands = {k.path for k in self.index.knobs if k.system == "jsonargparse"}
+            self._entries = commands or {f.path for f in self.index.files if f.is_entry}
+        return self._entries
+
+    def _tied(self, per_setting: list[list[int]]) -> list[str]:
+        """The files that reach knobs for the most of these settings, sorted."""
         if self._importers is None:
             self._importers = {}
             for f, targets in self.index.imports.items():
@@ -305,45 +347,25 @@ class Facts:
                     self._importers.setdefault(t, set()).add(f)
         # every file that reaches one of them, through any number of imports: a project's
         # train_net.py reaches its config through its package's __init__ (detectron2 projects)
-        candidates = set(paths)
-        todo = list(paths)
+        candidates = {self.knob(i).path for hits in per_setting for i in hits}
+        todo = list(candidates)
         while todo:
             for imp in self._importers.get(todo.pop(), ()):
                 if imp not in candidates:
                     candidates.add(imp)
                     todo.append(imp)
-        # among scripts that reach as many of the keys, the most specific entry point wins
-        # (`finetune/lora.py`, not the `__main__.py` that dispatches to every subcommand); with no
-        # entry point among them, the one that reaches more (the script, not the helper it imports)
-        if self._entries is None:
-            # the function a jsonargparse CLI runs is the most specific entry point of all
-            commands = {k.path for k in self.index.knobs if k.system == "jsonargparse"}
-            self._entries = commands or {f.path for f in self.index.files if f.is_entry}
         scores = {c: sum(1 for hits in per_setting if any(self.knob(i).path in self.reach(c) for i in hits))
                   for c in candidates}
         top = max(scores.values())
-        tied = sorted(c for c, n in scores.items() if n == top)
-        entries = [c for c in tied if c in self._entries]
-        if not entries:
-            best = max(tied, key=lambda c: len(self.reach(c)))
-        else:
-            # the entry point that defines most of them itself (`finetune/lora.py` over
-            # `finetune/full.py` when each imports the other's modules), then the most specific
-            # (a key a module every one of them reaches defines too is that module's, not the
-            # script's own: gpt-neox's data tools have a `--vocab-file` like its NeoXArgs)
-            shared = set.intersection(*(self.reach(c) for c in entries)) - set(entries)
-            own = {c: sum(1 for hits in per_setting if any(self.knob(i).path == c for i in hits)
-                          and not any(self.knob(i).path in shared for i in hits)) for c in entries}
-            most = max(own.values())
-            if len(entries) > 1 and not real_overlap(most, len(per_setting)):
-                # several scripts reach the modules that define these keys and none defines a real
-                # share of them itself: which one runs the config is not known, so it belongs to
-                # those modules alone, not to whichever script reaches fewest files (dinov2's
-                # train configs to eval/knn.py, gpt-neox's model configs to a data tool)
-                best = min((p for p in paths if p in shared), key=lambda p: (-paths[p], p), default="")
-                return best, shared
-            best = min((c for c in entries if own[c] == most), key=lambda c: len(self.reach(c)))
-        return best, self.reach(best)
+        return sorted(c for c, m in scores.items() if m == top)
+
+    def _own(self, entry: str, per_setting: list[list[int]]) -> int:
+        """How many of these settings bind a knob the entry point defines and none of the modules
+        it reaches defines too (gpt-neox's data tools have a `--vocab-file` like its NeoXArgs)."""
+        reach = self.reach(entry)
+        return sum(1 for hits in per_setting
+                   if any(self.knob(i).path == entry for i in hits)
+                   and not any(self.knob(i).path != entry and self.knob(i).path in reach for i in hits))
 
     def gates_for(self, i: int) -> list[Gate]:
         """The gates (strong tests of a known config object) that test knob i."""
@@ -486,6 +508,7 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             if tree_entry is not None:
                 scope, exact = facts.reach(tree_entry), True
         applies: set[str] = set(scope or ())
+        defined: set[int] = set()
         bound_here: list[tuple[Setting, list[int]]] = []
         for s in e.settings:
             key = s.key
@@ -519,6 +542,9 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                 k = facts.knob(i)
                 return k.path == best or (k.path in owners and k.system not in _FUNCTION_FLAGS)
 
+            # a key some knob defines, though not one of this config's script, is no unknown key
+            # (STL103 says "no knob in the code defines it")
+            defined = {id(s) for s, hits in bound_here if hits}
             bound_here = [(s, [i for i in hits if belongs(i)]) for s, hits in bound_here]
             if e.kind == "config" and not real_overlap(sum(1 for _, hits in bound_here if hits), len(bound_here)):
                 # a few incidental names (`seed`, `dry_run`) shared with some utility script: the
@@ -548,7 +574,7 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
         facts.bound_parents[id(e)] = {parent(s.key) for s, h in keys
                                       if any(facts.knob(i).action != "subtree" for i in h)}
         for s, hits in keys:
-            if not hits:
+            if not hits and id(s) not in defined:
                 facts.unbound.append((e, s, share))
         for path in applies:
             facts.covers.setdefault(path, []).append(e)

@@ -35,9 +35,11 @@ def test_configs_of_a_shared_config_module_are_not_given_to_one_of_its_scripts(f
     assert not configs & _covered_by(facts, "eval_knn.py")
     assert not configs & _covered_by(facts, "train.py")
     assert configs <= _covered_by(facts, "common/config.py")
-    # their keys still bind to the fields they set
+    # their keys still bind to the fields they set; `k`, a flag of eval_knn.py alone, binds to nothing
+    # and is no unknown key either: code defines it
     assert _bound(facts, "configs/exp_c.yaml") == {"depth": "common/config.py", "width": "common/config.py",
                                                    "lr": "common/config.py"}
+    assert not [s.key for e, s, _ in facts.unbound if e.source == "configs/exp_c.yaml"]
 
 
 def test_the_tool_and_the_eval_script_are_judged_from_their_own_experiments(build):
