@@ -298,6 +298,48 @@ class Facts:
         paths = Counter(self.knob(i).path for hits in per_setting for i in set(hits))
         if not paths:
             return "", set()
+        entries = self._entry_points()
+        n = len(per_setting)
+        if not any(real_overlap(self._own(c, per_setting), n) for c in paths if c in entries):
+            # no entry point defines a real share of these keys itself: they are keys of modules
+            # the scripts import (gpt-neox's NeoXArgs, a yacs config.py, dinov2's default config),
+            # and a key or two some script defines too (`--log-interval`, `--seed`) is a chance
+            # collision. When several scripts reach those modules, which one runs the config is
+            # not known: it belongs to the modules alone, not to whichever script reaches fewest
+            # files (dinov2's train configs went to eval/knn.py, gpt-neox's to a data tool)
+            modules = [[i for i in hits if self.knob(i).path not in entries] for hits in per_setting]
+            if any(modules):
+                scripts = [c for c in self._tied(modules) if c in entries]
+                if len(scripts) == 1:
+                    return scripts[0], self.reach(scripts[0])
+                if scripts:
+                    shared = set.intersection(*(self.reach(c) for c in scripts)) - set(scripts)
+                    defined = Counter(self.knob(i).path for hits in modules for i in set(hits))
+                    best = min((p for p in defined if p in shared), key=lambda p: (-defined[p], p), default="")
+                    return best, shared
+        # among scripts that reach as many of the keys, the most specific entry point wins
+        # (`finetune/lora.py`, not the `__main__.py` that dispatches to every subcommand); with no
+        # entry point among them, the one that reaches more (the script, not the helper it imports)
+        tied = self._tied(per_setting)
+        scripts = [c for c in tied if c in entries]
+        if not scripts:
+            best = max(tied, key=lambda c: len(self.reach(c)))
+        else:
+            # the entry point that defines most of them itself (`finetune/lora.py` over
+            # `finetune/full.py` when each imports the other's modules), then the most specific
+            most = max(paths.get(c, 0) for c in scripts)
+            best = min((c for c in scripts if paths.get(c, 0) == most), key=lambda c: len(self.reach(c)))
+        return best, self.reach(best)
+
+    def _entry_points(self) -> set[str]:
+        if self._entries is None:
+            # the function a jsonargparse CLI runs is the most specific entry point of all
+            commands = {k.path for k in self.index.knobs if k.system == "jsonargparse"}
+            self._entries = commands or {f.path for f in self.index.files if f.is_entry}
+        return self._entries
+
+    def _tied(self, per_setting: list[list[int]]) -> list[str]:
+        """The files that reach knobs for the most of these settings, sorted."""
         if self._importers is None:
             self._importers = {}
             for f, targets in self.index.imports.items():
@@ -305,33 +347,25 @@ class Facts:
                     self._importers.setdefault(t, set()).add(f)
         # every file that reaches one of them, through any number of imports: a project's
         # train_net.py reaches its config through its package's __init__ (detectron2 projects)
-        candidates = set(paths)
-        todo = list(paths)
+        candidates = {self.knob(i).path for hits in per_setting for i in hits}
+        todo = list(candidates)
         while todo:
             for imp in self._importers.get(todo.pop(), ()):
                 if imp not in candidates:
                     candidates.add(imp)
                     todo.append(imp)
-        # among scripts that reach as many of the keys, the most specific entry point wins
-        # (`finetune/lora.py`, not the `__main__.py` that dispatches to every subcommand); with no
-        # entry point among them, the one that reaches more (the script, not the helper it imports)
-        if self._entries is None:
-            # the function a jsonargparse CLI runs is the most specific entry point of all
-            commands = {k.path for k in self.index.knobs if k.system == "jsonargparse"}
-            self._entries = commands or {f.path for f in self.index.files if f.is_entry}
         scores = {c: sum(1 for hits in per_setting if any(self.knob(i).path in self.reach(c) for i in hits))
                   for c in candidates}
         top = max(scores.values())
-        tied = sorted(c for c, n in scores.items() if n == top)
-        entries = [c for c in tied if c in self._entries]
-        if not entries:
-            best = max(tied, key=lambda c: len(self.reach(c)))
-        else:
-            # the entry point that defines most of them itself (`finetune/lora.py` over
-            # `finetune/full.py` when each imports the other's modules), then the most specific
-            most = max(paths.get(c, 0) for c in entries)
-            best = min((c for c in entries if paths.get(c, 0) == most), key=lambda c: len(self.reach(c)))
-        return best, self.reach(best)
+        return sorted(c for c, m in scores.items() if m == top)
+
+    def _own(self, entry: str, per_setting: list[list[int]]) -> int:
+        """How many of these settings bind a knob the entry point defines and none of the modules
+        it reaches defines too (gpt-neox's data tools have a `--vocab-file` like its NeoXArgs)."""
+        reach = self.reach(entry)
+        return sum(1 for hits in per_setting
+                   if any(self.knob(i).path == entry for i in hits)
+                   and not any(self.knob(i).path != entry and self.knob(i).path in reach for i in hits))
 
     def gates_for(self, i: int) -> list[Gate]:
         """The gates (strong tests of a known config object) that test knob i."""
@@ -415,8 +449,19 @@ def _as_whole(k: Knob, s: Setting, e: Experiment) -> Setting | None:
     return None
 
 
+def real_overlap(bound: int, keys: int) -> bool:
+    """Whether a config file whose `bound` of `keys` settings bind to one script's knobs belongs to
+    that script: at least 2 of them (or all, in a file of one key) and at least a third of the file.
+    gpt-neox's 58-key training configs bind 8 keys before its NeoXArgs dataclasses are indexed, one of
+    them (`log_interval`) a flag of a data tool; latent-diffusion's configs bind one key of 33-62
+    (`data.params.train` to main.py's `--train`): neither is that script's experiment."""
+    return bound > 0 and (bound >= 2 or bound == keys) and 3 * bound >= keys
+
+
 def _bind_value(k: Knob, s: Setting, e: Experiment) -> Any:
     if s.form == "bare":
+        if k.nargs == "?" or k.action == "store_const":
+            return k.const  # what argparse stores for `--x` alone (None when no const is given)
         return _BARE.get(k.action or "", True if k.action is None else UNKNOWN)
     if s.form == "negated":
         return False
@@ -463,6 +508,7 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             if tree_entry is not None:
                 scope, exact = facts.reach(tree_entry), True
         applies: set[str] = set(scope or ())
+        defined: set[int] = set()
         bound_here: list[tuple[Setting, list[int]]] = []
         for s in e.settings:
             key = s.key
@@ -496,8 +542,16 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                 k = facts.knob(i)
                 return k.path == best or (k.path in owners and k.system not in _FUNCTION_FLAGS)
 
+            # a key some knob defines, though not one of this config's script, is no unknown key
+            # (STL103 says "no knob in the code defines it")
+            defined = {id(s) for s, hits in bound_here if hits}
             bound_here = [(s, [i for i in hits if belongs(i)]) for s, hits in bound_here]
-            applies |= {best} | {facts.knob(i).path for _, hits in bound_here for i in hits}
+            if e.kind == "config" and not real_overlap(sum(1 for _, hits in bound_here if hits), len(bound_here)):
+                # a few incidental names (`seed`, `dry_run`) shared with some utility script: the
+                # config is no experiment of it, and its keys bind to nothing
+                bound_here = [(s, []) for s, _ in bound_here]
+            else:
+                applies |= {best} | {facts.knob(i).path for _, hits in bound_here for i in hits}
         wholes: set[int] = set()  # knobs bound to a mapping of this experiment's keys, once each
         keys: list[tuple[Setting, list[int]]] = []  # bound_here with such a mapping's keys as one key
         for s, hits in bound_here:
@@ -520,7 +574,7 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
         facts.bound_parents[id(e)] = {parent(s.key) for s, h in keys
                                       if any(facts.knob(i).action != "subtree" for i in h)}
         for s, hits in keys:
-            if not hits:
+            if not hits and id(s) not in defined:
                 facts.unbound.append((e, s, share))
         for path in applies:
             facts.covers.setdefault(path, []).append(e)

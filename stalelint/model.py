@@ -44,6 +44,8 @@ class Knob:
     required: bool = False
     positional: bool = False
     action: str | None = None  # argparse action: store_true, store_false, ...
+    nargs: str | None = None  # argparse nargs as written: "?", "*", "+", "2", "argparse.REMAINDER"
+    const: Any = None  # argparse const: the value of a bare `--x` with nargs="?" or a *_const action
     choices: tuple | None = None
     type_name: str | None = None
     option_strings: tuple[str, ...] = ()

@@ -41,3 +41,21 @@ def test_truncated_event_file_is_an_error_and_findings_are_incomplete(build):
     doc = check_json(repo, *ALL)
     assert any(e["code"] == "STL906" and e["path"].startswith("runs/a/events.out.tfevents") for e in doc["errors"])
     assert all(f["incomplete"] for f in doc["findings"] if f["code"] == "STL102")
+
+
+def test_event_files_are_found_by_the_shared_run_folder_search(build, monkeypatch):
+    """One walk of the tree serves every tracker source (runs.Context.folders), TensorBoard's too."""
+    from stalelint.evidence import runs
+
+    repo = build("labrepo")
+    write_hparams(repo / "runs" / "ema", {"use_ema": True}, dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc))
+    walks = []
+    real = runs.walk_dirs
+
+    def counted(root, *args, **kwargs):
+        walks.append(root)
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(runs, "walk_dirs", counted)
+    assert "use_ema" not in stale_flags(check_json(repo, *ALL))
+    assert walks.count(repo) == 1

@@ -11,7 +11,6 @@ from ..config import TRACKERS
 from ..discover import FileSet, find_named, glob_match, read_text
 from ..history import History
 from ..index import hydra
-from ..index.astutil import module_name
 from ..lazy import module as _lazy_module
 from ..model import UNKNOWN, Experiment, Index, Problem, Setting, Window
 from ..names import normalize
@@ -119,25 +118,25 @@ class _Reader:
         return self.resolved[rel]
 
 
-def _resolve(ref: str, near: str, files: set[str], modules: dict[str, str] | None = None) -> str | None:
+def _resolve(ref: str, near: str, files: set[str], modules: launch.Modules | None = None) -> str | None:
     """A path or module named in a command, as a repo file: from the root, from the launching
-    file's folder, or (if unique) by its tail."""
+    file's folder, or (if unique) by its tail; a module as `python -m` finds it (launch.Modules)."""
     if modules is not None:
-        return modules.get(ref)
+        return modules.resolve(ref)
     return find_named(ref, near, files, near_first=False)
 
 
-def _arity(index: Index, entry: str | None) -> Callable[[str], bool | None]:
+def _arity(index: Index, entry: str | None) -> Callable[[str], bool | str | None]:
     if entry is None:
         return lambda option: None
     if entry in index.hydra_entries:
         return lambda option: hydra.OPTIONS.get(option, False)
     reach = index.reachable(entry)
-    table: dict[str, bool] = {}
+    table: dict[str, bool | str] = {}
     for k in index.knobs:
         if k.path in reach and k.system in ("argparse", "absl"):
             for o in k.option_strings:
-                table[o] = k.takes_value
+                table[o] = launch.arity(k.action, k.nargs)
     return lambda option: table.get(option)
 
 
@@ -192,9 +191,12 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
            launch_globs: tuple[str, ...], max_size: int, trackers: TrackerOptions | None = None,
            store: "IndexCache | None" = None) -> Gathered:
     listed = set(files.files)
+    # indexed when first asked, by which time `listed` holds the ignored launch files too
+    modules = launch.Modules(listed)
     ctx = runs.Context(root=files.root, window=trackers.window, mlflow_uri=trackers.mlflow_uri,
                        timeout=trackers.timeout, enabled=trackers.enabled,
                        arity=lambda entry: _arity(index, entry), resolve=_by_tail(listed), files=files.files,
+                       module=modules.resolve,
                        date_of=history.date_of,
                        records=store.records if store is not None else (lambda source, version: None)) \
         if trackers else None
@@ -236,7 +238,6 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             for line, found in code_overrides.merge_lists(f.path, text or "") if not problem else ():
                 when, how = history.date_of(f.path)
                 experiments.append(Experiment(f.path, line, "config", when, how, tuple(found)))
-    modules = {module_name(p): p for p in listed if p.endswith(".py")}
 
     def _include(ref: str, near: str) -> str | None:
         """The text of a file a command names (an absl flagfile), or None."""

@@ -32,7 +32,7 @@ def _lock_stages(ctx: runs.Context, rel: str, data: Any) -> Iterator[Experiment]
         entry = None
         cmd = stage.get("cmd")
         for command in launch.commands("dvc.sh", cmd if isinstance(cmd, str) else "\n".join(cmd or ())):
-            entry = ctx.resolve(command.entry)
+            entry = ctx.module(command.entry) if command.module else ctx.resolve(command.entry)
             found, _ = launch.parse_args(command.args, ctx.arity(entry))
             settings.extend(found)
         yield Experiment(rel, None, "run", when, how, tuple(settings), entry=entry,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..model import UNKNOWN, Setting
 
@@ -20,7 +20,16 @@ _LAUNCHERS = {"torchrun", "deepspeed", "horovodrun", "mpirun", "mpiexec", "srun"
               "lightning", "nohup", "time", "env", "exec", "xvfb-run", "ipython", "uv", "poetry", "pdm", "conda",
               "CUDA_VISIBLE_DEVICES"}
 _LAUNCH_MODULES = {"torch.distributed.launch", "torch.distributed.run", "accelerate.commands.launch",
-                   "deepspeed.launcher.runner"}
+                   "deepspeed.launcher.runner", "composer.cli.launcher"}
+# launchers whose `-m`/`--module` means "the script is a module": `torchrun -m pkg.train`,
+# `accelerate launch -m pkg.train`, `deepspeed --module pkg.train`, `uv run -m pkg.train` (srun's `-m`
+# is its task distribution, `srun -m block python ...`, so srun is not one of them)
+_MODULE_LAUNCHERS = {"torchrun", "accelerate", "deepspeed", "composer", "uv"}
+_MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+# commands that install or test the code, not experiments: `python -m pip install`, `python -m pytest`,
+# `python setup.py develop`
+_TOOL_MODULES = {"pip", "pytest", "unittest", "doctest", "setuptools", "build", "twine", "tox", "nox", "venv",
+                 "virtualenv", "ensurepip", "pre_commit", "pipx"}
 _CONFIG_OPTIONS = {"--config", "--cfg", "--config-file", "--config_file", "--config-path", "--cfg-file",
                    "--cfg_file", "--configs", "-c", "--config-name", "--config_name", "--exp", "--experiment"}
 _SHELL_WORDS = {"do", "then", "else", "{", "!", "time", "command", "builtin"}
@@ -144,7 +153,7 @@ def _split(text: str) -> list[list[str]] | None:
 
 def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
     """(script or module, is a module, its arguments) of a python launch, else None."""
-    i, n, launched = 0, len(tokens), False
+    i, n, launched, modular = 0, len(tokens), False, False
     while i < n:
         t = tokens[i]
         base = t.rsplit("/", 1)[-1]
@@ -156,8 +165,9 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
                     module = tokens[i + 1]
                     if module in _LAUNCH_MODULES or module.split(".")[0] in ("accelerate", "deepspeed"):
                         i += 2
+                        modular = True
                         break
-                    return module, True, tokens[i + 2:]
+                    return _module_entry(module, tokens[i + 2:])
                 if tokens[i] == "-c":
                     return None
                 i += 1
@@ -167,15 +177,68 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
             continue
         if base in _LAUNCHERS:
             launched = launched or base not in ("env", "nohup", "exec")
+            modular = modular or base in _MODULE_LAUNCHERS
             i += 1
             continue
+        if modular and t in ("-m", "--module") and i + 1 < n and _MODULE_NAME.match(tokens[i + 1]):
+            return _module_entry(tokens[i + 1], tokens[i + 2:])  # `torchrun --nproc_per_node 8 -m pkg.train`
         if t.endswith(".py") and (launched or t.startswith("./")):  # `./train_net.py` runs itself
-            return t, False, tokens[i + 1:]
+            return None if _is_tool_script(t) else (t, False, tokens[i + 1:])
         if launched:
             i += 1  # an option of the launcher (`--nproc_per_node 8`) or its value
             continue
         return None
     return None
+
+
+def _module_entry(module: str, args: list[str]) -> tuple[str, bool, list[str]] | None:
+    return None if module.split(".")[0] in _TOOL_MODULES else (module, True, args)
+
+
+def _is_tool_script(path: str) -> bool:
+    """A script that installs or tests the code: `setup.py`, or a pytest file under a tests folder
+    (`tests/test_model.py`; an evaluation script `tools/test_net.py` is an experiment)."""
+    parts = path.split("/")
+    name = parts[-1]
+    if name in ("setup.py", "conftest.py"):
+        return True
+    return (name.startswith("test_") or name.endswith("_test.py")) and any(p in ("tests", "test") for p in parts[:-1])
+
+
+class Modules:
+    """The repo file `python -m NAME` runs: `NAME.py`, or `NAME/__main__.py` for a package (its
+    `__init__.py` when it has no `__main__.py`), from the root; else from the shallowest folder
+    that has one, when that is unique (`src/NAME.py` in a src layout, `python/NAME.py`). Shared by
+    the launch commands of evidence and the commands in code strings of fix (fix/usages.py)."""
+
+    def __init__(self, paths: Iterable[str]):
+        self._paths = paths
+        self._tails: dict[str, list[tuple[int, int, str]]] | None = None
+
+    def _index(self) -> dict[str, list[tuple[int, int, str]]]:
+        # dotted tail -> (depth of the folder it is found from, preference, file)
+        tails: dict[str, list[tuple[int, int, str]]] = {}
+        for p in self._paths:
+            if not p.endswith(".py"):
+                continue
+            parts = p[:-3].split("/")
+            rank = 0
+            if parts[-1] in ("__main__", "__init__"):
+                rank = 1 if parts[-1] == "__init__" else 0  # `-m pkg` runs pkg/__main__.py
+                parts = parts[:-1]
+            for depth in range(len(parts)):
+                tails.setdefault(".".join(parts[depth:]), []).append((depth, rank, p))
+        return tails
+
+    def resolve(self, name: str) -> str | None:
+        if self._tails is None:
+            self._tails = self._index()
+        found = self._tails.get(name)
+        if not found:
+            return None
+        best = min(found)[:2]
+        at = [p for depth, rank, p in found if (depth, rank) == best]
+        return at[0] if len(at) == 1 else None
 
 
 _INFO_OPTIONS = {"-h", "--help", "--version", "--helpfull", "--helpshort"}
@@ -298,11 +361,35 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
                              _environment(tokens, variables, exported)))
 
 
-def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | None]) -> tuple[list[Setting], list[str]]:
+# `takes_value(option)` of an option known to take exactly one value (argparse nargs None or "?",
+# absl flags): further words after that value are not its values
+ONE = "one"
+# argparse actions that take no value (the action decides what a bare option sets)
+_SWITCHES = {"store_true", "store_false", "store_const", "append_const", "count", "help", "version",
+             "BooleanOptionalAction"}
+
+
+def arity(action: str | None, nargs: str | None) -> bool | str:
+    """What `takes_value` says of an option defined with this action and nargs: False (a switch),
+    ONE (one value, or none with nargs="?"), True (one or more values)."""
+    if action in _SWITCHES:
+        return False
+    return ONE if nargs in (None, "?") else True
+
+
+def is_option(token: str) -> bool:
+    """`-x`, `--lr`, `--lr=1`: an option, never the value of the option before it. A negative
+    number (`-1`, `-1e-3`, `-.5`), `-` (stdin) and a word with spaces (`"-O3 -g"`) are values."""
+    return len(token) > 1 and token[0] == "-" and not _NUMBER.match(token) and " " not in token
+
+
+def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | None]) -> tuple[list[Setting], list[str]]:
     """(settings, config files named) of a script's arguments.
 
-    `takes_value(option)` says whether an option consumes the next token (True), is a switch
-    (False), or is not known (None: a following non-option token is taken as its value).
+    `takes_value(option)` says whether an option consumes the next token (True: one or more, ONE:
+    exactly one), is a switch (False), or is not known (None: a following non-option token is taken
+    as its value). An option followed by another option (or by nothing) is bare, whatever its
+    arity: `--track --capture_video` sets `--track` bare (argparse gives an nargs="?" flag its const).
     """
     settings: list[Setting] = []
     configs: list[str] = []
@@ -322,8 +409,7 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | None])
                 key = a
                 wants = takes_value(key)
                 nxt = args[i + 1] if i + 1 < len(args) else None
-                nxt_is_value = nxt is not None and (not nxt.startswith("-") or bool(_NUMBER.match(nxt)))
-                if wants is False or (wants is None and not nxt_is_value) or nxt is None:
+                if wants is False or nxt is None or nxt == "--" or is_option(nxt):
                     form = "negated" if key.startswith("--no-") or key.startswith("--no_") else "bare"
                     settings.append(Setting(key, True, None, form))
                     i += 1
@@ -332,8 +418,8 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | None])
                 i += 2
                 # nargs='+' style lists: further non-option tokens after the value
                 extra = []
-                while wants is True and i < len(args) and not args[i].startswith("-") and "=" not in args[i] \
-                        and not args[i].endswith(SUFFIX_CONFIG) and not _OPTS_KEY.match(args[i]):
+                while wants is True and i < len(args) and not is_option(args[i]) and args[i] != "--" \
+                        and "=" not in args[i] and not args[i].endswith(SUFFIX_CONFIG) and not _OPTS_KEY.match(args[i]):
                     extra.append(args[i])
                     i += 1
                 if extra and value is not UNKNOWN:

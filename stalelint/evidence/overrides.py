@@ -40,7 +40,7 @@ _DOTLIST_OPTIONS = {"--opts", "--opt", "--options", "--cfg-options", "--cfg_opti
 _DOTLIST_ITEM = re.compile(r"^([A-Za-z_][\w.\-/]*)=(.*)$")
 
 
-def _opts(args: tuple[str, ...], takes_value: Callable[[str], bool | None]) -> list[Setting]:
+def _opts(args: tuple[str, ...], takes_value: Callable[[str], bool | str | None]) -> list[Setting]:
     """yacs `opts` pairs: positional `KEY VALUE` tokens after the options. A token that is the value
     of an option (`--config-file x.yaml`) is skipped; an option whose arity is not known takes the
     next token unless that token is an upper-case yacs key, and no option takes an upper-case yacs
@@ -70,7 +70,7 @@ def _opts(args: tuple[str, ...], takes_value: Callable[[str], bool | None]) -> l
     return out
 
 
-def _flagfile(ref: str, read: Callable[[str], str | None], takes_value: Callable[[str], bool | None],
+def _flagfile(ref: str, read: Callable[[str], str | None], takes_value: Callable[[str], bool | str | None],
               seen: set[str]) -> list[Setting]:
     if ref in seen or len(seen) >= _MAX_FLAGFILES:
         return []
@@ -96,7 +96,7 @@ def _flagfile(ref: str, read: Callable[[str], str | None], takes_value: Callable
     return out
 
 
-def expand(cmd: Command, cli: list[Setting], takes_value: Callable[[str], bool | None],
+def expand(cmd: Command, cli: list[Setting], takes_value: Callable[[str], bool | str | None],
            read: Callable[[str], str | None]) -> tuple[list[Setting], list[str]]:
     """(the command's settings with its system-specific overrides expanded, more config files named).
     `read(ref)` gives the text of a file the command names, or None."""

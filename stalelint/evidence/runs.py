@@ -34,8 +34,9 @@ class Context:
     mlflow_uri: str = ""
     timeout: float = 10.0
     enabled: tuple[str, ...] = ()  # empty: every source whose files are found
-    arity: Callable[[str | None], Callable[[str], bool | None]] = lambda entry: (lambda option: None)
+    arity: Callable[[str | None], Callable[[str], bool | str | None]] = lambda entry: (lambda option: None)
     resolve: Callable[[str | None], str | None] = lambda ref: None
+    module: Callable[[str], str | None] = lambda name: None  # the repo file `python -m name` runs
     files: tuple[str, ...] = ()  # the discovered (committed or not ignored) files
     # (source, format version) -> a cache.RecordMemo of raw run records, or None without a cache
     records: Callable[[str, str], Any] = lambda source, version: None

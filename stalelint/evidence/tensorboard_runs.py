@@ -22,8 +22,9 @@ _MAX_EVENTS = 5000
 
 
 def event_files(ctx: runs.Context) -> Iterator[Path]:
-    # lightning_logs/ belongs to the Lightning source, which reads the same run's hparams.yaml
-    for folder in runs.walk_dirs(ctx.root, prune=runs._OWNED):
+    # the run-folder search every source shares (one walk of the tree per run); it does not enter
+    # lightning_logs/, which belongs to the Lightning source (it reads the same run's hparams.yaml)
+    for folder in ctx.folders():
         try:
             with os.scandir(folder) as it:
                 for e in it:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..discover import find_named
-from ..index.astutil import module_name
 from ..evidence import launch
 from ..names import normalize
 
@@ -51,8 +50,8 @@ def _strings(tree: ast.AST):
 def calls(src: "Sources", facts: "Facts") -> list[Call]:
     """Every python command written in a string of the repo's Python files (read once per plan)."""
     listed = {f.path for f in facts.index.files}
-    # as evidence.gather resolves `python -m pkg.mod` (its own copy here missed `pkg/__init__.py`)
-    modules = {module_name(f.path): f.path for f in facts.index.files if f.path.endswith(".py")}
+    # `python -m pkg.mod` resolved as evidence.gather resolves it
+    modules = launch.Modules(listed)
     out: list[Call] = []
     for f in facts.index.files:
         text = src.text(f.path)
@@ -65,7 +64,7 @@ def calls(src: "Sources", facts: "Facts") -> list[Call]:
             if " -" not in s or (".py" not in s and "-m " not in s):
                 continue
             for cmd in launch.commands("cmd.sh", s):
-                entry = modules.get(cmd.entry) if cmd.module else find_named(cmd.entry, f.path, listed, near_first=False)
+                entry = modules.resolve(cmd.entry) if cmd.module else find_named(cmd.entry, f.path, listed, near_first=False)
                 if entry is None:
                     continue
                 settings, _ = launch.parse_args(cmd.args, lambda option: None)

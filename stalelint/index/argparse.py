@@ -85,6 +85,7 @@ class _Visitor(ast.NodeVisitor):
         type_name = ast.unparse(type_node) if type_node is not None else None
         nargs = kwarg(node, "nargs")
         optional_positional = positional and isinstance(nargs, ast.Constant) and nargs.value in ("?", "*")
+        const_node = kwarg(node, "const")
         end = node.end_lineno or node.lineno
         aliases = tuple(sorted({option_to_dest(o) for o in options if o.startswith("-")} - {dest}))
         return Knob(
@@ -93,6 +94,8 @@ class _Visitor(ast.NodeVisitor):
             required=(isinstance(required, ast.Constant) and required.value is True)
             or (positional and not optional_positional),
             positional=positional, action=action, choices=tuple(choices) if choices else None,
+            nargs=None if nargs is None else str(nargs.value) if isinstance(nargs, ast.Constant) else ast.unparse(nargs),
+            const=literal(const_node) if const_node is not None else None,
             type_name=type_name, option_strings=tuple(o for o in options if o.startswith("-")),
             owner=".".join(self.scope) or "<module>", keep=keep_for(self.sups, node.lineno, end),
             aliases=aliases,
