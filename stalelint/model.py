@@ -190,6 +190,7 @@ class FileIndex:
     splats: bool = False  # `**vars(args)` / `**asdict(cfg)`: fields may be read as parameters
     parameters: tuple[str, ...] = ()  # function parameter names (reads through a splat)
     known_args: bool = False  # uses parse_known_args: unknown options are passed on elsewhere
+    extended_parser: bool = False  # hands a parser to code that adds options (`Trainer.add_argparse_args(p)`)
     config_classes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # class, (field, type)
     parsed_classes: tuple[str, ...] = ()  # classes handed to a command-line parser in this file
     writes: tuple[str, ...] = ()  # names code assigns on a config object (`args.x = ...`)

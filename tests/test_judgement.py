@@ -143,3 +143,26 @@ def test_rules_say_which_are_on_by_default():
     assert "STL104  off  never-varied" in out and "STL102  on   stale-flag" in out
     assert "STL401  on   stale-entry-point" in out
     assert "off by default; `--extend-select STL104` turns it on" in run("rules", "STL104").output
+
+
+def test_an_unknown_option_a_library_may_define_is_not_shown(tmp_path):
+    """latent-diffusion's main.py hands its parser to `Trainer.add_argparse_args(parser)`, and trl's
+    scripts parse a config class that extends `TrainingArguments`: `--gpus` and `--output_dir` are the
+    library's options, which the index cannot see."""
+    import datetime as dt
+    (tmp_path / "main.py").write_text(
+        "import argparse\nfrom pytorch_lightning import Trainer\np = argparse.ArgumentParser()\n"
+        "p.add_argument('--base', default='a.yaml')\np = Trainer.add_argparse_args(p)\nargs = p.parse_args()\n"
+        "print(args.base)\n")
+    (tmp_path / "plain.py").write_text(
+        "import argparse\np = argparse.ArgumentParser()\np.add_argument('--base', default='a.yaml')\n"
+        "args = p.parse_args()\nprint(args.base)\n")
+    (tmp_path / "run.sh").write_text("python main.py --base b.yaml --gpus 0,1\npython plain.py --gpus 2\n")
+    today = dt.date.today().isoformat()
+    doc = json.loads(run("check", tmp_path, "--as-of", today, "--output-format", "json", "--min-confidence", "0",
+                         "--select", "STL103").output)
+    got = {(f["path"], f["line"]): f for f in doc["findings"]}
+    assert got[("run.sh", 1)]["confidence"] == 30 and "add_argparse_args" in got[("run.sh", 1)]["message"]
+    assert got[("run.sh", 2)]["confidence"] == 90  # plain.py's parser has no such option: the run failed
+    shown = json.loads(run("check", tmp_path, "--as-of", today, "--output-format", "json").output)
+    assert [(f["code"], f["path"], f["line"]) for f in shown["findings"]] == [("STL103", "run.sh", 2)]

@@ -173,3 +173,19 @@ def test_a_bare_store_true_flag_binds_true():
     k = Knob("verbose", "flag", "argparse", "a.py", 1, 1, 1, default=False, action="store_true")
     e = Experiment("r.sh", 1, "launch", None, "undated", ())
     assert judge._bind_value(k, Setting("--verbose", True, None, "bare"), e) is True
+
+
+def test_a_launcher_script_runs_the_command_after_its_double_dash():
+    text = ("python mason.py --cluster ai2/x --gpus 8 -- accelerate launch --num_processes 8 "
+            "open_instruct/finetune.py --learning_rate 2e-5 --seed 3\n"
+            "python train.py --lr 0.1 -- --extra\n")
+    wrapped, plain = launch.commands("run.sh", text)
+    # the launcher's own options (cluster, gpus) say where it runs, not what: the inner script is the experiment
+    assert (wrapped.entry, wrapped.args) == ("open_instruct/finetune.py", ("--learning_rate", "2e-5", "--seed", "3"))
+    assert (plain.entry, plain.args) == ("train.py", ("--lr", "0.1", "--", "--extra"))  # no command after `--`
+
+
+def test_an_option_named_for_a_config_file_pulls_it_in():
+    (cmd,) = launch.commands("run.sh", "python train.py --cfg-path projects/blip2/caption.yaml --model_config m.json\n")
+    _, configs = launch.parse_args(cmd.args, lambda option: None)
+    assert configs == ["projects/blip2/caption.yaml", "m.json"]

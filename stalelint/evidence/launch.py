@@ -32,6 +32,8 @@ _TOOL_MODULES = {"pip", "pytest", "unittest", "doctest", "setuptools", "build", 
                  "virtualenv", "ensurepip", "pre_commit", "pipx"}
 _CONFIG_OPTIONS = {"--config", "--cfg", "--config-file", "--config_file", "--config-path", "--cfg-file",
                    "--cfg_file", "--configs", "-c", "--config-name", "--config_name", "--exp", "--experiment"}
+# and any option named for a config file: `--cfg-path`, `--model_config`, `--train-cfg`
+_CONFIG_OPTION = re.compile(r"(cfg|config)([-_](path|file|name))?$")
 _SHELL_WORDS = {"do", "then", "else", "{", "!", "time", "command", "builtin"}
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -191,6 +193,20 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
     return None
 
 
+def _inner(entry: tuple[str, bool, list[str]]) -> tuple[str, bool, list[str]]:
+    """The command a launcher script runs after `--` (`python mason.py --cluster x --gpus 8 --
+    accelerate launch train.py --lr 1e-5`, submitit-style wrappers): that is the experiment; the
+    launcher's own options before `--` are where it runs, not what."""
+    _, _, args = entry
+    for at, a in enumerate(args):
+        if a == "--":
+            inner = _find_entry(args[at + 1:])
+            if inner is not None:
+                return _inner(inner)
+            break
+    return entry
+
+
 def _module_entry(module: str, args: list[str]) -> tuple[str, bool, list[str]] | None:
     return None if module.split(".")[0] in _TOOL_MODULES else (module, True, args)
 
@@ -344,7 +360,7 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
                 found.append(Command(line, logical.strip(), called[0], False, expanded,
                                      _environment(tokens, variables, exported), shell=True))
             continue
-        script, module, args = entry
+        script, module, args = _inner(entry)
         at = next((n for n, a in enumerate(args) if _FORWARD.fullmatch(a)), None)
         if at is not None or any("$@" in a or "${@" in a for a in args):
             # a wrapper that forwards its own arguments: the real experiments are its callers
@@ -424,7 +440,8 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
                     i += 1
                 if extra and value is not UNKNOWN:
                     value = [value] + extra
-            if key in _CONFIG_OPTIONS and isinstance(value, str) and value.endswith(SUFFIX_CONFIG):
+            if (key in _CONFIG_OPTIONS or _CONFIG_OPTION.search(key)) and isinstance(value, str) \
+                    and value.endswith(SUFFIX_CONFIG):
                 configs.append(value)
             settings.append(Setting(key, value))
             continue

@@ -75,7 +75,7 @@ def _index_file(path: str, source: str) -> FileIndex:
     try:
         sups = suppressions(source)
         lines = source.splitlines()
-        flags, known_args = argparse_flags.extract(tree, path, sups)
+        flags, known_args, extended = argparse_flags.extract(tree, path, sups)
         fields, classes, parsed, constructs, maybe_fields, maybe_classes, bases = \
             dataclass_fields.extract(tree, path, sups)
         models, model_classes = pydantic_fields.extract(tree, path, sups)
@@ -108,7 +108,7 @@ def _index_file(path: str, source: str) -> FileIndex:
     return FileIndex(path=path, knobs=tuple(flags + fields + models + absl + nodes + mlc + fallbacks + gin),
                      reads=tuple(found + holder_reads + gin_reads), gates=tuple(gated + gin_gates),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
-                     parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
+                     parameters=tuple(params), known_args=known_args, extended_parser=extended, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
                      variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
                      names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),

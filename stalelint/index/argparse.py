@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ..model import UNKNOWN, Knob, Suppression
 from ..names import option_to_dest
@@ -30,6 +31,7 @@ class _Visitor(ast.NodeVisitor):
         self.knobs: list[Knob] = []
         self.set_defaults: dict[str, object] = {}
         self.known_args = False
+        self.extended = False  # a parser handed to code that adds its own options
 
     def _scoped(self, node: ast.AST) -> None:
         self.scope.append(getattr(node, "name", "?"))
@@ -50,6 +52,10 @@ class _Visitor(ast.NodeVisitor):
                     self.set_defaults[k.arg] = literal(k.value)
         elif name == "parse_known_args":
             self.known_args = True
+        elif _EXTENDER.fullmatch(name or "") and isinstance(node.func, ast.Attribute) and node.args:
+            # `Trainer.add_argparse_args(parser)`, `deepspeed.add_config_arguments(parser)`: another
+            # module's options join the parser (a repo helper's own are indexed where it is defined)
+            self.extended = True
         self.generic_visit(node)
 
     def _knob(self, node: ast.Call) -> Knob | None:
@@ -103,12 +109,14 @@ class _Visitor(ast.NodeVisitor):
 
 
 _CALLS = {"add_argument", "set_defaults", "parse_known_args"}
+_EXTENDER = re.compile(r"add_\w*(args|arguments)")
 
 
-def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple[list[Knob], bool]:
-    """The argparse flags defined in a module, and whether it uses parse_known_args."""
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple[list[Knob], bool, bool]:
+    """The argparse flags defined in a module, whether it uses parse_known_args, and whether it
+    hands a parser to code that adds options of its own."""
     if not any(call_name(n) in _CALLS for n in nodes(tree, ast.Call)):
-        return [], False  # most files define no flags: skip the scope-tracking visit of the whole tree
+        return [], False, False  # most files define no flags: skip the scope-tracking visit of the whole tree
     v = _Visitor(path, sups)
     v.visit(tree)
     knobs = v.knobs
@@ -116,4 +124,4 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
         from dataclasses import replace
 
         knobs = [replace(k, default=v.set_defaults[k.name]) if k.name in v.set_defaults else k for k in knobs]
-    return knobs, v.known_args
+    return knobs, v.known_args, v.extended

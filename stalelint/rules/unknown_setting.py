@@ -24,7 +24,8 @@ knobs it knows, when a neighbour in the same section is a knob (a section of ano
 left alone).
 Confidence: 90 for an option the script's parser rejects; 40 when the script uses
 parse_known_args (it may pass the option on); 30 when its config class extends a library's
-(`TrainingArguments`), which may define the option.
+(`TrainingArguments`) or its parser is handed to library code that adds options
+(`Trainer.add_argparse_args(parser)`), either of which may define the option.
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
 
@@ -39,6 +40,7 @@ def check(facts: Facts) -> Iterator[Finding]:
     jsonargparse_files = {k.path for k in facts.index.knobs if k.system == "jsonargparse"}
     # a parsed config class that extends a library's (`TrainingArguments`): the library defines options too
     library_files = {k.path for k in facts.index.knobs if k.external_base and k.cli}
+    library_files |= {f.path for f in facts.index.files if f.extended_parser}
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
     has_flags: dict[str | None, bool] = {}
@@ -74,7 +76,8 @@ def check(facts: Facts) -> Iterator[Finding]:
             where, line = e.source, e.line or 1
             script = e.entry
             if reach & library_files:
-                confidence, tail = 30, "; its config class extends a library's, which may define the option"
+                confidence, tail = 30, ("; its parser takes options from library code (a config class that extends "
+                                        "a library's, or `add_argparse_args(parser)`), which may define it")
             elif known_args:
                 # parse_known_args hands what it does not know to another parser (or to nothing)
                 confidence, tail = 40, "; the script uses parse_known_args, so it may pass the option on"
