@@ -81,7 +81,8 @@ def _index_file(path: str, source: str) -> FileIndex:
         models, model_classes = pydantic_fields.extract(tree, path, sups)
         classes = classes + model_classes
         strong = reads.config_names(tree, {c for c, _ in classes})
-        found, splat, params, writes = reads.extract(tree, path, strong)
+        cfg_nodes, _, node_targets = yacs.extract(tree, path, sups)
+        found, splat, params, writes = reads.extract(tree, path, strong, definitions=node_targets)
         global_flags, global_reads = module_globals.extract(tree, path, sups)
         param_flags, param_reads, scopes = functions.extract(tree, path, sups)
         dict_flags = dicts.extract(tree, path, sups)
@@ -96,16 +97,15 @@ def _index_file(path: str, source: str) -> FileIndex:
                       if (g.line, g.column, g.name, g.op) not in seen]
         registered, defined, code_strings, names_used = variants.extract(tree, path, sups)
         absl, holder_reads = absl_flags.extract(tree, path, sups)
-        nodes, node_defs = yacs.extract(tree, path, sups)
         mlc, mlc_defs, config_flags, fallbacks = mlcollections.extract(tree, path, sups)
         gin, gin_reads, gin_gates = gin_params.extract(tree, path, sups, lines)
         omegaconf_loads = omegaconf_trees.extract(tree, path, source)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
-    # assignments that define a CfgNode or ConfigDict entry are definitions, not code deciding a value
-    entries = node_defs | mlc_defs
-    writes = [w for w in writes if w not in entries]
-    return FileIndex(path=path, knobs=tuple(flags + fields + models + absl + nodes + mlc + fallbacks + gin),
+    # assignments that define a ConfigDict entry are definitions, not code deciding a value (a
+    # CfgNode's are told apart by where they are, above: the same key may be written by code too)
+    writes = [w for w in writes if w not in mlc_defs]
+    return FileIndex(path=path, knobs=tuple(flags + fields + models + absl + cfg_nodes + mlc + fallbacks + gin),
                      reads=tuple(found + holder_reads + gin_reads), gates=tuple(gated + gin_gates),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, config_classes=tuple(classes),
@@ -277,8 +277,7 @@ def mlcollections_defaults(files: list[FileIndex]) -> dict[str, str]:
 def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     classes = _Classes(files)
     written = classes.written
-    node_files = {k.path for f in files for k in f.knobs if k.system == "yacs"}
-    written_nodes = {normalize(w) for f in files if f.path not in node_files for w in f.writes}
+    written_nodes = {normalize(w) for f in files for w in f.writes}
     defaults = mlcollections_defaults(files)
     built = classes.built
     knobs: list[Knob] = []

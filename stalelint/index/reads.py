@@ -69,9 +69,13 @@ def _is_dict_view(node: ast.expr, strong_names: set[str]) -> tuple[bool, bool]:
     return False, False
 
 
-def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[Read], bool, list[str], list[str]]:
+def extract(tree: ast.Module, path: str, strong_names: set[str],
+            definitions: set[tuple[int, int]] = frozenset()) -> tuple[list[Read], bool, list[str], list[str]]:
     """(reads, whether a config is splatted as `**vars(x)`/`**asdict(x)`, parameter names, names
-    that code assigns on a config object: `args.batch_size = ...` makes batch_size computed, not chosen)."""
+    that code assigns on a config object: `args.batch_size = ...` makes batch_size computed, not chosen).
+
+    `definitions`: (line, column) of assignment targets that define a config entry (yacs'
+    `_C.MODEL.DEPTH = 50`), which are not writes."""
     reads: list[Read] = []
     writes: set[str] = set()
     dynamic: list[tuple[ast.expr, str, int]] = []  # (object, variable, line) of `getattr(args, name)`
@@ -85,7 +89,7 @@ def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[R
     for node in nodes(tree, ast.Attribute, ast.Call, ast.Subscript):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
             got = attribute_read(node, strong_names)
-            if got and got[1]:
+            if got and got[1] and (node.lineno, node.col_offset) not in definitions:
                 writes.add(got[0])
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in outer:
             sub = node.value
