@@ -63,7 +63,7 @@ class Facts:
     _entries: set[str] | None = None
     _bound_classes: set[tuple[str, str]] | None = None
     _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
-    _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
+    _code_strings: set[str] | None = None  # string constants of code anywhere (variants used by code)
     _code_names: set[str] | None = None  # bare names loaded anywhere
     # what several rules judge from, worked out once per run (rules/flag_use.py's verdicts)
     shared: dict[str, Any] = field(default_factory=dict)
