@@ -267,6 +267,8 @@ class Facts:
         return any(name in self.index.hydra_groups.get(f, ()) for f in folders)
 
     def is_read(self, k: Knob) -> bool:
+        if k.read_whole:
+            return True  # read by reflection with the rest of its object (index/wholes.py)
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
         return bool(names & self.read_keys) or bool(names & self.splat_params)
 
