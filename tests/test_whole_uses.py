@@ -136,10 +136,44 @@ def test_holder_through_a_local_function_returning_the_parser_result():
             args, config = parse_option()
             logger.info(json.dumps(vars(args)))
     ''')
-    assert [u[:3] for u in script.whole_uses] == [("record", "parser", "")]
+    assert [u[:3] for u in script.whole_uses] == [("record", "parser", "parse_option")]
     (zip_,) = link([script], []).knobs
     assert not zip_.read_whole
     assert zip_.recorded_whole.startswith("`args` is recorded whole at main.py:13 (`json.dumps(vars(args))`)")
+
+
+def test_a_parser_filled_elsewhere_reads_only_its_own_flags():
+    """latent-diffusion compares `vars(args)` of a parser Lightning's `Trainer.add_argparse_args` fills
+    with the script's options: none of the script's own flags is read by that."""
+    script = f("main.py", '''
+        import argparse
+        from pytorch_lightning import Trainer
+
+        def get_parser():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--project", help="never read")
+            add_data_args(parser)
+            return parser
+
+        def add_data_args(parser):
+            parser.add_argument("--data", default="x")
+
+        def nondefault_trainer_args(opt):
+            parser = argparse.ArgumentParser()
+            parser = Trainer.add_argparse_args(parser)
+            args = parser.parse_args([])
+            return sorted(k for k in vars(args) if getattr(opt, k) != getattr(args, k))
+
+        if __name__ == "__main__":
+            parser = get_parser()
+            opt = parser.parse_args()
+            print(vars(opt))
+            report(opt.data)
+    ''')
+    got = {k.name: k for k in link([script], []).knobs}
+    assert not got["project"].read_whole
+    assert got["project"].recorded_whole.startswith("`opt` is recorded whole at main.py:23 (`print(vars(opt))`)")
+    assert got["data"].recorded_whole  # added by a helper the parser is handed to
 
 
 def test_unknown_holder_lowers_repo_wide_instead_of_claiming():

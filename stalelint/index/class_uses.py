@@ -42,7 +42,8 @@ class Uses:
         self._self_writes(files)
         nested = _nested(files)
         self.by_class: dict[Key, dict[str, str]] = {}  # class -> how -> why, for "read", "pass", "record"
-        self.by_path: dict[str, dict[str, str]] = {}  # file -> how -> why, for argparse flags
+        # file -> the parser's owners (none: any parser) -> how -> why, for argparse flags
+        self.by_path: dict[str, dict[frozenset[str], dict[str, str]]] = {}
         self.unknown: list[str] = []
         reach: dict[str, set[str]] = {}
         for f in files:
@@ -74,8 +75,9 @@ class Uses:
                 elif holder_kind == "parser":
                     if f.path not in reach:
                         reach[f.path] = _reach(f.path, imports)
+                    owners = frozenset(holder.split("|")) if holder else frozenset()
                     for p in reach[f.path]:
-                        self.by_path.setdefault(p, {}).setdefault(how, why)
+                        self.by_path.setdefault(p, {}).setdefault(owners, {}).setdefault(how, why)
                 elif how == "read":
                     self.unknown.append(why)
 
@@ -108,9 +110,12 @@ class Uses:
                 changes["set_by_name"] = self.dynamic[key]
             for how, why in self.by_class.get(key, {}).items():
                 uses.setdefault(how, why)
-        elif k.system == "argparse":
-            for how, why in self.by_path.get(k.path, {}).items():
-                uses.setdefault(how, why)
+        elif k.system == "argparse" and k.path in self.by_path:
+            owner = k.owner.rsplit(".", 1)[-1]
+            for owners, found in self.by_path[k.path].items():
+                if not owners or owner in owners or k.owner in owners:
+                    for how, why in found.items():
+                        uses.setdefault(how, why)
         for how, field in (("read", "read_whole"), ("pass", "passed_whole"), ("record", "recorded_whole")):
             if how in uses and getattr(k, field) != uses[how]:
                 changes[field] = uses[how]

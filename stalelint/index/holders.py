@@ -231,7 +231,10 @@ class File:
             return None
         name = call_name(value)
         if name in _ARGPARSE:
-            return ("parser", "") if pos in (-1, 0) else None
+            if pos not in (-1, 0):
+                return None
+            owners = self._parser_owners(value.func.value, scope) if isinstance(value.func, ast.Attribute) else set()
+            return "parser", "|".join(sorted(owners))
         if name in _CLASS_PARSE and value.args and isinstance(value.args[0], ast.Name) \
                 and value.args[0].id[:1].isupper():
             return ("class", value.args[0].id) if pos == -1 else None
@@ -246,6 +249,34 @@ class File:
         if isinstance(value.func, ast.Name) and value.func.id in self._functions and depth < 2:
             return self._returned(self._functions[value.func.id], pos, depth)
         return None
+
+    def _parser_owners(self, parser: ast.expr, scope: ast.AST) -> set[str]:
+        """The functions whose `add_argument` calls fill an argparse parser (the `owner` of its
+        flags): where it is made (`argparse.ArgumentParser()` in `parse_option`), the function that
+        returns it (`get_args_parser()`), and the functions it is handed to (`add_model_args(parser)`).
+        Empty when that cannot be told (a parser given as a parameter): then every parser's flags of
+        the file and what it imports count. Lightning's `Trainer.add_argparse_args(parser)` in
+        latent-diffusion fills a parser with no flag of the repo, and `vars()` of it reads none."""
+        if not isinstance(parser, ast.Name):
+            return set()
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and any(p.arg == parser.id for p in scope.args.posonlyargs + scope.args.args + scope.args.kwonlyargs):
+            return set()
+        owners: set[str] = set()
+        for s in ([scope, self.tree] if scope is not self.tree else [scope]):
+            where = s.name if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) else "<module>"
+            for value, pos, _ in self._bindings(s).get(parser.id, ()):
+                if pos != -1 or not isinstance(value, ast.Call):
+                    return set()  # bound from something else: not known
+                name = call_name(value)
+                owners.add(where if name.endswith("ArgumentParser") else name)
+            if owners:
+                body = subtree(s) if s is not self.tree else nodes(self.tree, ast.Call)
+                for n in body:
+                    if isinstance(n, ast.Call) and any(isinstance(a, ast.Name) and a.id == parser.id for a in n.args):
+                        owners.add(call_name(n))
+                return owners
+        return set()
 
     def _parser_classes(self, parser: ast.expr, scope: ast.AST) -> list[str]:
         """The dataclasses of `HfArgumentParser((A, B))`, also through `parser = ...` and a name bound
