@@ -134,12 +134,15 @@ def test_holder_through_a_local_function_returning_the_parser_result():
 
         if __name__ == "__main__":
             args, config = parse_option()
-            logger.info(json.dumps(vars(args)))
+            logger.info(json.dumps(vars(args)))  # shown to a person: no use
+            print("{}".format(args).replace(", ", ",\\n"))
+            with open("args.json", "w") as fh:
+                json.dump(vars(args), fh)  # a record of the run
     ''')
     assert [u[:3] for u in script.whole_uses] == [("record", "parser", "parse_option")]
     (zip_,) = link([script], []).knobs
     assert not zip_.read_whole
-    assert zip_.recorded_whole.startswith("`args` is recorded whole at main.py:13 (`json.dumps(vars(args))`)")
+    assert zip_.recorded_whole.startswith("`args` is recorded whole at main.py:16 (`json.dump(vars(args), fh)`)")
 
 
 def test_a_parser_filled_elsewhere_reads_only_its_own_flags():
@@ -167,12 +170,13 @@ def test_a_parser_filled_elsewhere_reads_only_its_own_flags():
         if __name__ == "__main__":
             parser = get_parser()
             opt = parser.parse_args()
-            print(vars(opt))
+            wandb.config.update(vars(opt))
             report(opt.data)
     ''')
     got = {k.name: k for k in link([script], []).knobs}
     assert not got["project"].read_whole
-    assert got["project"].recorded_whole.startswith("`opt` is recorded whole at main.py:23 (`print(vars(opt))`)")
+    assert got["project"].recorded_whole.startswith(
+        "`opt` is recorded whole at main.py:23 (`wandb.config.update(vars(opt))`)")
     assert got["data"].recorded_whole  # added by a helper the parser is handed to
 
 
@@ -224,6 +228,31 @@ def test_config_passed_to_an_outside_callable_may_be_read():
     (eps,) = [k for k in link([script, helpers], []).knobs]
     assert eps.passed_whole == "`args` is passed whole to `timm.optim.create_optimizer` (train.py:9), which may read it"
     assert not eps.read_whole
+
+
+def test_a_namespace_passed_to_main_then_to_a_library_callable():
+    """deit's shape: `args = parser.parse_args(); main(args)` and `create_optimizer(args, model)` in
+    `main`; the parser made from `parents=[get_args_parser()]`."""
+    script = f("main.py", '''
+        import argparse
+        from timm.optim import create_optimizer
+
+        def get_args_parser():
+            parser = argparse.ArgumentParser("DeiT", add_help=False)
+            parser.add_argument("--opt-eps", default=1e-8, type=float)
+            return parser
+
+        def main(args):
+            model = build()
+            optimizer = create_optimizer(args, model)
+
+        if __name__ == "__main__":
+            parser = argparse.ArgumentParser("DeiT", parents=[get_args_parser()])
+            args = parser.parse_args()
+            main(args)
+    ''')
+    (eps,) = link([script], []).knobs
+    assert eps.passed_whole == "`args` is passed whole to `timm.optim.create_optimizer` (main.py:12), which may read it"
 
 
 def test_config_passed_only_to_the_repos_own_callables_is_not_a_pass():

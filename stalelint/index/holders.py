@@ -99,6 +99,7 @@ class File:
         self._binds: dict[int, dict[str, list[tuple[ast.expr, int, int]]]] = {}
         self._functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         self._holders: dict[tuple, tuple[str, str]] = {}
+        self._calls: dict[str, list[ast.Call]] | None = None
 
     # ---- where a node is ---------------------------------------------------------------------
     def enclosing(self, node: ast.AST, kinds: tuple[type, ...]) -> ast.AST | None:
@@ -195,12 +196,42 @@ class File:
                 for p in a.posonlyargs + a.args + a.kwonlyargs:
                     if p.arg == name:
                         classes = _annotation_classes(p.annotation)
-                        return ("class", "|".join(classes)) if classes else ("unknown", "")
+                        if classes:
+                            return "class", "|".join(classes)
+                        return self._passed_in(scope, p.arg, depth) or ("unknown", "")
             for value, pos, _ in self._bindings(scope).get(name, ()):
                 got = self._value_holder(value, pos, scope, depth)
                 if got is not None:
                     return got
         return "unknown", ""
+
+    def _passed_in(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str,
+                   depth: int) -> tuple[str, str] | None:
+        """What the callers in this file give a module-level function's unannotated parameter:
+        `args = parser.parse_args(); main(args)` makes `args` of `def main(args)` the parser's
+        namespace (deit's and mae's `main(args)` shape). The first caller whose argument is known."""
+        if depth >= 2 or self._functions.get(fn.name) is not fn:
+            return None
+        params = [p.arg for p in fn.args.posonlyargs + fn.args.args]
+        at = params.index(param) if param in params else -1
+        for call in self._calls_of(fn.name):
+            arg = next((k.value for k in call.keywords if k.arg == param), None)
+            if arg is None and 0 <= at < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args):
+                arg = call.args[at]
+            parts = chain(arg) if arg is not None else None
+            if parts and len(parts) == 1:
+                got = self.holder(parts, call, depth + 1)
+                if got[0] != "unknown":
+                    return got
+        return None
+
+    def _calls_of(self, name: str) -> list[ast.Call]:
+        if self._calls is None:
+            self._calls = {}
+            for n in nodes(self.tree, ast.Call):
+                if isinstance(n.func, ast.Name) and n.func.id in self._functions:
+                    self._calls.setdefault(n.func.id, []).append(n)
+        return self._calls.get(name, [])
 
     def _attribute_holder(self, cls: ast.ClassDef, attr: str) -> tuple[str, str] | None:
         """`self.args` in a class: its annotation in the class body, or the annotated parameter
@@ -244,8 +275,8 @@ class File:
                 at = 0 if pos == -1 else pos
                 return ("class", classes[at]) if at < len(classes) else None
             return None
-        if name[:1].isupper() and pos == -1:
-            return "class", name  # `cfg = TrainConfig(...)`
+        if name[:1].isupper() and pos == -1 and not name.endswith("Parser"):
+            return "class", name  # `cfg = TrainConfig(...)` (a parser is not its namespace)
         if isinstance(value.func, ast.Name) and value.func.id in self._functions and depth < 2:
             return self._returned(self._functions[value.func.id], pos, depth)
         return None
@@ -269,7 +300,12 @@ class File:
                 if pos != -1 or not isinstance(value, ast.Call):
                     return set()  # bound from something else: not known
                 name = call_name(value)
-                owners.add(where if name.endswith("ArgumentParser") else name)
+                if name.endswith("ArgumentParser"):
+                    # made here, maybe from `parents=[get_args_parser()]` (deit, mae)
+                    owners.add(where)
+                    owners.update(call_name(n) for n in subtree(value) if isinstance(n, ast.Call) and n is not value)
+                else:
+                    owners.add(name)
             if owners:
                 body = subtree(s) if s is not self.tree else nodes(self.tree, ast.Call)
                 for n in body:

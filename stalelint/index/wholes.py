@@ -3,9 +3,11 @@
 - *reads by reflection*: a dict view of the object (`vars(args)`, `args.__dict__`, `asdict(cfg)`,
   `cfg.to_dict()`, `OmegaConf.to_container(cfg)`) that is iterated, splatted into a call
   (`f(**asdict(cfg))`), returned, stored or passed on; `for f in fields(self): getattr(self, f.name)`.
-- *records*: a view (or the object) that is only printed, logged, dumped or formatted into text
-  (`logger.info(json.dumps(vars(args)))`, `wandb.init(config=vars(args))`). Nothing decides a
-  value from it, but a run's record may use a flag as a label, so "never read" is less certain.
+- *records*: a view (or the object) only dumped or given to a tracker (`yaml.safe_dump(args.__dict__)`
+  written to `args.yaml`, `wandb.init(config=vars(args))`, `writer.add_text(...)` of a table of it).
+  Nothing decides a value from it, but a run's record may use a flag as a label (runs grouped by
+  it), so "never read" is less certain. Only printed or logged for a person (`print(args)`,
+  `logger.info(json.dumps(vars(args)))`), it is no use at all.
 - *passes*: the object itself given to a callable this file imports (`create_optimizer(args)`,
   `Trainer(args=training_args)`, `UNet.from_config(cfg)`): if the callable is outside the repo
   it may read any attribute. Whether it is outside is decided when files are linked.
@@ -41,11 +43,15 @@ _FIELDS = {"fields"}  # dataclasses.fields(x): names only, a read when the loop 
 # calls that keep a view a view: what they return holds the same fields
 _SAME = {"sorted", "list", "dict", "tuple", "set", "enumerate", "zip", "iter", "reversed", "copy", "deepcopy",
          "OrderedDict", "items", "keys", "values", "flatten", "to_yaml"}
-# calls that only record what they are given: print, log, dump, format, a tracker's config
-_RECORD = {"print", "pprint", "pformat", "dump", "dumps", "safe_dump", "save", "write", "info", "debug", "warning",
-           "warn", "error", "critical", "exception", "log", "add_text", "log_params", "log_hyperparams",
-           "add_hparams", "save_hyperparameters", "log_dict", "join", "format", "str", "repr", "print_rank_0",
-           "log_rank_0", "print0", "rank_zero_info"}
+# calls that only print or log a line for a person: a flag shown at startup is still never read
+_PRINTS = {"print", "pprint", "info", "debug", "warning", "warn", "error", "critical", "exception", "log",
+           "print_rank_0", "log_rank_0", "print0", "rank_zero_info", "echo", "secho"}
+# calls that make text of what they are given: where the text goes decides
+_FORMATS = {"format", "join", "str", "repr", "pformat", "dumps"}
+# calls that keep a record of a run (a dump to a file, a tracker's config): a flag only recorded may
+# still label runs, so "never read" is less certain
+_RECORD = {"dump", "safe_dump", "save", "write", "add_text", "log_params", "log_hyperparams", "add_hparams",
+           "save_hyperparameters", "log_dict", "save_config"}
 _TRACKERS = {"wandb", "mlflow", "neptune", "comet_ml", "aim", "clearml", "swanlab", "tensorboard"}
 # calls given a config that do not read its fields for what they configure
 _INERT = {"deepcopy", "copy", "isinstance", "issubclass", "hasattr", "getattr", "setattr", "delattr", "vars",
@@ -80,39 +86,53 @@ def _dotted(func: ast.expr, imported: dict[str, str]) -> str | None:
     return ".".join([imported[parts[0]]] + parts[1:])
 
 
-def _records(func: ast.expr) -> bool:
-    """Whether a callee only records what it is given (`print`, `logger.info`, `json.dumps`,
-    `"sep".join`, `wandb.init`)."""
+def _sink(func: ast.expr) -> str | None:
+    """What a callee does with what it is given: "record" (a dump, a tracker: `yaml.safe_dump`,
+    `wandb.init`, `writer.add_hparams`), "print" (`print`, `logger.info`), "format" (makes text of
+    it: `json.dumps`, `"{}".format`, `"sep".join`), or None (anything else)."""
     leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    if leaf in _RECORD:
-        return True
     parts = chain(func)
-    return bool(parts) and parts[0] in _TRACKERS
+    if (parts and parts[0] in _TRACKERS) or leaf in _RECORD:
+        return "record"
+    if leaf in _PRINTS:
+        return "print"
+    if leaf in _FORMATS or (isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Constant, ast.JoinedStr))):
+        return "format"
+    return None
 
 
-def _consumer(f: File, node: ast.AST, scope: ast.AST, imported: dict[str, str], local: set[str]) \
-        -> tuple[str, str] | None:
-    """What the code does with a view: ("read" | "record" | "view-call", callee), or None when it
-    reads named keys only, writes, or drops it."""
+def _consumer(f: File, node: ast.AST, scope: ast.AST, imported: dict[str, str], local: set[str],
+              formatted: bool = False) -> tuple[str, str, ast.AST] | None:
+    """What the code does with a view (or, `formatted`, with text made of one): ("read" | "record" |
+    "view-call", callee, the node that decided), or None when it reads named keys only, writes,
+    prints or drops it."""
     for _ in range(12):
         up = f.parent(node, scope)
         if up is None:
-            return "read", ""
+            break
+        call = up
         if isinstance(up, ast.keyword):
             call = f.parent(up, scope)
-            if up.arg is None:
-                return "read", ""  # `f(**asdict(cfg))`: f reads every field it takes by name
-            if isinstance(call, ast.Call):
-                return _call_consumer(call, imported, local)
-            return "read", ""
-        if isinstance(up, ast.Call):
-            if node is up.func:
-                return "read", ""
-            name = call_name(up)
-            if name in _SAME:
-                node = up
+            if up.arg is None and not formatted:
+                return "read", "", up  # `f(**asdict(cfg))`: f reads every field it takes by name
+        if isinstance(call, ast.Call) and (call is not up or node is not up.func):
+            sink = _sink(call.func)
+            if sink == "print":
+                return None  # shown to a person: nothing reads it
+            if sink == "record":
+                return "record", "", call
+            if sink == "format":
+                formatted, node = True, call
                 continue
-            return _call_consumer(up, imported, local)
+            if call_name(call) in _SAME and not isinstance(up, ast.keyword):
+                node = call
+                continue
+            if formatted:
+                return "record", "", call  # text of it handed on
+            got = _call_consumer(call, imported, local)
+            return got + (call,) if got is not None else None
+        if isinstance(up, ast.Call):
+            return "read", "", up  # `vars(args)(...)`: not a view after all; say read
         if isinstance(up, ast.Attribute):
             call = f.parent(up, scope)
             method = up.attr
@@ -124,11 +144,14 @@ def _consumer(f: File, node: ast.AST, scope: ast.AST, imported: dict[str, str], 
                 return None  # a named read, seen by reads.py
             if method in ("update", "setdefault", "clear", "__setitem__", "__delitem__"):
                 return None  # a write into the object
-            return "read", ""
+            if isinstance(call, ast.Call) and call.func is up and (formatted or _sink(up) == "format"):
+                formatted, node = True, call  # a string method of text made of it: `"{}".format(args).replace(...)`
+                continue
+            return ("record" if formatted else "read"), "", up
         if isinstance(up, ast.Subscript):
             if isinstance(up.slice, ast.Constant) or isinstance(up.ctx, (ast.Store, ast.Del)):
                 return None
-            return "read", ""
+            return "read", "", up
         if isinstance(up, (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Starred, ast.IfExp, ast.BoolOp)):
             node = up
             continue
@@ -136,35 +159,21 @@ def _consumer(f: File, node: ast.AST, scope: ast.AST, imported: dict[str, str], 
             if node is up.iter:
                 node = f.parent(up, scope) or up  # the comprehension's result holds the values
                 continue
-            return "read", ""
+            return "read", "", up
         if isinstance(up, (ast.FormattedValue, ast.JoinedStr)):
-            return "record", ""
+            formatted, node = True, up
+            continue
         if isinstance(up, ast.BinOp) and isinstance(up.op, (ast.Mod, ast.Add)) \
-                and isinstance(up.left, (ast.Constant, ast.JoinedStr)):
-            return "record", ""
+                and (formatted or isinstance(up.left, (ast.Constant, ast.JoinedStr))):
+            formatted, node = True, up
+            continue
         if isinstance(up, ast.Expr):
             return None  # computed and dropped
-        return "read", ""
-    return "read", ""
-
-
-def _record_site(f: File, node: ast.AST, scope: ast.AST) -> ast.AST:
-    """The call or string that records a view (`yaml.safe_dump(args.__dict__)`), to show it."""
-    for _ in range(12):
-        up = f.parent(node, scope)
-        if up is None:
-            break
-        if isinstance(up, ast.keyword):
-            up = f.parent(up, scope) or up
-        if (isinstance(up, ast.Call) and _records(up.func)) or isinstance(up, (ast.JoinedStr, ast.BinOp)):
-            return up
-        node = up
-    return node
+        return ("record" if formatted else "read"), "", node
+    return ("record" if formatted else "read"), "", node
 
 
 def _call_consumer(call: ast.Call, imported: dict[str, str], local: set[str]) -> tuple[str, str] | None:
-    if _records(call.func):
-        return "record", ""
     dotted = _dotted(call.func, imported)
     if dotted is not None:
         return "view-call", dotted
@@ -253,16 +262,16 @@ def extract(tree: ast.Module, imported: dict[str, str], strong: set[str]) -> tup
         got = _consumer(f, node, scope, imported, defined)
         if got is None:
             continue
-        how, callee = got
+        how, callee, site = got
         if how == "record":
-            text = _text(_record_site(f, node, scope))
+            text = _text(site)
         out.append((how, holder_kind, qualified(holder_kind, holder), ".".join(parts), callee, node.lineno, text))
     for call, arg in passes:
         # the callee first: most calls given `cfg` are the file's own functions, and working out
         # what a name holds is the costly part
-        records = _records(call.func)
-        dotted = None if records else _dotted(call.func, imported)
-        if not records and (dotted is None or (chain(call.func) or [""])[-1] in _INERT):
+        sink = _sink(call.func)
+        dotted = None if sink else _dotted(call.func, imported)
+        if sink == "print" or (not sink and (dotted is None or (chain(call.func) or [""])[-1] in _INERT)):
             continue
         parts = chain(arg) or []
         holder_kind, holder = f.holder(parts, call)
@@ -270,8 +279,14 @@ def extract(tree: ast.Module, imported: dict[str, str], strong: set[str]) -> tup
             # a config only by its name: `params` handed to `torch.optim.AdamW` is a model's
             # parameters; claiming nothing is better than doubting every flag of the repo
             continue
-        out.append(("record" if records else "object-call", holder_kind, qualified(holder_kind, holder),
-                    ".".join(parts), dotted or "", call.lineno, _text(call)))
+        site: ast.AST = call
+        if sink == "format":  # `"{}".format(args)`: where the text goes decides
+            got = _consumer(f, call, f.scope(call), imported, defined, formatted=True)
+            if got is None:
+                continue
+            site = got[2]
+        out.append(("record" if sink else "object-call", holder_kind, qualified(holder_kind, holder),
+                    ".".join(parts), dotted or "", call.lineno, _text(site)))
     return sorted(set(out), key=lambda u: (u[5], u)), known
 
 
