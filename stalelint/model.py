@@ -51,6 +51,7 @@ class Knob:
     keep: tuple[str, ...] | None = None  # codes kept inline; () keeps all; None = not kept
     aliases: tuple[str, ...] = ()  # other names that reach the same knob (dest vs. option)
     external_base: bool = False  # config class inherits from a class outside the repo
+    library_base: str = ""  # that class, as imported (`transformers.TrainingArguments`), where known
     # dataclass fields: the class is handed to a command-line parser (HfArgumentParser, tyro, ...)
     cli: bool = True
     # code assigns it (`args.x = ...`) or builds its class with it (`Cfg(x=3)`, `Cfg(**d)`), so

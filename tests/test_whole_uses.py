@@ -312,6 +312,7 @@ def test_a_base_defined_elsewhere_in_the_repo_is_not_a_library_class():
     got = knobs(TEMPLATE, model)
     assert not got[("ModelArgs", "depth")].external_base
     assert got[("MyTrainingArgs", "warmup")].external_base and got[("LocalArgs", "extra")].external_base
+    assert got[("LocalArgs", "extra")].library_base == "transformers.TrainingArguments"
 
 
 # ---- fields a config's own code sets -------------------------------------------------------------

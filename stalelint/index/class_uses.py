@@ -100,6 +100,8 @@ class Uses:
                 foreign = self.resolver.foreign(key)
                 if bool(foreign) != k.external_base:
                     changes["external_base"] = bool(foreign)
+                if foreign:
+                    changes["library_base"] = min(foreign)
                 serialising = self.resolver.serialising(key) if foreign else None
                 if serialising:
                     uses["read"] = f"its class extends `{serialising}`, which saves every field"

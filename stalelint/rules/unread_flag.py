@@ -38,7 +38,8 @@ def check(facts: Facts) -> Iterator[Finding]:
             continue
         confidence, why = 90, ""
         if k.external_base:
-            confidence, why = 40, "; its class extends a library class, which may read it"
+            base = f" (`{k.library_base}`)" if k.library_base else ""
+            confidence, why = 40, f"; its class extends a library class{base}, which may read it"
         elif k.set_in_code:
             confidence, why = 40, "; code builds its class with it, so it may be a data field rather than a knob"
         elif k.passed_whole:
