@@ -63,7 +63,7 @@ class Facts:
     _entries: set[str] | None = None
     _bound_classes: set[tuple[str, str]] | None = None
     _dispatch: dict[tuple[str, int, int], list[Gate]] | None = None
-    _code_strings: set[str] | None = None  # string arguments of calls anywhere (variants used by code)
+    _code_strings: set[str] | None = None  # string constants of code anywhere (variants used by code)
     _code_names: set[str] | None = None  # bare names loaded anywhere
     # what several rules judge from, worked out once per run (rules/flag_use.py's verdicts)
     shared: dict[str, Any] = field(default_factory=dict)
@@ -267,6 +267,8 @@ class Facts:
         return any(name in self.index.hydra_groups.get(f, ()) for f in folders)
 
     def is_read(self, k: Knob) -> bool:
+        if k.read_whole:
+            return True  # read by reflection with the rest of its object (index/wholes.py)
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
         return bool(names & self.read_keys) or bool(names & self.splat_params)
 

@@ -53,6 +53,7 @@ class Knob:
     keep: tuple[str, ...] | None = None  # codes kept inline; () keeps all; None = not kept
     aliases: tuple[str, ...] = ()  # other names that reach the same knob (dest vs. option)
     external_base: bool = False  # config class inherits from a class outside the repo
+    library_base: str = ""  # that class, as imported (`transformers.TrainingArguments`), where known
     # dataclass fields: the class is handed to a command-line parser (HfArgumentParser, tyro, ...)
     cli: bool = True
     # code assigns it (`args.x = ...`) or builds its class with it (`Cfg(x=3)`, `Cfg(**d)`), so
@@ -60,6 +61,14 @@ class Knob:
     set_in_code: bool = False
     # variants chosen by `getattr(module, args.arch)`: (flag name, file that dispatches)
     selected_by: tuple[str, str] | None = None
+    # where code uses the object holding it as a whole (index/wholes.py), as a reason: reads every
+    # field by reflection (a weak read: never "unread"), hands it to a library callable that may read
+    # it, or only records it (printed, logged, dumped)
+    read_whole: str = ""
+    passed_whole: str = ""
+    recorded_whole: str = ""
+    # its class's code sets fields by a name computed at run time (index/self_writes.py), as a reason
+    set_by_name: str = ""
 
     @property
     def takes_value(self) -> bool:
@@ -219,6 +228,12 @@ class FileIndex:
     candidate_knobs: tuple[Knob, ...] = ()
     candidate_classes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     class_bases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # dataclass -> its base class names
+    # every class -> its bases with where each name comes from (index/bases.py)
+    class_origins: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    # uses of a config object as a whole (index/wholes.py) and fields set by a class's own code
+    # (index/self_writes.py), as the tagged tuples those modules describe
+    whole_uses: tuple[tuple[str, str, str, str, str, int, str], ...] = ()
+    self_writes: tuple[tuple, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -367,6 +382,8 @@ class Index:
     config_roles: Mapping[str, str] = field(default_factory=dict)  # yaml -> "definition" | "experiment"
     hydra_entries: Mapping[str, str] = field(default_factory=dict)  # entry script -> its config folder
     hydra_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)  # config folder -> groups
+    # config objects read or passed whole where their class is not known (a repo-wide doubt)
+    unknown_wholes: tuple[str, ...] = ()
 
     def reachable(self, entry: str) -> set[str]:
         """Files an entry script reaches through imports, itself included."""

@@ -158,7 +158,9 @@ def test_a_registry_entry_whose_key_another_table_names_is_unsafe(build):
     """timm's NAME_TO_OP lost 'TranslateX' while LEVEL_TO_ARG kept it: an entry whose key is named
     elsewhere would leave that naming an entry that is gone."""
     repo = build("variants")
-    (repo / "nets/dims.py").write_text('HEAD_DIMS = {"linear": 1, "mlp": 2, "attn": 3}\n')
+    # a table of functions, as timm's are: its keys register its own entries (a string used any other
+    # way in code would make `attn` used, not stale)
+    (repo / "nets/dims.py").write_text('HEAD_DIMS = {"linear": lin_dim, "mlp": mlp_dim, "attn": attn_dim}\n')
     for cmd in (["add", "nets/dims.py"], ["-c", "user.email=t@x", "-c", "user.name=T", "commit", "-qm", "dims"]):
         subprocess.run(["git", *cmd], cwd=repo, check=True, capture_output=True)
     out = fix(repo).output

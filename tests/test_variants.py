@@ -20,3 +20,34 @@ def test_registries_dispatch_and_choices(build):
 
     # getattr(archs, args.arch): the module's public functions are variants of --arch
     assert v["wide_cnn"]["path"] == "nets/archs.py" and v["wide_cnn"]["removable_lines"] == 2
+
+
+def test_every_string_of_code_but_the_registration_counts_as_a_use():
+    import textwrap
+
+    from stalelint.index import index_file
+
+    f = index_file("m.py", textwrap.dedent('''
+        import pytest
+        from absl import flags
+        __all__ = ["in_all"]
+        MODELS = {"reg_a": A, "reg_b": B}
+        SIZES = {"as_key": 1}
+        NAMES = ["in_list"]
+
+        @register_model(name="by_decorator")
+        def f():
+            pass
+
+        @pytest.mark.parametrize("arch", ["in_parametrize"])
+        def test_x(arch):
+            assert build(arch).name == "in_compare"
+            self.assertEqual(arch, "in_assert")
+
+        parser.add_argument("--opt_name", choices=["a_choice"], default="as_default")
+        flags.DEFINE_enum("flag_name", "enum_default", ["enum_value"], "help")
+    '''))
+    strings = set(f.code_strings)
+    assert {"as_key", "in_list", "in_parametrize", "in_compare", "in_assert", "as_default", "enum_default"} <= strings
+    assert not {"in_all", "reg_a", "reg_b", "by_decorator", "--opt_name", "a_choice", "flag_name",
+                "enum_value"} & strings

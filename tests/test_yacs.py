@@ -96,3 +96,30 @@ def test_opts_pairs_after_an_option_that_takes_them_all():
     assert got == [("TRAIN.EPOCHS", "100"), ("TRAIN.WARMUP_EPOCHS", "5")]
     # an option's value that only looks like a key, with no value after it, is still its value
     assert _opts(("--tag", "EXP.V1", "--eval"), lambda option: True) == []
+
+
+def test_nodes_written_from_flags_in_their_defining_file_are_set_in_code(build):
+    """Swin-Transformer's `update_config(config, args)` sets `config.DATA.BATCH_SIZE = args.batch_size`
+    in the file that defines `_C.DATA.BATCH_SIZE = 128`: code decides it (from a flag), and that
+    write is not a second definition."""
+    from stalelint.check import analyse
+    from stalelint.config import load
+    from stalelint.fix.definitions import RemoveDefinition
+    from stalelint.model import Window
+    import datetime as dt
+    import libcst as cst
+
+    root = build("swinlike")
+    window = Window(dt.datetime(2026, 6, 30, 12, tzinfo=dt.timezone.utc), 180)
+    _, facts = analyse(root, load(root), window, use_cache=False)
+    nodes = {k.name: k for k in facts.index.knobs if k.system == "yacs"}
+    assert nodes["data.batch_size"].set_in_code and nodes["data.zip_mode"].set_in_code
+    assert not nodes["model.drop_rate"].set_in_code and not nodes["model.type"].set_in_code
+    doc = check_json(root, *ALL)
+    assert not {"data.batch_size", "data.zip_mode", "throughput_mode"} & set(stale_flags(doc))
+    # the definition is the `_C` line alone: the remover finds it once and leaves the write
+    text = (root / "config.py").read_text()
+    remover = RemoveDefinition("yacs", "data.batch_size", ("DATA.BATCH_SIZE",), "CfgNode")
+    after = cst.parse_module(text).visit(remover).code
+    assert remover.found == 1 and remover.problem is None
+    assert "_C.DATA.BATCH_SIZE" not in after and "config.DATA.BATCH_SIZE = args.batch_size" in after

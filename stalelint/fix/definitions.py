@@ -149,12 +149,39 @@ class _WithDocstrings:
         return super().leave_Module(original, updated)
 
 
+class _YacsRoots(cst.CSTVisitor):
+    """The names a module's CfgNode definitions hang from, as index/yacs.py finds them: names
+    assigned a `CN()` call, names assigned one of those (`_C = cfg`), and the `cfg` parameter of a
+    config-extending function. An assignment through another name (`config.DATA.BATCH_SIZE =
+    args.batch_size` in Swin's `update_config`) is code setting a value, not a definition."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from ..index.yacs import _EXTENDER, _NODE_CALLS
+
+        self.extender, self.calls = _EXTENDER, _NODE_CALLS
+        self.roots: set[str] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.extender.search(node.name.value):
+            self.roots |= {p.name.value for p in node.params.params if p.name.value in ("cfg", "config", "_C", "C")}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = node.value
+        root = isinstance(value, cst.Name) and value.value in self.roots
+        if isinstance(value, cst.Call):
+            func = chain(value.func, partial=True) or [""]
+            root = func[-1] in self.calls
+        if root:
+            self.roots |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
+
+
 class RemoveDefinition(_WithDocstrings, RemoveStatements):
     """Remove the statement that defines a flag, found by what it is rather than where (so earlier
     fixes in the same file need no line arithmetic): `parser.add_argument(<the same options>)` on
     its own line, the field `name: type = default` of the config class `owner` (dataclass,
     pydantic), `flags.DEFINE_x("name", ...)` (absl, maybe assigned to a holder), the module-level
-    `name = literal` (globals), `_C.MODEL.NAME = v` (yacs: any root, the path as written in
+    `name = literal` (globals), `_C.MODEL.NAME = v` (yacs: through a root, the path as written in
     `options[0]`) or `config.a.b = v` inside `get_config` (ml_collections)."""
 
     def __init__(self, system: str, name: str, options: tuple[str, ...], owner: str, dotted: str = "") -> None:
@@ -167,6 +194,13 @@ class RemoveDefinition(_WithDocstrings, RemoveStatements):
         self.holder: str | None = None  # absl: the name a definition's flag holder is assigned to
         self._classes: list[str] = []
         self._functions: list[str] = []
+        self._roots: set[str] | None = None  # yacs: the CfgNode roots of the module
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if self.system == "yacs":
+            roots = _YacsRoots()
+            node.visit(roots)
+            self._roots = roots.roots
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node.name.value)
@@ -201,7 +235,7 @@ class RemoveDefinition(_WithDocstrings, RemoveStatements):
         if not parts or len(parts) < 2:
             return False
         if self.system == "yacs":
-            return ".".join(parts[1:]) == self.dotted
+            return ".".join(parts[1:]) == self.dotted and (not self._roots or parts[0] in self._roots)
         if self.system == "ml_collections":
             return ".".join(parts[1:]) == self.dotted and self._functions[-1:] == ["get_config"]
         return False

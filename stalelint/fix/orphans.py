@@ -51,6 +51,8 @@ class Reads:
             self.by_file[f.path] = keys
 
     def is_read(self, k: Knob) -> bool:
+        if k.read_whole:
+            return True  # read by reflection with its whole object, which no fix removes
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
         return bool(names & self.facts.splat_params) or any(names & keys for keys in self.by_file.values())
 

@@ -12,7 +12,8 @@ from ..newer_syntax import explain
 from . import absl as absl_flags
 from . import argparse as argparse_flags
 from . import dataclass as dataclass_fields
-from . import dicts, functions, gates, hydra, module_globals, reads, variants
+from . import bases as class_bases
+from . import class_uses, dicts, functions, gates, holders, hydra, module_globals, reads, self_writes, variants, wholes
 from . import gin as gin_params
 from . import mlcollections, omegaconf_trees, yacs
 from . import pydantic as pydantic_fields
@@ -81,7 +82,10 @@ def _index_file(path: str, source: str) -> FileIndex:
         models, model_classes = pydantic_fields.extract(tree, path, sups)
         classes = classes + model_classes
         strong = reads.config_names(tree, {c for c, _ in classes})
-        found, splat, params, writes = reads.extract(tree, path, strong)
+        imported = holders.imported_names(tree, path)
+        whole_uses, known_views = wholes.extract(tree, imported, strong)
+        cfg_nodes, _, node_targets = yacs.extract(tree, path, sups)
+        found, splat, params, writes = reads.extract(tree, path, strong, known_views, node_targets)
         global_flags, global_reads = module_globals.extract(tree, path, sups)
         param_flags, param_reads, scopes = functions.extract(tree, path, sups)
         dict_flags = dicts.extract(tree, path, sups)
@@ -96,16 +100,17 @@ def _index_file(path: str, source: str) -> FileIndex:
                       if (g.line, g.column, g.name, g.op) not in seen]
         registered, defined, code_strings, names_used = variants.extract(tree, path, sups)
         absl, holder_reads = absl_flags.extract(tree, path, sups)
-        nodes, node_defs = yacs.extract(tree, path, sups)
         mlc, mlc_defs, config_flags, fallbacks = mlcollections.extract(tree, path, sups)
         gin, gin_reads, gin_gates = gin_params.extract(tree, path, sups, lines)
         omegaconf_loads = omegaconf_trees.extract(tree, path, source)
+        origins = class_bases.extract(tree, imported)
+        own_writes = self_writes.extract(tree)
     except RecursionError:
         return FileIndex(path=path, errors=(Problem("STL901", path, "too deeply nested to analyse"),))
-    # assignments that define a CfgNode or ConfigDict entry are definitions, not code deciding a value
-    entries = node_defs | mlc_defs
-    writes = [w for w in writes if w not in entries]
-    return FileIndex(path=path, knobs=tuple(flags + fields + models + absl + nodes + mlc + fallbacks + gin),
+    # assignments that define a ConfigDict entry are definitions, not code deciding a value (a
+    # CfgNode's are told apart by where they are, above: the same key may be written by code too)
+    writes = [w for w in writes if w not in mlc_defs]
+    return FileIndex(path=path, knobs=tuple(flags + fields + models + absl + cfg_nodes + mlc + fallbacks + gin),
                      reads=tuple(found + holder_reads + gin_reads), gates=tuple(gated + gin_gates),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, extended_parser=extended, config_classes=tuple(classes),
@@ -119,7 +124,8 @@ def _index_file(path: str, source: str) -> FileIndex:
                      config_flags=tuple(config_flags), config_module=bool(mlc or mlc_defs),
                      omegaconf_loads=omegaconf_loads,
                      candidate_knobs=tuple(maybe_fields), candidate_classes=tuple(maybe_classes),
-                     class_bases=tuple(bases))
+                     class_bases=tuple(bases), class_origins=tuple(origins), whole_uses=tuple(whole_uses),
+                     self_writes=tuple(own_writes))
 
 
 def _nested_names(classes: Classes) -> dict[str, list[str]]:
@@ -277,8 +283,7 @@ def mlcollections_defaults(files: list[FileIndex]) -> dict[str, str]:
 def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     classes = _Classes(files)
     written = classes.written
-    node_files = {k.path for f in files for k in f.knobs if k.system == "yacs"}
-    written_nodes = {normalize(w) for f in files if f.path not in node_files for w in f.writes}
+    written_nodes = {normalize(w) for f in files for w in f.writes}
     defaults = mlcollections_defaults(files)
     built = classes.built
     knobs: list[Knob] = []
@@ -320,6 +325,9 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
         for f in files:
             if any(d and module.endswith(d.split(":", 1)[0].lstrip("./")) for _, d in f.config_flags):
                 imports[f.path] = tuple(sorted(set(imports[f.path]) | {module}))
+    # what code does with config objects as wholes, and which classes extend a library's class
+    uses = class_uses.Uses(files, modules, imports)
+    knobs = [uses.apply(k) for k in knobs]
     file_errors = [e for f in files for e in f.errors]
     # a registering decorator counts when its registry (`MODELS`, `register_model`) is the repo's own
     defined = {n for f in files for n in f.defined}
@@ -336,7 +344,7 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
                 found.append(Knob(name=name, kind="variant", system="getattr", path=target, line=first, column=1,
                                   end_line=last, owner=flag, selected_by=(flag, f.path)))
     return Index(files=tuple(files), knobs=tuple(knobs), imports=imports, errors=tuple(errors + file_errors),
-                 variants=tuple(found))
+                 variants=tuple(found), unknown_wholes=tuple(uses.unknown))
 
 
 def add_config_trees(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index:
@@ -404,11 +412,12 @@ def promote_by_use(idx: Index, experiments) -> Index:
     if not used:
         return idx
     classes = _Classes(list(idx.files), also=used)
+    uses = class_uses.Uses(list(idx.files), _module_files([f.path for f in idx.files]), dict(idx.imports))
     added = []
     for f in files:
         for k in f.candidate_knobs:
             if k.owner not in owners and (k.owner in used or k.owner in classes.promoted):
                 field = classes.field(k)
                 if field is not None:
-                    added.append(field)
+                    added.append(uses.apply(field))
     return replace(idx, knobs=idx.knobs + tuple(added))

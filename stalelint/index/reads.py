@@ -69,9 +69,14 @@ def _is_dict_view(node: ast.expr, strong_names: set[str]) -> tuple[bool, bool]:
     return False, False
 
 
-def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[Read], bool, list[str], list[str]]:
+def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: set[int] = frozenset(),
+            definitions: set[tuple[int, int]] = frozenset()) -> tuple[list[Read], bool, list[str], list[str]]:
     """(reads, whether a config is splatted as `**vars(x)`/`**asdict(x)`, parameter names, names
-    that code assigns on a config object: `args.batch_size = ...` makes batch_size computed, not chosen)."""
+    that code assigns on a config object: `args.batch_size = ...` makes batch_size computed, not chosen).
+
+    `known_views`: ids of the views whose object's class wholes.py knows (their fields are claimed
+    there, so splatting one is no repo-wide doubt); `definitions`: (line, column) of assignment
+    targets that define a config entry (yacs' `_C.MODEL.DEPTH = 50`), which are not writes."""
     reads: list[Read] = []
     writes: set[str] = set()
     dynamic: list[tuple[ast.expr, str, int]] = []  # (object, variable, line) of `getattr(args, name)`
@@ -81,11 +86,11 @@ def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[R
     params.update(node.arg for node in nodes(tree, ast.arg))
     for node in nodes(tree, ast.Dict):
         splat = splat or any(k is None and _is_dict_view(v, strong_names)[0] and not isinstance(v, ast.Name)
-                             for k, v in zip(node.keys, node.values))
+                             and id(v) not in known_views for k, v in zip(node.keys, node.values))
     for node in nodes(tree, ast.Attribute, ast.Call, ast.Subscript):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
             got = attribute_read(node, strong_names)
-            if got and got[1]:
+            if got and got[1] and (node.lineno, node.col_offset) not in definitions:
                 writes.add(got[0])
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in outer:
             sub = node.value
@@ -130,7 +135,7 @@ def extract(tree: ast.Module, path: str, strong_names: set[str]) -> tuple[list[R
                     reads.append(Read(node.args[0].value, path, node.lineno, node.col_offset + 1, strong))
             for k in node.keywords:
                 if k.arg is None and _is_dict_view(k.value, strong_names)[0] \
-                        and not isinstance(k.value, ast.Name):
+                        and not isinstance(k.value, ast.Name) and id(k.value) not in known_views:
                     splat = True
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
             key = node.slice

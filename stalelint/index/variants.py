@@ -87,11 +87,6 @@ def top_definitions(tree: ast.Module) -> list[tuple[str, int, int]]:
     return out
 
 
-def _registry_keys(tree: ast.Module) -> list[ast.expr]:
-    return [k for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
-            and isinstance(node.value, ast.Dict) for k in node.value.keys if k is not None]
-
-
 def _constants(node: ast.AST) -> list[int]:
     """The ids of the constants under a node (only constants are ever looked up among exclusions)."""
     return [id(n) for n in subtree(node) if type(n) is ast.Constant]
@@ -101,6 +96,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     """(variants, module-level names this file defines, string constants that code uses, bare names loaded)."""
     variants: list[Knob] = []
     defined: set[str] = set()
+    registry_keys: list[int] = []  # the keys of the dicts that register variants (their registration)
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defined.add(node.name)
@@ -114,22 +110,25 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
                     and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys) \
                     and all(isinstance(v, (ast.Name, ast.Attribute, ast.Lambda)) for v in value.values):
                 for k, v in zip(value.keys, value.values):
+                    registry_keys.append(id(k))
                     end = v.end_lineno or k.lineno
                     variants.append(Knob(name=k.value, kind="variant", system="registry-dict", path=path,  # type: ignore
                                          line=k.lineno, column=k.col_offset + 1, end_line=end,
                                          owner=targets[0].id, keep=keep_for(sups, k.lineno, end)))
-    # string constants that name something code uses; not those that define or test a name
-    # (registry keys, decorator arguments, add_argument's choices, comparison literals)
-    excluded: set[int] = {id(v_key) for v_key in _registry_keys(tree)}
+    # string constants code uses: every one but those of a registration itself (a registry dict's
+    # keys, a registering decorator's arguments, `choices=` and option names of add_argument, a DEFINE's
+    # flag name and enum values) and of `__all__`, which says what exists, not what is used. A test's
+    # `parametrize` list, an `assertEqual`, a list of names, a dict key, a default or a comparison elsewhere
+    # all keep a registered name alive. A very common word (`"base"`, `"small"`, `"default"`) used for
+    # something else may so keep a really stale variant alive: the right trade, since calling a used
+    # variant stale is the worse error
+    excluded: set[int] = set(registry_keys)
     strings: set[str] = set()
-    # a constant is excluded by an ancestor (a decorator, a comparison, an add_argument or DEFINE
-    # call), which the breadth-first walk reaches first: so the exclusions are all made before the
-    # constants are looked at
     for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
         for d in node.decorator_list:
-            excluded.update(_constants(d))
             got = _registry_decorator(d)
             if got:
+                excluded.update(_constants(d))
                 first = node.decorator_list[0].lineno
                 end = node.end_lineno or node.lineno
                 variants.append(Knob(name=got[1] or node.name, kind="variant", system="registry", path=path,
@@ -142,10 +141,21 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
         if name != "add_argument" and not name.startswith("DEFINE"):
             continue  # cheap test first; the chain decides
         callee = chain(node.func) or [""]
-        if callee[-1] == "add_argument" or callee[-1].startswith("DEFINE"):
-            excluded.update(_constants(node))
-    for node in nodes(tree, ast.Compare):
-        excluded.update(_constants(node))
+        if callee[-1] == "add_argument":
+            excluded.update(id(a) for a in node.args)  # option strings
+            for k in node.keywords:
+                if k.arg == "choices":
+                    excluded.update(_constants(k.value))
+        elif callee[-1].startswith("DEFINE"):
+            excluded.update(id(a) for a in node.args[:1])  # the flag's name
+            enum = node.args[2] if "enum" in callee[-1] and len(node.args) > 2 else kwarg(node, "enum_values")
+            if enum is not None:
+                excluded.update(_constants(enum))
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                excluded.update(_constants(node.value))
     for node in nodes(tree, ast.Constant):
         if isinstance(node.value, str) and len(node.value) <= 80 and id(node) not in excluded:
             strings.add(node.value)

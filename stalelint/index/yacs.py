@@ -48,6 +48,7 @@ class _Visitor(ast.NodeVisitor):
         self.roots: list[set[str]] = [set()]
         self.knobs: dict[str, Knob] = {}
         self.defined: set[str] = set()  # dotted names (as written) defined here
+        self.targets: set[tuple[int, int]] = set()  # (line, column) of the assignment targets that define
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         roots = set(self.roots[-1])
@@ -78,6 +79,7 @@ class _Visitor(ast.NodeVisitor):
         if not parts or parts[0] not in roots or len(parts) < 2:
             return
         dotted = ".".join(parts[1:])
+        self.targets.add((target.lineno, target.col_offset))
         if _is_node_call(value):
             for sub, v in _dict_leaves(value, dotted):
                 self._knob(sub, v, stmt)
@@ -104,18 +106,22 @@ class _Visitor(ast.NodeVisitor):
         )
 
 
-def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple[list[Knob], set[str]]:
-    """(CfgNode knobs, the dotted names this file defines, so they are not taken for code writes)."""
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) \
+        -> tuple[list[Knob], set[str], set[tuple[int, int]]]:
+    """(CfgNode knobs, the dotted names this file defines, and where: the (line, column) of each
+    assignment target through a root, so that only those are not taken for code writes. Swin's
+    `update_config(config, args)` assigns `config.DATA.BATCH_SIZE = args.batch_size` in the file
+    that defines `_C.DATA.BATCH_SIZE = 128`: code deciding the value, not a second definition.)"""
     # a root comes only from a CN() call or a config-extending function: most files have neither,
     # and skipping the scope-tracking visit for them was 14% of a cold check of timm
     if not any(call_name(n) in _NODE_CALLS for n in nodes(tree, ast.Call)) \
             and not any(_EXTENDER.search(n.name) for n in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef)):
-        return [], set()
+        return [], set(), set()
     v = _Visitor(path, sups)
     v.visit(tree)
     # a section assigned a CN() is not itself a knob (an open one is, while it defines no keys)
     sections = {k for k in v.knobs if any(other.startswith(k + ".") for other in v.knobs)}
-    return [k for n, k in v.knobs.items() if n not in sections], v.defined
+    return [k for n, k in v.knobs.items() if n not in sections], v.defined, v.targets
 
 
 __all__ = ["extract", "UNKNOWN"]

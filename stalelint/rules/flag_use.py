@@ -41,7 +41,9 @@ class Unused:
         message = self.message(facts)
         k = self.knob
         confidence = 60 if k.default is UNKNOWN else 90
-        confidence, note = capped(confidence, operational_flag(k), thin(self.recent))
+        # code that sets the class's fields by a computed name may set this one (index/self_writes.py)
+        by_name = (40, f"{k.set_by_name}, so code may set this one") if k.set_by_name else None
+        confidence, note = capped(confidence, operational_flag(k), thin(self.recent), by_name)
         lines = k.end_line - k.line + 1 + dead_lines(facts, self.index, k.default)
         return Finding(code, rule, "flag", k.name, k.path, k.line, k.column, message + note, confidence, lines,
                        Evidence(len(self.recent), self.covering, self.recent_sets, last_set(self.best)), k.end_line)

@@ -17,9 +17,15 @@ Why: setting it changes nothing, so every experiment that sets it is misleading 
 Example: `parser.add_argument("--legacy-init", action="store_true")` with no `args.legacy_init`.
 Not reported for keys of YAML config trees (Hydra), which code reads whole, as constructor keywords
 (`instantiate(cfg.model)`, `Trainer(**cfg.trainer)`).
+Not reported either for a field read by reflection with the rest of its object (`for f in
+fields(self): getattr(self, f.name)`, `f(**asdict(cfg))`, `{k: v for k, v in vars(args).items()}`),
+nor for the fields of a transformers `PretrainedConfig` subclass, which the library saves whole.
 Fix safety: safe when no code outside the repo reads it; the confidence drops where the config is
-splatted into calls (`**vars(args)`), where a config class extends a library's class, or for names
-launchers inject (`--local_rank`). Needs no experiments.
+handed whole to a library callable (`create_optimizer(args)`, `Trainer(args=training_args)`), where a
+config class extends a library's class, where its class sets fields by a computed name, or for names
+launchers inject (`--local_rank`); and, less, where the config is only recorded whole (logged, dumped:
+a run's record may use it as a label) or splatted into calls (`**vars(args)`) where its class is not
+known. Needs no experiments.
 """
 
 # names launchers pass to every script; a parser defines them only to accept them
@@ -32,13 +38,22 @@ def check(facts: Facts) -> Iterator[Finding]:
             continue
         confidence, why = 90, ""
         if k.external_base:
-            confidence, why = 40, "; its class extends a library class, which may read it"
+            base = f" (`{k.library_base}`)" if k.library_base else ""
+            confidence, why = 40, f"; its class extends a library class{base}, which may read it"
         elif k.set_in_code:
             confidence, why = 40, "; code builds its class with it, so it may be a data field rather than a knob"
+        elif k.passed_whole:
+            confidence, why = 40, f"; {k.passed_whole}"
+        elif k.set_by_name:
+            confidence, why = 40, f"; {k.set_by_name}, so any of its fields may be set or read by name"
         elif k.name.rsplit(".", 1)[-1] in _INJECTED:
             confidence, why = 40, "; launchers pass this to every script, so the parser may only need to accept it"
+        elif k.recorded_whole:
+            confidence, why = 70, f"; {k.recorded_whole}"
         elif facts.splat_params:
             confidence, why = 70, "; some config is unpacked into a call (`**vars(...)`), which may read it by name"
+        elif facts.index.unknown_wholes:
+            confidence, why = 70, f"; some config of unknown class is used whole: {facts.index.unknown_wholes[0]}"
         lines = k.end_line - k.line + 1
         yield Finding(CODE, NAME, KIND, k.name, k.path, k.line, k.column,
                       f"flag `{display(k)}` is defined but never read{why}", confidence, lines, None, k.end_line)

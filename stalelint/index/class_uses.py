@@ -1,0 +1,134 @@
+"""Linking what files say about config classes as wholes onto their fields (see wholes.py,
+self_writes.py, bases.py): a field read by reflection (`read_whole`), handed whole to a library
+(`passed_whole`), only recorded whole (`recorded_whole`), set by its class's own code
+(`set_in_code`) or by a name computed at run time (`set_by_name`), and whether its class extends a
+library's class (`external_base`), decided across the repo rather than per file."""
+from __future__ import annotations
+
+from ..model import FileIndex, Knob, evolve
+from . import self_writes
+from .bases import Key, Resolver
+
+_CLASS_SYSTEMS = ("dataclass", "pydantic")
+
+
+def _nested(files: list[FileIndex]) -> dict[str, set[str]]:
+    """Config class -> the classes its fields hold (sections), transitively, by name."""
+    direct: dict[str, set[str]] = {}
+    for f in files:
+        for cls, fields in f.config_classes + f.candidate_classes:
+            direct.setdefault(cls, set()).update(t for _, t in fields if t and t != cls)
+    out: dict[str, set[str]] = {}
+    for cls in direct:
+        seen: set[str] = set()
+        todo = list(direct[cls])
+        while todo:
+            c = todo.pop()
+            if c not in seen and c in direct:
+                seen.add(c)
+                todo.extend(direct[c])
+        out[cls] = seen
+    return out
+
+
+class Uses:
+    """What the repo's files say about config classes as wholes, ready to apply to knobs. Classes
+    are (file, name) keys (bases.py), so one script's `Args` is not another's."""
+
+    def __init__(self, files: list[FileIndex], modules: dict[str, str], imports: dict[str, tuple[str, ...]]) -> None:
+        self.resolver = r = Resolver([(f.path, list(f.class_origins)) for f in files], modules)
+        self.written: dict[Key, set[str]] = {}
+        self.dynamic: dict[Key, str] = {}
+        self._self_writes(files)
+        nested = _nested(files)
+        self.by_class: dict[Key, dict[str, str]] = {}  # class -> how -> why, for "read", "pass", "record"
+        # file -> the parser's owners (none: any parser) -> how -> why, for argparse flags
+        self.by_path: dict[str, dict[frozenset[str], dict[str, str]]] = {}
+        self.unknown: list[str] = []
+        reach: dict[str, set[str]] = {}
+        for f in files:
+            for how, holder_kind, holder, obj, callee, line, text in f.whole_uses:
+                if how in ("view-call", "object-call"):
+                    if r.in_repo(callee):
+                        continue  # the repo's own function: its reads are seen where it reads
+                    how = "pass"
+                where = f"{f.path}:{line}"
+                if how == "read":
+                    why = f"`{text}` at {where} reads every field"
+                elif how == "pass":
+                    why = f"`{obj}` is passed whole to `{callee}` ({where}), which may read it"
+                else:
+                    why = f"`{obj}` is recorded whole at {where} (`{text}`), and a run's record may use it"
+                if holder_kind == "class":
+                    # a library class named beside the repo's (`args: SFTConfig | TrainingArguments`)
+                    # would reach every repo class built on it: only the repo's own classes count
+                    keys: set[Key] = set()
+                    for entry in holder.split("|"):
+                        name, _, origin = entry.partition("=")
+                        keys.update(r.lookup(f.path, name, origin) or ())
+                    if not keys:
+                        continue
+                    keys = r.family(keys)
+                    keys |= {(p, n) for _, c in list(keys) for n in nested.get(c, ()) for p in r.by_name.get(n, ())}
+                    for key in keys:
+                        self.by_class.setdefault(key, {}).setdefault(how, why)
+                elif holder_kind == "parser":
+                    if f.path not in reach:
+                        reach[f.path] = _reach(f.path, imports)
+                    owners = frozenset(holder.split("|")) if holder else frozenset()
+                    for p in reach[f.path]:
+                        self.by_path.setdefault(p, {}).setdefault(owners, {}).setdefault(how, why)
+                elif how == "read":
+                    self.unknown.append(why)
+
+    def _self_writes(self, files: list[FileIndex]) -> None:
+        records = [(f.path, rec) for f in files for rec in f.self_writes]
+        fields, dynamic = self_writes.link(records)
+        for key, names in fields.items():
+            for c in self.resolver.family({key}):
+                self.written.setdefault(c, set()).update(names)
+        for key, why in sorted(dynamic.items()):
+            for c in self.resolver.family({key}):
+                self.dynamic.setdefault(c, why)
+
+    def apply(self, k: Knob) -> Knob:
+        changes: dict[str, object] = {}
+        uses: dict[str, str] = {}
+        if k.system in _CLASS_SYSTEMS:
+            key = (k.path, k.owner)
+            if key in self.resolver.bases:
+                foreign = self.resolver.foreign(key)
+                if bool(foreign) != k.external_base:
+                    changes["external_base"] = bool(foreign)
+                if foreign:
+                    changes["library_base"] = min(foreign)
+                serialising = self.resolver.serialising(key) if foreign else None
+                if serialising:
+                    uses["read"] = f"its class extends `{serialising}`, which saves every field"
+            leaf = k.name.rsplit(".", 1)[-1]
+            if not k.set_in_code and leaf in self.written.get(key, ()):
+                changes["set_in_code"] = True
+            if key in self.dynamic:
+                changes["set_by_name"] = self.dynamic[key]
+            for how, why in self.by_class.get(key, {}).items():
+                uses.setdefault(how, why)
+        elif k.system == "argparse" and k.path in self.by_path:
+            owner = k.owner.rsplit(".", 1)[-1]
+            for owners, found in self.by_path[k.path].items():
+                if not owners or owner in owners or k.owner in owners:
+                    for how, why in found.items():
+                        uses.setdefault(how, why)
+        for how, field in (("read", "read_whole"), ("pass", "passed_whole"), ("record", "recorded_whole")):
+            if how in uses and getattr(k, field) != uses[how]:
+                changes[field] = uses[how]
+        return evolve(k, **changes) if changes else k
+
+
+def _reach(path: str, imports: dict[str, tuple[str, ...]]) -> set[str]:
+    seen, todo = {path}, [path]
+    while todo:
+        for nxt in imports.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
