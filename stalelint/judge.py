@@ -69,6 +69,7 @@ class Facts:
     shared: dict[str, Any] = field(default_factory=dict)
     _options: list[str] | None = None  # every option string, sorted (argparse abbreviations)
     _sections: set[str] | None = None  # normalised names some knob's name continues (`model` of `model.depth`)
+    _file_strings: dict[str, set[str]] | None = None  # file -> the string constants its code uses
 
     def reach(self, path: str) -> set[str]:
         if path not in self._reach:
@@ -270,7 +271,16 @@ class Facts:
         if k.read_whole:
             return True  # read by reflection with the rest of its object (index/wholes.py)
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
-        return bool(names & self.read_keys) or bool(names & self.splat_params)
+        if names & self.read_keys or names & self.splat_params:
+            return True
+        # a yacs node its own file spells as a string reads by key from the YAML it loads: Swin's
+        # `_C.BASE`, consumed by `yaml_cfg.setdefault('BASE', [''])`
+        return k.system == "yacs" and bool(set(k.option_strings) & self._strings_of(k.path))
+
+    def _strings_of(self, path: str) -> set[str]:
+        if self._file_strings is None:
+            self._file_strings = {f.path: set(f.code_strings) for f in self.index.files if f.code_strings}
+        return self._file_strings.get(path, set())
 
     def last_non_default(self, i: int, since: dt.datetime | None = None) -> tuple[Binding | None, int]:
         """The most recent binding that set knob i to something other than its default, and how

@@ -1,8 +1,9 @@
 """yacs / fvcore CfgNode end to end on fixtures/yacsrepo: `_C.A.B = default` knobs, `_BASE_`
 inheritance, `opts` pairs on the command line, `merge_from_list` in code, and bad input."""
+import json
 import textwrap
 
-from conftest import ALL, by_code, check_json, stale_flags
+from conftest import ALL, by_code, check_json, run, stale_flags
 
 from stalelint.evidence import code_overrides
 from stalelint.index import index_file
@@ -123,3 +124,14 @@ def test_nodes_written_from_flags_in_their_defining_file_are_set_in_code(build):
     after = cst.parse_module(text).visit(remover).code
     assert remover.found == 1 and remover.problem is None
     assert "_C.DATA.BATCH_SIZE" not in after and "config.DATA.BATCH_SIZE = args.batch_size" in after
+
+
+def test_a_node_its_file_reads_by_key_from_the_yaml_is_read(tmp_path):
+    """Swin-Transformer's `_C.BASE = ['']` is consumed by `yaml_cfg.setdefault('BASE', [''])` when a
+    config file is loaded: the loader reads it by key, so it is no unread flag."""
+    (tmp_path / "config.py").write_text(
+        "import yaml\nfrom yacs.config import CfgNode as CN\n_C = CN()\n_C.BASE = ['']\n_C.UNUSED = 1\n"
+        "def load(path):\n    with open(path) as f:\n        yaml_cfg = yaml.safe_load(f)\n"
+        "    for cfg in yaml_cfg.setdefault('BASE', ['']):\n        print(cfg)\n")
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--select", "STL101").output)
+    assert {f["name"] for f in doc["findings"]} == {"unused"}

@@ -90,22 +90,22 @@ def _key_lines(text: str, lines: set[int]) -> set[int]:
         while j < len(rows) and rows[j].strip() and len(rows[j]) - len(rows[j].lstrip()) > indent:
             out.add(j)
             j += 1
-    # a YAML section left with nothing under it goes too (`model:` once `model.use_rope` went)
-    grew = True
-    while grew:
-        grew = False
-        for i, row in enumerate(rows):
-            if i in out or not row.rstrip().endswith(":"):
-                continue
-            indent = len(row) - len(row.lstrip())
-            block, j = [], i + 1
-            while j < len(rows) and (not rows[j].strip() or len(rows[j]) - len(rows[j].lstrip()) > indent):
-                if rows[j].strip():
-                    block.append(j)
-                j += 1
-            if block and set(block) <= out:
-                out.add(i)
-                grew = True
+    # a YAML section left with nothing under it goes too (`model:` once `model.use_rope` went), and
+    # so, in turn, its parent: one pass from the bottom, where each line's entry says whether it and
+    # everything under it goes (a pass per level over every line was cubic on deep nesting)
+    below: list[tuple[int, bool]] = []  # (indent, it and all under it go) of lines not yet under a parent
+    for i in range(len(rows) - 1, -1, -1):
+        row = rows[i]
+        if not row.strip():
+            continue
+        indent = len(row) - len(row.lstrip())
+        under, gone = False, True
+        while below and below[-1][0] > indent:
+            under = True
+            gone = below.pop()[1] and gone
+        if under and gone and row.rstrip().endswith(":"):
+            out.add(i)
+        below.append((indent, i in out and gone))
     return out | _described(rows, out)
 
 
