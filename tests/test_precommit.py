@@ -41,7 +41,7 @@ def test_pre_commit_try_repo(build, tmp_path):
     out = failed.stdout + failed.stderr
     assert failed.returncode == 1, out
     assert "stalelint" in out and "Failed" in out
-    assert "train.py:6:1: STL102 flag `--use-mixup` is never set by any of 1 recent experiment" in out
+    assert "train.py:6:1: STL102 flag `--use-mixup` is never set by any of 3 recent experiments" in out
     assert "Found 1 finding (STL102 x1)" in out
 
     (repo / "configs/mixup.yaml").write_text("lr: 0.2\nuse_mixup: true\n")
