@@ -184,7 +184,8 @@ def judged(facts: judge.Facts, on: Callable[[str], bool], notices: list[str]) ->
     if idle:
         names = ", ".join(sorted(idle)[:5]) + (", ..." if len(idle) > 5 else "")
         notices.append(f"{sum(idle.values())} flags in {len(idle)} files not judged one by one: no recent experiment "
-                       f"sets any of them or runs their script ({names}); STL401 reports such scripts")
+                       f"sets any of them or runs their script ({names}); STL401 (off by default: "
+                       "`--extend-select STL401`) reports such scripts")
     if facts.graced:
         n = len(facts.graced)
         notices.append(f"{n} definition{'s' if n != 1 else ''} younger than the grace period "

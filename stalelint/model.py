@@ -200,6 +200,7 @@ class FileIndex:
     parameters: tuple[str, ...] = ()  # function parameter names (reads through a splat)
     known_args: bool = False  # uses parse_known_args: unknown options are passed on elsewhere
     extended_parser: bool = False  # hands a parser to code that adds options (`Trainer.add_argparse_args(p)`)
+    parser_factories: tuple[str, ...] = ()  # imported functions that made a parser it adds options to
     config_classes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # class, (field, type)
     parsed_classes: tuple[str, ...] = ()  # classes handed to a command-line parser in this file
     writes: tuple[str, ...] = ()  # names code assigns on a config object (`args.x = ...`)

@@ -43,7 +43,7 @@ def by_code(doc: dict, code: str) -> dict:
 
 # every finding, whatever its evidence: the options for tests about what is found and fixed rather
 # than about which findings are worth showing by default
-ALL = ("--min-confidence", "0", "--extend-select", "STL104")
+ALL = ("--min-confidence", "0", "--extend-select", "STL104,STL401")
 
 
 def stale_flags(doc: dict) -> dict:

@@ -84,6 +84,9 @@ def _yaml_settings(text: str) -> list[Setting]:
     return _yaml_settings_with(text, loader)
 
 
+NOT_A_MAPPING = "YAML file is not a mapping of keys to values"
+
+
 def _yaml_settings_with(text: str, loader_class: Any) -> list[Setting]:
     if "\t" in text and re.search(r"^\t", text, re.MULTILINE):
         # PyYAML's own message for a tab in indentation is obscure; say it plainly
@@ -116,7 +119,7 @@ def _yaml_settings_with(text: str, loader_class: Any) -> list[Setting]:
                 out.append(Setting(prefix, loader.construct_object(n, deep=True), n.start_mark.line + 1))
 
         if not isinstance(node, yaml.MappingNode):
-            raise BadConfig("YAML file is not a mapping of keys to values")
+            raise BadConfig(NOT_A_MAPPING)
         walk(node, "")
         return out
     except yaml.YAMLError as exc:

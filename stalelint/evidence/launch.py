@@ -142,6 +142,11 @@ def _split(text: str) -> list[list[str]] | None:
         return None
     commands, cur = [], []
     for t in tokens:
+        glued = re.match(r"(&&|\|\||;)(?=[^;&|()])", t)
+        if glued and cur:
+            # `\&\&python train.py`: an `&&` escaped for a launcher's shell, glued to the next word
+            commands.append(cur)
+            cur, t = [], t[glued.end():]
         if t and set(t) <= set(";&|()"):
             if cur:
                 commands.append(cur)
@@ -205,6 +210,7 @@ def _inner(entry: tuple[str, bool, list[str]]) -> tuple[str, bool, list[str]]:
                 return _inner(inner)
             break
     return entry
+
 
 
 def _module_entry(module: str, args: list[str]) -> tuple[str, bool, list[str]] | None:

@@ -40,6 +40,20 @@ def _imports(tree: ast.Module, path: str) -> list[str]:
     return sorted({m for m in out if m})
 
 
+def _factories(tree: ast.Module, path: str, written: tuple[str, ...]) -> tuple[str, ...]:
+    """The dotted names of imported functions that made a parser this file adds options to
+    (`from detectron2.engine import default_argument_parser`); one defined here is left out."""
+    if not written:
+        return ()
+    imported = holders.imported_names(tree, path)
+    out = set()
+    for w in written:
+        head, _, rest = w.partition(".")
+        if head in imported:
+            out.add(imported[head] + ("." + rest if rest else ""))
+    return tuple(sorted(out))
+
+
 def _is_entry(tree: ast.Module) -> bool:
     """A script rather than a library module: a `__main__` guard, or calls made at import time."""
     for stmt in tree.body:
@@ -76,7 +90,8 @@ def _index_file(path: str, source: str) -> FileIndex:
     try:
         sups = suppressions(source)
         lines = source.splitlines()
-        flags, known_args, extended = argparse_flags.extract(tree, path, sups)
+        flags, known_args, extended, factories = argparse_flags.extract(tree, path, sups)
+        factories = _factories(tree, path, factories)
         fields, classes, parsed, constructs, maybe_fields, maybe_classes, bases = \
             dataclass_fields.extract(tree, path, sups)
         models, model_classes = pydantic_fields.extract(tree, path, sups)
@@ -113,7 +128,8 @@ def _index_file(path: str, source: str) -> FileIndex:
     return FileIndex(path=path, knobs=tuple(flags + fields + models + absl + cfg_nodes + mlc + fallbacks + gin),
                      reads=tuple(found + holder_reads + gin_reads), gates=tuple(gated + gin_gates),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
-                     parameters=tuple(params), known_args=known_args, extended_parser=extended, config_classes=tuple(classes),
+                     parameters=tuple(params), known_args=known_args, extended_parser=extended,
+                     parser_factories=factories, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
                      variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),
                      names_used=tuple(names_used), hydra_mains=tuple(hydra.mains(tree)),
@@ -262,6 +278,9 @@ def _module_files(paths: list[str]) -> dict[str, str]:
         for i in range(len(parts)):
             out[".".join(parts[i:])] = p
     return out
+
+
+module_files = _module_files  # for the rules: which dotted names are the repo's own
 
 
 def mlcollections_defaults(files: list[FileIndex]) -> dict[str, str]:

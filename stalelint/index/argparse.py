@@ -32,6 +32,18 @@ class _Visitor(ast.NodeVisitor):
         self.set_defaults: dict[str, object] = {}
         self.known_args = False
         self.extended = False  # a parser handed to code that adds its own options
+        self.made: dict[str, str] = {}  # name -> the callee (as written) whose result it holds
+        self.factories: set[str] = set()  # callees whose parser this file adds options to
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Call) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            callee = node.value.func
+            written = ast.unparse(callee) if isinstance(callee, (ast.Name, ast.Attribute)) else None
+            if written and written.rsplit(".", 1)[-1] != "ArgumentParser":
+                self.made[node.targets[0].id] = written
+            else:
+                self.made.pop(node.targets[0].id, None)
+        self.generic_visit(node)
 
     def _scoped(self, node: ast.AST) -> None:
         self.scope.append(getattr(node, "name", "?"))
@@ -43,6 +55,9 @@ class _Visitor(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         name = call_name(node)
         if name == "add_argument" and isinstance(node.func, ast.Attribute):
+            holder = node.func.value
+            if isinstance(holder, ast.Name) and holder.id in self.made:
+                self.factories.add(self.made[holder.id])
             knob = self._knob(node)
             if knob is not None:
                 self.knobs.append(knob)
@@ -52,6 +67,11 @@ class _Visitor(ast.NodeVisitor):
                     self.set_defaults[k.arg] = literal(k.value)
         elif name == "parse_known_args":
             self.known_args = True
+        if name in ("parse_args", "parse_known_args") and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, (ast.Name, ast.Attribute)):
+            written = ast.unparse(node.func.value.func)  # `default_argument_parser().parse_args()`
+            if written.rsplit(".", 1)[-1] != "ArgumentParser":
+                self.factories.add(written)
         elif _EXTENDER.fullmatch(name or "") and isinstance(node.func, ast.Attribute) and node.args:
             # `Trainer.add_argparse_args(parser)`, `deepspeed.add_config_arguments(parser)`: another
             # module's options join the parser (a repo helper's own are indexed where it is defined)
@@ -108,15 +128,17 @@ class _Visitor(ast.NodeVisitor):
         )
 
 
-_CALLS = {"add_argument", "set_defaults", "parse_known_args"}
+_CALLS = {"add_argument", "set_defaults", "parse_known_args", "parse_args"}
 _EXTENDER = re.compile(r"add_\w*(args|arguments)")
 
 
-def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple[list[Knob], bool, bool]:
-    """The argparse flags defined in a module, whether it uses parse_known_args, and whether it
-    hands a parser to code that adds options of its own."""
+def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple[list[Knob], bool, bool, tuple[str, ...]]:
+    """The argparse flags defined in a module, whether it uses parse_known_args, whether it
+    hands a parser to code that adds options of its own, and the functions (as written) that made
+    a parser this file adds options to (`parser = default_argument_parser()`: detectron2's, whose
+    options the repo does not define)."""
     if not any(call_name(n) in _CALLS for n in nodes(tree, ast.Call)):
-        return [], False, False  # most files define no flags: skip the scope-tracking visit of the whole tree
+        return [], False, False, ()  # most files define no flags: skip the scope-tracking visit of the whole tree
     v = _Visitor(path, sups)
     v.visit(tree)
     knobs = v.knobs
@@ -124,4 +146,4 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
         from dataclasses import replace
 
         knobs = [replace(k, default=v.set_defaults[k.name]) if k.name in v.set_defaults else k for k in knobs]
-    return knobs, v.known_args, v.extended
+    return knobs, v.known_args, v.extended, tuple(sorted(v.factories))

@@ -65,13 +65,15 @@ def is_meta(key: str) -> bool:
 def read_yaml(rel: str, text: str) -> tuple[dict | None, list[Setting], list[tuple[str, str | None, str]], str | None]:
     """(data, leaf settings with lines, defaults list entries (group, option, "override" or
     "optional" or ""), error)."""
-    from ..evidence.configs import BadConfig, NotAConfig, read_settings
+    from ..evidence.configs import NOT_A_MAPPING, BadConfig, NotAConfig, read_settings
 
     try:
         settings = read_settings(rel, text)
     except NotAConfig:
         return {}, [], [], None
     except BadConfig as exc:
+        if str(exc) == NOT_A_MAPPING:
+            return {}, [], [], None  # a list node: Hydra composes a group option that is a list (s4's layers)
         return None, [], [], str(exc)
     try:
         data = yaml.safe_load(text) or {}
@@ -86,7 +88,10 @@ def read_yaml(rel: str, text: str) -> tuple[dict | None, list[Setting], list[tup
                     # `override /model: x` in experiments; `optional local: default` may be missing
                     marker = key.split()[0] if " " in key else ""
                     key = key.split()[-1].lstrip("/")
-                    entries.append((key, None if value is None else str(value), marker))
+                    if isinstance(value, list):  # `callbacks: [base, checkpoint]`: several options of a group
+                        entries += [(key, str(v), marker) for v in value if v is not None]
+                    else:
+                        entries.append((key, None if value is None else str(value), marker))
             elif isinstance(item, str) and item != "_self_":
                 entries.append(("", item, ""))
     return data if isinstance(data, dict) else {}, settings, entries, None
@@ -176,7 +181,7 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
         chosen = {g: o for g, o, _ in entries if g and o}
         optional = {g for g, _, marker in entries if marker == "optional"}
         tree.defaults.setdefault(folder, chosen)
-        for group, option in chosen.items():
+        for group, option in sorted({(g, o) for g, o, _ in entries if g and o}):
             if group not in groups or f"{prefix}{group}/{option}.yaml" not in listed:
                 if group not in optional and group.split("/")[0] not in _SKIP_GROUPS:
                     tree.problems.append(Problem("STL903", primary, f"the defaults list names `{group}: {option}`, "

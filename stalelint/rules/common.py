@@ -79,7 +79,10 @@ _OPERATIONAL_FLAG = re.compile(
     r"seed|device|cuda|gpu|gpus|ngpus|n_gpu|num_gpus|world_size|rank|local_rank|nodes|num_nodes|partition|account|"
     r"qos|timeout|port|workers|num_workers|pin_mem|pin_memory|verbose|quiet|track|capture_video|project|entity|"
     r"run_name|exp_name|experiment_name|name|tags?|notes|overwrite|dry_run|compile|deterministic|benchmark|resume|"
-    r"evaluate|test|eval_only|push_to_hub|logdir|outdir|workdir)")
+    r"evaluate|test|eval_only|push_to_hub|logdir|outdir|workdir|"
+    # run control: when to stop, skip ahead, profile or reshard a run, not what it studies
+    r"(.*_)?time_limit|max_duration|stop_(after|at)(_.*)?|(.*_)?profil(e|er|ing)(_.*)?|fast_forward(_.*)?|"
+    r"early_stopping(_.*)?|.*_unsharded|try_load(_.*)?)")
 
 
 def operational_flag(k: Knob) -> tuple[int, str] | None:

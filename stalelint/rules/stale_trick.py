@@ -6,7 +6,7 @@ from typing import Iterator
 from ..judge import Facts, evaluate
 from ..model import UNKNOWN, Evidence, Finding, LastSet
 from ..names import matches_any, show
-from .common import capped, day, kept, operational_cap, thin, window_text
+from .common import capped, day, kept, operational_cap, operational_flag, thin, window_text
 
 CODE = "STL301"
 NAME = "stale-trick"
@@ -73,7 +73,8 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
                     "guard": f"`if {g.test}:`"}.get(g.form, f"`{g.form} {g.test}:`")
             message = (f"{test} {arm}: all {len(recent)} recent experiments {window_text(facts, since)} have "
                        f"`{k.name}` in {{{values_text}}}; {taken}")
-            confidence, note = capped(90, operational_cap(g.value), thin(recent))
+            # `if args.dry_run:`, `if cfg.time_limit is not None:` gate how a run is operated
+            confidence, note = capped(90, operational_cap(g.value), operational_flag(k), thin(recent))
             n = lines[1] - lines[0] + 1
             yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message + note,
                           confidence, n, Evidence(

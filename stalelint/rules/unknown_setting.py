@@ -7,6 +7,7 @@ from typing import Iterator
 from ..judge import Facts, parent
 from ..model import Finding
 from ..index import hydra
+from ..index import module_files
 from ..names import normalize
 from .common import day
 
@@ -24,10 +25,16 @@ knobs it knows, when a neighbour in the same section is a knob (a section of ano
 left alone).
 Confidence: 90 for an option the script's parser rejects; 40 when the script uses
 parse_known_args (it may pass the option on); 30 when its config class extends a library's
-(`TrainingArguments`) or its parser is handed to library code that adds options
-(`Trainer.add_argparse_args(parser)`), either of which may define the option.
+(`TrainingArguments`), its parser is handed to library code that adds options
+(`Trainer.add_argparse_args(parser)`) or made by a library's function (detectron2's
+`default_argument_parser()`), any of which may define the option.
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
+
+def _in_repo(dotted: str, modules: dict[str, str]) -> bool:
+    parts = dotted.split(".")
+    return any(".".join(parts[:n]) in modules for n in range(len(parts) - 1, 0, -1))
+
 
 # share of a config file's keys that must bind to knobs before its other keys are called unknown
 _CONFIG_SHARE = 0.5
@@ -36,11 +43,17 @@ _CONFIG_SHARE = 0.5
 def check(facts: Facts) -> Iterator[Finding]:
     seen: set[tuple[str, int | None, str]] = set()
     names = sorted({normalize(k.name) for k in facts.index.knobs})
+    # `wandb=null`, `model=null`: a whole section set (or dropped) is a key the config has
+    sections = {n.rsplit(".", d)[0] for n in names for d in range(1, n.count(".") + 1)}
     cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
     jsonargparse_files = {k.path for k in facts.index.knobs if k.system == "jsonargparse"}
     # a parsed config class that extends a library's (`TrainingArguments`): the library defines options too
     library_files = {k.path for k in facts.index.knobs if k.external_base and k.cli}
     library_files |= {f.path for f in facts.index.files if f.extended_parser}
+    # a parser made by a library's function (detectron2's `default_argument_parser()`) has its options
+    modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")])
+    library_files |= {f.path for f in facts.index.files
+                      if any(not _in_repo(m, modules) for m in f.parser_factories)}
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
     has_flags: dict[str | None, bool] = {}
@@ -54,6 +67,8 @@ def check(facts: Facts) -> Iterator[Finding]:
         if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
                 or s.key.startswith(("+", "~")):
             continue  # a group selection, Hydra's own settings, or a key added (+) or removed (~) on purpose
+        if not s.key.startswith("-") and normalize(s.key.lstrip("+~")) in sections:
+            continue
         if {"class_path", "init_args"} & set(normalize(s.key).split(".")):
             continue  # jsonargparse/LightningCLI instantiate these sections whole
         hydra_entry = e.entry in facts.index.hydra_entries
@@ -77,7 +92,8 @@ def check(facts: Facts) -> Iterator[Finding]:
             script = e.entry
             if reach & library_files:
                 confidence, tail = 30, ("; its parser takes options from library code (a config class that extends "
-                                        "a library's, or `add_argparse_args(parser)`), which may define it")
+                                        "a library's, `add_argparse_args(parser)`, or a parser a library's "
+                                        "function made), which may define it")
             elif known_args:
                 # parse_known_args hands what it does not know to another parser (or to nothing)
                 confidence, tail = 40, "; the script uses parse_known_args, so it may pass the option on"

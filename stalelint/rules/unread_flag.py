@@ -20,7 +20,8 @@ Not reported for keys of YAML config trees (Hydra), which code reads whole, as c
 Not reported either for a field read by reflection with the rest of its object (`for f in
 fields(self): getattr(self, f.name)`, `f(**asdict(cfg))`, `{k: v for k, v in vars(args).items()}`),
 nor for the fields of a transformers `PretrainedConfig` subclass, which the library saves whole.
-Fix safety: safe when no code outside the repo reads it; the confidence drops where the config is
+Confidence: 40 where an experiment sets it (its config would break without it, and someone
+thinks it does something). Fix safety: safe when no code outside the repo reads it; the confidence drops where the config is
 handed whole to a library callable (`create_optimizer(args)`, `Trainer(args=training_args)`), where a
 config class extends a library's class, where its class sets fields by a computed name, or for names
 launchers inject (`--local_rank`); and, less, where the config is only recorded whole (logged, dumped:
@@ -33,11 +34,18 @@ _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world
 
 
 def check(facts: Facts) -> Iterator[Finding]:
-    for k in facts.index.knobs:
+    for i, k in enumerate(facts.index.knobs):
         if k.kind != "flag" or k.system in YAML_TREES or kept(k, CODE) or facts.is_read(k):
             continue
         confidence, why = 90, ""
-        if k.external_base:
+        # configs that set it would break where they are loaded strictly (a schema, a checkpoint's
+        # config), and a run that sets it is evidence someone thinks it does something
+        setters = sorted({b.experiment.label for b in facts.bindings.get(i, ()) if b.experiment.kind not in ("run", "sweep")})
+        if setters:
+            more = f" and {len(setters) - 1} more" if len(setters) > 1 else ""
+            what = "that experiment" if len(setters) == 1 else "those experiments"
+            confidence, why = 40, f"; {setters[0]}{more} set{'s' if len(setters) == 1 else ''} it: deleting it would break {what}"
+        elif k.external_base:
             base = f" (`{k.library_base}`)" if k.library_base else ""
             confidence, why = 40, f"; its class extends a library class{base}, which may read it"
         elif k.set_in_code:
