@@ -38,15 +38,17 @@ def _wanted(name: str, knobs: tuple[str, ...]) -> bool:
 
 
 def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] = (), knobs: tuple[str, ...] = (),
-        unsafe: bool = False, force: bool = False, ours: frozenset[str] = frozenset(), show: bool = True) -> Run:
+        unsafe: bool = False, force: bool = False, ours: frozenset[str] = frozenset(), show: bool = True,
+        reuse: bool = True) -> Run:
     """`ours`: files an earlier round of this same `fix --apply` wrote, which are uncommitted only
-    because of it (so they are not refused as the user's uncommitted changes)."""
+    because of it (so they are not refused as the user's uncommitted changes). `reuse=False`: parse
+    and rewrite whole files for every fix (source.py), the reference the fast way must equal."""
     result, facts = analyse(root, settings, window, scope)
     findings = tuple(f for f in result.findings if not knobs or _wanted(f.name, knobs))
     fixes = plan(root, facts, findings)
     files = discover(root, settings.exclude).files
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
-    ws = Workspace(root, files, classes, Reads(facts))
+    ws = Workspace(root, files, classes, Reads(facts), reuse)
     dirty = (dirty_files(root) or set()) - ours
     outcomes = make_all(ws, fixes, dirty, force, unsafe, show)
     originals: dict[str, str] = {}

@@ -16,8 +16,9 @@ from typing import Callable, Iterable
 
 import libcst as cst
 
-from ..index.astutil import module_name
+from ..index.astutil import module_name, nodes, subtree
 from .definitions import RemoveStatements
+from .source import Trees
 
 SEARCHED = (".py", ".pyi", ".ipynb", ".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".sh", ".txt")
 _PURE = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.BinOp, ast.UnaryOp,
@@ -25,7 +26,7 @@ _PURE = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.Set, as
 
 
 def _loads(tree: ast.AST) -> Counter:
-    return Counter(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    return Counter(n.id for n in subtree(tree) if type(n) is ast.Name and type(n.ctx) is ast.Load)
 
 
 def _exported(tree: ast.Module) -> set[str]:
@@ -54,7 +55,7 @@ def _imported(tree: ast.Module, path: str) -> dict[str, tuple[str, str | None]]:
     if not path.endswith("__init__.py"):
         package = package[:-1]
     out: dict[str, tuple[str, str | None]] = {}
-    for node in ast.walk(tree):
+    for node in nodes(tree, ast.Import, ast.ImportFrom):  # in ast.walk's order
         if isinstance(node, ast.Import):
             for a in node.names:
                 out[a.asname or a.name.split(".")[0]] = (a.name, None)
@@ -72,6 +73,9 @@ class _RemoveUnused(RemoveStatements):
         super().__init__()
         self.imports, self.defs = imports, defs
         self._emptied: set[int] = set()
+
+    def keys(self) -> set[str]:
+        return self.imports | self.defs
 
     def _aliases(self, updated, names) -> cst.CSTNode:
         def bound(a: cst.ImportAlias) -> str:
@@ -128,9 +132,10 @@ def _count(word: str, text: str) -> int:
 
 
 def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], all_files: Iterable[str],
-            read: Callable[[str], str | None], modules: dict[str, str]) -> list[str]:
+            read: Callable[[str], str | None], modules: dict[str, str], trees: Trees | None = None) -> list[str]:
     """Remove what the change from `before` to `texts` left unused; edits `texts` in place and
     returns what went, as messages. `read(path)` gives a file's current text (None if unreadable)."""
+    trees = trees or Trees(reuse=False)
     files = [p for p in all_files if p.endswith(SEARCHED)]
     went: list[str] = []
     todo = set(changed)
@@ -146,21 +151,24 @@ def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], al
             if old_text is None or now is None:
                 continue
             try:
-                old_tree, tree = ast.parse(old_text), ast.parse(now)
+                old_tree, tree = trees.ast(path, old_text), trees.ast(path, now)
             except SyntaxError:
                 continue
-            old_loads, loads = _loads(old_tree), _loads(tree)
+            old_loads, loads = trees.derived(old_tree, _loads), trees.derived(tree, _loads)
             lost = {n for n, c in old_loads.items() if loads.get(n, 0) < c}
-            exported = _exported(tree)
-            imports = {n for n, src in _imported(tree, path).items()
+            if not lost:
+                continue  # what follows removes only names that lost a reference
+            exported = trees.derived(tree, _exported)
+            imported = _imported(tree, path)
+            imports = {n for n, src in imported.items()
                        if n in lost and loads.get(n, 0) == 0 and n not in exported}
             defs = set()
-            for name, node in _module_defs(tree).items():
+            for name, node in trees.derived(tree, _module_defs).items():
                 if name in lost and name not in exported and _unreferenced(name, path, node, now, files, texts, read):
                     defs.add(name)
             # helpers defined in other repo files, whose only import here just went
             for name in imports:
-                mod, attr = _imported(tree, path)[name]
+                mod, attr = imported[name]
                 target = modules.get(mod)
                 if attr is None or target is None or target == path:
                     continue
@@ -168,16 +176,16 @@ def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], al
                 if ttext is None:
                     continue
                 try:
-                    node = _module_defs(ast.parse(ttext)).get(attr)
+                    node = trees.derived(trees.ast(target, ttext), _module_defs).get(attr)
                 except SyntaxError:
                     continue
-                if node is not None and attr not in _exported(ast.parse(ttext)) \
+                if node is not None and attr not in trees.derived(trees.ast(target, ttext), _exported) \
                         and _unreferenced(attr, target, node, ttext, files, texts, read, skip_import_in=path):
-                    if _remove(texts, target, ttext, set(), {attr}, went):
+                    if _remove(trees, texts, target, ttext, set(), {attr}, went):
                         before.setdefault(target, ttext)
                         todo.add(target)
             if imports or defs:
-                if _remove(texts, path, now, imports, defs, went):
+                if _remove(trees, texts, path, now, imports, defs, went):
                     todo.add(path)
     return went
 
@@ -213,9 +221,10 @@ def _count_import(name: str, text: str) -> int:
                for a in n.names if (a.asname or a.name) == name or a.name == name)
 
 
-def _remove(texts: dict[str, str], path: str, text: str, imports: set[str], defs: set[str], went: list[str]) -> bool:
+def _remove(trees: Trees, texts: dict[str, str], path: str, text: str, imports: set[str], defs: set[str],
+            went: list[str]) -> bool:
     remover = _RemoveUnused(imports, defs)
-    new = cst.parse_module(text).visit(remover).code
+    new = trees.rewrite(trees.cst(text), remover)
     if new == text:
         return False
     texts[path] = new

@@ -4,11 +4,14 @@ Each fix is located afresh in the current text (re-indexed with `ast`, which is 
 that touch the same file need no shared line arithmetic. A fix that leaves a file that does not
 parse or compile, or that touches a file with uncommitted changes, is dropped with a message and
 the others go on; like a LibCST codemod, a fix returns an outcome and never raises.
+
+Each fix has its own before and after (its diff, its graveyard entry's patch), so fixes are still
+made one after another; what makes that cheap is source.py: a file is parsed once, and each fix's
+rewrite visits and regenerates only the statements it touches.
 """
 from __future__ import annotations
 
 import ast
-import warnings
 from pathlib import Path
 from typing import Iterable
 
@@ -30,6 +33,7 @@ from .fold import Fold, GateTarget, foldable, norm
 from .nesting import too_deep
 from .orphans import Reads, orphans, read_keys
 from .plan import _gate_key, names_of
+from .source import Trees
 
 
 class FixFailed(Exception):
@@ -39,8 +43,11 @@ class FixFailed(Exception):
 class Workspace:
     """The repo's files as the fixes so far have left them (nothing is written here)."""
 
-    def __init__(self, root: Path, files: Iterable[str], classes: set[str], reads: Reads | None = None) -> None:
+    def __init__(self, root: Path, files: Iterable[str], classes: set[str], reads: Reads | None = None,
+                 reuse: bool = True) -> None:
         self.root = root
+        self.trees = Trees(reuse)
+        self._indexed: dict[tuple[str, str], object] = {}
         self.reads = reads  # who reads what, for flags a fix leaves unread
         self.removed: set[tuple[str, str]] = set()  # (path, name) of flags gone so far
         self.files = sorted(files)
@@ -85,6 +92,15 @@ class Workspace:
         finally:
             self.texts = texts
 
+    def index(self, path: str, text: str):
+        """`index_file` of a text, once."""
+        key = (path, text)
+        if key not in self._indexed:
+            if len(self._indexed) > 64:
+                self._indexed.clear()
+            self._indexed[key] = index_file(path, text, self.trees.parsed(path, text))
+        return self._indexed[key]
+
     def text(self, path: str) -> str:
         got = self.read(path)
         if got is None:
@@ -93,24 +109,13 @@ class Workspace:
         return got
 
 
-def compiles(path: str, text: str) -> str | None:
-    """Why `text` does not compile, or None."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        return f"{path} would not compile: {exc}"
-    return None
-
-
 def _strong(tree: ast.Module, classes: set[str]) -> set[str]:
     return config_names(tree, classes)
 
 
-def _left_reads(path: str, text: str, classes: set[str], names: set[str]) -> list:
-    tree = ast.parse(text)
-    found = reads.extract(tree, path, _strong(tree, classes))[0]
+def _left_reads(ws: Workspace, path: str, text: str, names: set[str]) -> list:
+    tree = ws.trees.ast(path, text)
+    found = reads.extract(tree, path, _strong(tree, ws.classes))[0]
     return [r for r in found if r.strong and any(normalize(r.name) == n or normalize(r.name).startswith(n + ".")
                                                   for n in names)]
 
@@ -123,10 +128,9 @@ def _registered(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, own
                for d in node.decorator_list)
 
 
-def _left_names(text: str, names: set[str], owner: str | None) -> int | None:
+def _left_names(tree: ast.Module, names: set[str], owner: str | None) -> int | None:
     """The line of a name in `names` still used (in the body of `owner`'s function, or anywhere
     when None), or None."""
-    tree = ast.parse(text)
     scopes: list[ast.AST] = [tree]
     if owner is not None:
         fns: list[ast.AST] = []
@@ -171,7 +175,7 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
         changed: dict[str, cst.Module | str] = {k.path: new}
     else:
         remover = remover_for(k)
-        module = cst.parse_module(text).visit(remover)
+        module = ws.trees.transform(ws.trees.cst(text), remover)
         if remover.found != 1 or remover.problem:
             why = remover.problem or ("it is no longer there" if not remover.found else "it is defined more than once")
             raise FixFailed(f"{k.path}: cannot remove the definition of `{k.name}`: {why}")
@@ -186,37 +190,38 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
         for path in sorted(set(fix.fold_files) | ({k.path} if k.system not in YAML_SYSTEMS else set())):
             tree = changed.get(path)
             if tree is None or isinstance(tree, str):
-                tree = cst.parse_module(ws.text(path))
+                tree = ws.trees.cst(ws.text(path))
             if bare:
                 scope = None if k.system == "globals" else (lambda fn, classes: owns(fn, classes, k.owner))
                 fold = Fold(set(), k.default, set(), code=default_code, bare={leaf}, scope=scope)
             else:
-                fold = Fold(names, k.default, _strong(ast.parse(ws.text(path)), ws.classes), code=default_code,
-                            holders={holder} if holder and path == k.path else set())
-            changed[path] = tree.visit(fold)
+                fold = Fold(names, k.default, _strong(ws.trees.ast(path, ws.text(path)), ws.classes),
+                            code=default_code, holders={holder} if holder and path == k.path else set())
+            changed[path] = ws.trees.transform(tree, fold)
             if fold.problem:
                 raise FixFailed(f"{path}: {fold.problem}")
-    out = {p: (m if isinstance(m, str) else m.code) for p, m in changed.items()}
+    out = {p: (m if isinstance(m, str) else ws.trees.code(m)) for p, m in changed.items()}
     out = {p: t for p, t in out.items() if t != ws.text(p)}
     for path, after in out.items():
         if not path.endswith(".py"):
             continue
-        if (problem := compiles(path, after)):
+        if (problem := ws.trees.compile_error(path, after)):
             raise FixFailed(f"dropped: {problem}")
-        if fix.fold and not bare and (left := _left_reads(path, after, ws.classes, names_of(k))):
+        if fix.fold and not bare and (left := _left_reads(ws, path, after, names_of(k))):
             raise FixFailed(f"{path}:{left[0].line}: cannot fold this read of `{left[0].name}`")
         if path != k.path:
             continue
         for gone, owner in (({leaf}, k.owner if k.system in PARAM_SYSTEMS else None) if bare else (set(), None),
                             ({holder}, None) if holder else (set(), None)):
-            if gone and (line := _left_names(after, gone, owner)) is not None:
+            if gone and (line := _left_names(ws.trees.ast(path, after), gone, owner)) is not None:
                 raise FixFailed(f"{path}:{line}: `{next(iter(gone))}` is still used where it cannot be folded")
     return out
 
 
-def gate_ordinal(text: str, form: str, test: str, line: int) -> int | None:
-    """Which of the same-looking gates (same form and test) in source order is the one at `line`."""
-    tree = ast.parse(text)
+def gate_ordinal(text: str, form: str, test: str, line: int, tree: ast.Module | None = None) -> int | None:
+    """Which of the same-looking gates (same form and test) in source order is the one at `line`
+    (`tree`: the text's, when the caller has it)."""
+    tree = tree or ast.parse(text)
     elifs = {id(n.orelse[0]) for n in ast.walk(tree) if isinstance(n, ast.If) and len(n.orelse) == 1
              and isinstance(n.orelse[0], ast.If) and n.orelse[0].col_offset == n.col_offset}
     lines = text.splitlines()
@@ -238,19 +243,19 @@ def _remove_arm(ws: Workspace, fix: Fix) -> dict[str, str]:
     g = fix.gate
     assert g is not None
     text = ws.text(g.path)
-    same = [h for h in index_file(g.path, text).gates if _gate_key(h) == _gate_key(g)]
+    same = [h for h in ws.index(g.path, text).gates if _gate_key(h) == _gate_key(g)]
     if len(same) <= fix.gate_ordinal:
         raise FixFailed(f"the branch `{g.test}` is no longer in {g.path}")
     h = same[fix.gate_ordinal]
     form = "if" if h.form == "guard" else h.form  # an early exit is an `if` to the rewrite
-    ordinal = gate_ordinal(text, form, h.test, h.line)
+    ordinal = gate_ordinal(text, form, h.test, h.line, ws.trees.ast(g.path, text))
     if ordinal is None:
         raise FixFailed(f"{g.path}:{h.line}: more than one branch `{g.test}` on this line")
     fold = Fold(set(), None, set(), (GateTarget(ordinal, h.test, fix.gate_value, form),))
-    new = cst.parse_module(text).visit(fold).code
+    new = ws.trees.rewrite(ws.trees.cst(text), fold)
     if fold.gates_hit != 1:
         raise FixFailed(f"{g.path}:{h.line}: could not find the branch `{g.test}` to remove")
-    if (problem := compiles(g.path, new)):
+    if (problem := ws.trees.compile_error(g.path, new)):
         raise FixFailed(f"dropped: {problem}")
     return {g.path: new}
 
@@ -263,11 +268,11 @@ def _remove_variant(ws: Workspace, fix: Fix) -> dict[str, str]:
     if v.system == "getattr" and not whole:
         raise FixFailed(f"`{v.name}` is named elsewhere in the repo; remove it by hand")
     remover = RemoveVariant(v.system, v.name, v.owner, whole)
-    new = cst.parse_module(text).visit(remover).code
+    new = ws.trees.rewrite(ws.trees.cst(text), remover)
     if remover.found != 1 or remover.problem:
         raise FixFailed(f"{v.path}: cannot remove variant `{v.name}` of `{v.owner}`: "
                         + (remover.problem or ("it is defined more than once" if remover.found else "it is gone")))
-    if (problem := compiles(v.path, new)):
+    if (problem := ws.trees.compile_error(v.path, new)):
         raise FixFailed(f"dropped: {problem}")
     return {v.path: new}
 
@@ -278,14 +283,14 @@ def _remove_choice(ws: Workspace, fix: Fix, changed: dict[str, str], required: b
     assert k is not None
     text = changed.get(k.path) or ws.text(k.path)
     remover = RemoveChoice(k.system, k.name.rsplit(".", 1)[-1], k.option_strings, fix.choice)
-    new = cst.parse_module(text).visit(remover).code
+    new = ws.trees.rewrite(ws.trees.cst(text), remover)
     if remover.found != 1 or remover.problem:
         if required:
             raise FixFailed(f"{k.path}: cannot remove {fix.choice!r} from the choices of `{k.name}`: "
                             + (remover.problem or ("it is no longer there" if not remover.found else
                                                    "the flag is defined more than once")))
         return
-    if (problem := compiles(k.path, new)):
+    if (problem := ws.trees.compile_error(k.path, new)):
         raise FixFailed(f"dropped: {problem}")
     changed[k.path] = new
 
@@ -334,15 +339,15 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     orphaned: list[str] = []
     if ws.reads is not None:
         trial, removed = dict(changed), set(ws.removed) | gone
-        orphaned = orphans(ws.reads, trial, ws.read, removed)
-        if orphaned and not any(p.endswith(".py") and compiles(p, t) for p, t in trial.items()):
+        orphaned = orphans(ws.reads, trial, ws.read, removed, ws.trees)
+        if orphaned and not any(p.endswith(".py") and ws.trees.compile_error(p, t) for p, t in trial.items()):
             changed, gone = trial, removed - ws.removed
         else:
             orphaned = []
     before = {p: ws.text(p) for p in changed}
     with_cascade = dict(changed)
-    went = orphaned + cascade(before, with_cascade, set(changed), ws.files, ws.read, ws.modules)
-    broken = [p for p, t in with_cascade.items() if p.endswith(".py") and compiles(p, t)]
+    went = orphaned + cascade(before, with_cascade, set(changed), ws.files, ws.read, ws.modules, ws.trees)
+    broken = [p for p, t in with_cascade.items() if p.endswith(".py") and ws.trees.compile_error(p, t)]
     note = ""
     if broken:
         note = f"cleanup of what became unused skipped: it would break {', '.join(broken)}"
@@ -380,6 +385,7 @@ def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsa
             ws.texts.update(outcome.after)
             ws.removed |= gone
             if ws.reads is not None:
-                ws.reads.by_file.update({p: read_keys(p, t) for p, t in outcome.after.items() if p.endswith(".py")})
+                ws.reads.by_file.update({p: read_keys(p, t, ws.trees) for p, t in outcome.after.items()
+                                         if p.endswith(".py")})
         out.append(outcome)
     return out

@@ -4,16 +4,13 @@ orphaned them, which keeps `fix --apply` idempotent. A flag a launch command pas
 it would break that command; the next run reports it, as unsafe)."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 from ..index import index_file
 from ..judge import Facts
 from ..model import Knob
 from ..names import normalize
 from .configs import remove_keys
 from .params import remover_for
-
-import libcst as cst
+from .source import Trees
 
 
 # systems whose unread flag can go without a caller noticing: set only from the command line or a
@@ -21,17 +18,24 @@ import libcst as cst
 _SYSTEMS = ("argparse", "dataclass", "pydantic", "absl", "globals", "yacs", "click", "typer")
 
 
-def read_keys(path: str, text: str) -> set[str]:
+def read_keys(path: str, text: str, trees: Trees | None = None) -> set[str]:
     """Every knob name a file reads, as the judge counts them (each part of each chain)."""
-    return set(_read_keys(path, text))
+    key = (path, text)
+    if key not in _READ_KEYS:
+        # asked twice of every text a fix leaves (whether it orphans a flag, then to record what the
+        # file now reads): indexing a large file is most of that
+        if len(_READ_KEYS) >= 32:
+            del _READ_KEYS[next(iter(_READ_KEYS))]
+        _READ_KEYS[key] = _read_keys(path, text, trees.parsed(path, text) if trees is not None else None)
+    return set(_READ_KEYS[key])
 
 
-@lru_cache(maxsize=32)
-def _read_keys(path: str, text: str) -> frozenset[str]:
-    # asked twice of every text a fix leaves (whether it orphans a flag, then to record what the
-    # file now reads): indexing a large file is most of that
+_READ_KEYS: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def _read_keys(path: str, text: str, tree) -> frozenset[str]:
     keys: set[str] = set()
-    for r in index_file(path, text).reads:
+    for r in index_file(path, text, tree).reads:
         parts = normalize(r.name).split(".")
         keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
     return frozenset(keys)
@@ -55,12 +59,14 @@ class Reads:
         return bool(names & self.facts.splat_params) or any(names & keys for keys in self.by_file.values())
 
 
-def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str, str]]) -> list[str]:
+def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str, str]],
+            trees: Trees | None = None) -> list[str]:
     """Remove (in `changed`) the definitions of flags no longer read once `changed` is written;
     returns what went. `removed` holds (path, name) of flags already gone; it is updated."""
     facts = reads.facts
+    trees = trees or Trees(reuse=False)
     was = {p: reads.by_file.get(p, set()) for p in changed if p.endswith(".py")}
-    now = {p: read_keys(p, changed[p]) for p in was}
+    now = {p: read_keys(p, changed[p], trees) for p in was}
     lost = set().union(*was.values()) - set().union(*now.values()) if was else set()
     if not lost:
         return []
@@ -79,7 +85,7 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
             if text is None:
                 continue
             remover = remover_for(k)
-            new = cst.parse_module(text).visit(remover).code
+            new = trees.rewrite(trees.cst(text), remover)
             if remover.found != 1 or remover.problem:
                 continue
             edits = {k.path: new}

@@ -61,25 +61,24 @@ def _owner_of_read(facts: Facts, i: int, path: str) -> str:
     return "ambiguous"
 
 
-def _writes(tree: ast.AST, strong: set[str], names: set[str]) -> list[tuple[int, str]]:
-    """Assignments to the flag (`args.x = ...`, `del args.x`, `setattr(args, "x", ...)`) and
-    `hasattr(args, "x")`, whose answer the removal would change."""
+def _writes(tree: ast.AST) -> list[tuple[int, str, str, str | None]]:
+    """Assignments to a flag (`args.x = ...`, `del args.x`, `setattr(args, "x", ...)`) and
+    `hasattr(args, "x")`, whose answer the removal would change: (line, what, the flag's name
+    normalised, the object's name when it must be a config), in `ast.walk` order."""
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
             base = node.value
-            if isinstance(base, ast.Name) and base.id in strong and normalize(node.attr) in names:
-                out.append((node.lineno, "assigns to it"))
+            if isinstance(base, ast.Name):
+                out.append((node.lineno, "assigns to it", normalize(node.attr), base.id))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                 and node.func.id in ("setattr", "hasattr", "delattr") and len(node.args) >= 2 \
-                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str) \
-                and normalize(node.args[1].value) in names:
-            out.append((node.lineno, f"calls {node.func.id}() on it"))
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            out.append((node.lineno, f"calls {node.func.id}() on it", normalize(node.args[1].value), None))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("pop", "setdefault") \
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) \
-                and normalize(node.args[0].value) in names:
-            out.append((node.lineno, f"calls .{node.func.attr}() on it"))
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            out.append((node.lineno, f"calls .{node.func.attr}() on it", normalize(node.args[0].value), None))
     return out
 
 
@@ -100,6 +99,50 @@ class Sources:
         self._options: dict[str, list[tuple[str, int, str]]] | None = None
         self._listed: set[str] | None = None
         self._words: Counter | None = None
+        # what every knob's plan asks of the whole repo, worked out once a run
+        self._writes: dict[str, list[tuple[int, str, str, str | None]]] = {}
+        self._strong: dict[str, set[str]] = {}
+        self._defined: set[tuple[str, int]] | None = None
+        self._reads: tuple[list, dict[str, list[int]]] | None = None
+        self._callers: dict[str, set[str]] | None = None
+
+    def writes(self, path: str, tree: ast.Module, classes: set[str], names: set[str]) -> list[tuple[int, str]]:
+        """`_writes` of the file that concern a flag of these names."""
+        if path not in self._writes:
+            self._writes[path], self._strong[path] = _writes(tree), config_names(tree, classes)
+        strong = self._strong[path]
+        return [(line, what) for line, what, key, base in self._writes[path]
+                if key in names and (base is None or base in strong)]
+
+    def defined(self, facts: Facts) -> set[tuple[str, int]]:
+        """(path, line) of every line of a flag definition that spells option strings."""
+        if self._defined is None:
+            self._defined = {(j.path, n) for j in facts.index.knobs if j.option_strings
+                             for n in range(j.line, j.end_line + 1)}
+        return self._defined
+
+    def reads(self, facts: Facts, keys: set[str]) -> list:
+        """The reads (in index order) of which some part of the chain is one of `keys`."""
+        if self._reads is None:
+            found = [r for fi in facts.index.files for r in fi.reads]
+            at: dict[str, list[int]] = {}
+            for n, r in enumerate(found):
+                for part in _subchains(r.name):
+                    at.setdefault(part, []).append(n)
+            self._reads = found, at
+        found, at = self._reads
+        return [found[n] for n in sorted({n for key in keys for n in at.get(key, ())})]
+
+    def callers(self, facts: Facts) -> dict[str, set[str]]:
+        """Callee name -> the files calling it (as `calls_named` names callees)."""
+        if self._callers is None:
+            self._callers = {}
+            for f in facts.index.files:
+                for node in self.calls(f.path):
+                    fn = node.func
+                    callee = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
+                    self._callers.setdefault(callee, set()).add(f.path)
+        return self._callers
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -168,7 +211,11 @@ def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[s
     """Places that build the knob's config class by position or with the field as a keyword."""
     out = []
     word = re.compile(r"\b" + re.escape(k.owner) + r"\s*\(")
+    callers = src.callers(facts)
+    calling = callers.get(k.owner, set()) | callers.get("replace", set())
     for f in facts.index.files:
+        if f.path not in calling:
+            continue  # no call the loop below could report
         text = src.text(f.path)
         if text is None or (not word.search(text) and f"{field_name}=" not in text):
             continue
@@ -199,8 +246,7 @@ def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
         return [f"{k.path} cannot be read back"]
     # another flag's own definition spelling the same option is not a use of this one (timm's
     # inference.py and validate.py each define --num-gpu)
-    defined = {(j.path, n) for j in facts.index.knobs if j.option_strings for n in range(j.line, j.end_line + 1)}
-    out = safety.option_strings_in_code(k, src.option_literals(files), defined)
+    out = safety.option_strings_in_code(k, src.option_literals(files), src.defined(facts))
     if k.system in PARAM_SYSTEMS or k.system == "globals":
         out += safety.bare_name(tree, k)
     if k.system in PARAM_SYSTEMS:
@@ -244,36 +290,33 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
     names = names_of(k)
     leaf = normalize(k.name).rsplit(".", 1)[-1]
     fold_files: set[str] = set()
-    for fi in facts.index.files:
-        for r in fi.reads:
-            if not ({leaf} | names) & _subchains(r.name):
+    for r in src.reads(facts, {leaf} | names):
+        rname = normalize(r.name)
+        if r.path.startswith("<"):  # a Hydra `${...}` interpolation, or another read not in a file
+            if rname in names:
+                reasons.append(f"a YAML config reads it through `${{{r.name}}}`, which the fix cannot fold")
+            continue
+        mine = rname in names or any(rname.startswith(n + ".") for n in names)
+        where = f"{r.path}:{r.line}"
+        if not mine:
+            # a longer or different chain ending in the same word: another object's attribute
+            parts = rname.split(".")
+            prefixes = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+            if any(j != i for p in prefixes for j in facts.by_name.get(p, ())):
                 continue
-            rname = normalize(r.name)
-            if r.path.startswith("<"):  # a Hydra `${...}` interpolation, or another read not in a file
-                if rname in names:
-                    reasons.append(f"a YAML config reads it through `${{{r.name}}}`, which the fix cannot fold")
-                continue
-            mine = rname in names or any(rname.startswith(n + ".") for n in names)
-            where = f"{r.path}:{r.line}"
-            if not mine:
-                # a longer or different chain ending in the same word: another object's attribute
-                parts = rname.split(".")
-                prefixes = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
-                if any(j != i for p in prefixes for j in facts.by_name.get(p, ())):
-                    continue
-                reasons.append(f"{where} reads `{r.name}`, which may be this flag")
-                continue
-            owner = _owner_of_read(facts, i, r.path)
-            if owner == "theirs":
-                continue
-            if owner == "ambiguous":
-                reasons.append(f"{where} reads `{r.name}`, which may be another flag of the same name")
-            elif not r.strong:
-                reasons.append(f"{where} reads `{r.name}` from an object not known to be a config (weak read)")
-            elif not fold:
-                reasons.append(f"{where} reads it")  # an STL101 flag with a read: the index changed
-            else:
-                fold_files.add(r.path)
+            reasons.append(f"{where} reads `{r.name}`, which may be this flag")
+            continue
+        owner = _owner_of_read(facts, i, r.path)
+        if owner == "theirs":
+            continue
+        if owner == "ambiguous":
+            reasons.append(f"{where} reads `{r.name}`, which may be another flag of the same name")
+        elif not r.strong:
+            reasons.append(f"{where} reads `{r.name}` from an object not known to be a config (weak read)")
+        elif not fold:
+            reasons.append(f"{where} reads it")  # an STL101 flag with a read: the index changed
+        else:
+            fold_files.add(r.path)
     if normalize(k.name) in facts.splat_params or leaf in facts.splat_params:
         reasons.append("a config is unpacked into calls (`**vars(args)`) and a function takes a parameter of this name")
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
@@ -282,8 +325,7 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
         if tree is None:
             reasons.append(f"{path} cannot be read back")
             continue
-        strong = config_names(tree, classes)
-        reasons.extend(f"{path}:{line} {what}" for line, what in _writes(tree, strong, names)
+        reasons.extend(f"{path}:{line} {what}" for line, what in src.writes(path, tree, classes, names)
                        if not (path == k.path and k.line == line and k.system in ("yacs", "ml_collections")))
     reasons.extend(_system_reasons(src, facts, k))
     configs: set[str] = set()
