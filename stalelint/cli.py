@@ -365,7 +365,7 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
         made = done.applied
         if not made:
             break
-        entries = [graveyard.entry_for(root, o, removed_in, now) for o in made]
+        entries = graveyard.entries_for(root, made, removed_in, now)
         # the fixed files and their graveyard entries are written as one: a run killed midway is
         # finished by the next `fix --apply`, so no removal goes unrecorded and none is recorded twice
         try:
@@ -448,28 +448,49 @@ def graveyard_cmd(path, fmt) -> None:
 
 
 @cli.command("restore")
-@click.argument("key")
+@click.argument("keys", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Restore every removed entry.")
 @click.option("--path", "path", default=".", type=click.Path(), help="The repository (default: here).")
-def restore_cmd(key, path) -> None:
-    """Bring back a removed knob by graveyard id (or prefix) or name."""
+def restore_cmd(keys, every, path) -> None:
+    """Bring back removed knobs by graveyard id (or prefix) or name; several at once, or --all,
+    are restored together (one write, one three-way merge per file)."""
     from . import graveyard
     from .fix.write import Interrupted
 
+    if not keys and not every:
+        raise click.UsageError("name an entry to restore (an id, a prefix of one, or a knob's name), or pass --all")
+    if keys and every:
+        raise click.UsageError("--all restores every removed entry: give no ids with it")
     root, _ = _root_and_scope(path)
     _finish_interrupted(root)
     try:
-        hits = [e for e in graveyard.find(graveyard.load(root), key) if e["status"] == "removed"]
-        if not hits:
-            raise graveyard.GraveyardError(f"no removed entry with id or name {key!r}; "
-                                           "`stalelint graveyard` lists them")
-        if len({e["id"] for e in hits}) > 1:
-            raise graveyard.GraveyardError(f"{key!r} names {len(hits)} entries ({', '.join(e['id'] for e in hits)}); "
-                                           "give an id")
-        written = graveyard.restore(root, hits[0])
+        entries = graveyard.load(root)
+        if every:
+            chosen = [e for e in entries if e["status"] == "removed"]
+            if not chosen:
+                click.echo("Nothing to restore: no removed entries.")
+                return
+        else:
+            chosen = []
+            for key in keys:
+                hits = [e for e in graveyard.find(entries, key) if e["status"] == "removed"]
+                if not hits:
+                    raise graveyard.GraveyardError(f"no removed entry with id or name {key!r}; "
+                                                   "`stalelint graveyard` lists them")
+                if len({e["id"] for e in hits}) > 1:
+                    raise graveyard.GraveyardError(f"{key!r} names {len(hits)} entries "
+                                                   f"({', '.join(e['id'] for e in hits)}); give an id")
+                if hits[0]["id"] not in {e["id"] for e in chosen}:
+                    chosen.append(hits[0])
+        if len(chosen) == 1:
+            done = [(chosen[0], graveyard.restore(root, chosen[0]))]
+        else:
+            done = graveyard.restore_many(root, chosen)
     except (graveyard.GraveyardError, Interrupted) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"Restored {hits[0]['name']} ({hits[0]['id']}): {', '.join(written)}.")
+    for e, written in done:
+        click.echo(f"Restored {e['name']} ({e['id']}): {', '.join(written)}.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,6 +55,7 @@ class Workspace:
         self.unfit: dict[str, str] = {}  # path -> why libcst must not parse it
         self.fit: set[str] = set()
         self.classes = classes
+        self.config_names = lambda tree: config_names(tree, classes)
         self.modules: dict[str, str] = {}
         for p in sorted((f for f in self.files if f.endswith(".py")), key=lambda p: p.count("/"), reverse=True):
             parts = module_name(p).split(".")
@@ -109,13 +110,14 @@ class Workspace:
         return got
 
 
-def _strong(tree: ast.Module, classes: set[str]) -> set[str]:
-    return config_names(tree, classes)
+def _strong(ws: Workspace, tree: ast.Module) -> set[str]:
+    """The names holding a config in a module (not to be changed: shared by every fix of the text)."""
+    return ws.trees.derived(tree, ws.config_names)
 
 
 def _left_reads(ws: Workspace, path: str, text: str, names: set[str]) -> list:
     tree = ws.trees.ast(path, text)
-    found = reads.extract(tree, path, _strong(tree, ws.classes))[0]
+    found = reads.extract(tree, path, _strong(ws, tree))[0]
     return [r for r in found if r.strong and any(normalize(r.name) == n or normalize(r.name).startswith(n + ".")
                                                   for n in names)]
 
@@ -195,7 +197,7 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
                 scope = None if k.system == "globals" else (lambda fn, classes: owns(fn, classes, k.owner))
                 fold = Fold(set(), k.default, set(), code=default_code, bare={leaf}, scope=scope)
             else:
-                fold = Fold(names, k.default, _strong(ws.trees.ast(path, ws.text(path)), ws.classes),
+                fold = Fold(names, k.default, _strong(ws, ws.trees.ast(path, ws.text(path))),
                             code=default_code, holders={holder} if holder and path == k.path else set())
             changed[path] = ws.trees.transform(tree, fold)
             if fold.problem:

@@ -134,7 +134,8 @@ class Sources:
         return [found[n] for n in sorted({n for key in keys for n in at.get(key, ())})]
 
     def callers(self, facts: Facts) -> dict[str, set[str]]:
-        """Callee name -> the files calling it (as `calls_named` names callees)."""
+        """Callee name -> the files calling it (as `calls_named` names callees); for `replace`,
+        `replace=<keyword>` -> the files calling replace(..., <keyword>=...)."""
         if self._callers is None:
             self._callers = {}
             for f in facts.index.files:
@@ -142,6 +143,9 @@ class Sources:
                     fn = node.func
                     callee = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
                     self._callers.setdefault(callee, set()).add(f.path)
+                    if callee == "replace":
+                        for kw in node.keywords:
+                            self._callers.setdefault(f"replace={kw.arg}", set()).add(f.path)
         return self._callers
 
     def text(self, path: str) -> str | None:
@@ -212,7 +216,7 @@ def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[s
     out = []
     word = re.compile(r"\b" + re.escape(k.owner) + r"\s*\(")
     callers = src.callers(facts)
-    calling = callers.get(k.owner, set()) | callers.get("replace", set())
+    calling = callers.get(k.owner, set()) | callers.get(f"replace={field_name}", set())
     for f in facts.index.files:
         if f.path not in calling:
             continue  # no call the loop below could report

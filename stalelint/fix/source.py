@@ -29,7 +29,9 @@ from libcst._nodes.internal import CodegenState
 
 T = TypeVar("T")
 _WORD = re.compile(r"\w+")
-_KEEP = 256  # texts whose trees are kept (a run's newest per file is all the next fix needs)
+# trees kept, least recently used dropped first: a fix needs its file's newest text, and the fixes
+# shown on top of the safe ones each go back to the same texts (one per file)
+_KEEP = 64
 
 
 def words_of(text: str) -> set[str]:
@@ -134,7 +136,7 @@ class Trees:
         """The module of `text` (raises libcst's ParserSyntaxError as parse_module does)."""
         if not self.reuse:
             return cst.parse_module(text)
-        module = self._cst.get(text)
+        module = self._get(self._cst, text)
         if module is None:
             module = cst.parse_module(text)
             self.code(module)  # what each statement generates, for the memo and the words it holds
@@ -144,7 +146,7 @@ class Trees:
     def code(self, module: cst.Module) -> str:
         if not self.reuse:
             return module.code
-        made = self._made.get(id(module))
+        made = self._get(self._made, id(module))
         if made is not None and made[0] is module:
             return made[1]
         state = _Memo(default_indent=module.default_indent, default_newline=module.default_newline)
@@ -185,7 +187,7 @@ class Trees:
     def ast(self, path: str, text: str) -> ast.Module:
         """`ast.parse(text, path)` (SyntaxWarnings silenced), once per text: raises what it raises."""
         key = (path, text)
-        tree = self._ast.get(key)
+        tree = self._get(self._ast, key)
         if tree is None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -196,7 +198,7 @@ class Trees:
     def derived(self, tree: ast.Module, what: Callable[[ast.Module], T]) -> T:
         """`what(tree)`, once per tree (what a fix learns of a text, the next fix asks again)."""
         key = (id(tree), what)
-        hit = self._derived.get(key)
+        hit = self._get(self._derived, key)
         if hit is not None and hit[0] is tree:
             return hit[1]
         value = what(tree)
@@ -227,6 +229,13 @@ class Trees:
                 why = f"{path} would not compile: {exc}"
         self._keep(self._compiled, key, why)
         return why
+
+    @staticmethod
+    def _get(store: dict, key: Any) -> Any:
+        value = store.pop(key, None)
+        if value is not None:
+            store[key] = value  # now the most recently used
+        return value
 
     @staticmethod
     def _keep(store: dict, key: Any, value: Any) -> None:
