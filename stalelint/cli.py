@@ -321,8 +321,10 @@ def demo(dest, as_of) -> None:
 @click.option("--unsafe", is_flag=True, help="Also make fixes that are not known to be safe.")
 @click.option("--force", is_flag=True, help="Also touch files with uncommitted changes.")
 @click.option("--commit", "do_commit", is_flag=True, help="With --apply: make one git commit for the fix.")
+@click.option("--jobs", type=click.IntRange(1, 256), help="Processes that make the fixes only shown (default: one "
+              "per core when there are enough).")
 def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, knobs, do_apply, unsafe,
-            force, do_commit) -> None:
+            force, do_commit, jobs) -> None:
     """Show (or with --apply, make) the fixes for the findings under PATH, recorded in the graveyard."""
     import datetime as dt
 
@@ -341,7 +343,13 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
         click.echo(f"note: an interrupted `stalelint fix --apply` or `restore` left {journal}; some of the files "
                    "it names are not written yet. `stalelint fix --apply` finishes it.", err=True)
     window = _window(as_of, settings.since_days)
-    done = fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force)
+
+    def fix_run(label: str = "", **kwargs):
+        with Progress(sys.stderr) as progress:
+            return fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force, jobs=jobs,
+                             progress=lambda stage: progress(label + stage), **kwargs)
+
+    done = fix_run()
     click.echo(fixer.render(done), nl=False)
     counts: dict[str, int] = {}
     for o in done.outcomes:
@@ -365,18 +373,23 @@ def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select
         made = done.applied
         if not made:
             break
-        entries = graveyard.entries_for(root, made, removed_in, now)
-        # the fixed files and their graveyard entries are written as one: a run killed midway is
-        # finished by the next `fix --apply`, so no removal goes unrecorded and none is recorded twice
-        try:
-            written |= set(fixer.write(done, {graveyard.PATH: graveyard.appended(root, entries)}))
-        except Interrupted as exc:  # another run's write is pending (two runs at once)
-            click.echo(f"error: {exc}; nothing was written", err=True)
+        with Progress(sys.stderr) as progress:
+            progress(f"recording {len(made)} removals in the graveyard")
+            entries = graveyard.entries_for(root, made, removed_in, now)
+            progress(f"writing {len(done.texts)} files")
+            # the fixed files and their graveyard entries are written as one: a run killed midway is
+            # finished by the next `fix --apply`, so no removal goes unrecorded and none is recorded twice
+            try:
+                written |= set(fixer.write(done, {graveyard.PATH: graveyard.appended(root, entries)}))
+                pending_write = None
+            except Interrupted as exc:  # another run's write is pending (two runs at once)
+                pending_write = exc
+        if pending_write is not None:
+            click.echo(f"error: {pending_write}; nothing was written", err=True)
             sys.exit(1)
         all_made += made
         all_entries += entries
-        done = fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force, ours=frozenset(written),
-                         show=False)
+        done = fix_run("checking again: ", ours=frozenset(written), show=False)
         newly = done.applied
         if newly:
             click.echo(fixer.render(fixer.Run(done.root, newly, done.texts, done.originals)), nl=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..check import analyse
 from ..config import Settings
@@ -39,18 +40,20 @@ def _wanted(name: str, knobs: tuple[str, ...]) -> bool:
 
 def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] = (), knobs: tuple[str, ...] = (),
         unsafe: bool = False, force: bool = False, ours: frozenset[str] = frozenset(), show: bool = True,
-        reuse: bool = True) -> Run:
+        reuse: bool = True, progress: Callable[[str], None] = lambda stage: None, jobs: int | None = None) -> Run:
     """`ours`: files an earlier round of this same `fix --apply` wrote, which are uncommitted only
     because of it (so they are not refused as the user's uncommitted changes). `reuse=False`: parse
-    and rewrite whole files for every fix (source.py), the reference the fast way must equal."""
-    result, facts = analyse(root, settings, window, scope)
+    and rewrite whole files for every fix (source.py), the reference the fast way must equal.
+    `progress` is told each stage (a status line); `jobs`: processes for the fixes only shown."""
+    result, facts = analyse(root, settings, window, scope, progress)
+    progress("planning fixes")
     findings = tuple(f for f in result.findings if not knobs or _wanted(f.name, knobs))
     fixes = plan(root, facts, findings)
     files = discover(root, settings.exclude).files
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
     ws = Workspace(root, files, classes, Reads(facts), reuse)
     dirty = (dirty_files(root) or set()) - ours
-    outcomes = make_all(ws, fixes, dirty, force, unsafe, show)
+    outcomes = make_all(ws, fixes, dirty, force, unsafe, show, progress, jobs)
     originals: dict[str, str] = {}
     for o in outcomes:
         if o.status == "applied":

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import libcst as cst
 
@@ -368,26 +368,51 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
 
 
 def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsafe: bool,
-             show: bool = True) -> list[FixOutcome]:
+             show: bool = True, progress: Callable[[str], None] = lambda stage: None,
+             jobs: int | None = None) -> list[FixOutcome]:
     """Safe fixes first, each on top of the ones before; unsafe ones are made only with `unsafe`,
-    else shown (on top of the safe ones; not even made without `show`) and not kept."""
-    out: list[FixOutcome] = []
+    else shown (on top of the safe ones; not even made without `show`) and not kept.
+    `progress` is told how many of the files with fixes are done; `jobs`: processes for the shown
+    ones (workers.py; None decides by how many there are)."""
+    from .workers import make_shown
+
+    out: list[FixOutcome | None] = []
     ordered = sorted(fixes, key=lambda f: (not f.safe, f.finding.path, f.finding.line))
+    shown: list[int] = []
+    left: dict[str, int] = {}
+    for fix in ordered:
+        if fix.safe or unsafe or show:
+            left[fix.finding.path] = left.get(fix.finding.path, 0) + 1
+    total = len(left)
+
+    def done(some: list[Fix]) -> None:
+        for f in some:
+            left[f.finding.path] -= 1
+        progress(f"rewriting files {sum(1 for n in left.values() if not n)}/{total}")
+
+    progress(f"rewriting files 0/{total}")
     for fix in ordered:
         shown_only = not fix.safe and not unsafe
-        if shown_only and not show:
-            out.append(FixOutcome(fix, "unsafe", "", {}, {}))
+        if shown_only:
+            # made after every kept fix (they sort after them anyway), on top of them all
+            if show:
+                shown.append(len(out))
+            out.append(None if show else FixOutcome(fix, "unsafe", "", {}, {}))
             continue
-        outcome, gone = make(ws, fix, dirty, force or shown_only)
-        if shown_only and outcome.status != "unsupported":
-            # shown, never made: its own failure is a note, not an error of this run
-            note = "" if outcome.status == "applied" else f"(and it could not be made: {outcome.message})"
-            outcome = FixOutcome(fix, "unsafe", note, outcome.before, outcome.after, outcome.cascade, outcome.emptied)
-        elif outcome.status == "applied":
+        outcome, gone = make(ws, fix, dirty, force)
+        if outcome.status == "applied":
             ws.texts.update(outcome.after)
             ws.removed |= gone
             if ws.reads is not None:
                 ws.reads.by_file.update({p: read_keys(p, t, ws.trees) for p, t in outcome.after.items()
                                          if p.endswith(".py")})
         out.append(outcome)
-    return out
+        done([fix])
+    for at, outcome in zip(shown, make_shown(ws, [ordered[i] for i in shown], dirty, jobs, done)):
+        if outcome.status != "unsupported":
+            # shown, never made: its own failure is a note, not an error of this run
+            note = "" if outcome.status == "applied" else f"(and it could not be made: {outcome.message})"
+            outcome = FixOutcome(outcome.fix, "unsafe", note, outcome.before, outcome.after, outcome.cascade,
+                                 outcome.emptied)
+        out[at] = outcome
+    return out  # type: ignore[return-value]

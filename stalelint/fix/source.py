@@ -29,6 +29,7 @@ from libcst._nodes.internal import CodegenState
 
 T = TypeVar("T")
 _WORD = re.compile(r"\w+")
+REUSE = True  # tests set it False to make every fix the old way, as the reference
 # trees kept, least recently used dropped first: a fix needs its file's newest text, and the fixes
 # shown on top of the safe ones each go back to the same texts (one per file)
 _KEEP = 64
@@ -120,7 +121,7 @@ class Trees:
     """libcst modules and `ast` trees by text, for one fix run."""
 
     def __init__(self, reuse: bool = True) -> None:
-        self.reuse = reuse
+        self.reuse = reuse and REUSE
         self._cst: dict[str, cst.Module] = {}
         self._ast: dict[tuple[str, str], ast.Module] = {}
         self._memo: dict = {}
