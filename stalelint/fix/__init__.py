@@ -89,6 +89,8 @@ def render(run: Run) -> str:
                 out.append(f"#   unsafe: {r}\n")
         if o.message:
             out.append(f"#   {o.message}\n")
+        elif o.status == "unsafe" and not o.after:
+            out.append("#   not made, so no diff here: `stalelint fix` without --apply shows it\n")
         for c in o.cascade:
             out.append(f"#   also removed, now unused: {c}\n")
         for c in o.emptied:

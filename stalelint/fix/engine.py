@@ -31,7 +31,7 @@ from .params import PARAM_SYSTEMS, YAML_SYSTEMS, owns, remover_for
 from ..evidence.configs import BadConfig, NotAConfig, read_settings
 from .fold import Fold, GateTarget, foldable, norm
 from .nesting import too_deep
-from .orphans import Reads, orphans, read_keys
+from .orphans import Reads, Seen, orphans, read_keys
 from .plan import _gate_key, names_of
 from .source import Trees
 
@@ -47,6 +47,8 @@ class Workspace:
                  reuse: bool = True) -> None:
         self.root = root
         self.trees = Trees(reuse)
+        self.seen: Seen | None = None  # what the fixes look at, when a worker makes them ahead
+        self._original = False
         self._indexed: dict[tuple[str, str], object] = {}
         self.reads = reads  # who reads what, for flags a fix leaves unread
         self.removed: set[tuple[str, str]] = set()  # (path, name) of flags gone so far
@@ -63,6 +65,8 @@ class Workspace:
                 self.modules[".".join(parts[i:])] = p
 
     def read(self, path: str) -> str | None:
+        if self.seen is not None and not self._original:
+            self.seen.texts.add(path)
         if path in self.texts:
             return self.texts[path]
         if path in self.unfit:
@@ -87,11 +91,11 @@ class Workspace:
 
     def original(self, path: str) -> str | None:
         """The file as it is on disk: as the index read it, before any fix."""
-        texts, self.texts = self.texts, {}
+        texts, self.texts, self._original = self.texts, {}, True
         try:
             return self.read(path)
         finally:
-            self.texts = texts
+            self.texts, self._original = texts, False
 
     def index(self, path: str, text: str):
         """`index_file` of a text, once."""
@@ -317,6 +321,8 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     k = fix.knob
     if not fix.supported:
         return FixOutcome(fix, "unsupported", "; ".join(fix.reasons)), set()
+    if k is not None and ws.seen is not None:
+        ws.seen.removed.add((k.path, k.name))
     if k is not None and (k.path, k.name) in ws.removed:
         return FixOutcome(fix, "skipped", "already removed: an earlier fix removed all its reads"), set()
     try:
@@ -367,6 +373,18 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     return FixOutcome(fix, "applied", note, before, changed, tuple(went), tuple(emptied)), gone
 
 
+def keep(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutcome, set[tuple[str, str]]]:
+    """`make`, and the workspace left as the fix leaves it when it is made."""
+    outcome, gone = make(ws, fix, dirty, force)
+    if outcome.status == "applied":
+        ws.texts.update(outcome.after)
+        ws.removed |= gone
+        if ws.reads is not None:
+            ws.reads.by_file.update({p: read_keys(p, t, ws.trees) for p, t in outcome.after.items()
+                                     if p.endswith(".py")})
+    return outcome, gone
+
+
 def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsafe: bool,
              show: bool = True, progress: Callable[[str], None] = lambda stage: None,
              jobs: int | None = None) -> list[FixOutcome]:
@@ -374,10 +392,11 @@ def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsa
     else shown (on top of the safe ones; not even made without `show`) and not kept.
     `progress` is told how many of the files with fixes are done; `jobs`: processes for the shown
     ones (workers.py; None decides by how many there are)."""
-    from .workers import make_shown
+    from .workers import make_kept, make_shown
 
     out: list[FixOutcome | None] = []
     ordered = sorted(fixes, key=lambda f: (not f.safe, f.finding.path, f.finding.line))
+    kept: list[int] = []
     shown: list[int] = []
     left: dict[str, int] = {}
     for fix in ordered:
@@ -399,15 +418,10 @@ def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsa
                 shown.append(len(out))
             out.append(None if show else FixOutcome(fix, "unsafe", "", {}, {}))
             continue
-        outcome, gone = make(ws, fix, dirty, force)
-        if outcome.status == "applied":
-            ws.texts.update(outcome.after)
-            ws.removed |= gone
-            if ws.reads is not None:
-                ws.reads.by_file.update({p: read_keys(p, t, ws.trees) for p, t in outcome.after.items()
-                                         if p.endswith(".py")})
-        out.append(outcome)
-        done([fix])
+        kept.append(len(out))
+        out.append(None)
+    for at, outcome in zip(kept, make_kept(ws, [ordered[i] for i in kept], dirty, force, jobs, done)):
+        out[at] = outcome
     for at, outcome in zip(shown, make_shown(ws, [ordered[i] for i in shown], dirty, jobs, done)):
         if outcome.status != "unsupported":
             # shown, never made: its own failure is a note, not an error of this run

@@ -41,11 +41,24 @@ def _read_keys(path: str, text: str, tree) -> frozenset[str]:
     return frozenset(keys)
 
 
+class Seen:
+    """What a run of fixes looked at of the rest of the repo (workers.py: a run made ahead, in
+    another process, holds only if nothing it looked at was changed by the fixes before it)."""
+
+    def __init__(self) -> None:
+        self.texts: set[str] = set()  # files whose text was read
+        # "does anything still read one of these names?": (the names, whether a splatted parameter
+        # does, the files that do)
+        self.read_names: list[tuple[frozenset[str], bool, frozenset[str]]] = []
+        self.removed: set[tuple[str, str]] = set()  # flags (path, name) it went on as not gone yet
+
+
 class Reads:
     """Which files read which keys, kept up to date as fixes change files."""
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
+        self.seen: Seen | None = None
         self.by_file: dict[str, set[str]] = {}
         for f in facts.index.files:
             keys: set[str] = set()
@@ -56,6 +69,11 @@ class Reads:
 
     def is_read(self, k: Knob) -> bool:
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
+        if self.seen is not None:
+            splat, files = bool(names & self.facts.splat_params), frozenset(
+                p for p, keys in self.by_file.items() if not names.isdisjoint(keys))
+            self.seen.read_names.append((frozenset(names), splat, files))
+            return splat or bool(files)
         return bool(names & self.facts.splat_params) or any(names & keys for keys in self.by_file.values())
 
 
@@ -101,6 +119,8 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
             if not ok:
                 continue
             changed.update(edits)
+            if reads.seen is not None:
+                reads.seen.removed.add((k.path, k.name))  # had a fix before removed it, it would stay
             removed.add((k.path, k.name))
             went.append(f"{k.path}: flag `{k.name}`, no longer read")
     finally:

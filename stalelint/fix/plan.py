@@ -15,6 +15,7 @@ from pathlib import Path
 from ..judge import Facts
 from ..model import UNKNOWN, Finding, Fix, Knob
 from ..names import normalize
+from ..index.astutil import nodes
 from ..index.reads import config_names
 from . import safety
 from .fold import foldable
@@ -66,7 +67,7 @@ def _writes(tree: ast.AST) -> list[tuple[int, str, str, str | None]]:
     `hasattr(args, "x")`, whose answer the removal would change: (line, what, the flag's name
     normalised, the object's name when it must be a config), in `ast.walk` order."""
     out = []
-    for node in ast.walk(tree):
+    for node in nodes(tree, ast.Attribute, ast.Call):  # in ast.walk's order
         if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
             base = node.value
             if isinstance(base, ast.Name):
@@ -207,7 +208,7 @@ class Sources:
     def calls(self, path: str) -> list[ast.Call]:
         if path not in self._calls:
             tree = self.tree(path)
-            self._calls[path] = [n for n in ast.walk(tree) if isinstance(n, ast.Call)] if tree else []
+            self._calls[path] = nodes(tree, ast.Call) if tree else []  # in ast.walk's order
         return self._calls[path]
 
 
