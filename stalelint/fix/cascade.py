@@ -16,8 +16,9 @@ from typing import Callable, Iterable
 
 import libcst as cst
 
-from ..index.astutil import module_name, nodes, subtree
+from ..index.astutil import module_name, subtree
 from .definitions import RemoveStatements
+from .orphans import Seen
 from .source import Trees
 
 SEARCHED = (".py", ".pyi", ".ipynb", ".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".sh", ".txt")
@@ -25,8 +26,18 @@ _PURE = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.Set, as
          ast.operator, ast.unaryop, ast.Load, ast.expr_context)
 
 
-def _loads(tree: ast.AST) -> Counter:
-    return Counter(n.id for n in subtree(tree) if type(n) is ast.Name and type(n.ctx) is ast.Load)
+def _walked(tree: ast.AST) -> tuple[Counter, list[ast.Import | ast.ImportFrom]]:
+    """(how often each name is loaded, the imports in `ast.walk`'s order), from one walk."""
+    loads: Counter = Counter()
+    imports = []
+    for n in subtree(tree):
+        kind = type(n)
+        if kind is ast.Name:
+            if type(n.ctx) is ast.Load:
+                loads[n.id] += 1
+        elif kind is ast.Import or kind is ast.ImportFrom:
+            imports.append(n)
+    return loads, imports
 
 
 def _exported(tree: ast.Module) -> set[str]:
@@ -49,13 +60,13 @@ def _module_defs(tree: ast.Module) -> dict[str, ast.stmt]:
     return {k: v for k, v in out.items() if not k.startswith("__")}
 
 
-def _imported(tree: ast.Module, path: str) -> dict[str, tuple[str, str | None]]:
+def _imported(imports: list[ast.Import | ast.ImportFrom], path: str) -> dict[str, tuple[str, str | None]]:
     """Bound name -> (module, imported name or None for `import m`), module resolved to absolute."""
     package = module_name(path).split(".")
     if not path.endswith("__init__.py"):
         package = package[:-1]
     out: dict[str, tuple[str, str | None]] = {}
-    for node in nodes(tree, ast.Import, ast.ImportFrom):  # in ast.walk's order
+    for node in imports:
         if isinstance(node, ast.Import):
             for a in node.names:
                 out[a.asname or a.name.split(".")[0]] = (a.name, None)
@@ -132,10 +143,14 @@ def _count(word: str, text: str) -> int:
 
 
 def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], all_files: Iterable[str],
-            read: Callable[[str], str | None], modules: dict[str, str], trees: Trees | None = None) -> list[str]:
+            read: Callable[[str], str | None], modules: dict[str, str], trees: Trees | None = None,
+            seen: Seen | None = None, peek: Callable[[str], str | None] | None = None) -> list[str]:
     """Remove what the change from `before` to `texts` left unused; edits `texts` in place and
-    returns what went, as messages. `read(path)` gives a file's current text (None if unreadable)."""
+    returns what went, as messages. `read(path)` gives a file's current text (None if unreadable).
+    `seen` (with `peek`, a `read` that does not count as looking): which files name which words,
+    asked of the whole repo, recorded as that rather than as every text read."""
     trees = trees or Trees(reuse=False)
+    ask = _Ask(texts, read, seen, peek)
     files = [p for p in all_files if p.endswith(SEARCHED)]
     went: list[str] = []
     todo = set(changed)
@@ -154,17 +169,18 @@ def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], al
                 old_tree, tree = trees.ast(path, old_text), trees.ast(path, now)
             except SyntaxError:
                 continue
-            old_loads, loads = trees.derived(old_tree, _loads), trees.derived(tree, _loads)
+            old_loads = trees.derived(old_tree, _walked)[0]
+            loads, import_nodes = trees.derived(tree, _walked)
             lost = {n for n, c in old_loads.items() if loads.get(n, 0) < c}
             if not lost:
                 continue  # what follows removes only names that lost a reference
             exported = trees.derived(tree, _exported)
-            imported = _imported(tree, path)
+            imported = _imported(import_nodes, path)
             imports = {n for n, src in imported.items()
                        if n in lost and loads.get(n, 0) == 0 and n not in exported}
             defs = set()
             for name, node in trees.derived(tree, _module_defs).items():
-                if name in lost and name not in exported and _unreferenced(name, path, node, now, files, texts, read):
+                if name in lost and name not in exported and _unreferenced(name, path, node, now, files, ask):
                     defs.add(name)
             # helpers defined in other repo files, whose only import here just went
             for name in imports:
@@ -180,7 +196,7 @@ def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], al
                 except SyntaxError:
                     continue
                 if node is not None and attr not in trees.derived(trees.ast(target, ttext), _exported) \
-                        and _unreferenced(attr, target, node, ttext, files, texts, read, skip_import_in=path):
+                        and _unreferenced(attr, target, node, ttext, files, ask, skip_import_in=path):
                     if _remove(trees, texts, target, ttext, set(), {attr}, went):
                         before.setdefault(target, ttext)
                         todo.add(target)
@@ -190,8 +206,36 @@ def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], al
     return went
 
 
-def _unreferenced(name: str, path: str, node: ast.stmt, text: str, files: list[str], texts: dict[str, str],
-                  read: Callable[[str], str | None], skip_import_in: str | None = None) -> bool:
+class _Ask:
+    """Whether another file names a word: from the texts this fix changed, else the repo as the
+    fixes so far left it."""
+
+    def __init__(self, texts: dict[str, str], read: Callable[[str], str | None], seen: Seen | None,
+                 peek: Callable[[str], str | None] | None) -> None:
+        self.texts, self.read, self.seen, self.peek = texts, read, seen, peek
+
+    def names(self, name: str, other: str, skip_import: bool) -> bool:
+        mine = other in self.texts
+        t = self.texts[other] if mine else (self.peek or self.read)(other) if self.seen is not None \
+            else self.read(other)
+        found = references(name, t, skip_import)
+        if self.seen is not None and not mine:
+            self.seen.words.append((name, other, skip_import, found))
+        return found
+
+
+def references(name: str, text: str | None, skip_import: bool) -> bool:
+    """Whether `text` names `name` (outside the import of it, with `skip_import`)."""
+    if not text:
+        return False
+    n = _count(name, text)
+    if n and skip_import:
+        n -= _count_import(name, text)
+    return n > 0
+
+
+def _unreferenced(name: str, path: str, node: ast.stmt, text: str, files: list[str], ask: _Ask,
+                  skip_import_in: str | None = None) -> bool:
     lines = text.splitlines(keepends=True)
     start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
     own = "".join(lines[start - 1: node.end_lineno])
@@ -200,13 +244,7 @@ def _unreferenced(name: str, path: str, node: ast.stmt, text: str, files: list[s
     for other in files:
         if other == path:
             continue
-        t = texts.get(other, read(other))
-        if not t:
-            continue
-        n = _count(name, t)
-        if n and other == skip_import_in:
-            n -= _count_import(name, t)
-        if n > 0:
+        if ask.names(name, other, other == skip_import_in):
             return False
     return True
 

@@ -67,6 +67,10 @@ class Workspace:
     def read(self, path: str) -> str | None:
         if self.seen is not None and not self._original:
             self.seen.texts.add(path)
+        return self.peek(path)
+
+    def peek(self, path: str) -> str | None:
+        """`read`, not recorded as looked at (for questions recorded as such: orphans.Seen)."""
         if path in self.texts:
             return self.texts[path]
         if path in self.unfit:
@@ -354,7 +358,8 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
             orphaned = []
     before = {p: ws.text(p) for p in changed}
     with_cascade = dict(changed)
-    went = orphaned + cascade(before, with_cascade, set(changed), ws.files, ws.read, ws.modules, ws.trees)
+    went = orphaned + cascade(before, with_cascade, set(changed), ws.files, ws.read, ws.modules, ws.trees,
+                              ws.seen, ws.peek)
     broken = [p for p, t in with_cascade.items() if p.endswith(".py") and ws.trees.compile_error(p, t)]
     note = ""
     if broken:

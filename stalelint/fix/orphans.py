@@ -51,6 +51,9 @@ class Seen:
         # does, the files that do)
         self.read_names: list[tuple[frozenset[str], bool, frozenset[str]]] = []
         self.removed: set[tuple[str, str]] = set()  # flags (path, name) it went on as not gone yet
+        # "does this file name this word?" (cascade.py asks every file): (word, file, outside its
+        # import, the answer)
+        self.words: list[tuple[str, str, bool, bool]] = []
 
 
 class Reads:

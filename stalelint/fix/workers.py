@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from ..model import Fix, FixOutcome
 from ..parse_pool import workers
+from .cascade import references
 from .engine import Workspace, keep, make
 from .orphans import Seen
 
@@ -128,6 +129,9 @@ def _holds(seen: Seen, changed: set[str], gone: set[tuple[str, str]], ws: Worksp
     """Whether a block made ahead saw what it would have seen after the blocks before it."""
     if seen.texts & changed or seen.removed & gone:
         return False
+    for word, path, skip_import, found in seen.words:
+        if path in changed and references(word, ws.peek(path), skip_import) != found:
+            return False
     if ws.reads is None:
         return True
     for names, splat, files in seen.read_names:
