@@ -99,6 +99,8 @@ class _Pruned(cst.CSTTransformer):
         self.skipped: set[int] = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if type(node) in _TRIVIA and not _trivia_hooks(type(self.inner)):
+            return False  # whitespace, commas, operators: nothing here for a transformer to change
         if isinstance(node, cst.BaseStatement):
             held = self.trees.statement_words(node)
             if held is not None and self.keys.isdisjoint(held):
@@ -107,7 +109,7 @@ class _Pruned(cst.CSTTransformer):
         return self.inner.on_visit(node)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> Any:
-        if id(original) in self.skipped:
+        if id(original) in self.skipped or (type(original) in _TRIVIA and not _trivia_hooks(type(self.inner))):
             return updated
         return self.inner.on_leave(original, updated)
 
@@ -130,6 +132,23 @@ def _attribute_hooks(kind: type) -> bool:
 
 
 _HOOK = re.compile(r"^(visit|leave)_[A-Z][A-Za-z]*_\w+$")
+
+# nodes that hold only layout (and other such nodes): a third of the nodes a rewrite would visit
+_TRIVIA = frozenset(
+    kind for kind in vars(cst).values()
+    if isinstance(kind, type) and issubclass(kind, cst.CSTNode) and (
+        issubclass(kind, (cst.BaseParenthesizableWhitespace, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp,
+                          cst.BaseUnaryOp, cst.BaseAugOp))
+        or kind in (cst.Newline, cst.TrailingWhitespace, cst.EmptyLine, cst.Comment, cst.Comma, cst.Dot,
+                    cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
+                    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace)))
+
+
+@functools.lru_cache(maxsize=None)
+def _trivia_hooks(kind: type) -> bool:
+    """Whether a transformer has a hook on one of the _TRIVIA nodes (the fix's own have none)."""
+    return any(getattr(kind, f"{hook}_{t.__name__}", None) is not getattr(cst.CSTTransformer, f"{hook}_{t.__name__}", None)
+               for t in _TRIVIA for hook in ("visit", "leave"))
 
 
 class Trees:
