@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                     start, cpu0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
                     listing = subprocess.run([binary, "graveyard", "--output-format", "json"], cwd=repo,
                                              capture_output=True, text=True, env=ENV).stdout
-                    for e in json.loads(listing):
+                    for e in reversed(json.loads(listing)):  # newest first, as each was made on the one before
                         if e["status"] == "removed":
                             subprocess.run([binary, "restore", e["id"]], cwd=repo, capture_output=True, env=ENV)
                     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)

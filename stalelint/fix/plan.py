@@ -106,6 +106,7 @@ class Sources:
         self._defined: set[tuple[str, int]] | None = None
         self._reads: tuple[list, dict[str, list[int]]] | None = None
         self._callers: dict[str, set[str]] | None = None
+        self._owners: dict[tuple[int, str], str] = {}
 
     def writes(self, path: str, tree: ast.Module, classes: set[str], names: set[str]) -> list[tuple[int, str]]:
         """`_writes` of the file that concern a flag of these names."""
@@ -114,6 +115,13 @@ class Sources:
         strong = self._strong[path]
         return [(line, what) for line, what, key, base in self._writes[path]
                 if key in names and (base is None or base in strong)]
+
+    def owner_of_read(self, facts: Facts, i: int, path: str) -> str:
+        """`_owner_of_read`, once per knob and file (a knob is read many times in a file)."""
+        key = (i, path)
+        if key not in self._owners:
+            self._owners[key] = _owner_of_read(facts, i, path)
+        return self._owners[key]
 
     def defined(self, facts: Facts) -> set[tuple[str, int]]:
         """(path, line) of every line of a flag definition that spells option strings."""
@@ -311,7 +319,7 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
                 continue
             reasons.append(f"{where} reads `{r.name}`, which may be this flag")
             continue
-        owner = _owner_of_read(facts, i, r.path)
+        owner = src.owner_of_read(facts, i, r.path)
         if owner == "theirs":
             continue
         if owner == "ambiguous":
