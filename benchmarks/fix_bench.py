@@ -145,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"| {name} | {label} | {what} | {wall:.2f} | {cpu:.2f} | {wall / check:.1f} | {len(got)} |")
     print()
     for (name, what, _), digests in sorted(seen.items()):
-        print(f"- {name}: {what} {'identical for every install' if len(digests) == 1 else 'DIFFERS: ' + ', '.join(sorted(digests))}")
+        same = "identical for every install" if len(digests) == 1 else "DIFFERS: " + ", ".join(sorted(digests))
+        print(f"- {name}: {what} {same}")
     if args.json:
         args.json.write_text(json.dumps({" / ".join(k): v for k, v in times.items()}, indent=1))
     return 0

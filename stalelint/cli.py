@@ -321,8 +321,8 @@ def demo(dest, as_of) -> None:
 @click.option("--unsafe", is_flag=True, help="Also make fixes that are not known to be safe.")
 @click.option("--force", is_flag=True, help="Also touch files with uncommitted changes.")
 @click.option("--commit", "do_commit", is_flag=True, help="With --apply: make one git commit for the fix.")
-@click.option("--jobs", type=click.IntRange(1, 256), help="Processes that make the fixes only shown (default: one "
-              "per core when there are enough).")
+@click.option("--jobs", type=click.IntRange(1, 256), help="Processes that make fixes (default: one per core when "
+              "there are enough).")
 def fix_cmd(path, since, as_of, mlflow_uri, tracker_timeout, config_file, select, ignore, knobs, do_apply, unsafe,
             force, do_commit, jobs) -> None:
     """Show (or with --apply, make) the fixes for the findings under PATH, recorded in the graveyard."""

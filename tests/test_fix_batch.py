@@ -122,7 +122,8 @@ def test_restore_all_merges_an_unrelated_edit_and_writes_nothing_on_a_conflict(r
     repo, as_of = _copy(repos, "demo", tmp_path)
     assert run("fix", repo, "--as-of", as_of, "--apply", "--commit").exit_code == 0
     train = repo / "train.py"
-    edited = train.read_text().replace('"""Train a small image classifier', '"""Train a small (edited) image classifier')
+    edited = train.read_text().replace('"""Train a small image classifier',
+                                       '"""Train a small (edited) image classifier')
     train.write_text(edited + "\n# a later edit\n")
     assert run("restore", "--all", "--path", repo).exit_code == 0
     text = train.read_text()

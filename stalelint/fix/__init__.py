@@ -44,7 +44,7 @@ def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] =
     """`ours`: files an earlier round of this same `fix --apply` wrote, which are uncommitted only
     because of it (so they are not refused as the user's uncommitted changes). `reuse=False`: parse
     and rewrite whole files for every fix (source.py), the reference the fast way must equal.
-    `progress` is told each stage (a status line); `jobs`: processes for the fixes only shown."""
+    `progress` is told each stage (a status line); `jobs`: processes that make fixes (workers.py)."""
     result, facts = analyse(root, settings, window, scope, progress)
     progress("planning fixes")
     findings = tuple(f for f in result.findings if not knobs or _wanted(f.name, knobs))

@@ -395,8 +395,8 @@ def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsa
              jobs: int | None = None) -> list[FixOutcome]:
     """Safe fixes first, each on top of the ones before; unsafe ones are made only with `unsafe`,
     else shown (on top of the safe ones; not even made without `show`) and not kept.
-    `progress` is told how many of the files with fixes are done; `jobs`: processes for the shown
-    ones (workers.py; None decides by how many there are)."""
+    `progress` is told how many of the files with fixes are done; `jobs`: processes that make them
+    (workers.py; None decides by how many there are)."""
     from .workers import make_kept, make_shown
 
     out: list[FixOutcome | None] = []

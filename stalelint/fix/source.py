@@ -36,10 +36,6 @@ REUSE = True  # tests set it False to make every fix the old way, as the referen
 _KEEP = 64
 
 
-def words_of(text: str) -> set[str]:
-    return set(_WORD.findall(text))
-
-
 def longest_word(text: str) -> str | None:
     """The most selective word a match of `text` (an option, a dotted name, a gate's test) must
     contain, or None when it has none."""
@@ -147,8 +143,8 @@ _TRIVIA = frozenset(
 @functools.lru_cache(maxsize=None)
 def _trivia_hooks(kind: type) -> bool:
     """Whether a transformer has a hook on one of the _TRIVIA nodes (the fix's own have none)."""
-    return any(getattr(kind, f"{hook}_{t.__name__}", None) is not getattr(cst.CSTTransformer, f"{hook}_{t.__name__}", None)
-               for t in _TRIVIA for hook in ("visit", "leave"))
+    names = (f"{hook}_{t.__name__}" for t in _TRIVIA for hook in ("visit", "leave"))
+    return any(getattr(kind, n, None) is not getattr(cst.CSTTransformer, n, None) for n in names)
 
 
 class Trees:
@@ -174,7 +170,11 @@ class Trees:
         module = self._get(self._cst, text)
         if module is None:
             module = cst.parse_module(text)
-            self.code(module)  # what each statement generates, for the memo and the words it holds
+            # what each statement generates, for the memo and the words it holds; and a check that
+            # the memo gives back what libcst gives (its codegen is not a public interface)
+            if self.code(module) != text:
+                self.reuse = False  # the old way from here on
+                return module
             self._keep(self._cst, text, module)
         return module
 
