@@ -180,3 +180,17 @@ def test_a_pruned_rewrite_equals_a_full_one():
         text = fast.rewrite(fast.cst(text), make())
     assert "use_ema" not in text and 'print("\\u0065ma")' in text and "print(args.lr, False)" in text
     assert engine.Workspace  # the engine builds on these
+
+
+def test_a_block_made_ahead_that_looked_at_a_file_changed_before_it_is_made_again(repos, monkeypatch):
+    """yacsrepo: a block of one file's fixes read a file an earlier block changed: that block is made
+    again, serially, in the parent; the others are kept as their workers made them."""
+    root, as_of = repos["yacsrepo"]
+    old = outcomes(root, as_of, reuse=False, jobs=1)
+    again = []
+    real = workers.keep
+    monkeypatch.setattr(workers, "keep", lambda ws, fix, *a: again.append(fix.finding.path) or real(ws, fix, *a))
+    monkeypatch.setattr(workers, "MIN_FIXES", 1)
+    assert outcomes(root, as_of, jobs=2) == old
+    made = [o for o in old[0] if o[2] != "unsafe"]
+    assert again and len(again) < len(made)  # some blocks held, some were made again
