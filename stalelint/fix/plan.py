@@ -27,7 +27,10 @@ from .variants import referenced
 _LOCATION = "{path}:{line}"
 
 
-def _knob_of(facts: Facts, f: Finding) -> int | None:
+def _knob_of(facts: Facts, f: Finding, at: dict[tuple[str, int, str], int] | None = None) -> int | None:
+    """The index of the finding's knob (`at`: every knob's, by where and what, when asked often)."""
+    if at is not None:
+        return at.get((f.path, f.line, f.name))
     for i, k in enumerate(facts.index.knobs):
         if k.path == f.path and k.line == f.line and k.name == f.name:
             return i
@@ -84,6 +87,7 @@ def _writes(tree: ast.AST) -> list[tuple[int, str, str, str | None]]:
 
 
 _WORD = re.compile(r"\w+")
+_CALLED = re.compile(r"(\w+)\s*\(")
 _OPTION_LITERAL = re.compile(r"""["'](--?[A-Za-z][\w.-]*)(?:=[^"'\n]*)?["']""")
 
 
@@ -105,7 +109,8 @@ class Sources:
         self._strong: dict[str, set[str]] = {}
         self._defined: set[tuple[str, int]] | None = None
         self._reads: tuple[list, dict[str, list[int]]] | None = None
-        self._callers: dict[str, set[str]] | None = None
+        self._called: dict[str, set[str]] = {}
+        self._by_callee_in: dict[str, dict[str, list[tuple[int, ast.Call]]]] = {}
         self._owners: dict[tuple[int, str], str] = {}
 
     def writes(self, path: str, tree: ast.Module, classes: set[str], names: set[str]) -> list[tuple[int, str]]:
@@ -142,20 +147,26 @@ class Sources:
         found, at = self._reads
         return [found[n] for n in sorted({n for key in keys for n in at.get(key, ())})]
 
-    def callers(self, facts: Facts) -> dict[str, set[str]]:
-        """Callee name -> the files calling it (as `calls_named` names callees); for `replace`,
-        `replace=<keyword>` -> the files calling replace(..., <keyword>=...)."""
-        if self._callers is None:
-            self._callers = {}
-            for f in facts.index.files:
-                for node in self.calls(f.path):
-                    fn = node.func
-                    callee = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
-                    self._callers.setdefault(callee, set()).add(f.path)
-                    if callee == "replace":
-                        for kw in node.keywords:
-                            self._callers.setdefault(f"replace={kw.arg}", set()).add(f.path)
-        return self._callers
+    def calls_to(self, path: str, *callees: str) -> list[tuple[str, ast.Call]]:
+        """(callee, call) of a file's calls to these callees (`a.b.f(...)` is a call to `f`), in
+        `calls` order."""
+        if path not in self._by_callee_in:
+            index: dict[str, list[tuple[int, ast.Call]]] = {}
+            for n, node in enumerate(self.calls(path)):
+                f = node.func
+                index.setdefault(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""), []).append((n, node))
+            self._by_callee_in[path] = index
+        index = self._by_callee_in[path]
+        found = sorted((n, c, node) for c in dict.fromkeys(callees) for n, node in index.get(c, ()))
+        return [(c, node) for _, c, node in found]
+
+    def called(self, path: str) -> set[str]:
+        """Every word followed by `(` in a file's text (a call, a definition): a word-bounded
+        `Name` then `(` occurs in the text exactly when `Name` is in it. Asked of every file for
+        every config-class knob, once a file."""
+        if path not in self._called:
+            self._called[path] = set(_CALLED.findall(self.text(path) or ""))
+        return self._called[path]
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -223,19 +234,15 @@ class Sources:
 def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[str]:
     """Places that build the knob's config class by position or with the field as a keyword."""
     out = []
-    word = re.compile(r"\b" + re.escape(k.owner) + r"\s*\(")
-    callers = src.callers(facts)
-    calling = callers.get(k.owner, set()) | callers.get(f"replace={field_name}", set())
+    word = None if k.owner.isidentifier() else re.compile(r"\b" + re.escape(k.owner) + r"\s*\(")
     for f in facts.index.files:
-        if f.path not in calling:
-            continue  # no call the loop below could report
         text = src.text(f.path)
-        if text is None or (not word.search(text) and f"{field_name}=" not in text):
+        if text is None:
             continue
-        for node in src.calls(f.path):
-            if not isinstance(node, ast.Call):
-                continue
-            callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        called = k.owner in src.called(f.path) if word is None else bool(word.search(text))
+        if not called and f"{field_name}=" not in text:
+            continue
+        for callee, node in src.calls_to(f.path, k.owner, "replace"):
             if callee == k.owner and (node.args or any(kw.arg in (field_name, None) for kw in node.keywords)):
                 how = "by position" if node.args else f"with {field_name}=" if any(
                     kw.arg == field_name for kw in node.keywords) else "from **kwargs stalelint cannot see into"
@@ -540,9 +547,12 @@ def plan(root: Path, facts: Facts, findings: tuple[Finding, ...]) -> list[Fix]:
     """A fix for every finding that has one (STL101, STL102, STL301, and STL201 dispatch arms)."""
     out: list[Fix] = []
     src = Sources(root)
+    at: dict[tuple[str, int, str], int] = {}
+    for i, k in enumerate(facts.index.knobs):
+        at.setdefault((k.path, k.line, k.name), i)  # the first, as the loop in _knob_of finds it
     for f in findings:
         if f.code in ("STL101", "STL102"):
-            i = _knob_of(facts, f)
+            i = _knob_of(facts, f, at)
             if i is not None:
                 out.append(plan_knob(src, facts, f, i))
         elif f.code in ("STL301", "STL201"):
