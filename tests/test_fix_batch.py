@@ -41,7 +41,9 @@ def test_fast_fixes_equal_the_old_way(repos, name, unsafe, monkeypatch):
     root, as_of = repos[name]
     old = outcomes(root, as_of, unsafe=unsafe, reuse=False, jobs=1)
     assert outcomes(root, as_of, unsafe=unsafe, jobs=1) == old
-    monkeypatch.setattr(workers, "MIN_FIXES", 1)  # the shown ones across two processes, even so few
+    monkeypatch.setattr(workers, "MIN_FIXES", 1)  # across two processes, even so few
+    assert outcomes(root, as_of, unsafe=unsafe, jobs=2) == old
+    monkeypatch.setattr(workers, "POOL", 1)  # one process making every block, the biggest first
     assert outcomes(root, as_of, unsafe=unsafe, jobs=2) == old
 
 

@@ -27,7 +27,8 @@ from .orphans import Seen
 # ~10-30 ms.
 MIN_FIXES = 24
 
-_SHARED: tuple[Workspace, list[Fix], set[str], bool] | None = None  # what a forked worker makes
+_SHARED: tuple[Workspace, list[Fix], set[str], bool, tuple] | None = None  # what a forked worker makes
+POOL = None  # processes in the pool, if not one per job (tests: one process making every block)
 
 
 def _serial(jobs: int | None, fixes: list[Fix], groups: int) -> bool:
@@ -41,7 +42,7 @@ def _pool(jobs: int | None, tasks: int):
     from concurrent.futures import ProcessPoolExecutor
 
     # forked: a worker inherits the workspace (texts, trees) as it is now
-    return ProcessPoolExecutor(max_workers=min(workers() if jobs is None else jobs, tasks),
+    return ProcessPoolExecutor(max_workers=POOL or min(workers() if jobs is None else jobs, tasks),
                                mp_context=multiprocessing.get_context("fork"))
 
 
@@ -57,9 +58,12 @@ def _data(o: FixOutcome) -> tuple:
 
 def _make_block(span: tuple[int, int]) -> tuple[list[tuple], list[set], Seen, dict[str, set[str]]]:
     assert _SHARED is not None
-    ws, fixes, dirty, force = _SHARED
+    ws, fixes, dirty, force, (texts, removed, by_file) = _SHARED
+    # a worker makes several blocks: each starts from the repo as it was, not as the last one left it
+    ws.texts, ws.removed = dict(texts), set(removed)
     ws.seen = seen = Seen()
     if ws.reads is not None:
+        ws.reads.by_file = dict(by_file)
         ws.reads.seen = seen
     made, gones, changed = [], [], set()
     for fix in fixes[span[0]:span[1]]:
@@ -90,7 +94,8 @@ def make_kept(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, job
         return out
     ahead: dict[tuple[int, int], Any] = {}
     out = []
-    _SHARED = (ws, fixes, dirty, force)
+    _SHARED = (ws, fixes, dirty, force, (dict(ws.texts), set(ws.removed),
+                                         dict(ws.reads.by_file) if ws.reads is not None else {}))
     try:
         with _pool(jobs, len(spans)) as pool:
             for span in sorted(spans, key=lambda s: s[0] - s[1]):  # the big ones first: even finish
@@ -146,7 +151,7 @@ def _holds(seen: Seen, changed: set[str], gone: set[tuple[str, str]], ws: Worksp
 
 def _make_group(indices: list[int]) -> list[tuple[int, tuple]]:
     assert _SHARED is not None
-    ws, fixes, dirty, _ = _SHARED
+    ws, fixes, dirty, _, _ = _SHARED  # a shown fix changes nothing another one sees
     return [(i, _data(make(ws, fixes[i], dirty, True)[0])) for i in indices]
 
 
@@ -166,7 +171,7 @@ def make_shown(ws: Workspace, fixes: list[Fix], dirty: set[str], jobs: int | Non
     from concurrent.futures import as_completed
 
     made: list[FixOutcome | None] = [None] * len(fixes)
-    _SHARED = (ws, fixes, dirty, True)
+    _SHARED = (ws, fixes, dirty, True, ())
     try:
         with _pool(jobs, len(groups)) as pool:
             futures = {pool.submit(_make_group, g): g
