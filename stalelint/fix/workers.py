@@ -14,6 +14,7 @@ nothing the next one sees, so they are made in any order, a file's fixes in one 
 """
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any, Callable
 
@@ -41,7 +42,10 @@ def _pool(jobs: int | None, tasks: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # forked: a worker inherits the workspace (texts, trees) as it is now
+    # forked: a worker inherits the workspace (texts, trees) as it is now; frozen until the workers
+    # are forked (the first submit), the collector in a worker does not walk (and so copy) every
+    # page of what it inherited: ~15% of cleanrl's fix time
+    gc.freeze()
     return ProcessPoolExecutor(max_workers=POOL or min(workers() if jobs is None else jobs, tasks),
                                mp_context=multiprocessing.get_context("fork"))
 
@@ -101,6 +105,7 @@ def make_kept(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, job
             for span in sorted(spans, key=lambda s: s[0] - s[1]):  # the big ones first: even finish
                 ahead[span] = pool.submit(_make_block, span)
             _SHARED = None
+            gc.unfreeze()
             changed: set[str] = set()  # files the blocks so far changed
             gone: set[tuple[str, str]] = set()  # flags they removed
             for span in spans:
@@ -127,6 +132,7 @@ def make_kept(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, job
                 done(block)
     finally:
         _SHARED = None
+        gc.unfreeze()
     return out
 
 
@@ -177,10 +183,12 @@ def make_shown(ws: Workspace, fixes: list[Fix], dirty: set[str], jobs: int | Non
             futures = {pool.submit(_make_group, g): g
                        for g in sorted(groups.values(), key=len, reverse=True)}  # the big ones first
             _SHARED = None
+            gc.unfreeze()
             for future in as_completed(futures):
                 for i, data in future.result():
                     made[i] = _outcome(fixes[i], data)
                 done([fixes[i] for i in futures[future]])
     finally:
         _SHARED = None
+        gc.unfreeze()
     return made  # type: ignore[return-value]
