@@ -86,7 +86,8 @@ class Workspace:
         except UnicodeDecodeError:
             return None
         if path.endswith(".py") and path not in self.fit:
-            why = too_deep(text)
+            tree = self.trees.parsed(path, text)  # kept: the fixes ask it again
+            why = too_deep(text, tree) if tree is not None else "Python cannot parse it"
             if why:
                 self.unfit[path] = why
                 return None
