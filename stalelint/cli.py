@@ -347,8 +347,10 @@ def demo(dest, as_of) -> None:
 @click.option("--unsafe", is_flag=True, help="Also make fixes that are not known to be safe.")
 @click.option("--force", is_flag=True, help="Also touch files with uncommitted changes.")
 @click.option("--commit", "do_commit", is_flag=True, help="With --apply: make one git commit for the fix.")
+@click.option("--jobs", type=click.IntRange(1, 256), help="Processes that make fixes (default: one per core when "
+              "there are enough).")
 def fix_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file, select, extend_select, ignore,
-            min_confidence, knobs, do_apply, unsafe, force, do_commit) -> None:
+            min_confidence, knobs, do_apply, unsafe, force, do_commit, jobs) -> None:
     """Show (or with --apply, make) the fixes for the findings under PATH, recorded in the graveyard."""
     import datetime as dt
 
@@ -368,7 +370,15 @@ def fix_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file,
         click.echo(f"note: an interrupted `stalelint fix --apply` or `restore` left {journal}; some of the files "
                    "it names are not written yet. `stalelint fix --apply` finishes it.", err=True)
     window = _window(as_of, settings)
-    done = fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force)
+
+    def fix_run(label: str = "", **kwargs):
+        with Progress(sys.stderr) as progress:
+            return fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force, jobs=jobs,
+                             progress=lambda stage: progress(label + stage), **kwargs)
+
+    # --apply makes the safe fixes; making each unsafe one too, only to show its diff, was half of
+    # a large run (cleanrl: 551 of 803): `stalelint fix` shows them
+    done = fix_run(show=not do_apply)
     click.echo(fixer.render(done), nl=False)
     counts: dict[str, int] = {}
     for o in done.outcomes:
@@ -392,18 +402,23 @@ def fix_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file,
         made = done.applied
         if not made:
             break
-        entries = [graveyard.entry_for(root, o, removed_in, now) for o in made]
-        # the fixed files and their graveyard entries are written as one: a run killed midway is
-        # finished by the next `fix --apply`, so no removal goes unrecorded and none is recorded twice
-        try:
-            written |= set(fixer.write(done, {graveyard.PATH: graveyard.appended(root, entries)}))
-        except Interrupted as exc:  # another run's write is pending (two runs at once)
-            click.echo(f"error: {exc}; nothing was written", err=True)
+        with Progress(sys.stderr) as progress:
+            progress(f"recording {len(made)} removals in the graveyard")
+            entries = graveyard.entries_for(root, made, removed_in, now)
+            progress(f"writing {len(done.texts)} files")
+            # the fixed files and their graveyard entries are written as one: a run killed midway is
+            # finished by the next `fix --apply`, so no removal goes unrecorded and none is recorded twice
+            try:
+                written |= set(fixer.write(done, {graveyard.PATH: graveyard.appended(root, entries)}))
+                pending_write = None
+            except Interrupted as exc:  # another run's write is pending (two runs at once)
+                pending_write = exc
+        if pending_write is not None:
+            click.echo(f"error: {pending_write}; nothing was written", err=True)
             sys.exit(1)
         all_made += made
         all_entries += entries
-        done = fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force, ours=frozenset(written),
-                         show=False)
+        done = fix_run("checking again: ", ours=frozenset(written), show=False)
         newly = done.applied
         if newly:
             click.echo(fixer.render(fixer.Run(done.root, newly, done.texts, done.originals)), nl=False)
@@ -475,28 +490,49 @@ def graveyard_cmd(path, fmt) -> None:
 
 
 @cli.command("restore")
-@click.argument("key")
+@click.argument("keys", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Restore every removed entry.")
 @click.option("--path", "path", default=".", type=click.Path(), help="The repository (default: here).")
-def restore_cmd(key, path) -> None:
-    """Bring back a removed knob by graveyard id (or prefix) or name."""
+def restore_cmd(keys, every, path) -> None:
+    """Bring back removed knobs by graveyard id (or prefix) or name; several at once, or --all,
+    are restored together (one write, one three-way merge per file)."""
     from . import graveyard
     from .fix.write import Interrupted
 
+    if not keys and not every:
+        raise click.UsageError("name an entry to restore (an id, a prefix of one, or a knob's name), or pass --all")
+    if keys and every:
+        raise click.UsageError("--all restores every removed entry: give no ids with it")
     root, _ = _root_and_scope(path)
     _finish_interrupted(root)
     try:
-        hits = [e for e in graveyard.find(graveyard.load(root), key) if e["status"] == "removed"]
-        if not hits:
-            raise graveyard.GraveyardError(f"no removed entry with id or name {key!r}; "
-                                           "`stalelint graveyard` lists them")
-        if len({e["id"] for e in hits}) > 1:
-            raise graveyard.GraveyardError(f"{key!r} names {len(hits)} entries ({', '.join(e['id'] for e in hits)}); "
-                                           "give an id")
-        written = graveyard.restore(root, hits[0])
+        entries = graveyard.load(root)
+        if every:
+            chosen = [e for e in entries if e["status"] == "removed"]
+            if not chosen:
+                click.echo("Nothing to restore: no removed entries.")
+                return
+        else:
+            chosen = []
+            for key in keys:
+                hits = [e for e in graveyard.find(entries, key) if e["status"] == "removed"]
+                if not hits:
+                    raise graveyard.GraveyardError(f"no removed entry with id or name {key!r}; "
+                                                   "`stalelint graveyard` lists them")
+                if len({e["id"] for e in hits}) > 1:
+                    raise graveyard.GraveyardError(f"{key!r} names {len(hits)} entries "
+                                                   f"({', '.join(e['id'] for e in hits)}); give an id")
+                if hits[0]["id"] not in {e["id"] for e in chosen}:
+                    chosen.append(hits[0])
+        if len(chosen) == 1:
+            done = [(chosen[0], graveyard.restore(root, chosen[0]))]
+        else:
+            done = graveyard.restore_many(root, chosen)
     except (graveyard.GraveyardError, Interrupted) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"Restored {hits[0]['name']} ({hits[0]['id']}): {', '.join(written)}.")
+    for e, written in done:
+        click.echo(f"Restored {e['name']} ({e['id']}): {', '.join(written)}.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import subprocess
+import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -40,6 +41,25 @@ def _blob(root: Path, text: str) -> str | None:
     return r.stdout.decode().strip() if r.returncode == 0 else None
 
 
+def _blobs(root: Path, texts: list[str]) -> dict[str, str | None]:
+    """`_blob` of many texts with one git process (a fix of 250 knobs stores ~500 versions)."""
+    unique = list(dict.fromkeys(texts))
+    if len(unique) < 2:
+        return {t: _blob(root, t) for t in unique}
+    with tempfile.TemporaryDirectory(prefix="stalelint-blobs-") as tmp:
+        paths = []
+        for n, text in enumerate(unique):
+            p = Path(tmp) / str(n)
+            p.write_bytes(text.encode("utf-8"))
+            paths.append(str(p))
+        # --no-filters: stored as given, as `--stdin` stores it
+        r = _git(root, "hash-object", "-w", "--no-filters", "--stdin-paths", stdin="\n".join(paths).encode() + b"\n")
+    ids = r.stdout.decode().split() if r.returncode == 0 else []
+    if len(ids) != len(unique):
+        return {t: _blob(root, t) for t in unique}
+    return dict(zip(unique, ids))
+
+
 def head(root: Path) -> str | None:
     r = _git(root, "rev-parse", "HEAD")
     return r.stdout.decode().strip() if r.returncode == 0 else None
@@ -57,24 +77,77 @@ def introduced(root: Path, path: str, line: int | None) -> dict[str, str] | None
     if lines:
         info["commit"] = lines[0].split(" ")[0]
     for ln in lines[1:]:
-        key, _, value = ln.partition(" ")
-        if key == "author":
-            info["author"] = value
-        elif key == "author-mail":
-            info["email"] = value.strip("<>")
-        elif key == "author-time":
-            info["date"] = dt.datetime.fromtimestamp(int(value), tz=dt.timezone.utc).isoformat()
+        _author(info, ln)
     return info
 
 
-def entry_for(root: Path, outcome: FixOutcome, removed_in: str | None, now: dt.datetime) -> dict[str, Any]:
+def _author(info: dict[str, str], line: str) -> None:
+    key, _, value = line.partition(" ")
+    if key == "author":
+        info["author"] = value
+    elif key == "author-mail":
+        info["email"] = value.strip("<>")
+    elif key == "author-time":
+        info["date"] = dt.datetime.fromtimestamp(int(value), tz=dt.timezone.utc).isoformat()
+
+
+def introduced_lines(root: Path, path: str, lines: set[int]) -> dict[int, dict[str, str]] | None:
+    """`introduced` of several lines of one file with one `git blame`; None when it fails (a line
+    past the end, a file not in HEAD), and then each line is asked on its own."""
+    args = [a for n in sorted(lines) for a in ("-L", f"{n},{n}")]
+    r = _git(root, "blame", "--porcelain", *args, "HEAD", "--", path)
+    if r.returncode != 0:
+        return None
+    infos: dict[str, dict[str, str]] = {}  # commit -> who and when (told once, at its first line)
+    owner: dict[int, str] = {}
+    current: dict[str, str] | None = None
+    for ln in r.stdout.decode("utf-8", "replace").splitlines():
+        if ln.startswith("\t"):
+            current = None  # the line's text ends its header
+            continue
+        head = ln.split(" ")
+        if current is None and len(head) >= 3 and len(head[0]) >= 40 and head[1].isdigit() and head[2].isdigit():
+            owner[int(head[2])] = head[0]
+            current = infos.setdefault(head[0], {"commit": head[0]})
+            continue
+        if current is not None:
+            _author(current, ln)
+    if set(owner) != lines:
+        return None
+    return {n: dict(infos[c]) for n, c in owner.items()}
+
+
+def entries_for(root: Path, outcomes: list[FixOutcome], removed_in: str | None,
+                now: dt.datetime) -> list[dict[str, Any]]:
+    """An entry per made fix: its file versions stored with one git process, its definition's
+    author found with one `git blame` per file."""
+    blobs = _blobs(root, [t for o in outcomes for p in sorted(o.after) for t in (o.before[p], o.after[p])])
+    wanted: dict[str, set[int]] = {}
+    for o in outcomes:
+        if o.fix.introduced_line:
+            wanted.setdefault(o.fix.finding.path, set()).add(o.fix.introduced_line)
+    blamed = {path: introduced_lines(root, path, lines) for path, lines in wanted.items()}
+    out = []
+    for o in outcomes:
+        path, line = o.fix.finding.path, o.fix.introduced_line
+        found = blamed.get(path)
+        who = (found.get(line) if found is not None else introduced(root, path, line)) if line else None
+        out.append(entry_for(root, o, removed_in, now, blobs, who))
+    return out
+
+
+_ASK = object()
+
+
+def entry_for(root: Path, outcome: FixOutcome, removed_in: str | None, now: dt.datetime,
+              blobs: dict[str, str | None] | None = None, who: Any = _ASK) -> dict[str, Any]:
     fix, f = outcome.fix, outcome.fix.finding
     files, removed_text, patch = [], {}, []
+    blob = (lambda text: blobs[text]) if blobs is not None else (lambda text: _blob(root, text))
     for path in sorted(outcome.after):
         before, after = outcome.before[path], outcome.after[path]
         ranges, text = removed_ranges(before, after)
-        files.append({"path": path, "lines": ranges, "before_blob": _blob(root, before),
-                      "after_blob": _blob(root, after)})
+        files.append({"path": path, "lines": ranges, "before_blob": blob(before), "after_blob": blob(after)})
         removed_text[path] = text
         patch.append(unified(path, after, before))
     reverse = "".join(patch)
@@ -90,7 +163,7 @@ def entry_for(root: Path, outcome: FixOutcome, removed_in: str | None, now: dt.d
         "files": files, "removed_text": removed_text, "reverse_patch": reverse,
         "cascade": list(outcome.cascade), "configs_emptied": list(outcome.emptied),
         "removed_in": removed_in, "removed_at": now.isoformat(),
-        "introduced": introduced(root, f.path, fix.introduced_line),
+        "introduced": introduced(root, f.path, fix.introduced_line) if who is _ASK else who,
         "last_used": last,
     }
 
@@ -159,8 +232,6 @@ def _show_blob(root: Path, blob: str | None) -> str | None:
 
 def _merge(root: Path, ours: str, base: str, theirs: str) -> tuple[str, int]:
     """git merge-file: (merged text, number of conflicts)."""
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="stalelint-merge-") as tmp:
         paths = []
         for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
@@ -174,9 +245,8 @@ def _merge(root: Path, ours: str, base: str, theirs: str) -> tuple[str, int]:
     return r.stdout.decode("utf-8"), r.returncode
 
 
-def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
-    """Bring an entry's knob back; returns the files written. Raises GraveyardError with the
-    conflicts (and writes nothing) when the files changed since in a way that overlaps."""
+def _targets(root: Path, entry: dict[str, Any]) -> dict[str, Path]:
+    """The files an entry restores, each checked to be inside the repo and named by its patch."""
     if entry.get("status") != "removed":
         raise GraveyardError(f"entry {entry['id']} ({entry['name']}) is already {entry.get('status')}")
     files = entry.get("files") or []
@@ -185,6 +255,14 @@ def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
         if p != "/dev/null" and p not in targets:
             safe_path(root, p)
             raise GraveyardError(f"entry {entry['id']}: its patch names {p!r}, which its file list does not")
+    return targets
+
+
+def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
+    """Bring an entry's knob back; returns the files written. Raises GraveyardError with the
+    conflicts (and writes nothing) when the files changed since in a way that overlaps."""
+    targets = _targets(root, entry)
+    files = entry.get("files") or []
     results: dict[str, str] = {}
     conflicts: list[str] = []
     for f in files:
@@ -214,6 +292,83 @@ def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
     return sorted(results)
 
 
+def restore_many(root: Path, entries: list[dict[str, Any]], path: str = PATH) -> list[tuple[dict[str, Any], list[str]]]:
+    """Bring back several entries in one transaction: per file, the entries newest first, a run of
+    them that removed one after another from the same text (one fix run's) undone by one three-way
+    merge. Returns (entry, its files) each. Writes nothing and raises GraveyardError when any file
+    conflicts. Entries whose stored file versions are gone are restored one at a time instead."""
+    targets = {e["id"]: _targets(root, e) for e in entries}
+    order = {e["id"]: n for n, e in enumerate(load(root, path))}
+    entries = sorted(entries, key=lambda e: order.get(e["id"], -1))  # as they were removed
+    ids = [b for e in entries for f in e.get("files") or [] for b in (f.get("before_blob"), f.get("after_blob"))]
+    blobs = _show_blobs(root, ids)
+    if any(not b or blobs.get(b) is None for b in ids):
+        return [(e, restore(root, e, path)) for e in reversed(entries)]
+    by_file: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    for e in entries:
+        for f in e.get("files") or []:
+            by_file.setdefault(f["path"], []).append((e, f))
+    results: dict[str, str] = {}
+    conflicts: list[str] = []
+    for rel, items in by_file.items():
+        full = targets[items[0][0]["id"]][rel]
+        current = full.read_text(encoding="utf-8") if full.exists() else ""
+        runs: list[list[dict[str, Any]]] = []
+        for e, f in reversed(items):
+            if runs and runs[-1][-1]["before_blob"] == f["after_blob"]:
+                runs[-1].append(f)  # it made the text the newer one started from
+            else:
+                runs.append([f])
+        for run in runs:
+            after, before = blobs[run[0]["after_blob"]], blobs[run[-1]["before_blob"]]
+            if current == after:
+                current = before
+                continue
+            merged, n = _merge(root, current, after, before)
+            if n:
+                conflicts.append(f"{rel}: {n} conflicting hunk{'s' if n != 1 else ''}")
+                break
+            current = merged
+        results[rel] = current
+    if conflicts:
+        raise GraveyardError(f"cannot restore {len(entries)} entries cleanly; nothing was written. "
+                             "Conflicts: " + "; ".join(conflicts))
+    changes: dict[str, tuple[str | None, str]] = {}
+    for rel, text in results.items():
+        full = next(t[rel] for t in targets.values() if rel in t)
+        changes[rel] = (full.read_text(encoding="utf-8") if full.exists() else None, text)
+    changes[path] = marked(root, {e["id"] for e in entries}, path)
+    write_together(root, changes)
+    return [(e, sorted(f["path"] for f in e.get("files") or [])) for e in reversed(entries)]
+
+
+def _show_blobs(root: Path, ids: list[str | None]) -> dict[str, str | None]:
+    """`_show_blob` of many blobs with one `git cat-file --batch`."""
+    wanted = [b for b in dict.fromkeys(ids) if b]
+    if not wanted:
+        return {}
+    r = _git(root, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in wanted).encode())
+    out: dict[str, str | None] = {b: None for b in wanted}
+    if r.returncode != 0:
+        return out
+    data, at = r.stdout, 0
+    for b in wanted:
+        end = data.find(b"\n", at)
+        if end < 0:
+            break
+        head = data[at:end].split()
+        at = end + 1
+        if len(head) != 3 or head[1] != b"blob":
+            continue  # "<id> missing"
+        size = int(head[2])
+        try:
+            out[b] = data[at:at + size].decode("utf-8")
+        except UnicodeDecodeError:
+            out[b] = None
+        at += size + 1
+    return out
+
+
 def _apply_patch(root: Path, entry: dict[str, Any], rel: str) -> dict[str, str]:
     """Fallback without the stored file versions: `git apply --check`, then read the result."""
     patch = entry["reverse_patch"].encode("utf-8")
@@ -228,13 +383,14 @@ def _apply_patch(root: Path, entry: dict[str, Any], rel: str) -> dict[str, str]:
     return {rel: (root / rel).read_text(encoding="utf-8")}
 
 
-def marked(root: Path, ident: str, path: str = PATH) -> tuple[str, str]:
-    """(the graveyard's text now, its text with entry `ident` marked restored)."""
+def marked(root: Path, ident: str | set[str], path: str = PATH) -> tuple[str, str]:
+    """(the graveyard's text now, its text with entry `ident` (or each of a set) marked restored)."""
     old = (root / path).read_text(encoding="utf-8")
     entries = load(root, path)
     now = dt.datetime.now(dt.timezone.utc).isoformat()
+    idents = {ident} if isinstance(ident, str) else ident
     for e in entries:
-        if e["id"] == ident:
+        if e["id"] in idents:
             e["status"], e["restored_at"] = "restored", now
     return old, _dump(entries)
 

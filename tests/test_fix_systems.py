@@ -127,6 +127,10 @@ def test_a_subcommand_a_recent_experiment_runs_stays(build):
     repo = build("subcommands")
     # `chat` is judged from one recent experiment: thin evidence, made only when asked for
     assert "# STL201 chat (main.py:6) [unsafe, not made without --unsafe]" in fix(repo).output
+    # `fix --apply` lists it with its reasons, and does not make it (not even to show a diff)
+    listed = fix(repo, "--apply", "--knob", "chat").output
+    assert "not made, so no diff here: `stalelint fix` without --apply shows it" in listed
+    assert (repo / "cmds/chat.py").read_text().strip()
     out = fix(repo, "--unsafe", "--knob", "chat", "--knob", "finetune").output
     assert "unsafe: configs/lora.yaml sets `lora_r`, an option of `setup`, so it runs it" in out
     # and removing both would have emptied the registry: the second is not made

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..check import analyse
 from ..config import Settings
@@ -38,20 +39,24 @@ def _wanted(name: str, knobs: tuple[str, ...]) -> bool:
 
 
 def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] = (), knobs: tuple[str, ...] = (),
-        unsafe: bool = False, force: bool = False, ours: frozenset[str] = frozenset(), show: bool = True) -> Run:
+        unsafe: bool = False, force: bool = False, ours: frozenset[str] = frozenset(), show: bool = True,
+        reuse: bool = True, progress: Callable[[str], None] = lambda stage: None, jobs: int | None = None) -> Run:
     """`ours`: files an earlier round of this same `fix --apply` wrote, which are uncommitted only
-    because of it (so they are not refused as the user's uncommitted changes)."""
-    result, facts = analyse(root, settings, window, scope)
+    because of it (so they are not refused as the user's uncommitted changes). `reuse=False`: parse
+    and rewrite whole files for every fix (source.py), the reference the fast way must equal.
+    `progress` is told each stage (a status line); `jobs`: processes that make fixes (workers.py)."""
+    result, facts = analyse(root, settings, window, scope, progress)
+    progress("planning fixes")
     findings = tuple(f for f in result.findings if not knobs or _wanted(f.name, knobs))
     fixes = plan(root, facts, findings)
     files = discover(root, settings.exclude).files
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
-    ws = Workspace(root, files, classes, Reads(facts))
+    ws = Workspace(root, files, classes, Reads(facts), reuse)
     dirty = (dirty_files(root) or set()) - ours
     # a config git ignores (read from disk: evidence/ignored.py) has no history to restore it from;
     # like an untracked one, it is touched only with --force
     dirty |= {p for f in fixes for p in f.configs} - set(files) - ours
-    outcomes = make_all(ws, fixes, dirty, force, unsafe, show)
+    outcomes = make_all(ws, fixes, dirty, force, unsafe, show, progress, jobs)
     originals: dict[str, str] = {}
     for o in outcomes:
         if o.status == "applied":
@@ -87,6 +92,8 @@ def render(run: Run) -> str:
                 out.append(f"#   unsafe: {r}\n")
         if o.message:
             out.append(f"#   {o.message}\n")
+        elif o.status == "unsafe" and not o.after:
+            out.append("#   not made, so no diff here: `stalelint fix` without --apply shows it\n")
         for c in o.cascade:
             out.append(f"#   also removed, now unused: {c}\n")
         for c in o.emptied:

@@ -16,16 +16,28 @@ from typing import Callable, Iterable
 
 import libcst as cst
 
-from ..index.astutil import module_name
+from ..index.astutil import module_name, subtree
 from .definitions import RemoveStatements
+from .orphans import Seen
+from .source import Trees
 
 SEARCHED = (".py", ".pyi", ".ipynb", ".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".sh", ".txt")
 _PURE = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.BinOp, ast.UnaryOp,
          ast.operator, ast.unaryop, ast.Load, ast.expr_context)
 
 
-def _loads(tree: ast.AST) -> Counter:
-    return Counter(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+def _walked(tree: ast.AST) -> tuple[Counter, list[ast.Import | ast.ImportFrom]]:
+    """(how often each name is loaded, the imports in `ast.walk`'s order), from one walk."""
+    loads: Counter = Counter()
+    imports = []
+    for n in subtree(tree):
+        kind = type(n)
+        if kind is ast.Name:
+            if type(n.ctx) is ast.Load:
+                loads[n.id] += 1
+        elif kind is ast.Import or kind is ast.ImportFrom:
+            imports.append(n)
+    return loads, imports
 
 
 def _exported(tree: ast.Module) -> set[str]:
@@ -48,13 +60,13 @@ def _module_defs(tree: ast.Module) -> dict[str, ast.stmt]:
     return {k: v for k, v in out.items() if not k.startswith("__")}
 
 
-def _imported(tree: ast.Module, path: str) -> dict[str, tuple[str, str | None]]:
+def _imported(imports: list[ast.Import | ast.ImportFrom], path: str) -> dict[str, tuple[str, str | None]]:
     """Bound name -> (module, imported name or None for `import m`), module resolved to absolute."""
     package = module_name(path).split(".")
     if not path.endswith("__init__.py"):
         package = package[:-1]
     out: dict[str, tuple[str, str | None]] = {}
-    for node in ast.walk(tree):
+    for node in imports:
         if isinstance(node, ast.Import):
             for a in node.names:
                 out[a.asname or a.name.split(".")[0]] = (a.name, None)
@@ -72,6 +84,9 @@ class _RemoveUnused(RemoveStatements):
         super().__init__()
         self.imports, self.defs = imports, defs
         self._emptied: set[int] = set()
+
+    def keys(self) -> set[str]:
+        return self.imports | self.defs
 
     def _aliases(self, updated, names) -> cst.CSTNode:
         def bound(a: cst.ImportAlias) -> str:
@@ -128,9 +143,14 @@ def _count(word: str, text: str) -> int:
 
 
 def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], all_files: Iterable[str],
-            read: Callable[[str], str | None], modules: dict[str, str]) -> list[str]:
+            read: Callable[[str], str | None], modules: dict[str, str], trees: Trees | None = None,
+            seen: Seen | None = None, peek: Callable[[str], str | None] | None = None) -> list[str]:
     """Remove what the change from `before` to `texts` left unused; edits `texts` in place and
-    returns what went, as messages. `read(path)` gives a file's current text (None if unreadable)."""
+    returns what went, as messages. `read(path)` gives a file's current text (None if unreadable).
+    `seen` (with `peek`, a `read` that does not count as looking): which files name which words,
+    asked of the whole repo, recorded as that rather than as every text read."""
+    trees = trees or Trees(reuse=False)
+    ask = _Ask(texts, read, seen, peek)
     files = [p for p in all_files if p.endswith(SEARCHED)]
     went: list[str] = []
     todo = set(changed)
@@ -146,21 +166,25 @@ def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], al
             if old_text is None or now is None:
                 continue
             try:
-                old_tree, tree = ast.parse(old_text), ast.parse(now)
+                old_tree, tree = trees.ast(path, old_text), trees.ast(path, now)
             except SyntaxError:
                 continue
-            old_loads, loads = _loads(old_tree), _loads(tree)
+            old_loads = trees.derived(old_tree, _walked)[0]
+            loads, import_nodes = trees.derived(tree, _walked)
             lost = {n for n, c in old_loads.items() if loads.get(n, 0) < c}
-            exported = _exported(tree)
-            imports = {n for n, src in _imported(tree, path).items()
+            if not lost:
+                continue  # what follows removes only names that lost a reference
+            exported = trees.derived(tree, _exported)
+            imported = _imported(import_nodes, path)
+            imports = {n for n, src in imported.items()
                        if n in lost and loads.get(n, 0) == 0 and n not in exported}
             defs = set()
-            for name, node in _module_defs(tree).items():
-                if name in lost and name not in exported and _unreferenced(name, path, node, now, files, texts, read):
+            for name, node in trees.derived(tree, _module_defs).items():
+                if name in lost and name not in exported and _unreferenced(name, path, node, now, files, ask):
                     defs.add(name)
             # helpers defined in other repo files, whose only import here just went
             for name in imports:
-                mod, attr = _imported(tree, path)[name]
+                mod, attr = imported[name]
                 target = modules.get(mod)
                 if attr is None or target is None or target == path:
                     continue
@@ -168,22 +192,50 @@ def cascade(before: dict[str, str], texts: dict[str, str], changed: set[str], al
                 if ttext is None:
                     continue
                 try:
-                    node = _module_defs(ast.parse(ttext)).get(attr)
+                    node = trees.derived(trees.ast(target, ttext), _module_defs).get(attr)
                 except SyntaxError:
                     continue
-                if node is not None and attr not in _exported(ast.parse(ttext)) \
-                        and _unreferenced(attr, target, node, ttext, files, texts, read, skip_import_in=path):
-                    if _remove(texts, target, ttext, set(), {attr}, went):
+                if node is not None and attr not in trees.derived(trees.ast(target, ttext), _exported) \
+                        and _unreferenced(attr, target, node, ttext, files, ask, skip_import_in=path):
+                    if _remove(trees, texts, target, ttext, set(), {attr}, went):
                         before.setdefault(target, ttext)
                         todo.add(target)
             if imports or defs:
-                if _remove(texts, path, now, imports, defs, went):
+                if _remove(trees, texts, path, now, imports, defs, went):
                     todo.add(path)
     return went
 
 
-def _unreferenced(name: str, path: str, node: ast.stmt, text: str, files: list[str], texts: dict[str, str],
-                  read: Callable[[str], str | None], skip_import_in: str | None = None) -> bool:
+class _Ask:
+    """Whether another file names a word: from the texts this fix changed, else the repo as the
+    fixes so far left it."""
+
+    def __init__(self, texts: dict[str, str], read: Callable[[str], str | None], seen: Seen | None,
+                 peek: Callable[[str], str | None] | None) -> None:
+        self.texts, self.read, self.seen, self.peek = texts, read, seen, peek
+
+    def names(self, name: str, other: str, skip_import: bool) -> bool:
+        mine = other in self.texts
+        t = self.texts[other] if mine else (self.peek or self.read)(other) if self.seen is not None \
+            else self.read(other)
+        found = references(name, t, skip_import)
+        if self.seen is not None and not mine:
+            self.seen.words.append((name, other, skip_import, found))
+        return found
+
+
+def references(name: str, text: str | None, skip_import: bool) -> bool:
+    """Whether `text` names `name` (outside the import of it, with `skip_import`)."""
+    if not text:
+        return False
+    n = _count(name, text)
+    if n and skip_import:
+        n -= _count_import(name, text)
+    return n > 0
+
+
+def _unreferenced(name: str, path: str, node: ast.stmt, text: str, files: list[str], ask: _Ask,
+                  skip_import_in: str | None = None) -> bool:
     lines = text.splitlines(keepends=True)
     start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
     own = "".join(lines[start - 1: node.end_lineno])
@@ -192,13 +244,7 @@ def _unreferenced(name: str, path: str, node: ast.stmt, text: str, files: list[s
     for other in files:
         if other == path:
             continue
-        t = texts.get(other, read(other))
-        if not t:
-            continue
-        n = _count(name, t)
-        if n and other == skip_import_in:
-            n -= _count_import(name, t)
-        if n > 0:
+        if ask.names(name, other, other == skip_import_in):
             return False
     return True
 
@@ -213,9 +259,10 @@ def _count_import(name: str, text: str) -> int:
                for a in n.names if (a.asname or a.name) == name or a.name == name)
 
 
-def _remove(texts: dict[str, str], path: str, text: str, imports: set[str], defs: set[str], went: list[str]) -> bool:
+def _remove(trees: Trees, texts: dict[str, str], path: str, text: str, imports: set[str], defs: set[str],
+            went: list[str]) -> bool:
     remover = _RemoveUnused(imports, defs)
-    new = cst.parse_module(text).visit(remover).code
+    new = trees.rewrite(trees.cst(text), remover)
     if new == text:
         return False
     texts[path] = new

@@ -11,6 +11,8 @@ from typing import Sequence
 
 import libcst as cst
 
+from .source import longest_word
+
 
 def split_leading(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     """The part of a removed statement's leading lines that stays: up to its last blank line."""
@@ -201,6 +203,16 @@ class RemoveDefinition(_WithDocstrings, RemoveStatements):
             roots = _YacsRoots()
             node.visit(roots)
             self._roots = roots.roots
+
+    def keys(self) -> set[str] | None:
+        """A word every statement this removes holds (source.py visits only those)."""
+        if self.system == "argparse":
+            word = longest_word(" ".join(sorted(self.options)))
+        elif self.system in ("yacs", "ml_collections"):
+            word = longest_word(self.dotted.rsplit(".", 1)[-1])
+        else:
+            word = longest_word(self.name)
+        return {word} if word else None
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node.name.value)

@@ -4,13 +4,16 @@ Each fix is located afresh in the current text (re-indexed with `ast`, which is 
 that touch the same file need no shared line arithmetic. A fix that leaves a file that does not
 parse or compile, or that touches a file with uncommitted changes, is dropped with a message and
 the others go on; like a LibCST codemod, a fix returns an outcome and never raises.
+
+Each fix has its own before and after (its diff, its graveyard entry's patch), so fixes are still
+made one after another; what makes that cheap is source.py: a file is parsed once, and each fix's
+rewrite visits and regenerates only the statements it touches.
 """
 from __future__ import annotations
 
 import ast
-import warnings
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import libcst as cst
 
@@ -29,8 +32,9 @@ from .params import PARAM_SYSTEMS, YAML_SYSTEMS, owns, remover_for
 from ..evidence.configs import BadConfig, NotAConfig, read_settings
 from .fold import Fold, GateTarget, foldable, norm
 from .nesting import too_deep
-from .orphans import Reads, orphans, read_keys
+from .orphans import Reads, Seen, orphans, read_keys
 from .plan import _gate_key, names_of
+from .source import Trees
 
 
 class FixFailed(Exception):
@@ -40,8 +44,13 @@ class FixFailed(Exception):
 class Workspace:
     """The repo's files as the fixes so far have left them (nothing is written here)."""
 
-    def __init__(self, root: Path, files: Iterable[str], classes: set[str], reads: Reads | None = None) -> None:
+    def __init__(self, root: Path, files: Iterable[str], classes: set[str], reads: Reads | None = None,
+                 reuse: bool = True) -> None:
         self.root = root
+        self.trees = Trees(reuse)
+        self.seen: Seen | None = None  # what the fixes look at, when a worker makes them ahead
+        self._original = False
+        self._indexed: dict[tuple[str, str], object] = {}
         self.reads = reads  # who reads what, for flags a fix leaves unread
         self.removed: set[tuple[str, str]] = set()  # (path, name) of flags gone so far
         self.files = sorted(files)
@@ -49,6 +58,7 @@ class Workspace:
         self.unfit: dict[str, str] = {}  # path -> why libcst must not parse it
         self.fit: set[str] = set()
         self.classes = classes
+        self.config_names = lambda tree: config_names(tree, classes)
         self.modules: dict[str, str] = {}
         for p in sorted((f for f in self.files if f.endswith(".py")), key=lambda p: p.count("/"), reverse=True):
             parts = module_name(p).split(".")
@@ -56,6 +66,12 @@ class Workspace:
                 self.modules[".".join(parts[i:])] = p
 
     def read(self, path: str) -> str | None:
+        if self.seen is not None and not self._original:
+            self.seen.texts.add(path)
+        return self.peek(path)
+
+    def peek(self, path: str) -> str | None:
+        """`read`, not recorded as looked at (for questions recorded as such: orphans.Seen)."""
         if path in self.texts:
             return self.texts[path]
         if path in self.unfit:
@@ -71,7 +87,8 @@ class Workspace:
         except UnicodeDecodeError:
             return None
         if path.endswith(".py") and path not in self.fit:
-            why = too_deep(text)
+            tree = self.trees.parsed(path, text)  # kept: the fixes ask it again
+            why = too_deep(text, tree) if tree is not None else "Python cannot parse it"
             if why:
                 self.unfit[path] = why
                 return None
@@ -80,11 +97,20 @@ class Workspace:
 
     def original(self, path: str) -> str | None:
         """The file as it is on disk: as the index read it, before any fix."""
-        texts, self.texts = self.texts, {}
+        texts, self.texts, self._original = self.texts, {}, True
         try:
             return self.read(path)
         finally:
-            self.texts = texts
+            self.texts, self._original = texts, False
+
+    def index(self, path: str, text: str):
+        """`index_file` of a text, once."""
+        key = (path, text)
+        if key not in self._indexed:
+            if len(self._indexed) > 64:
+                self._indexed.clear()
+            self._indexed[key] = index_file(path, text, self.trees.parsed(path, text))
+        return self._indexed[key]
 
     def text(self, path: str) -> str:
         got = self.read(path)
@@ -94,36 +120,26 @@ class Workspace:
         return got
 
 
-def compiles(path: str, text: str) -> str | None:
-    """Why `text` does not compile, or None."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        return f"{path} would not compile: {exc}"
-    return None
+def _strong(ws: Workspace, tree: ast.Module) -> set[str]:
+    """The names holding a config in a module (not to be changed: shared by every fix of the text)."""
+    return ws.trees.derived(tree, ws.config_names)
 
 
-def _strong(tree: ast.Module, classes: set[str]) -> set[str]:
-    return config_names(tree, classes)
-
-
-def _left_reads(path: str, text: str, classes: set[str], names: set[str]) -> list:
-    tree = ast.parse(text)
-    found = reads.extract(tree, path, _strong(tree, classes))[0]
+def _left_reads(ws: Workspace, path: str, text: str, names: set[str]) -> list:
+    tree = ws.trees.ast(path, text)
+    found = reads.extract(tree, path, _strong(ws, tree))[0]
     return [r for r in found if r.strong and any(normalize(r.name) == n or normalize(r.name).startswith(n + ".")
                                                   for n in names)]
 
 
-def _alias_gates(path: str, text: str, classes: set[str], names: set[str], value) -> tuple[GateTarget, ...]:
+def _alias_gates(ws: Workspace, path: str, text: str, names: set[str], value) -> tuple[GateTarget, ...]:
     """The gates that test the flag through a local alias (`reduce_factor = args.tta`, then
     `if reduce_factor > 1:`), forced to what they are once the read is folded to `value`. The fold
     turns the read into a literal, and the alias into a constant the Simplifier does not see: without
     this the dead branch would stay. Only a whole test is forced (not one part of an `and`/`or`,
     whose other parts may call something), and only where its truth for `value` is certain."""
-    tree = ast.parse(text)
-    strong = _strong(tree, classes)
+    tree = ws.trees.ast(path, text)
+    strong = _strong(ws, tree)
     lines = text.splitlines()
     aliased = gates.local_aliases(tree, strong)
     if not aliased:
@@ -139,7 +155,7 @@ def _alias_gates(path: str, text: str, classes: set[str], names: set[str], value
         if truth is None:
             continue
         form = "if" if g.form == "guard" else g.form
-        ordinal = gate_ordinal(text, form, g.test, g.line)
+        ordinal = gate_ordinal(text, form, g.test, g.line, tree)
         if ordinal is not None:
             out.append(GateTarget(ordinal, g.test, truth, form))
     return tuple(out)
@@ -153,10 +169,9 @@ def _registered(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, own
                for d in node.decorator_list)
 
 
-def _left_names(text: str, names: set[str], owner: str | None) -> int | None:
+def _left_names(tree: ast.Module, names: set[str], owner: str | None) -> int | None:
     """The line of a name in `names` still used (in the body of `owner`'s function, or anywhere
     when None), or None."""
-    tree = ast.parse(text)
     scopes: list[ast.AST] = [tree]
     if owner is not None:
         fns: list[ast.AST] = []
@@ -201,7 +216,7 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
         changed: dict[str, cst.Module | str] = {k.path: new}
     else:
         remover = remover_for(k)
-        module = cst.parse_module(text).visit(remover)
+        module = ws.trees.transform(ws.trees.cst(text), remover)
         if remover.found != 1 or remover.problem:
             why = remover.problem or ("it is no longer there" if not remover.found else "it is defined more than once")
             raise FixFailed(f"{k.path}: cannot remove the definition of `{k.name}`: {why}")
@@ -218,39 +233,40 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
         for path in sorted(set(fix.fold_files) | ({k.path} if k.system not in YAML_SYSTEMS else set())):
             tree = changed.get(path)
             if tree is None or isinstance(tree, str):
-                tree = cst.parse_module(ws.text(path))
+                tree = ws.trees.cst(ws.text(path))
             if bare:
                 scope = None if k.system == "globals" else (lambda fn, classes: owns(fn, classes, k.owner))
                 fold = Fold(set(), k.default, set(), code=default_code, bare={leaf}, scope=scope)
             else:
                 now = ws.text(path)
-                fold = Fold(names, k.default, _strong(ast.parse(now), ws.classes), code=default_code,
+                fold = Fold(names, k.default, _strong(ws, ws.trees.ast(path, now)), code=default_code,
                             holders={holder} if holder and path == k.path else set(),
-                            gates=_alias_gates(path, now, ws.classes, names, k.default))
-            changed[path] = tree.visit(fold)
+                            gates=_alias_gates(ws, path, now, names, k.default))
+            changed[path] = ws.trees.transform(tree, fold)
             if fold.problem:
                 raise FixFailed(f"{path}: {fold.problem}")
-    out = {p: (m if isinstance(m, str) else m.code) for p, m in changed.items()}
+    out = {p: (m if isinstance(m, str) else ws.trees.code(m)) for p, m in changed.items()}
     out = {p: t for p, t in out.items() if t != ws.text(p)}
     for path, after in out.items():
         if not path.endswith(".py"):
             continue
-        if (problem := compiles(path, after)):
+        if (problem := ws.trees.compile_error(path, after)):
             raise FixFailed(f"dropped: {problem}")
-        if fix.fold and not bare and (left := _left_reads(path, after, ws.classes, names_of(k))):
+        if fix.fold and not bare and (left := _left_reads(ws, path, after, names_of(k))):
             raise FixFailed(f"{path}:{left[0].line}: cannot fold this read of `{left[0].name}`")
         if path != k.path:
             continue
         for gone, owner in (({leaf}, k.owner if k.system in PARAM_SYSTEMS else None) if bare else (set(), None),
                             ({holder}, None) if holder else (set(), None)):
-            if gone and (line := _left_names(after, gone, owner)) is not None:
+            if gone and (line := _left_names(ws.trees.ast(path, after), gone, owner)) is not None:
                 raise FixFailed(f"{path}:{line}: `{next(iter(gone))}` is still used where it cannot be folded")
     return out
 
 
-def gate_ordinal(text: str, form: str, test: str, line: int) -> int | None:
-    """Which of the same-looking gates (same form and test) in source order is the one at `line`."""
-    tree = ast.parse(text)
+def gate_ordinal(text: str, form: str, test: str, line: int, tree: ast.Module | None = None) -> int | None:
+    """Which of the same-looking gates (same form and test) in source order is the one at `line`
+    (`tree`: the text's, when the caller has it)."""
+    tree = tree or ast.parse(text)
     elifs = {id(n.orelse[0]) for n in ast.walk(tree) if isinstance(n, ast.If) and len(n.orelse) == 1
              and isinstance(n.orelse[0], ast.If) and n.orelse[0].col_offset == n.col_offset}
     lines = text.splitlines()
@@ -272,19 +288,19 @@ def _remove_arm(ws: Workspace, fix: Fix) -> dict[str, str]:
     g = fix.gate
     assert g is not None
     text = ws.text(g.path)
-    same = [h for h in index_file(g.path, text).gates if _gate_key(h) == _gate_key(g)]
+    same = [h for h in ws.index(g.path, text).gates if _gate_key(h) == _gate_key(g)]
     if len(same) <= fix.gate_ordinal:
         raise FixFailed(f"the branch `{g.test}` is no longer in {g.path}")
     h = same[fix.gate_ordinal]
     form = "if" if h.form == "guard" else h.form  # an early exit is an `if` to the rewrite
-    ordinal = gate_ordinal(text, form, h.test, h.line)
+    ordinal = gate_ordinal(text, form, h.test, h.line, ws.trees.ast(g.path, text))
     if ordinal is None:
         raise FixFailed(f"{g.path}:{h.line}: more than one branch `{g.test}` on this line")
     fold = Fold(set(), None, set(), (GateTarget(ordinal, h.test, fix.gate_value, form),))
-    new = cst.parse_module(text).visit(fold).code
+    new = ws.trees.rewrite(ws.trees.cst(text), fold)
     if fold.gates_hit != 1:
         raise FixFailed(f"{g.path}:{h.line}: could not find the branch `{g.test}` to remove")
-    if (problem := compiles(g.path, new)):
+    if (problem := ws.trees.compile_error(g.path, new)):
         raise FixFailed(f"dropped: {problem}")
     return {g.path: new}
 
@@ -297,11 +313,11 @@ def _remove_variant(ws: Workspace, fix: Fix) -> dict[str, str]:
     if v.system == "getattr" and not whole:
         raise FixFailed(f"`{v.name}` is named elsewhere in the repo; remove it by hand")
     remover = RemoveVariant(v.system, v.name, v.owner, whole)
-    new = cst.parse_module(text).visit(remover).code
+    new = ws.trees.rewrite(ws.trees.cst(text), remover)
     if remover.found != 1 or remover.problem:
         raise FixFailed(f"{v.path}: cannot remove variant `{v.name}` of `{v.owner}`: "
                         + (remover.problem or ("it is defined more than once" if remover.found else "it is gone")))
-    if (problem := compiles(v.path, new)):
+    if (problem := ws.trees.compile_error(v.path, new)):
         raise FixFailed(f"dropped: {problem}")
     return {v.path: new}
 
@@ -312,14 +328,14 @@ def _remove_choice(ws: Workspace, fix: Fix, changed: dict[str, str], required: b
     assert k is not None
     text = changed.get(k.path) or ws.text(k.path)
     remover = RemoveChoice(k.system, k.name.rsplit(".", 1)[-1], k.option_strings, fix.choice)
-    new = cst.parse_module(text).visit(remover).code
+    new = ws.trees.rewrite(ws.trees.cst(text), remover)
     if remover.found != 1 or remover.problem:
         if required:
             raise FixFailed(f"{k.path}: cannot remove {fix.choice!r} from the choices of `{k.name}`: "
                             + (remover.problem or ("it is no longer there" if not remover.found else
                                                    "the flag is defined more than once")))
         return
-    if (problem := compiles(k.path, new)):
+    if (problem := ws.trees.compile_error(k.path, new)):
         raise FixFailed(f"dropped: {problem}")
     changed[k.path] = new
 
@@ -344,6 +360,8 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     k = fix.knob
     if not fix.supported:
         return FixOutcome(fix, "unsupported", "; ".join(fix.reasons)), set()
+    if k is not None and ws.seen is not None:
+        ws.seen.removed.add((k.path, k.name))
     if k is not None and (k.path, k.name) in ws.removed:
         return FixOutcome(fix, "skipped", "already removed: an earlier fix removed all its reads"), set()
     try:
@@ -368,15 +386,16 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     orphaned: list[str] = []
     if ws.reads is not None:
         trial, removed = dict(changed), set(ws.removed) | gone
-        orphaned = orphans(ws.reads, trial, ws.read, removed)
-        if orphaned and not any(p.endswith(".py") and compiles(p, t) for p, t in trial.items()):
+        orphaned = orphans(ws.reads, trial, ws.read, removed, ws.trees)
+        if orphaned and not any(p.endswith(".py") and ws.trees.compile_error(p, t) for p, t in trial.items()):
             changed, gone = trial, removed - ws.removed
         else:
             orphaned = []
     before = {p: ws.text(p) for p in changed}
     with_cascade = dict(changed)
-    went = orphaned + cascade(before, with_cascade, set(changed), ws.files, ws.read, ws.modules)
-    broken = [p for p, t in with_cascade.items() if p.endswith(".py") and compiles(p, t)]
+    went = orphaned + cascade(before, with_cascade, set(changed), ws.files, ws.read, ws.modules, ws.trees,
+                              ws.seen, ws.peek)
+    broken = [p for p, t in with_cascade.items() if p.endswith(".py") and ws.trees.compile_error(p, t)]
     note = ""
     if broken:
         note = f"cleanup of what became unused skipped: it would break {', '.join(broken)}"
@@ -394,26 +413,60 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     return FixOutcome(fix, "applied", note, before, changed, tuple(went), tuple(emptied)), gone
 
 
+def keep(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutcome, set[tuple[str, str]]]:
+    """`make`, and the workspace left as the fix leaves it when it is made."""
+    outcome, gone = make(ws, fix, dirty, force)
+    if outcome.status == "applied":
+        ws.texts.update(outcome.after)
+        ws.removed |= gone
+        if ws.reads is not None:
+            ws.reads.by_file.update({p: read_keys(p, t, ws.trees) for p, t in outcome.after.items()
+                                     if p.endswith(".py")})
+    return outcome, gone
+
+
 def make_all(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, unsafe: bool,
-             show: bool = True) -> list[FixOutcome]:
+             show: bool = True, progress: Callable[[str], None] = lambda stage: None,
+             jobs: int | None = None) -> list[FixOutcome]:
     """Safe fixes first, each on top of the ones before; unsafe ones are made only with `unsafe`,
-    else shown (on top of the safe ones; not even made without `show`) and not kept."""
-    out: list[FixOutcome] = []
+    else shown (on top of the safe ones; not even made without `show`) and not kept.
+    `progress` is told how many of the files with fixes are done; `jobs`: processes that make them
+    (workers.py; None decides by how many there are)."""
+    from .workers import make_kept, make_shown
+
+    out: list[FixOutcome | None] = []
     ordered = sorted(fixes, key=lambda f: (not f.safe, f.finding.path, f.finding.line))
+    kept: list[int] = []
+    shown: list[int] = []
+    left: dict[str, int] = {}
+    for fix in ordered:
+        if fix.safe or unsafe or show:
+            left[fix.finding.path] = left.get(fix.finding.path, 0) + 1
+    total = len(left)
+
+    def done(some: list[Fix]) -> None:
+        for f in some:
+            left[f.finding.path] -= 1
+        progress(f"rewriting files {sum(1 for n in left.values() if not n)}/{total}")
+
+    progress(f"rewriting files 0/{total}")
     for fix in ordered:
         shown_only = not fix.safe and not unsafe
-        if shown_only and not show:
-            out.append(FixOutcome(fix, "unsafe", "", {}, {}))
+        if shown_only:
+            # made after every kept fix (they sort after them anyway), on top of them all
+            if show:
+                shown.append(len(out))
+            out.append(None if show else FixOutcome(fix, "unsafe", "", {}, {}))
             continue
-        outcome, gone = make(ws, fix, dirty, force or shown_only)
-        if shown_only and outcome.status != "unsupported":
+        kept.append(len(out))
+        out.append(None)
+    for at, outcome in zip(kept, make_kept(ws, [ordered[i] for i in kept], dirty, force, jobs, done)):
+        out[at] = outcome
+    for at, outcome in zip(shown, make_shown(ws, [ordered[i] for i in shown], dirty, jobs, done)):
+        if outcome.status != "unsupported":
             # shown, never made: its own failure is a note, not an error of this run
             note = "" if outcome.status == "applied" else f"(and it could not be made: {outcome.message})"
-            outcome = FixOutcome(fix, "unsafe", note, outcome.before, outcome.after, outcome.cascade, outcome.emptied)
-        elif outcome.status == "applied":
-            ws.texts.update(outcome.after)
-            ws.removed |= gone
-            if ws.reads is not None:
-                ws.reads.by_file.update({p: read_keys(p, t) for p, t in outcome.after.items() if p.endswith(".py")})
-        out.append(outcome)
-    return out
+            outcome = FixOutcome(outcome.fix, "unsafe", note, outcome.before, outcome.after, outcome.cascade,
+                                 outcome.emptied)
+        out[at] = outcome
+    return out  # type: ignore[return-value]

@@ -16,6 +16,7 @@ import libcst as cst
 
 from .definitions import chain
 from .simplify import Simplifier
+from .source import longest_word
 
 FOLDABLE = (type(None), bool, int, float, str)
 
@@ -91,6 +92,22 @@ class Fold(Simplifier):
         self._quotes: list[str] = []  # quote characters of the f-strings we are inside
         self._seen: dict[tuple[str, str], int] = {}  # (form, test) -> how many met so far
         self._forced: dict[int, bool] = {}  # id(original If/IfExp) -> forced test value
+
+    def keys(self) -> set[str] | None:
+        """A word each statement this may change holds: a read's last name, a bare name, a holder,
+        a forced gate's test (source.py visits only those)."""
+        out = set(self.bare) | set(self.holders)
+        for name in self.names:
+            word = longest_word(name.rsplit(".", 1)[-1])
+            if word is None:
+                return None
+            out.add(word)
+        for g in self.gates:
+            word = longest_word(g.test)
+            if word is None:
+                return None
+            out.add(word)
+        return out
 
     # ---- the literal ---------------------------------------------------------------------
     def _literal(self, like: cst.BaseExpression) -> cst.BaseExpression:

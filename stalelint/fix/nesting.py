@@ -26,11 +26,12 @@ def depth(tree: ast.AST) -> int:
     return deepest
 
 
-def too_deep(text: str) -> str | None:
-    """Why libcst must not be given `text`, or None."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return "Python cannot parse it"
+def too_deep(text: str, tree: ast.Module | None = None) -> str | None:
+    """Why libcst must not be given `text`, or None (`tree`: its `ast.parse`, if the caller has it)."""
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return "Python cannot parse it"
     levels = depth(tree)
     return f"it nests {levels:,} levels deep, over the {LIMIT:,} libcst can rewrite safely" if levels > LIMIT else None

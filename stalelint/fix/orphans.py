@@ -4,16 +4,13 @@ orphaned them, which keeps `fix --apply` idempotent. A flag a launch command pas
 it would break that command; the next run reports it, as unsafe)."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 from ..index import index_file
 from ..judge import Facts
 from ..model import Knob
 from ..names import normalize
 from .configs import remove_keys
 from .params import remover_for
-
-import libcst as cst
+from .source import Trees
 
 
 # systems whose unread flag can go without a caller noticing: set only from the command line or a
@@ -21,20 +18,42 @@ import libcst as cst
 _SYSTEMS = ("argparse", "dataclass", "pydantic", "absl", "globals", "yacs", "click", "typer")
 
 
-def read_keys(path: str, text: str) -> set[str]:
+def read_keys(path: str, text: str, trees: Trees | None = None) -> set[str]:
     """Every knob name a file reads, as the judge counts them (each part of each chain)."""
-    return set(_read_keys(path, text))
+    key = (path, text)
+    if key not in _READ_KEYS:
+        # asked twice of every text a fix leaves (whether it orphans a flag, then to record what the
+        # file now reads): indexing a large file is most of that
+        if len(_READ_KEYS) >= 32:
+            del _READ_KEYS[next(iter(_READ_KEYS))]
+        _READ_KEYS[key] = _read_keys(path, text, trees.parsed(path, text) if trees is not None else None)
+    return set(_READ_KEYS[key])
 
 
-@lru_cache(maxsize=32)
-def _read_keys(path: str, text: str) -> frozenset[str]:
-    # asked twice of every text a fix leaves (whether it orphans a flag, then to record what the
-    # file now reads): indexing a large file is most of that
+_READ_KEYS: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def _read_keys(path: str, text: str, tree) -> frozenset[str]:
     keys: set[str] = set()
-    for r in index_file(path, text).reads:
+    for r in index_file(path, text, tree).reads:
         parts = normalize(r.name).split(".")
         keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
     return frozenset(keys)
+
+
+class Seen:
+    """What a run of fixes looked at of the rest of the repo (workers.py: a run made ahead, in
+    another process, holds only if nothing it looked at was changed by the fixes before it)."""
+
+    def __init__(self) -> None:
+        self.texts: set[str] = set()  # files whose text was read
+        # "does anything still read one of these names?": (the names, whether a splatted parameter
+        # does, the files that do)
+        self.read_names: list[tuple[frozenset[str], bool, frozenset[str]]] = []
+        self.removed: set[tuple[str, str]] = set()  # flags (path, name) it went on as not gone yet
+        # "does this file name this word?" (cascade.py asks every file): (word, file, outside its
+        # import, the answer)
+        self.words: list[tuple[str, str, bool, bool]] = []
 
 
 class Reads:
@@ -42,6 +61,7 @@ class Reads:
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
+        self.seen: Seen | None = None
         self.by_file: dict[str, set[str]] = {}
         for f in facts.index.files:
             keys: set[str] = set()
@@ -54,15 +74,22 @@ class Reads:
         if k.read_whole:
             return True  # read by reflection with its whole object, which no fix removes
         names = {normalize(k.name), normalize(k.name).rsplit(".", 1)[-1]} | {normalize(a) for a in k.aliases}
+        if self.seen is not None:
+            splat, files = bool(names & self.facts.splat_params), frozenset(
+                p for p, keys in self.by_file.items() if not names.isdisjoint(keys))
+            self.seen.read_names.append((frozenset(names), splat, files))
+            return splat or bool(files)
         return bool(names & self.facts.splat_params) or any(names & keys for keys in self.by_file.values())
 
 
-def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str, str]]) -> list[str]:
+def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str, str]],
+            trees: Trees | None = None) -> list[str]:
     """Remove (in `changed`) the definitions of flags no longer read once `changed` is written;
     returns what went. `removed` holds (path, name) of flags already gone; it is updated."""
     facts = reads.facts
+    trees = trees or Trees(reuse=False)
     was = {p: reads.by_file.get(p, set()) for p in changed if p.endswith(".py")}
-    now = {p: read_keys(p, changed[p]) for p in was}
+    now = {p: read_keys(p, changed[p], trees) for p in was}
     lost = set().union(*was.values()) - set().union(*now.values()) if was else set()
     if not lost:
         return []
@@ -81,7 +108,7 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
             if text is None:
                 continue
             remover = remover_for(k)
-            new = cst.parse_module(text).visit(remover).code
+            new = trees.rewrite(trees.cst(text), remover)
             if remover.found != 1 or remover.problem:
                 continue
             edits = {k.path: new}
@@ -97,6 +124,8 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
             if not ok:
                 continue
             changed.update(edits)
+            if reads.seen is not None:
+                reads.seen.removed.add((k.path, k.name))  # had a fix before removed it, it would stay
             removed.add((k.path, k.name))
             went.append(f"{k.path}: flag `{k.name}`, no longer read")
     finally:

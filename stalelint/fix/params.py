@@ -160,6 +160,9 @@ class RemoveParameter(cst.CSTTransformer):
         self.holder: str | None = None
         self._classes: list[cst.ClassDef] = []
 
+    def keys(self) -> set[str]:
+        return {self.name}  # the function whose parameter it is holds it
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node)
 

@@ -16,6 +16,7 @@ from ..judge import Facts
 from ..model import UNKNOWN, Finding, Fix, Knob
 from ..names import normalize
 from ..rules.common import operational
+from ..index.astutil import nodes
 from ..index.reads import config_names
 from . import safety
 from .fold import foldable
@@ -27,7 +28,10 @@ from .variants import referenced
 _LOCATION = "{path}:{line}"
 
 
-def _knob_of(facts: Facts, f: Finding) -> int | None:
+def _knob_of(facts: Facts, f: Finding, at: dict[tuple[str, int, str], int] | None = None) -> int | None:
+    """The index of the finding's knob (`at`: every knob's, by where and what, when asked often)."""
+    if at is not None:
+        return at.get((f.path, f.line, f.name))
     for i, k in enumerate(facts.index.knobs):
         if k.path == f.path and k.line == f.line and k.name == f.name:
             return i
@@ -65,29 +69,29 @@ def _owner_of_read(facts: Facts, i: int, path: str, read: str = "") -> str:
     return "ambiguous"
 
 
-def _writes(tree: ast.AST, strong: set[str], names: set[str]) -> list[tuple[int, str]]:
-    """Assignments to the flag (`args.x = ...`, `del args.x`, `setattr(args, "x", ...)`) and
-    `hasattr(args, "x")`, whose answer the removal would change."""
+def _writes(tree: ast.AST) -> list[tuple[int, str, str, str | None]]:
+    """Assignments to a flag (`args.x = ...`, `del args.x`, `setattr(args, "x", ...)`) and
+    `hasattr(args, "x")`, whose answer the removal would change: (line, what, the flag's name
+    normalised, the object's name when it must be a config), in `ast.walk` order."""
     out = []
-    for node in ast.walk(tree):
+    for node in nodes(tree, ast.Attribute, ast.Call):  # in ast.walk's order
         if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
             base = node.value
-            if isinstance(base, ast.Name) and base.id in strong and normalize(node.attr) in names:
-                out.append((node.lineno, "assigns to it"))
+            if isinstance(base, ast.Name):
+                out.append((node.lineno, "assigns to it", normalize(node.attr), base.id))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                 and node.func.id in ("setattr", "hasattr", "delattr") and len(node.args) >= 2 \
-                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str) \
-                and normalize(node.args[1].value) in names:
-            out.append((node.lineno, f"calls {node.func.id}() on it"))
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            out.append((node.lineno, f"calls {node.func.id}() on it", normalize(node.args[1].value), None))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("pop", "setdefault") \
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) \
-                and normalize(node.args[0].value) in names:
-            out.append((node.lineno, f"calls .{node.func.attr}() on it"))
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            out.append((node.lineno, f"calls .{node.func.attr}() on it", normalize(node.args[0].value), None))
     return out
 
 
 _WORD = re.compile(r"\w+")
+_CALLED = re.compile(r"(\w+)\s*\(")
 _OPTION_LITERAL = re.compile(r"""["'](--?[A-Za-z][\w.-]*)(?:=[^"'\n]*)?["']""")
 
 
@@ -104,6 +108,69 @@ class Sources:
         self._options: dict[str, list[tuple[str, int, str]]] | None = None
         self._listed: set[str] | None = None
         self._words: Counter | None = None
+        # what every knob's plan asks of the whole repo, worked out once a run
+        self._writes: dict[str, list[tuple[int, str, str, str | None]]] = {}
+        self._strong: dict[str, set[str]] = {}
+        self._defined: set[tuple[str, int]] | None = None
+        self._reads: tuple[list, dict[str, list[int]]] | None = None
+        self._called: dict[str, set[str]] = {}
+        self._by_callee_in: dict[str, dict[str, list[tuple[int, ast.Call]]]] = {}
+        self._owners: dict[tuple[int, str, str], str] = {}
+
+    def writes(self, path: str, tree: ast.Module, classes: set[str], names: set[str]) -> list[tuple[int, str]]:
+        """`_writes` of the file that concern a flag of these names."""
+        if path not in self._writes:
+            self._writes[path], self._strong[path] = _writes(tree), config_names(tree, classes)
+        strong = self._strong[path]
+        return [(line, what) for line, what, key, base in self._writes[path]
+                if key in names and (base is None or base in strong)]
+
+    def owner_of_read(self, facts: Facts, i: int, path: str, read: str = "") -> str:
+        """`_owner_of_read`, once per knob, file and read (a knob is read many times in a file)."""
+        key = (i, path, read)
+        if key not in self._owners:
+            self._owners[key] = _owner_of_read(facts, i, path, read)
+        return self._owners[key]
+
+    def defined(self, facts: Facts) -> set[tuple[str, int]]:
+        """(path, line) of every line of a flag definition that spells option strings."""
+        if self._defined is None:
+            self._defined = {(j.path, n) for j in facts.index.knobs if j.option_strings
+                             for n in range(j.line, j.end_line + 1)}
+        return self._defined
+
+    def reads(self, facts: Facts, keys: set[str]) -> list:
+        """The reads (in index order) of which some part of the chain is one of `keys`."""
+        if self._reads is None:
+            found = [r for fi in facts.index.files for r in fi.reads]
+            at: dict[str, list[int]] = {}
+            for n, r in enumerate(found):
+                for part in _subchains(r.name):
+                    at.setdefault(part, []).append(n)
+            self._reads = found, at
+        found, at = self._reads
+        return [found[n] for n in sorted({n for key in keys for n in at.get(key, ())})]
+
+    def calls_to(self, path: str, *callees: str) -> list[tuple[str, ast.Call]]:
+        """(callee, call) of a file's calls to these callees (`a.b.f(...)` is a call to `f`), in
+        `calls` order."""
+        if path not in self._by_callee_in:
+            index: dict[str, list[tuple[int, ast.Call]]] = {}
+            for n, node in enumerate(self.calls(path)):
+                f = node.func
+                index.setdefault(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""), []).append((n, node))
+            self._by_callee_in[path] = index
+        index = self._by_callee_in[path]
+        found = sorted((n, c, node) for c in dict.fromkeys(callees) for n, node in index.get(c, ()))
+        return [(c, node) for _, c, node in found]
+
+    def called(self, path: str) -> set[str]:
+        """Every word followed by `(` in a file's text (a call, a definition): a word-bounded
+        `Name` then `(` occurs in the text exactly when `Name` is in it. Asked of every file for
+        every config-class knob, once a file."""
+        if path not in self._called:
+            self._called[path] = set(_CALLED.findall(self.text(path) or ""))
+        return self._called[path]
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -164,22 +231,22 @@ class Sources:
     def calls(self, path: str) -> list[ast.Call]:
         if path not in self._calls:
             tree = self.tree(path)
-            self._calls[path] = [n for n in ast.walk(tree) if isinstance(n, ast.Call)] if tree else []
+            self._calls[path] = nodes(tree, ast.Call) if tree else []  # in ast.walk's order
         return self._calls[path]
 
 
 def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[str]:
     """Places that build the knob's config class by position or with the field as a keyword."""
     out = []
-    word = re.compile(r"\b" + re.escape(k.owner) + r"\s*\(")
+    word = None if k.owner.isidentifier() else re.compile(r"\b" + re.escape(k.owner) + r"\s*\(")
     for f in facts.index.files:
         text = src.text(f.path)
-        if text is None or (not word.search(text) and f"{field_name}=" not in text):
+        if text is None:
             continue
-        for node in src.calls(f.path):
-            if not isinstance(node, ast.Call):
-                continue
-            callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        called = k.owner in src.called(f.path) if word is None else bool(word.search(text))
+        if not called and f"{field_name}=" not in text:
+            continue
+        for callee, node in src.calls_to(f.path, k.owner, "replace"):
             if callee == k.owner and (node.args or any(kw.arg in (field_name, None) for kw in node.keywords)):
                 how = "by position" if node.args else f"with {field_name}=" if any(
                     kw.arg == field_name for kw in node.keywords) else "from **kwargs stalelint cannot see into"
@@ -204,8 +271,7 @@ def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
         return [f"{k.path} cannot be read back"]
     # another flag's own definition spelling the same option is not a use of this one (timm's
     # inference.py and validate.py each define --num-gpu)
-    defined = {(j.path, n) for j in facts.index.knobs if j.option_strings for n in range(j.line, j.end_line + 1)}
-    out = safety.option_strings_in_code(k, src.option_literals(files), defined)
+    out = safety.option_strings_in_code(k, src.option_literals(files), src.defined(facts))
     if k.system in PARAM_SYSTEMS or k.system == "globals":
         out += safety.bare_name(tree, k)
     if k.system in PARAM_SYSTEMS:
@@ -262,39 +328,36 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
     names = names_of(k)
     leaf = normalize(k.name).rsplit(".", 1)[-1]
     fold_files: set[str] = set()
-    for fi in facts.index.files:
-        for r in fi.reads:
-            if not ({leaf} | names) & _subchains(r.name):
+    for r in src.reads(facts, {leaf} | names):
+        rname = normalize(r.name)
+        if r.path.startswith("<"):  # a Hydra `${...}` interpolation, or another read not in a file
+            if rname in names:
+                reasons.append(f"a YAML config reads it through `${{{r.name}}}`, which the fix cannot fold")
+            continue
+        mine = rname in names or any(rname.startswith(n + ".") for n in names)
+        where = f"{r.path}:{r.line}"
+        if not mine:
+            # a longer or different chain ending in the same word: another object's attribute
+            parts = rname.split(".")
+            prefixes = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+            if any(j != i for p in prefixes for j in facts.by_name.get(p, ())):
                 continue
-            rname = normalize(r.name)
-            if r.path.startswith("<"):  # a Hydra `${...}` interpolation, or another read not in a file
-                if rname in names:
-                    reasons.append(f"a YAML config reads it through `${{{r.name}}}`, which the fix cannot fold")
-                continue
-            mine = rname in names or any(rname.startswith(n + ".") for n in names)
-            where = f"{r.path}:{r.line}"
-            if not mine:
-                # a longer or different chain ending in the same word: another object's attribute
-                parts = rname.split(".")
-                prefixes = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
-                if any(j != i for p in prefixes for j in facts.by_name.get(p, ())):
-                    continue
-                reasons.append(f"{where} reads `{r.name}`, which may be this flag")
-                continue
-            owner = _owner_of_read(facts, i, r.path, r.name)
-            if owner == "theirs":
-                continue
-            if owner == "ambiguous":
-                reasons.append(f"{where} reads `{r.name}`, which may be another flag of the same name")
-            elif not r.strong and _by_string(src, r):
-                reasons.append(f"{where} names `{r.name}` as a string (`hasattr`, `setattr`, or a helper or loop "
-                               "that looks flags up by name), which the fix cannot rewrite")
-            elif not r.strong:
-                reasons.append(f"{where} reads `{r.name}` from an object not known to be a config (weak read)")
-            elif not fold:
-                reasons.append(f"{where} reads it")  # an STL101 flag with a read: the index changed
-            else:
-                fold_files.add(r.path)
+            reasons.append(f"{where} reads `{r.name}`, which may be this flag")
+            continue
+        owner = src.owner_of_read(facts, i, r.path, r.name)
+        if owner == "theirs":
+            continue
+        if owner == "ambiguous":
+            reasons.append(f"{where} reads `{r.name}`, which may be another flag of the same name")
+        elif not r.strong and _by_string(src, r):
+            reasons.append(f"{where} names `{r.name}` as a string (`hasattr`, `setattr`, or a helper or loop "
+                           "that looks flags up by name), which the fix cannot rewrite")
+        elif not r.strong:
+            reasons.append(f"{where} reads `{r.name}` from an object not known to be a config (weak read)")
+        elif not fold:
+            reasons.append(f"{where} reads it")  # an STL101 flag with a read: the index changed
+        else:
+            fold_files.add(r.path)
     if normalize(k.name) in facts.splat_params or leaf in facts.splat_params:
         reasons.append("a config is unpacked into calls (`**vars(args)`) and a function takes a parameter of this name")
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
@@ -303,8 +366,7 @@ def plan_knob(src: Sources, facts: Facts, f: Finding, i: int) -> Fix:
         if tree is None:
             reasons.append(f"{path} cannot be read back")
             continue
-        strong = config_names(tree, classes)
-        reasons.extend(f"{path}:{line} {what}" for line, what in _writes(tree, strong, names)
+        reasons.extend(f"{path}:{line} {what}" for line, what in src.writes(path, tree, classes, names)
                        if not (path == k.path and k.line == line and k.system in ("yacs", "ml_collections")))
     reasons.extend(_system_reasons(src, facts, k))
     configs: set[str] = set()
@@ -494,9 +556,12 @@ def plan(root: Path, facts: Facts, findings: tuple[Finding, ...]) -> list[Fix]:
     """A fix for every finding that has one (STL101, STL102, STL104, STL301, and STL201 dispatch arms)."""
     out: list[Fix] = []
     src = Sources(root)
+    at: dict[tuple[str, int, str], int] = {}
+    for i, k in enumerate(facts.index.knobs):
+        at.setdefault((k.path, k.line, k.name), i)  # the first, as the loop in _knob_of finds it
     for f in findings:
         if f.code == "STL101" or f.code in FOLDED:
-            i = _knob_of(facts, f)
+            i = _knob_of(facts, f, at)
             if i is not None:
                 out.append(plan_knob(src, facts, f, i))
         elif f.code in ("STL301", "STL201"):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..discover import find_named
+from ..index.astutil import nodes
 from ..evidence import launch
 from ..names import normalize
 
@@ -36,7 +37,7 @@ class Call:
 def _strings(tree: ast.AST):
     """(line, text) of each string that may be a command: constants, f-strings with their
     placeholders as `X`, and argv lists of string constants (`["python", "a.py", "--x"]`)."""
-    for node in ast.walk(tree):
+    for node in nodes(tree, ast.Constant, ast.JoinedStr, ast.List, ast.Tuple):  # in ast.walk's order
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             yield node.lineno, node.value
         elif isinstance(node, ast.JoinedStr):

@@ -17,6 +17,7 @@ import libcst as cst
 from .definitions import RemoveStatements, chain
 from .params import click_options, drop, drop_bracketed
 from .simplify import literal_value
+from .source import longest_word
 
 
 def _string(node: cst.BaseExpression | None) -> str | None:
@@ -55,6 +56,10 @@ class RemoveVariant(RemoveStatements):
         self.defined: str | None = None  # the name of the definition that went (or lost its decorator)
         self.problem: str | None = None
         self._depth = 0
+
+    def keys(self) -> set[str] | None:
+        word = longest_word(self.owner if self.system == "registry-dict" else self.name)
+        return {word} if word else None
 
     def visit_FunctionDef(self, node) -> None:
         self._depth += 1
@@ -137,6 +142,10 @@ class RemoveChoice(cst.CSTTransformer):
         self.system, self.name, self.options, self.value = system, name, set(options), value
         self.found = 0
         self.problem: str | None = None
+
+    def keys(self) -> set[str] | None:
+        word = longest_word(self.name if self.system == "absl" else " ".join(sorted(self.options)))
+        return {word} if word else None
 
     def _drop(self, arg: cst.Arg) -> cst.Arg:
         seq = arg.value

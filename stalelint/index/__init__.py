@@ -64,20 +64,21 @@ def _is_entry(tree: ast.Module) -> bool:
     return False
 
 
-def index_file(path: str, source: str) -> FileIndex:
-    """Everything stalelint needs from one Python file."""
+def index_file(path: str, source: str, tree: ast.Module | None = None) -> FileIndex:
+    """Everything stalelint needs from one Python file (`tree`: its `ast.parse`, if the caller has it;
+    nothing here changes it)."""
     forget_walks()
     try:
-        return _index_file(path, source)
+        return _index_file(path, source, tree)
     finally:
         forget_walks()  # the shared walk holds the whole tree: let it go with the file
 
 
-def _index_file(path: str, source: str) -> FileIndex:
+def _index_file(path: str, source: str, tree: ast.Module | None = None) -> FileIndex:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in the analysed code
-            tree = ast.parse(source, filename=path)
+            tree = tree or ast.parse(source, filename=path)
     except SyntaxError as exc:
         where = f"line {exc.lineno}" if exc.lineno else "unknown line"
         why = explain(exc, source) or exc.msg
