@@ -22,6 +22,11 @@ _FUNCTION_FLAGS = {"click", "typer", "fire", "jsonargparse"}
 _BARE = {"store_true": True, "store_false": False, "BooleanOptionalAction": True}
 
 
+
+def _parsable(k: Knob) -> bool:
+    """A field a command-line parser may build options from (`--field_name`)."""
+    return not k.option_strings and (k.cli or k.system in ("dataclass", "pydantic")) and "." not in k.name
+
 @dataclass(frozen=True)
 class Binding:
     experiment: Experiment
@@ -68,6 +73,7 @@ class Facts:
     # what several rules judge from, worked out once per run (rules/flag_use.py's verdicts)
     shared: dict[str, Any] = field(default_factory=dict)
     _options: list[str] | None = None  # every option string, sorted (argparse abbreviations)
+    _cli_names: list[str] | None = None  # names of parsed dataclass fields, sorted (their abbreviations)
     _sections: set[str] | None = None  # normalised names some knob's name continues (`model` of `model.depth`)
     _file_strings: dict[str, set[str]] | None = None  # file -> the string constants its code uses
 
@@ -157,8 +163,19 @@ class Facts:
         hit: list[int] = []
         while at < len(self._options) and self._options[at].startswith(key):
             hit += [i for i in self._within("option", self.by_option, self._options[at], scope)
-                    if self.knob(i).system == "argparse"]
+                    if self.knob(i).system == "argparse" or self.knob(i).cli]  # HfArgumentParser too
             at += 1
+        if not hit:
+            # a dataclass a command-line parser builds (HfArgumentParser and its subclasses, which
+            # the index may not know as one) spells `--field_name`
+            if self._cli_names is None:
+                self._cli_names = sorted({normalize(k.name) for k in self.index.knobs if _parsable(k)})
+            want = normalize(key[2:])
+            at = bisect.bisect_left(self._cli_names, want)
+            while at < len(self._cli_names) and self._cli_names[at].startswith(want):
+                hit += [i for i in self._within("name", self.by_name, self._cli_names[at], scope)
+                        if _parsable(self.knob(i))]
+                at += 1
         return hit if len({(self.knob(i).path, self.knob(i).name) for i in hit}) == 1 else []
 
     def _within(self, table: str, ids_of: dict[str, list[int]], key: str, scope: set[str] | None) -> list[int]:

@@ -132,3 +132,29 @@ def test_an_escaped_and_glued_to_the_command_a_launcher_runs():
     found = launch.commands("run.sh", text)
     assert [(c.entry, c.args) for c in found] == [("mason.py", ("--gpus", "8", "--", "source", "setup.sh")),
                                                   ("train.py", ("--beta", "0.0"))]
+
+
+def test_an_abbreviated_field_of_a_dataclass_a_parser_subclass_builds(tmp_path):
+    """open-instruct: `ArgumentParserPlus((Args, TokenizerConfig))` (an HfArgumentParser subclass)
+    takes `--chat_template` for the field `chat_template_name`, as argparse takes a unique prefix."""
+    repo = _repo(tmp_path, {
+        "cfg.py": """\
+            from dataclasses import dataclass
+
+            @dataclass
+            class TokenizerConfig:
+                chat_template_name: str = "tulu"
+            """,
+        "train.py": """\
+            import argparse
+            from cfg import TokenizerConfig
+            from utils import ArgumentParserPlus
+            p = argparse.ArgumentParser()
+            p.add_argument("--lr", type=float, default=0.1)
+            tc = ArgumentParserPlus((TokenizerConfig,)).parse()
+            print(tc.chat_template_name, p.parse_args().lr)
+            """,
+        "README.md": "```\npython train.py --chat_template olmo --lr 0.2\npython train.py --chat_tmplate x\n```\n",
+    })
+    doc = _check(repo, "--select", "STL103", "--min-confidence", "0")
+    assert [f["name"] for f in doc["findings"]] == ["chat_tmplate"]
