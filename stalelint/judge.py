@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .graph import reachable
 from .history import History, introduced
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window, read_names
 from .names import nested_value, normalize, parse_value, same_value, spelled_parts, suffixes
@@ -21,11 +22,6 @@ from .names import nested_value, normalize, parse_value, same_value, spelled_par
 _FUNCTION_FLAGS = {"click", "typer", "fire", "jsonargparse"}
 _BARE = {"store_true": True, "store_false": False, "BooleanOptionalAction": True}
 
-
-
-def _parsable(k: Knob) -> bool:
-    """A field a command-line parser may build options from (`--field_name`)."""
-    return not k.option_strings and (k.cli or k.system in ("dataclass", "pydantic")) and "." not in k.name
 
 @dataclass(frozen=True)
 class Binding:
@@ -130,15 +126,20 @@ class Facts:
                 return hit
         return self._holder(key, scope)
 
+    def sections(self) -> set[str]:
+        """Normalised names some knob's name continues (`model` of `model.depth`)."""
+        if self._sections is None:
+            self._sections = {".".join(p[:n]) for k in self.index.knobs
+                              for p in [normalize(k.name).split(".")] for n in range(1, len(p))}
+        return self._sections
+
     def _holder(self, key: str, scope: set[str] | None, exact: bool = False, mapping: bool = False) -> list[int]:
         """A flag a leading part of the key names, the rest of the key being inside its value: a
         config's `zero_optimization: {stage: 1}` (read as `zero_optimization.stage`) sets the flag
         `zero_optimization`. Never a section (`model` of a knob `model.depth`: its keys bind at leaf
         level) nor a knob that binds the keys under it itself (yacs `new_allowed`, `subtree`).
         `mapping`: only a flag declared to hold a mapping."""
-        if self._sections is None:
-            self._sections = {".".join(p[:n]) for k in self.index.knobs
-                              for p in [normalize(k.name).split(".")] for n in range(1, len(p))}
+        sections = self.sections()
         knobs = self.index.knobs
         parts = normalize(key).split(".")
         for n in range(1, len(parts)):
@@ -146,7 +147,7 @@ class Facts:
             for name in [prefix] if exact else suffixes(prefix):
                 hit = [i for i in self._within("name", self.by_name, name, scope)
                        if knobs[i].action not in ("new_allowed", "subtree")
-                       and normalize(knobs[i].name) not in self._sections and (not mapping or _holds_mapping(knobs[i]))]
+                       and normalize(knobs[i].name) not in sections and (not mapping or _holds_mapping(knobs[i]))]
                 if hit:
                     return hit
         return []
@@ -376,13 +377,9 @@ class Facts:
                     self._importers.setdefault(t, set()).add(f)
         # every file that reaches one of them, through any number of imports: a project's
         # train_net.py reaches its config through its package's __init__ (detectron2 projects)
-        candidates = {self.knob(i).path for hits in per_setting for i in hits}
-        todo = list(candidates)
-        while todo:
-            for imp in self._importers.get(todo.pop(), ()):
-                if imp not in candidates:
-                    candidates.add(imp)
-                    todo.append(imp)
+        importers = self._importers
+        candidates = reachable({self.knob(i).path for hits in per_setting for i in hits},
+                               lambda path: importers.get(path, ()))
         scores = {c: sum(1 for hits in per_setting if any(self.knob(i).path in self.reach(c) for i in hits))
                   for c in candidates}
         top = max(scores.values())
@@ -452,6 +449,11 @@ def parent(key: str) -> str:
 
 
 _MAPPING_TYPE = re.compile(r"\b(?:dict|Dict|Mapping|MutableMapping|DictConfig|json\.loads)\b")
+
+
+def _parsable(k: Knob) -> bool:
+    """A field a command-line parser may build options from (`--field_name`)."""
+    return not k.option_strings and (k.cli or k.system in ("dataclass", "pydantic")) and "." not in k.name
 
 
 def _holds_mapping(k: Knob) -> bool:

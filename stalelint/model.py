@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
 
+from .graph import reachable
+
 
 class _Unknown:
     """A value that exists but cannot be known statically (`--lr $LR`, `default=compute()`)."""
@@ -388,13 +390,7 @@ class Index:
 
     def reachable(self, entry: str) -> set[str]:
         """Files an entry script reaches through imports, itself included."""
-        seen, todo = {entry}, [entry]
-        while todo:
-            for nxt in self.imports.get(todo.pop(), ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        return seen
+        return reachable((entry,), lambda path: self.imports.get(path, ()))
 
 
 @dataclass(frozen=True)

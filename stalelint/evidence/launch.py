@@ -132,6 +132,10 @@ def _expand(token: str, variables: dict[str, str]) -> str | None:
     return None if unknown else out
 
 
+# `\&\&python`: an operator escaped for a launcher's shell, glued to the word after it
+_GLUED = re.compile(r"(&&|\|\||;)(?=[^;&|()])")
+
+
 def _split(text: str) -> list[list[str]] | None:
     lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
@@ -142,9 +146,8 @@ def _split(text: str) -> list[list[str]] | None:
         return None
     commands, cur = [], []
     for t in tokens:
-        glued = re.match(r"(&&|\|\||;)(?=[^;&|()])", t)
+        glued = _GLUED.match(t)
         if glued and cur:
-            # `\&\&python train.py`: an `&&` escaped for a launcher's shell, glued to the next word
             commands.append(cur)
             cur, t = [], t[glued.end():]
         if t and set(t) <= set(";&|()"):

@@ -17,8 +17,7 @@ from typing import Callable, Iterable
 
 import libcst as cst
 
-from ..index import index_file
-from ..index.astutil import module_name
+from ..index import index_file, module_files
 from ..index import gates, reads
 from ..index.astutil import segment
 from ..index.reads import config_names
@@ -59,11 +58,7 @@ class Workspace:
         self.fit: set[str] = set()
         self.classes = classes
         self.config_names = lambda tree: config_names(tree, classes)
-        self.modules: dict[str, str] = {}
-        for p in sorted((f for f in self.files if f.endswith(".py")), key=lambda p: p.count("/"), reverse=True):
-            parts = module_name(p).split(".")
-            for i in range(len(parts)):
-                self.modules[".".join(parts[i:])] = p
+        self.modules = module_files([f for f in self.files if f.endswith(".py")])
 
     def read(self, path: str) -> str | None:
         if self.seen is not None and not self._original:

@@ -101,6 +101,7 @@ class Sources:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._text: dict[str, str | None] = {}
+        self._lines: dict[str, list[str]] = {}
         self._tree: dict[str, ast.Module | None] = {}
         self._calls: dict[str, list[ast.Call]] = {}
         self._commands: list[usages.Call] | None = None
@@ -193,6 +194,13 @@ class Sources:
         if self._commands is None:
             self._commands = usages.calls(self, facts)
         return self._commands
+
+    def lines(self, path: str) -> list[str]:
+        """A file's lines (none when it cannot be read), split once a run."""
+        if path not in self._lines:
+            self._lines[path] = (self.text(path) or "").splitlines()
+        return self._lines[path]
+
     def words(self, files: list[str], skip: set[str]) -> Counter:
         """How often each word occurs in `files` (code, configs, docs; not the experiment files in
         `skip`), once a run: a name counted only in its own definition is named nowhere else."""
@@ -293,10 +301,7 @@ def _system_reasons(src: Sources, facts: Facts, k: Knob) -> list[str]:
 
 def _by_string(src: Sources, r) -> bool:
     """Whether a read is a flag's name written as a string on its line (`_check_args("zip")`)."""
-    text = src.text(r.path)
-    if text is None:
-        return False
-    lines = text.splitlines()
+    lines = src.lines(r.path)
     line = lines[r.line - 1] if 0 < r.line <= len(lines) else ""
     return f'"{r.name}"' in line or f"'{r.name}'" in line
 

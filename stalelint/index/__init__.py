@@ -6,6 +6,7 @@ import ast
 import warnings
 from dataclasses import replace
 
+from ..graph import closure
 from ..model import FileIndex, Index, Knob, Problem, Read, evolve
 from ..names import normalize
 from ..newer_syntax import explain
@@ -175,17 +176,7 @@ def _holders(classes: Classes) -> dict[str, set[str]]:
         for _, type_name in fields:
             if type_name and type_name != holder:
                 direct.setdefault(type_name, set()).add(holder)
-    out: dict[str, set[str]] = {}
-    for cls in direct:
-        seen: set[str] = set()
-        todo = list(direct[cls])
-        while todo:
-            c = todo.pop()
-            if c not in seen:
-                seen.add(c)
-                todo.extend(direct.get(c, ()))
-        out[cls] = seen
-    return out
+    return closure(direct)
 
 
 class _Classes:
@@ -271,7 +262,7 @@ def _cli_functions(files: list[FileIndex], knobs: list[Knob], modules: dict[str,
     return out + added, FileIndex(path="<jsonargparse parameters>", reads=tuple(reads))
 
 
-def _module_files(paths: list[str]) -> dict[str, str]:
+def module_files(paths: list[str]) -> dict[str, str]:
     """Every dotted module name a file can be imported by (`src/pkg/a.py` as `src.pkg.a`, `pkg.a`, `a`)."""
     out: dict[str, str] = {}
     for p in sorted(paths, key=lambda p: p.count("/"), reverse=True):
@@ -279,9 +270,6 @@ def _module_files(paths: list[str]) -> dict[str, str]:
         for i in range(len(parts)):
             out[".".join(parts[i:])] = p
     return out
-
-
-module_files = _module_files  # for the rules: which dotted names are the repo's own
 
 
 def mlcollections_defaults(files: list[FileIndex]) -> dict[str, str]:
@@ -335,7 +323,7 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
             if k.name.rsplit(".", 1)[-1] in written:
                 k = evolve(k, set_in_code=True)
             knobs.append(k)
-    modules = _module_files([f.path for f in files])
+    modules = module_files([f.path for f in files])
     knobs, param_reads = _cli_functions(files, knobs, modules)
     if param_reads is not None:
         files = files + [param_reads]
@@ -432,7 +420,7 @@ def promote_by_use(idx: Index, experiments) -> Index:
     if not used:
         return idx
     classes = _Classes(list(idx.files), also=used)
-    uses = class_uses.Uses(list(idx.files), _module_files([f.path for f in idx.files]), dict(idx.imports))
+    uses = class_uses.Uses(list(idx.files), module_files([f.path for f in idx.files]), dict(idx.imports))
     added = []
     for f in files:
         for k in f.candidate_knobs:

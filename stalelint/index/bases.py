@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from ..graph import reachable
 from .astutil import chain, nodes
 from .dataclass import _bases, _lists
 
@@ -58,6 +59,13 @@ def extract(tree: ast.Module, imported: dict[str, str]) -> list[tuple[str, tuple
 Key = tuple[str, str]  # (path, class name): two scripts may each define their own `Args`
 
 
+def in_repo(dotted: str, modules: dict[str, str]) -> bool:
+    """Whether a dotted name (a module, or a name in one) is the repo's own: `modules` is every
+    dotted name a repo file can be imported by."""
+    parts = dotted.split(".")
+    return any(".".join(parts[:n]) in modules for n in range(len(parts), 0, -1))
+
+
 class Resolver:
     """The repo's classes and their bases; which of them extend a library's class. Classes are
     keyed by (file, name) and a base is followed to the file it comes from (this file, the module
@@ -77,8 +85,7 @@ class Resolver:
         self._down: dict[Key, set[Key]] | None = None
 
     def in_repo(self, dotted: str) -> bool:
-        parts = dotted.split(".")
-        return any(".".join(parts[:n]) in self.modules for n in range(len(parts), 0, -1))
+        return in_repo(dotted, self.modules)
 
     def lookup(self, path: str, name: str, origin: str) -> list[Key] | None:
         """The repo classes a name used in `path` stands for; None when it is a library's."""
@@ -130,20 +137,7 @@ class Resolver:
                 for name, origin in named:
                     for base in self.lookup(key[0], name, origin) or ():
                         self._down.setdefault(base, set()).add(key)
-        below = set(keys)
-        todo = list(keys)
-        while todo:
-            for sub in self._down.get(todo.pop(), ()):
-                if sub not in below:
-                    below.add(sub)
-                    todo.append(sub)
-        out = set(below)
-        todo = list(below)
-        while todo:
-            key = todo.pop()
-            for name, origin in self.bases.get(key, ()):
-                for base in self.lookup(key[0], name, origin) or ():
-                    if base not in out:
-                        out.add(base)
-                        todo.append(base)
-        return out
+        down = self._down
+        below = reachable(keys, lambda key: down.get(key, ()))
+        return reachable(below, lambda key: (base for name, origin in self.bases.get(key, ())
+                                             for base in self.lookup(key[0], name, origin) or ()))

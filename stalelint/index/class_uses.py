@@ -5,6 +5,7 @@ self_writes.py, bases.py): a field read by reflection (`read_whole`), handed who
 library's class (`external_base`), decided across the repo rather than per file."""
 from __future__ import annotations
 
+from ..graph import closure, reachable
 from ..model import FileIndex, Knob, evolve
 from . import self_writes
 from .bases import Key, Resolver
@@ -18,17 +19,7 @@ def _nested(files: list[FileIndex]) -> dict[str, set[str]]:
     for f in files:
         for cls, fields in f.config_classes + f.candidate_classes:
             direct.setdefault(cls, set()).update(t for _, t in fields if t and t != cls)
-    out: dict[str, set[str]] = {}
-    for cls in direct:
-        seen: set[str] = set()
-        todo = list(direct[cls])
-        while todo:
-            c = todo.pop()
-            if c not in seen and c in direct:
-                seen.add(c)
-                todo.extend(direct[c])
-        out[cls] = seen
-    return out
+    return {cls: {c for c in reached if c in direct} for cls, reached in closure(direct).items()}
 
 
 class Uses:
@@ -125,10 +116,4 @@ class Uses:
 
 
 def _reach(path: str, imports: dict[str, tuple[str, ...]]) -> set[str]:
-    seen, todo = {path}, [path]
-    while todo:
-        for nxt in imports.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
+    return reachable((path,), lambda p: imports.get(p, ()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ..graph import closure
 from ..model import UNKNOWN, Knob, Suppression
 from .astutil import call_name, chain, keep_for, kwarg, literal, nodes
 
@@ -184,17 +185,7 @@ def subclasses(bases_of: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
         for b in bases:
             if b != cls:
                 direct.setdefault(b, set()).add(cls)
-    out: dict[str, set[str]] = {}
-    for cls in direct:
-        seen: set[str] = set()
-        todo = list(direct[cls])
-        while todo:
-            c = todo.pop()
-            if c not in seen:
-                seen.add(c)
-                todo.extend(direct.get(c, ()))
-        out[cls] = seen
-    return out
+    return closure(direct)
 
 
 def promoted(configs: Classes, candidates: Classes, bases_of: dict[str, tuple[str, ...]],

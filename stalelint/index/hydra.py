@@ -127,6 +127,21 @@ def interpolations(text: str) -> set[str]:
     return set(_INTERPOLATION.findall(text))
 
 
+def load(root: Path, rel: str, max_size: int, problems: list[Problem]
+         ) -> tuple[str, list[Setting], list[tuple[str, str | None, str]]] | None:
+    """A config file's text, leaf settings and defaults list entries (read_yaml); None, with the
+    problem recorded, when it cannot be read or parsed."""
+    text, problem = read_text(root, rel, max_size)
+    if problem:
+        problems.append(problem)
+        return None
+    _, settings, entries, error = read_yaml(rel, text or "")
+    if error:
+        problems.append(Problem("STL903", rel, error))
+        return None
+    return text or "", settings, entries
+
+
 def option_settings(root: Path, folder: str, group: str, option: str, max_size: int) -> list[Setting]:
     """The keys a selected group option sets (`trainer=gpu` sets gpu.yaml's `trainer.accelerator`),
     named by the option's package; empty when the option file is missing or unreadable (the tree's
@@ -170,14 +185,10 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
             if group:
                 groups.setdefault(group, []).append(p)
         tree.groups[folder] = tree.groups.get(folder, set()) | set(groups)
-        text, problem = read_text(root, primary, max_size)
-        if problem:
-            tree.problems.append(problem)
+        loaded = load(root, primary, max_size, tree.problems)
+        if loaded is None:
             continue
-        _, _, entries, error = read_yaml(primary, text or "")
-        if error:
-            tree.problems.append(Problem("STL903", primary, error))
-            continue
+        entries = loaded[2]
         chosen = {g: o for g, o, _ in entries if g and o}
         optional = {g for g, _, marker in entries if marker == "optional"}
         tree.defaults.setdefault(folder, chosen)
@@ -199,17 +210,13 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
                 continue
             option = posixpath.splitext(posixpath.basename(p))[0]
             in_default = p == primary or chosen.get(rel_group) == option
-            text, problem = read_text(root, p, max_size)
-            if problem:
-                tree.problems.append(problem)
+            loaded = load(root, p, max_size, tree.problems)
+            if loaded is None:
                 continue
-            _, settings, option_defaults, error = read_yaml(p, text or "")
-            if error:
-                tree.problems.append(Problem("STL903", p, error))
-                continue
-            tree.reads |= interpolations(text or "")
-            package = "" if p == primary else _package(text or "", rel_group)
-            sups = suppressions(text or "")
+            text, settings, option_defaults = loaded
+            tree.reads |= interpolations(text)
+            package = "" if p == primary else _package(text, rel_group)
+            sups = suppressions(text)
             for s in settings:
                 if is_meta(s.key):
                     continue
@@ -224,7 +231,7 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
                 if not group and included and rel_group:
                     pulled_in.setdefault((rel_group, included), set()).add(option)
             if rel_group and len(groups.get(rel_group, [])) >= 2:
-                lines = (text or "").count("\n") + 1
+                lines = text.count("\n") + 1
                 tree.variants.append(Knob(name=option, kind="variant", system="hydra-group", path=p, line=1,
                                           column=1, end_line=lines, owner=rel_group,
                                           default=chosen.get(rel_group), keep=keep_for(sups, 1, 3)))

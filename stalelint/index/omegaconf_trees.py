@@ -23,7 +23,7 @@ from pathlib import Path
 from ..discover import read_text
 from ..model import FileIndex, Knob, Problem
 from .astutil import chain, keep_for, suppressions
-from .hydra import interpolations, is_meta, read_yaml
+from .hydra import interpolations, is_meta, load, read_yaml
 
 SYSTEM = "omegaconf"
 _YAML = (".yaml", ".yml")
@@ -478,18 +478,14 @@ def index_tree(root: Path, paths: tuple[str, ...], files, imports: dict[str, tup
     defs = {y: users for y, users in definitions(files, imports, yamls).items() if y not in taken}
     keys_of: dict[str, set[str]] = {}
     for rel in sorted(defs):
-        text, problem = read_text(root, rel, max_size)
-        if problem:
-            tree.problems.append(problem)
+        loaded = load(root, rel, max_size, tree.problems)
+        if loaded is None:
             continue
-        _, settings, _, error = read_yaml(rel, text or "")
-        if error:
-            tree.problems.append(Problem("STL903", rel, error))
-            continue
+        text, settings, _ = loaded
         tree.roles[rel] = "definition"
         tree.loaders[rel] = defs[rel]
-        tree.reads |= interpolations(text or "")
-        sups = suppressions(text or "")
+        tree.reads |= interpolations(text)
+        sups = suppressions(text)
         owner = sorted(defs[rel])[0] if defs[rel] else ""
         keys_of[rel] = set()
         for s in settings:

@@ -73,7 +73,7 @@ _OPERATIONAL_FLAG = re.compile(
     r"(.*_(dir|root|file|folder|url|uri)|(data|dataset|output|out|save|load|model|pretrained|ckpt|checkpoint|config|"
     r"cache|log|resume|init|work|result|tokenizer|vocab|train|val|valid|test|eval)_path|"
     r"(out|output|save|load|log|logging|ckpt|checkpoint|cache|work|result|results|tmp|export|upload|hub|wandb|tb|"
-    r"tensorboard|mlflow|dist|master|slurm|print|profile|profiler|trace|debug)(_.*)?|"
+    r"tensorboard|mlflow|dist|master|slurm|print|trace|debug)(_.*)?|"
     r"eval(_(interval|every|freq|frequency|iters|steps|only|batch_size))?|"
     r".*_(freq|frequency|interval|every|workers|threads|timeout|port|rank|backend|device|devices|gpus|nodes)|"
     r"seed|device|cuda|gpu|gpus|ngpus|n_gpu|num_gpus|world_size|rank|local_rank|nodes|num_nodes|partition|account|"

@@ -8,6 +8,7 @@ from ..judge import Facts, parent
 from ..model import Finding
 from ..index import hydra
 from ..index import module_files
+from ..index.bases import in_repo
 from ..names import normalize
 from .common import day
 
@@ -31,11 +32,6 @@ parse_known_args (it may pass the option on); 30 when its config class extends a
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
 
-def _in_repo(dotted: str, modules: dict[str, str]) -> bool:
-    parts = dotted.split(".")
-    return any(".".join(parts[:n]) in modules for n in range(len(parts) - 1, 0, -1))
-
-
 # share of a config file's keys that must bind to knobs before its other keys are called unknown
 _CONFIG_SHARE = 0.5
 
@@ -44,16 +40,17 @@ def check(facts: Facts) -> Iterator[Finding]:
     seen: set[tuple[str, int | None, str]] = set()
     names = sorted({normalize(k.name) for k in facts.index.knobs})
     # `wandb=null`, `model=null`: a whole section set (or dropped) is a key the config has
-    sections = {n.rsplit(".", d)[0] for n in names for d in range(1, n.count(".") + 1)}
+    sections = facts.sections()
     cli_files = {k.path for k in facts.index.knobs if k.system == "argparse" or k.cli}
     jsonargparse_files = {k.path for k in facts.index.knobs if k.system == "jsonargparse"}
     # a parsed config class that extends a library's (`TrainingArguments`): the library defines options too
     library_files = {k.path for k in facts.index.knobs if k.external_base and k.cli}
     library_files |= {f.path for f in facts.index.files if f.extended_parser}
     # a parser made by a library's function (detectron2's `default_argument_parser()`) has its options
-    modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")])
-    library_files |= {f.path for f in facts.index.files
-                      if any(not _in_repo(m, modules) for m in f.parser_factories)}
+    made = [f for f in facts.index.files if f.parser_factories]
+    if made:
+        modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")])
+        library_files |= {f.path for f in made if any(not in_repo(m, modules) for m in f.parser_factories)}
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
     has_flags: dict[str | None, bool] = {}
