@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .graph import reachable
+from .discover import is_test_code
 from .history import History, introduced
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window, read_names
 from .names import nested_value, normalize, parse_value, same_value, spelled_parts, suffixes
@@ -47,6 +48,7 @@ class Facts:
     strong_read_keys: set[str] = field(default_factory=set)
     splat_params: set[str] = field(default_factory=set)
     known_args_files: set[str] = field(default_factory=set)
+    open_cli_files: set[str] = field(default_factory=set)  # entry points that accept any option
     by_name: dict[str, list[int]] = field(default_factory=dict)
     by_option: dict[str, list[int]] = field(default_factory=dict)
     by_leaf: dict[str, list[int]] = field(default_factory=dict)
@@ -250,6 +252,10 @@ class Facts:
         window's start."""
         when = self.introduced(path, line)
         return when if when is not None and when > self.window.start else None
+
+    def unjudged(self, path: str, line: int) -> bool:
+        """Whether a definition is left out of judgement: test code's fixtures, or too new."""
+        return is_test_code(path) or self.in_grace(path, line)
 
     def in_grace(self, path: str, line: int) -> bool:
         """Whether a definition is too new to judge (younger than the grace period); remembered,
@@ -524,6 +530,8 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                 facts.strong_read_keys.update(keys)
         if f.known_args:
             facts.known_args_files.add(f.path)
+        if f.takes_any_option:
+            facts.open_cli_files.add(f.path)
     if any(f.splats for f in index.files):
         # any splat makes every file's parameters count (each distinct name normalised once)
         facts.splat_params.update(map(normalize, {p for f in index.files for p in f.parameters}))

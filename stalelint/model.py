@@ -201,6 +201,7 @@ class FileIndex:
     splats: bool = False  # `**vars(args)` / `**asdict(cfg)`: fields may be read as parameters
     parameters: tuple[str, ...] = ()  # function parameter names (reads through a splat)
     known_args: bool = False  # uses parse_known_args: unknown options are passed on elsewhere
+    takes_any_option: bool = False  # a fire entry point with `**kwargs`: every option is accepted
     extended_parser: bool = False  # hands a parser to code that adds options (`Trainer.add_argparse_args(p)`)
     parser_factories: tuple[str, ...] = ()  # imported functions that made a parser it adds options to
     config_classes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # class, (field, type)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..model import UNKNOWN, Setting
+from ..discover import is_test_code
 
 _PYTHON = re.compile(r"^(?:.*/)?(?:python|pypy)(?:\d+(?:\.\d+)?)?$")
 _LAUNCHERS = {"torchrun", "deepspeed", "horovodrun", "mpirun", "mpiexec", "srun", "accelerate", "composer",
@@ -105,6 +106,8 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                 fence, lang = m.group(1), m.group(2).lower()
                 continue
             if m and fence is not None and s.strip().startswith(fence[:3]):
+                if lang in _SHELL_LANGS:
+                    out.append((i, ""))  # a backslash on a block's last line does not go on into the next block
                 fence = None
                 continue
             if fence is not None and lang in _SHELL_LANGS:
@@ -223,11 +226,8 @@ def _module_entry(module: str, args: list[str]) -> tuple[str, bool, list[str]] |
 def _is_tool_script(path: str) -> bool:
     """A script that installs or tests the code: `setup.py`, or a pytest file under a tests folder
     (`tests/test_model.py`; an evaluation script `tools/test_net.py` is an experiment)."""
-    parts = path.split("/")
-    name = parts[-1]
-    if name in ("setup.py", "conftest.py"):
-        return True
-    return (name.startswith("test_") or name.endswith("_test.py")) and any(p in ("tests", "test") for p in parts[:-1])
+    name = path.rsplit("/", 1)[-1]
+    return name == "setup.py" or is_test_code(path) and (name.startswith("test_") or name.endswith(("_test.py", "conftest.py")))
 
 
 class Modules:
@@ -322,7 +322,8 @@ def _environment(tokens: list[str], variables: dict[str, str], exported: set[str
     """Exported variables, then `NAME=value` prefixes before the interpreter or script."""
     env = {n: variables[n] for n in sorted(exported) if n in variables}
     for t in tokens:
-        if _PYTHON.match(t.rsplit("/", 1)[-1]) or t.endswith(".py"):
+        # `torchrun -m pkg.train a=1`: after the module its `a=1` are the experiment's overrides
+        if _PYTHON.match(t.rsplit("/", 1)[-1]) or t.endswith(".py") or t in ("-m", "--module"):
             break
         m = _ASSIGN.match(t)
         if m:
@@ -379,8 +380,8 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
                 start = int(m.group(1)) - 1 if m and m.group(1) else 0
                 forwards.append(Forward(script, module, tuple(args[:at]), int(skip) + start, tuple(args[at + 1:])))
             continue
-        if any(a in _INFO_OPTIONS for a in args):
-            continue  # `--help` prints and exits: nothing was run
+        if any(a in _INFO_OPTIONS and (n + 1 == len(args) or args[n + 1].startswith("-")) for n, a in enumerate(args)):
+            continue  # `--help` prints and exits: nothing was run (LLaVA's `--version v1` is an option with a value)
         expanded_args = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in args)
         found.append(Command(line, logical.strip(), script, module, expanded_args,
                              _environment(tokens, variables, exported)))

@@ -131,6 +131,7 @@ def _index_file(path: str, source: str, tree: ast.Module | None = None) -> FileI
                      reads=tuple(found + holder_reads + gin_reads), gates=tuple(gated + gin_gates),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, extended_parser=extended,
+                     takes_any_option=functions.takes_any_option(tree),
                      parser_factories=factories, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
                      variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),

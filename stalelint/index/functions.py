@@ -108,6 +108,14 @@ def _entry_functions(tree: ast.Module) -> dict[str, str]:
     return out
 
 
+def takes_any_option(tree: ast.Module) -> bool:
+    """Whether a fire entry point takes `**kwargs` (LLaVA's `def main(task, **kwargs):
+    globals()[task](**kwargs)`): fire accepts every `--option` and hands it on."""
+    entries = {n for n, kind in _entry_functions(tree).items() if kind == "fire"}
+    return bool(entries) and any(node.name in entries and node.args.kwarg is not None
+                                 for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef))
+
+
 def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     """(knobs, reads, {function node: its knob names}) of click, typer and fire entry points."""
     entries = _entry_functions(tree)

@@ -110,7 +110,9 @@ def mains(tree: ast.Module) -> list[tuple[str, str]]:
     out = []
     for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
         for d in node.decorator_list:
-            if isinstance(d, ast.Call) and (chain(d.func) or [""])[-1] == "main" and "hydra" in (chain(d.func) or []):
+            called = chain(d.func) if isinstance(d, ast.Call) else None
+            # dora's `hydra_main` (audiocraft) wraps hydra.main with the same arguments
+            if called and (called[-1] == "hydra_main" or called[-1] == "main" and "hydra" in called):
                 path, name = kwarg(d, "config_path"), kwarg(d, "config_name")
                 path_v = literal(path) if path is not None else None
                 name_v = literal(name) if name is not None else None

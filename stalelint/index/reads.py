@@ -8,6 +8,7 @@ parameter annotated with a config class, or a conventional name such as `args`/`
 from __future__ import annotations
 
 import ast
+import re
 
 from ..model import Read
 from .astutil import CONFIG_NAMES, call_name, chain, nodes
@@ -69,6 +70,16 @@ def _is_dict_view(node: ast.expr, strong_names: set[str]) -> tuple[bool, bool]:
     return False, False
 
 
+def _splats_config(node: ast.expr, strong_names: set[str]) -> bool:
+    """Whether `**node` may unpack a config's fields: `**vars(args)`, `**asdict(cfg)`, `**cfg.model`;
+    not `**runner.log_buffer.output` (ConvNeXt's mmcv hook), which no config name is part of."""
+    if isinstance(node, ast.Name) or not _is_dict_view(node, strong_names)[0]:
+        return False
+    if isinstance(node, ast.Call) or isinstance(node, ast.Attribute) and node.attr == "__dict__":
+        return True
+    return bool(set(chain(node) or ()) & strong_names)
+
+
 def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: set[int] = frozenset(),
             definitions: set[tuple[int, int]] = frozenset()) -> tuple[list[Read], bool, list[str], list[str]]:
     """(reads, whether a config is splatted as `**vars(x)`/`**asdict(x)`, parameter names, names
@@ -85,8 +96,8 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
     outer: set[int] = set()  # inner nodes of a chain already recorded by its outermost attribute
     params.update(node.arg for node in nodes(tree, ast.arg))
     for node in nodes(tree, ast.Dict):
-        splat = splat or any(k is None and _is_dict_view(v, strong_names)[0] and not isinstance(v, ast.Name)
-                             and id(v) not in known_views for k, v in zip(node.keys, node.values))
+        splat = splat or any(k is None and _splats_config(v, strong_names) and id(v) not in known_views
+                             for k, v in zip(node.keys, node.values))
     for node in nodes(tree, ast.Attribute, ast.Call, ast.Subscript):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
             got = attribute_read(node, strong_names)
@@ -133,9 +144,10 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
                 is_view, strong = _is_dict_view(node.func.value, strong_names)
                 if is_view:
                     reads.append(Read(node.args[0].value, path, node.lineno, node.col_offset + 1, strong))
+            else:
+                reads.extend(_named_beside(node, path, strong_names))
             for k in node.keywords:
-                if k.arg is None and _is_dict_view(k.value, strong_names)[0] \
-                        and not isinstance(k.value, ast.Name) and id(k.value) not in known_views:
+                if k.arg is None and _splats_config(k.value, strong_names) and id(k.value) not in known_views:
                     splat = True
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
             key = node.slice
@@ -146,6 +158,20 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
     if dynamic:
         reads.extend(by_name(tree, path, strong_names, dynamic))
     return reads, splat, sorted(params), sorted(writes)
+
+
+_KEY_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _named_beside(call: ast.Call, path: str, strong_names: set[str]) -> list[Read]:
+    """Weak reads of the keys a call names by string beside a config it is handed:
+    detectron2's `_try_get_key(cfg, "CUDNN_BENCHMARK", "train.cudnn_benchmark", default=False)`,
+    `OmegaConf.select(cfg, "model.depth")`. The helper reads them by name; where, the call does not say."""
+    values = list(call.args) + [k.value for k in call.keywords if k.arg is not None]
+    if not any((parts := chain(v)) and parts[-1] in strong_names for v in values):
+        return []
+    return [Read(v.value, path, v.lineno, v.col_offset + 1, False) for v in values
+            if isinstance(v, ast.Constant) and isinstance(v.value, str) and _KEY_PATH.fullmatch(v.value)]
 
 
 # ---- flags named by a string that reaches getattr through a variable --------------------------

@@ -74,7 +74,9 @@ _OPERATIONAL_FLAG = re.compile(
     r"cache|log|resume|init|work|result|tokenizer|vocab|train|val|valid|test|eval)_path|"
     r"(out|output|save|load|log|logging|ckpt|checkpoint|cache|work|result|results|tmp|export|upload|hub|wandb|tb|"
     r"tensorboard|mlflow|dist|master|slurm|print|trace|debug)(_.*)?|"
-    r"eval(_(interval|every|freq|frequency|iters|steps|only|batch_size))?|"
+    r"eval(_.*)?|"
+    # where a resumed run starts counting (OLMo's `epoch`), not how long it trains (`epochs`)
+    r"epoch|(start|init|initial|resume)_(epoch|step|iter|iteration)|"
     r".*_(freq|frequency|interval|every|workers|threads|timeout|port|rank|backend|device|devices|gpus|nodes)|"
     r"seed|device|cuda|gpu|gpus|ngpus|n_gpu|num_gpus|world_size|rank|local_rank|nodes|num_nodes|partition|account|"
     r"qos|timeout|port|workers|num_workers|pin_mem|pin_memory|verbose|quiet|track|capture_video|project|entity|"

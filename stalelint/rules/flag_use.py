@@ -69,7 +69,7 @@ def _unused(facts: Facts) -> Iterator[Unused]:
         # (a setting made before the definition's last edit still shows the flag in use)
         if any(not same_value(b.value, k.default) for b in facts.bindings.get(i, ()) if facts.counts(b.experiment)):
             continue
-        if facts.in_grace(k.path, k.line):
+        if facts.unjudged(k.path, k.line):
             continue
         since = facts.since(k.path, k.line)
         recent = facts.recent(k.path, since)

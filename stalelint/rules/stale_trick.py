@@ -36,7 +36,7 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             codes = sups.get(g.path, {}).get(g.line)
             if codes is not None and (not codes or any(CODE.startswith(c) for c in codes)):
                 continue
-            if facts.is_dispatch_arm(g) or facts.in_grace(g.path, g.line):
+            if facts.is_dispatch_arm(g) or facts.unjudged(g.path, g.line):
                 continue  # a string-dispatch arm (a variant: STL201 judges it), or new code
             since = facts.since(g.path, g.line)
             recent = facts.recent(k.path, since)

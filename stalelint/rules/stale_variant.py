@@ -79,7 +79,7 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
         if not values or any(v is UNKNOWN for v in values):
             continue
         for g in arms:
-            if any(evaluate(g.op, v, g.value) for v in values) or facts.in_grace(g.path, g.line):
+            if any(evaluate(g.op, v, g.value) for v in values) or facts.unjudged(g.path, g.line):
                 continue
             since = facts.since(g.path, g.line)
             recent = facts.recent(k.path, since)
@@ -105,7 +105,7 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
         values = facts.values_in(i, facts.recent(k.path))
         if not values or any(v is UNKNOWN for v in values):
             continue
-        if all(any(same_value(v, c) for v in values) for c in k.choices) or facts.in_grace(k.path, k.line):
+        if all(any(same_value(v, c) for v in values) for c in k.choices) or facts.unjudged(k.path, k.line):
             continue
         since = facts.since(k.path, k.line)
         recent = facts.recent(k.path, since)
@@ -169,7 +169,7 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
             continue
         if kept(v, CODE) or matches_any(v.name, facts.keep) or _used_by_code(facts, v):
             continue
-        if facts.in_grace(v.path, v.line):
+        if facts.unjudged(v.path, v.line):
             continue
 
         key = normalize(v.name)
@@ -206,7 +206,7 @@ def _group_variants(facts: Facts) -> Iterator[Finding]:
 
         tree = facts.covers.get(v.path, [])
         recent = facts.recent(v.path)
-        if not recent or any(selects(e) for e in recent) or facts.in_grace(v.path, v.line):
+        if not recent or any(selects(e) for e in recent) or facts.unjudged(v.path, v.line):
             continue
         since = facts.since(v.path, v.line)
         recent = facts.recent(v.path, since)
@@ -228,7 +228,7 @@ def _dynamic_variants(facts: Facts) -> Iterator[Finding]:
             continue
         flag, where = v.selected_by
         hits = facts.lookup(flag, facts.reach(where))
-        if len(hits) != 1 or _used_by_code(facts, v) or facts.in_grace(v.path, v.line):
+        if len(hits) != 1 or _used_by_code(facts, v) or facts.unjudged(v.path, v.line):
             continue
         i = hits[0]
         k = facts.knob(i)

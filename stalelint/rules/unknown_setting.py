@@ -82,6 +82,8 @@ def check(facts: Facts) -> Iterator[Finding]:
                 has_flags[e.entry] = bool(reach & cli_files)
             if not has_flags[e.entry] or not s.key.startswith("-"):
                 continue
+            if e.entry in facts.open_cli_files:
+                continue  # a fire entry point with `**kwargs` takes any option
             known_args = bool(reach & facts.known_args_files)
             if s.key in ("--config", "--print_config", "--print-config") and reach & jsonargparse_files:
                 continue  # jsonargparse's own options

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..discover import is_test_code
 from ..judge import Facts
 from ..model import Finding
 from .common import YAML_TREES, display, kept
@@ -19,7 +20,8 @@ Not reported for keys of YAML config trees (Hydra), which code reads whole, as c
 (`instantiate(cfg.model)`, `Trainer(**cfg.trainer)`).
 Not reported either for a field read by reflection with the rest of its object (`for f in
 fields(self): getattr(self, f.name)`, `f(**asdict(cfg))`, `{k: v for k, v in vars(args).items()}`),
-nor for the fields of a transformers `PretrainedConfig` subclass, which the library saves whole.
+nor for the fields of a transformers `PretrainedConfig` subclass, which the library saves whole,
+nor for flags defined by test code (under `tests/`), which are the tests' fixtures.
 Confidence: 40 where an experiment sets it (its config would break without it, and someone
 thinks it does something). Fix safety: safe when no code outside the repo reads it; the confidence drops where the config is
 handed whole to a library callable (`create_optimizer(args)`, `Trainer(args=training_args)`), where a
@@ -35,7 +37,7 @@ _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world
 
 def check(facts: Facts) -> Iterator[Finding]:
     for i, k in enumerate(facts.index.knobs):
-        if k.kind != "flag" or k.system in YAML_TREES or kept(k, CODE) or facts.is_read(k):
+        if k.kind != "flag" or k.system in YAML_TREES or kept(k, CODE) or facts.is_read(k) or is_test_code(k.path):
             continue
         confidence, why = 90, ""
         # configs that set it would break where they are loaded strictly (a schema, a checkpoint's
