@@ -11,6 +11,7 @@ from . import evidence, index, judge, rules
 from .config import Settings
 from .cache import IndexCache, content_hash
 from .discover import FileSet, decode_text, discover, read_text
+from .mentions import Mentions
 from .history import History
 from dataclasses import replace
 
@@ -111,6 +112,7 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
     idx = index.promote_by_use(idx, gathered.experiments)  # dataclasses whose fields experiments set
     progress("judging")
     facts = judge.build(idx, gathered.experiments, window, history, settings.keep, gathered.blind)
+    facts.mentioned = Mentions(files, settings.max_file_size)
     notices = list(history.notices) + list(gathered.notices)
     if files.submodules:
         shown = ", ".join(files.submodules[:5]) + (", ..." if len(files.submodules) > 5 else "")

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .graph import reachable
 from .discover import is_test_code
@@ -49,6 +49,8 @@ class Facts:
     splat_params: set[str] = field(default_factory=set)
     known_args_files: set[str] = field(default_factory=set)
     open_cli_files: set[str] = field(default_factory=set)  # entry points that accept any option
+    # whether the documentation or tests name a file (mentions.py); None: nothing is named
+    mentioned: Callable[[str], bool] | None = None
     by_name: dict[str, list[int]] = field(default_factory=dict)
     by_option: dict[str, list[int]] = field(default_factory=dict)
     by_leaf: dict[str, list[int]] = field(default_factory=dict)
@@ -164,10 +166,17 @@ class Facts:
             self._options = sorted(self.by_option)
         at = bisect.bisect_left(self._options, key)
         hit: list[int] = []
+        spelled: set[str] = set()
         while at < len(self._options) and self._options[at].startswith(key):
-            hit += [i for i in self._within("option", self.by_option, self._options[at], scope)
-                    if self.knob(i).system == "argparse" or self.knob(i).cli]  # HfArgumentParser too
+            got = [i for i in self._within("option", self.by_option, self._options[at], scope)
+                   if self.knob(i).system == "argparse" or self.knob(i).cli]  # HfArgumentParser too
+            hit += got
+            spelled |= {self._options[at]} if got else set()
             at += 1
+        if len(spelled) == 1:
+            # one option spelled so, though several scripts in reach define it (FastChat's
+            # `--max-num` for the `--max-num-files` of three monitor scripts)
+            return hit
         if not hit:
             # a dataclass a command-line parser builds (HfArgumentParser and its subclasses, which
             # the index may not know as one) spells `--field_name`

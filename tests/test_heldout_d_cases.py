@@ -176,3 +176,96 @@ def test_where_a_resumed_run_starts_and_how_it_evaluates_are_operational():
         return operational_flag(Knob(name, "flag", "dataclass", "config.py", 1, 1, 1)) is not None
     assert all(capped(n) for n in ("epoch", "trainer.start_epoch", "resume_step", "eval_subset_num_batches"))
     assert not any(capped(n) for n in ("epochs", "max_epochs", "label_smoothing", "evaluator_temperature"))
+
+
+# ---- cases from held-out set E (maskrcnn-benchmark, tdmpc2, FastChat, batch_rl) ----------------
+
+def test_launcher_programs_after_a_colon_and_abbreviations_shared_by_scripts():
+    """FastChat: `mpirun -n 1 numactl -N 0 python -m x ... : -n 1 numactl -N 1 python -m x ...`."""
+    text = "mpirun -n 1 numactl -N 0 --localalloc python -m fastchat.serve.cli --xft-dtype bf16 : -n 1 numactl -N 1 python -m fastchat.serve.cli --xft-dtype bf16\n"
+    assert [c.args for c in launch.commands("run.sh", text)] == [("--xft-dtype", "bf16")]
+
+
+def test_environment_absl_libraries_and_gin_library_configurables_are_not_unknown(tmp_path):
+    _write(tmp_path, {
+        "train.py": """\
+            from absl import app, flags
+            import gin
+            from dopamine.discrete_domains import train as base_train
+            flags.DEFINE_string("agent_name", "dqn", "agent")
+            FLAGS = flags.FLAGS
+
+            @gin.configurable
+            class Agent:
+                def __init__(self, gamma=0.99, eps=0.1, lr=0.001):
+                    self.gamma, self.eps, self.lr = gamma, eps, lr
+
+            def main(_):
+                print(FLAGS.agent_name, FLAGS.base_dir)
+            app.run(main)
+            """,
+        "strict.py": """\
+            from absl import app, flags
+            flags.DEFINE_integer("steps", 10, "steps")
+            FLAGS = flags.FLAGS
+            app.run(lambda _: print(FLAGS.steps))
+            """,
+        "configs/c51.gin": "Agent.gamma = 0.9\nAgent.eps = 0.2\nAgent.lr = 0.01\nRainbowAgent.gamma = 0.99\n"
+                           "RainbowAgent.vmax = 10.\nAgent.gama = 0.5\n",
+        "README.md": "```\nexport MS2_ASSET_DIR=~/data\npython train.py --base_dir /tmp --agent_name c51\n"
+                     "python strict.py --stpes 3\n```\n",
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--select", "STL103",
+                         "--min-confidence", "0").output)
+    got = {(f["path"], f["name"]): f["confidence"] for f in doc["findings"]}
+    assert got[("README.md", "base_dir")] == 30 and got[("README.md", "stpes")] == 90
+    assert not [k for k in got if "MS2_ASSET_DIR" in k[1] or k[1].startswith("RainbowAgent")]
+
+
+def _git(repo, *args, date="2026-01-10T12:00:00"):
+    import os
+    import subprocess
+    env = dict(os.environ, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME="t",
+               GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def test_a_flag_last_set_by_a_recipe_the_docs_or_tests_name_is_hidden(tmp_path):
+    """maskrcnn-benchmark: STL102 named knobs of model-zoo configs that MODEL_ZOO.md lists or that
+    tests/test_configs.py loads by a glob; an old config nothing names is still the headline."""
+    _write(tmp_path, {
+        "train.py": """\
+            import yaml, sys
+            cfg = {"use_gn": False, "use_ema": False, "lr": 0.1}
+            cfg.update(yaml.safe_load(open(sys.argv[1])))
+            if cfg["use_gn"]:
+                print("gn")
+            if cfg["use_ema"]:
+                print("ema")
+            print(cfg["lr"])
+            """,
+        "configs/gn_baseline_R50.yaml": "use_gn: true\n",
+        "configs/ema_trial.yaml": "use_ema: true\n",
+    })
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "old", date="2025-01-10T12:00:00")
+    for n in range(3):
+        (tmp_path / "configs" / f"run{n}.yaml").write_text(f"lr: 0.{n + 2}\n")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "recent", date="2026-01-10T12:00:00")
+
+    def stale(*extra):
+        for rel, text in extra:
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(text)
+        if extra:
+            _git(tmp_path, "add", "-A")
+            _git(tmp_path, "commit", "-qm", "docs", date="2026-01-11T12:00:00")
+        out = run("check", tmp_path, "--as-of", "2026-02-01", "--output-format", "json", "--select", "STL102,STL301",
+                  "--min-confidence", "0").output
+        return {f["name"]: f["confidence"] for f in json.loads(out)["findings"] if f["code"] == "STL102"}
+    assert stale() == {"use_gn": 90, "use_ema": 90}
+    assert stale(("MODEL_ZOO.md", "| gn_baseline_R50 | 38.2 |\n")) == {"use_gn": 40, "use_ema": 90}
+    assert stale(("tests/test_configs.py", "import glob\nfiles = glob.glob('configs/**/*.yaml')\n")) == \
+        {"use_gn": 40, "use_ema": 40}

@@ -180,7 +180,7 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
                         i += 2
                         modular = True
                         break
-                    return _module_entry(module, tokens[i + 2:])
+                    return _module_entry(module, _own_args(tokens[:i], tokens[i + 2:]))
                 if tokens[i] == "-c":
                     return None
                 i += 1
@@ -194,14 +194,22 @@ def _find_entry(tokens: list[str]) -> tuple[str, bool, list[str]] | None:
             i += 1
             continue
         if modular and t in ("-m", "--module") and i + 1 < n and _MODULE_NAME.match(tokens[i + 1]):
-            return _module_entry(tokens[i + 1], tokens[i + 2:])  # `torchrun --nproc_per_node 8 -m pkg.train`
+            return _module_entry(tokens[i + 1], _own_args(tokens[:i], tokens[i + 2:]))  # `torchrun ... -m pkg.train`
         if t.endswith(".py") and (launched or t.startswith("./")):  # `./train_net.py` runs itself
-            return None if _is_tool_script(t) else (t, False, tokens[i + 1:])
+            return None if _is_tool_script(t) else (t, False, _own_args(tokens[:i], tokens[i + 1:]))
         if launched:
             i += 1  # an option of the launcher (`--nproc_per_node 8`) or its value
             continue
         return None
     return None
+
+
+def _own_args(before: list[str], args: list[str]) -> list[str]:
+    """The script's arguments: under `mpirun`, a bare `:` starts the next program of a multi-program
+    launch (`mpirun -n 1 python a.py --x 1 : -n 1 numactl -N 0 python a.py`), whose words are not its."""
+    if ":" in args and any(t.rsplit("/", 1)[-1] in ("mpirun", "mpiexec") for t in before):
+        return args[:args.index(":")]
+    return args
 
 
 def _inner(entry: tuple[str, bool, list[str]]) -> tuple[str, bool, list[str]]:

@@ -10,7 +10,7 @@ from ..model import FileIndex, Knob, evolve
 from . import self_writes
 from .bases import Key, Resolver
 
-_CLASS_SYSTEMS = ("dataclass", "pydantic")
+_CLASS_SYSTEMS = ("dataclass", "pydantic", "gin")  # gin: a configurable class extending a library class
 
 
 def _nested(files: list[FileIndex]) -> dict[str, set[str]]:

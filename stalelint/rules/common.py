@@ -30,6 +30,21 @@ def capped(confidence: int, *caps: tuple[int, str] | None) -> tuple[int, str]:
     return (confidence, "") if low is None else (low[0], f"; {low[1]}")
 
 
+SHIPPED_CONFIDENCE = 40
+
+
+def shipped(facts: Facts, b: Binding | Experiment | None) -> tuple[int, str] | None:
+    """The cap on "tried and abandoned" when the trying is a recipe the repo publishes: a config or
+    launch script that the documentation or tests name (a model zoo's configs, a paper's launch
+    scripts) is kept on purpose, and the fix would change what it runs. An old config nothing names
+    is the trial left behind that STL102 is about."""
+    e = b.experiment if isinstance(b, Binding) else b
+    if e is None or e.kind not in ("config", "launch") or facts.mentioned is None or not facts.mentioned(e.source):
+        return None
+    return SHIPPED_CONFIDENCE, (f"{e.label} chose it, a recipe the documentation or tests name: "
+                                "deleting it changes what that recipe runs (stale only if the recipe is)")
+
+
 def thin(recent: Sequence[Experiment]) -> tuple[int, str] | None:
     """The cap thin evidence puts on a judgement: runs, configs and launch scripts count;
     documentation examples show intent, not runs."""

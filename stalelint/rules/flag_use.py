@@ -10,7 +10,7 @@ from typing import Iterator
 from ..judge import Binding, Facts
 from ..model import UNKNOWN, Evidence, Experiment, Finding, Knob
 from ..names import matches_any, same_value, show
-from .common import YAML_TREES, capped, dead_lines, display, last_set, last_set_text, operational_flag, thin, window_text
+from .common import YAML_TREES, capped, shipped, dead_lines, display, last_set, last_set_text, operational_flag, thin, window_text
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Unused:
         confidence = 60 if k.default is UNKNOWN else 90
         # code that sets the class's fields by a computed name may set this one (index/self_writes.py)
         by_name = (40, f"{k.set_by_name}, so code may set this one") if k.set_by_name else None
-        confidence, note = capped(confidence, operational_flag(k), thin(self.recent), by_name)
+        confidence, note = capped(confidence, operational_flag(k), thin(self.recent), by_name, shipped(facts, self.best))
         lines = k.end_line - k.line + 1 + dead_lines(facts, self.index, k.default)
         return Finding(code, rule, "flag", k.name, k.path, k.line, k.column, message + note, confidence, lines,
                        Evidence(len(self.recent), self.covering, self.recent_sets, last_set(self.best)), k.end_line)

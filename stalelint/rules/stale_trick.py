@@ -6,7 +6,7 @@ from typing import Iterator
 from ..judge import Facts, evaluate
 from ..model import UNKNOWN, Evidence, Finding, LastSet
 from ..names import matches_any, show
-from .common import capped, day, kept, operational_cap, operational_flag, thin, window_text
+from .common import capped, day, kept, operational_cap, operational_flag, shipped, thin, window_text
 
 CODE = "STL301"
 NAME = "stale-trick"
@@ -18,6 +18,8 @@ window's experiments takes; and an optional term (`loss += cfg.aux_weight * aux`
 every experiment leaves at zero.
 Why: a training trick that was tried and abandoned; it costs every reader and every refactor.
 Example: `elif args.aug == "cutmix":` while every recent experiment uses `--aug mixup` or `none`.
+Confidence: 90; 40 (hidden by default) for a branch last taken by a config or launch script the
+documentation or tests name (a published recipe), and from thin evidence; 30 for a branch gated on how a run is operated.
 Fix safety: safe; every recent experiment skips the branch, so removing it changes none of them.
 Not reported when the flag itself is reported stale by STL102 (that finding counts these lines), nor
 for the arms of a string dispatch (`if a == "x": ... elif a == "y":`), which are variants (STL201).
@@ -74,7 +76,8 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             message = (f"{test} {arm}: all {len(recent)} recent experiments {window_text(facts, since)} have "
                        f"`{k.name}` in {{{values_text}}}; {taken}")
             # `if args.dry_run:`, `if cfg.time_limit is not None:` gate how a run is operated
-            confidence, note = capped(90, operational_cap(g.value), operational_flag(k), thin(recent))
+            confidence, note = capped(90, operational_cap(g.value), operational_flag(k), thin(recent),
+                                      shipped(facts, last))
             n = lines[1] - lines[0] + 1
             yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message + note,
                           confidence, n, Evidence(

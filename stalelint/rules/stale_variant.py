@@ -6,7 +6,7 @@ from typing import Iterator
 from ..judge import Binding, Facts, evaluate
 from ..model import UNKNOWN, Evidence, Experiment, Finding, Knob, LastSet
 from ..names import matches_any, normalize, same_value
-from .common import THIN_CONFIDENCE, capped, day, display, kept, operational_cap, thin, window_text
+from .common import THIN_CONFIDENCE, capped, day, display, kept, operational_cap, shipped, thin, window_text
 
 CODE = "STL201"
 NAME = "stale-variant"
@@ -55,13 +55,13 @@ def _message(what: str, n: int, since: str, last: Experiment | None) -> str:
     return f"{what} is never selected by any of {n} recent experiment{'s' if n != 1 else ''} {since}; {tail}"
 
 
-def _confidence(base: int, recent: list[Experiment], last: Experiment | None, value: object,
+def _confidence(facts: Facts, base: int, recent: list[Experiment], last: Experiment | None, value: object,
                 large: int = 0) -> tuple[int, str]:
     """A variant's confidence from the evidence: thin evidence, an option no experiment ever chose
     (one offered, like a template's loggers, as likely as one abandoned), a name for how a run is
     operated (resume, eval), or a large registry that users outside the repo select from all say
     little, and are hidden by the default `min_confidence`."""
-    return capped(base, operational_cap(value), thin(recent),
+    return capped(base, operational_cap(value), thin(recent), shipped(facts, last),
                   (THIN_CONFIDENCE, "an option no experiment ever chose may be one offered rather than one tried")
                   if last is None else None,
                   (THIN_CONFIDENCE, f"one of {large} entries, which users outside the repo may select")
@@ -92,7 +92,7 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
             last = _latest(ever)
             msg = _message(f"`{g.form} {g.test}:` (variant `{name}` of `{display(k)}`)", len(recent),
                            window_text(facts, since), last)
-            confidence, note = _confidence(90, recent, last, chosen[0] if len(chosen) == 1 else None)
+            confidence, note = _confidence(facts, 90, recent, last, chosen[0] if len(chosen) == 1 else None)
             yield Finding(CODE, NAME, KIND, name, g.path, g.line, g.column, msg + note, confidence,
                           g.body[1] - g.body[0] + 1,
                           Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
@@ -119,7 +119,7 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
             ever = [b.experiment for b in facts.bindings.get(i, ()) if same_value(b.value, choice)]
             last = _latest(ever)
             msg = _message(f"choice {choice!r} of `{display(k)}`", len(recent), window_text(facts, since), last)
-            confidence, note = _confidence(80, recent, last, choice)
+            confidence, note = _confidence(facts, 80, recent, last, choice)
             yield Finding(CODE, NAME, KIND, str(choice), k.path, k.line, k.column, msg + note, confidence, 0, Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
                                       LastSet(last.label, last.date, choice) if last else None), k.end_line,
                           subject=k.name)
@@ -180,7 +180,7 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
         if not mine:
             continue
         last = _latest([e for e in facts.experiments if key in selected(e)])
-        confidence, note = _confidence(80, mine, last, v.name, sizes[(v.path, v.owner)])
+        confidence, note = _confidence(facts, 80, mine, last, v.name, sizes[(v.path, v.owner)])
         msg = _message(f"variant `{v.name}` of `{v.owner}`", len(mine), window_text(facts, since), last) + note
         yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg, confidence,
                       v.end_line - v.line + 1, Evidence(len(mine), len(facts.experiments), 0,
@@ -214,7 +214,7 @@ def _group_variants(facts: Facts) -> Iterator[Finding]:
             continue
         last = _latest([e for e in tree if selects(e)])
         msg = _message(f"option `{v.name}` of config group `{v.owner}`", len(recent), window_text(facts, since), last)
-        confidence, note = _confidence(90, recent, last, v.name)
+        confidence, note = _confidence(facts, 90, recent, last, v.name)
         yield Finding(CODE, NAME, KIND, f"{v.owner}={v.name}", v.path, v.line, v.column, msg + note,
                       confidence, v.end_line - v.line + 1,
                       Evidence(len(recent), len(tree), 0, LastSet(last.label, last.date, v.name) if last else None),
@@ -242,7 +242,7 @@ def _dynamic_variants(facts: Facts) -> Iterator[Finding]:
         last = _latest([b.experiment for b in facts.bindings.get(i, ()) if _names_match(b.value, v.name)])
         msg = _message(f"`{v.name}` (chosen by `getattr(..., {display(k)})`)", len(recent), window_text(facts, since),
                        last)
-        confidence, note = _confidence(70, recent, last, v.name)
+        confidence, note = _confidence(facts, 70, recent, last, v.name)
         yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg + note, confidence,
                       v.end_line - v.line + 1,
                       Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,

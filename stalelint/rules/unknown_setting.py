@@ -28,7 +28,11 @@ Confidence: 90 for an option the script's parser rejects; 40 when the script use
 parse_known_args (it may pass the option on); 30 when its config class extends a library's
 (`TrainingArguments`), its parser is handed to library code that adds options
 (`Trainer.add_argparse_args(parser)`) or made by a library's function (detectron2's
-`default_argument_parser()`), any of which may define the option.
+`default_argument_parser()`), any of which may define the option; 30 too for an absl flag of a
+script that imports a library (absl flags are global: dopamine's `train` module defines `--base_dir`
+for every script that imports it). Not reported: environment variables (`export X=...` before a
+command serves any program), gin bindings of a configurable the repo does not define (a library's,
+as dopamine's `RainbowAgent.vmax`), and options of a fire entry point that takes `**kwargs`.
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
 
@@ -53,6 +57,9 @@ def check(facts: Facts) -> Iterator[Finding]:
         library_files |= {f.path for f in made if any(not in_repo(m, modules) for m in f.parser_factories)}
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
+    absl_files = {k.path for k in facts.index.knobs if k.system == "absl"}
+    outside = _importers_of_libraries(facts) if absl_files else set()
+    configurables = {k.name.rsplit(".", 1)[0].rsplit("/", 1)[-1] for k in facts.index.knobs if k.system == "gin"}
     has_flags: dict[str | None, bool] = {}
     hints: dict[tuple[str | None, str], list[str]] = {}
     pools: dict[str | None, list[str]] = {}
@@ -61,6 +68,10 @@ def check(facts: Facts) -> Iterator[Finding]:
             # run records log everything the program knew (derived values, library settings);
             # an unbound key there is not a mistake in a file someone can edit
             continue
+        if s.key.startswith("env:"):
+            continue  # an environment variable: the program may not read it, but others do
+        if e.source.endswith(".gin") and parent(s.key).rsplit("/", 1)[-1] not in configurables:
+            continue  # a library's configurable (dopamine's `RainbowAgent.vmax`): its parameters are its own
         if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
                 or s.key.startswith(("+", "~")):
             continue  # a group selection, Hydra's own settings, or a key added (+) or removed (~) on purpose
@@ -93,6 +104,8 @@ def check(facts: Facts) -> Iterator[Finding]:
                 confidence, tail = 30, ("; its parser takes options from library code (a config class that extends "
                                         "a library's, `add_argparse_args(parser)`, or a parser a library's "
                                         "function made), which may define it")
+            elif reach & absl_files and reach & outside:
+                confidence, tail = 30, "; absl flags are global, and a library the script imports may define it"
             elif known_args:
                 # parse_known_args hands what it does not know to another parser (or to nothing)
                 confidence, tail = 40, "; the script uses parse_known_args, so it may pass the option on"
@@ -127,3 +140,24 @@ def check(facts: Facts) -> Iterator[Finding]:
         yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
                       where, line, 1, f"`{s.key}` is set by this experiment ({day(e.date)}) but {what}{hint}{tail}",
                       confidence, 0, None)
+
+
+# libraries known not to define absl flags of their own (imported by most absl scripts)
+_FLAGLESS = {"absl", "numpy", "scipy", "pandas", "matplotlib", "torch", "jax", "jaxlib", "flax", "optax", "gin",
+             "ml_collections", "tqdm", "PIL", "cv2", "sklearn", "six", "yaml", "chex", "einops"}
+
+
+def _importers_of_libraries(facts: Facts) -> set[str]:
+    """Files importing a third-party module that may define absl flags (not the standard library)."""
+    import sys
+
+    modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")])
+    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    out = set()
+    for f in facts.index.files:
+        for m in f.imports:
+            top = m.split(".")[0]
+            if top not in stdlib and top not in _FLAGLESS and top != "__future__" and not in_repo(m, modules):
+                out.add(f.path)
+                break
+    return out
