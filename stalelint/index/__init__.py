@@ -104,7 +104,7 @@ def _index_file(path: str, source: str, tree: ast.Module | None = None) -> FileI
         cfg_nodes, _, node_targets = yacs.extract(tree, path, sups)
         found, splat, params, writes = reads.extract(tree, path, strong, known_views, node_targets)
         global_flags, global_reads = module_globals.extract(tree, path, sups)
-        param_flags, param_reads, scopes = functions.extract(tree, path, sups)
+        param_flags, param_reads, scopes, takes_any_option = functions.extract(tree, path, sups)
         dict_flags = dicts.extract(tree, path, sups)
         flags = flags + global_flags + param_flags + dict_flags
         found = found + global_reads + param_reads
@@ -131,7 +131,7 @@ def _index_file(path: str, source: str, tree: ast.Module | None = None) -> FileI
                      reads=tuple(found + holder_reads + gin_reads), gates=tuple(gated + gin_gates),
                      imports=tuple(_imports(tree, path)), suppressions=sups, splats=splat,
                      parameters=tuple(params), known_args=known_args, extended_parser=extended,
-                     takes_any_option=functions.takes_any_option(tree),
+                     takes_any_option=takes_any_option,
                      parser_factories=factories, config_classes=tuple(classes),
                      parsed_classes=tuple(parsed), constructs=tuple(constructs), writes=tuple(writes),
                      variants=tuple(registered), defined=tuple(defined), code_strings=tuple(code_strings),

@@ -108,21 +108,17 @@ def _entry_functions(tree: ast.Module) -> dict[str, str]:
     return out
 
 
-def takes_any_option(tree: ast.Module) -> bool:
-    """Whether a fire entry point takes `**kwargs` (LLaVA's `def main(task, **kwargs):
-    globals()[task](**kwargs)`): fire accepts every `--option` and hands it on."""
-    entries = {n for n, kind in _entry_functions(tree).items() if kind == "fire"}
-    return bool(entries) and any(node.name in entries and node.args.kwarg is not None
-                                 for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef))
-
-
 def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
-    """(knobs, reads, {function node: its knob names}) of click, typer and fire entry points."""
+    """(knobs, reads, {function node: its knob names}, whether a fire entry point takes `**kwargs`)
+    of click, typer and fire entry points. Fire hands every `--option` to `**kwargs` (LLaVA's
+    `def main(task, **kwargs): globals()[task](**kwargs)`), so such a script accepts any option."""
     entries = _entry_functions(tree)
     knobs: list[Knob] = []
     reads: list[Read] = []
     scopes: list[tuple[ast.AST, frozenset[str]]] = []
+    takes_any = False
     for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
+        takes_any = takes_any or (entries.get(node.name) == "fire" and node.args.kwarg is not None)
         found = _click_knobs(node, path, sups)  # type: ignore[arg-type]
         if not found and node.name in entries:
             found = _param_knobs(node, path, sups, entries[node.name])  # type: ignore[arg-type]
@@ -133,7 +129,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
         scopes.append((node, names))
         reads.extend(Read(n.id, path, n.lineno, n.col_offset + 1, True) for n in ast.walk(node)
                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names)
-    return knobs, reads, scopes
+    return knobs, reads, scopes, takes_any
 
 
 __all__ = ["extract", "UNKNOWN"]

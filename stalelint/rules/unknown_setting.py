@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 from typing import Iterator
 
 from ..judge import Facts, parent
@@ -52,14 +53,14 @@ def check(facts: Facts) -> Iterator[Finding]:
     library_files |= {f.path for f in facts.index.files if f.extended_parser}
     # a parser made by a library's function (detectron2's `default_argument_parser()`) has its options
     made = [f for f in facts.index.files if f.parser_factories]
-    if made:
-        modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")])
-        library_files |= {f.path for f in made if any(not in_repo(m, modules) for m in f.parser_factories)}
+    absl_files = {k.path for k in facts.index.knobs if k.system == "absl"}
+    modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")]) \
+        if made or absl_files else {}
+    library_files |= {f.path for f in made if any(not in_repo(m, modules) for m in f.parser_factories)}
+    outside = _importers_of_libraries(facts, modules) if absl_files else set()
+    configurables = {k.name.rsplit(".", 1)[0].rsplit("/", 1)[-1] for k in facts.index.knobs if k.system == "gin"}
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
-    absl_files = {k.path for k in facts.index.knobs if k.system == "absl"}
-    outside = _importers_of_libraries(facts) if absl_files else set()
-    configurables = {k.name.rsplit(".", 1)[0].rsplit("/", 1)[-1] for k in facts.index.knobs if k.system == "gin"}
     has_flags: dict[str | None, bool] = {}
     hints: dict[tuple[str | None, str], list[str]] = {}
     pools: dict[str | None, list[str]] = {}
@@ -147,12 +148,10 @@ _FLAGLESS = {"absl", "numpy", "scipy", "pandas", "matplotlib", "torch", "jax", "
              "ml_collections", "tqdm", "PIL", "cv2", "sklearn", "six", "yaml", "chex", "einops"}
 
 
-def _importers_of_libraries(facts: Facts) -> set[str]:
-    """Files importing a third-party module that may define absl flags (not the standard library)."""
-    import sys
-
-    modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")])
-    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+def _importers_of_libraries(facts: Facts, modules: dict[str, str]) -> set[str]:
+    """Files importing a third-party module that may define absl flags (not the standard library,
+    not one of the repo's `modules`)."""
+    stdlib = sys.stdlib_module_names
     out = set()
     for f in facts.index.files:
         for m in f.imports:
