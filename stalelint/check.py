@@ -149,6 +149,8 @@ def analyse(root: Path, settings: Settings, window: Window, only: tuple[str, ...
                   notices=tuple(notices), experiments_total=len(facts.experiments), experiments_recent=recent,
                   knobs=len(idx.knobs), files=len(idx.files),
                   counts=dict(Counter(f.code for f in findings)), hidden=len(shown) - len(findings),
+                  hidden_thin=sum(1 for f in shown if f.confidence < settings.min_confidence
+                                  and "thin evidence" in f.message),
                   min_confidence=settings.min_confidence), facts
 
 

@@ -190,6 +190,21 @@ class Facts:
                 at += 1
         return hit if len({(self.knob(i).path, self.knob(i).name) for i in hit}) == 1 else []
 
+    def options_starting(self, key: str, scope: set[str] | None) -> list[str]:
+        """The option strings of argparse flags in `scope` that `key` is a prefix of (what an
+        abbreviation may stand for, when `lookup` found it names more than one flag)."""
+        if not key.startswith("--") or len(key) < 4:
+            return []
+        if self._options is None:
+            self._options = sorted(self.by_option)
+        at = bisect.bisect_left(self._options, key)
+        out = []
+        while at < len(self._options) and self._options[at].startswith(key):
+            if self._within("option", self.by_option, self._options[at], scope):
+                out.append(self._options[at])
+            at += 1
+        return out
+
     def _within(self, table: str, ids_of: dict[str, list[int]], key: str, scope: set[str] | None) -> list[int]:
         """ids_of[key] limited to knobs in `scope`, in index order. A common leaf (`dropout` of
         900 config classes) has long lists, so those are grouped by file once and only the
@@ -539,7 +554,9 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
                 facts.strong_read_keys.update(keys)
         if f.known_args:
             facts.known_args_files.add(f.path)
-        if f.takes_any_option:
+        # a fire entry with `**kwargs`; a launcher whose parser hands what follows the script it
+        # runs to that script (`training_script_args` of nargs=REMAINDER: xla_spawn.py, launch.py)
+        if f.takes_any_option or any(k.nargs and k.nargs.endswith("REMAINDER") for k in f.knobs):
             facts.open_cli_files.add(f.path)
     if any(f.splats for f in index.files):
         # any splat makes every file's parameters count (each distinct name normalised once)

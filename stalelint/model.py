@@ -371,6 +371,7 @@ class Result:
     files: int
     counts: Mapping[str, int] = field(default_factory=dict)
     hidden: int = 0  # findings below min_confidence, left out
+    hidden_thin: int = 0  # of those, the ones hidden for thin evidence (the rest: a doubt each names)
     min_confidence: int = 0
 
 

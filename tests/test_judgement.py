@@ -31,7 +31,7 @@ def test_the_default_view_is_what_enough_runs_show(judgerepo):
     assert any(n.startswith("2 flags never set to anything but their default") and "--extend-select STL104" in n
                for n in doc["notices"])
     out = run("check", judgerepo, "--as-of", AS_OF).output
-    assert "3 more below confidence 50 (thin evidence) hidden: `--min-confidence 0` shows them." in out
+    assert "3 more below confidence 50 hidden (2 on thin evidence, 1 with a doubt it names): `--min-confidence 0` shows them." in out
 
 
 def test_tried_and_abandoned_is_told_from_never_varied(judgerepo):

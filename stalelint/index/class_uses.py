@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..graph import closure, reachable
 from ..model import FileIndex, Knob, evolve
 from . import self_writes
+from .astutil import module_name
 from .bases import Key, Resolver
 
 _CLASS_SYSTEMS = ("dataclass", "pydantic", "gin")  # gin: a configurable class extending a library class
@@ -36,11 +37,13 @@ class Uses:
         # file -> the parser's owners (none: any parser) -> how -> why, for argparse flags
         self.by_path: dict[str, dict[frozenset[str], dict[str, str]]] = {}
         self.unknown: list[str] = []
+        self._modules = modules
+        self._names = {f.path: _bound(f) for f in files}
         reach: dict[str, set[str]] = {}
         for f in files:
             for how, holder_kind, holder, obj, callee, line, text in f.whole_uses:
                 if how in ("view-call", "object-call"):
-                    if r.in_repo(callee):
+                    if self._visible(callee):
                         continue  # the repo's own function: its reads are seen where it reads
                     how = "pass"
                 where = f"{f.path}:{line}"
@@ -71,6 +74,17 @@ class Uses:
                         self.by_path.setdefault(p, {}).setdefault(owners, {}).setdefault(how, why)
                 elif how == "read":
                     self.unknown.append(why)
+
+    def _visible(self, callee: str) -> bool:
+        """Whether the repo holds the code of a callable: a name in one of its modules, not one of a
+        module missing from the tree (mmf's `from .fblearner import main`, stripped from the public
+        copy: `tools.sweeps.lib` is there, `fblearner` is neither a module nor a name in it)."""
+        parts = callee.split(".")
+        for n in range(len(parts), 0, -1):
+            path = self._modules.get(".".join(parts[:n]))
+            if path is not None:
+                return n == len(parts) or parts[n] in self._names.get(path, ())
+        return False
 
     def _self_writes(self, files: list[FileIndex]) -> None:
         records = [(f.path, rec) for f in files for rec in f.self_writes]
@@ -113,6 +127,18 @@ class Uses:
             if how in uses and getattr(k, field) != uses[how]:
                 changes[field] = uses[how]
         return evolve(k, **changes) if changes else k
+
+
+def _bound(f: FileIndex) -> set[str]:
+    """The names a module defines or imports; a submodule of its own it imports is no name of its
+    (`from .fblearner import main` in `lib/__init__.py` names `lib.fblearner`, which may be missing)."""
+    own = module_name(f.path)
+    names = set(f.defined)
+    for i in f.imports:
+        parent, _, leaf = i.rpartition(".")
+        if not (parent and (own == parent or own.endswith("." + parent))):
+            names.add(leaf)
+    return names
 
 
 def _reach(path: str, imports: dict[str, tuple[str, ...]]) -> set[str]:

@@ -196,6 +196,9 @@ class File:
                 for p in a.posonlyargs + a.args + a.kwonlyargs:
                     if p.arg == name:
                         classes = _annotation_classes(p.annotation)
+                        if classes == ["Namespace"]:
+                            # `args: argparse.Namespace`: a parser's namespace, which parser unknown
+                            return "parser", ""
                         if classes:
                             return "class", "|".join(classes)
                         return self._passed_in(scope, p.arg, depth) or ("unknown", "")
@@ -352,5 +355,9 @@ class File:
                 if isinstance(value, ast.Name):
                     got = self.holder([value.id], n, depth + 1)
                     if got[0] != "unknown":
+                        return got
+                elif isinstance(value, ast.Call):  # `return parser.parse_args()`
+                    got = self._value_holder(value, -1, fn, depth + 1)
+                    if got is not None:
                         return got
         return None

@@ -26,7 +26,10 @@ def summary(result: Result) -> str:
     start = result.window.start.date().isoformat()
     tail = ""
     if result.hidden:
-        tail = (f" {result.hidden} more below confidence {result.min_confidence} (thin evidence) hidden: "
+        thin, other = result.hidden_thin, result.hidden - result.hidden_thin
+        why = ", ".join(w for w in (f"{thin} on thin evidence" if thin else "",
+                                    f"{other} with a doubt {'each' if other != 1 else 'it'} names" if other else "") if w)
+        tail = (f" {result.hidden} more below confidence {result.min_confidence} hidden ({why}): "
                 f"`--min-confidence 0` shows {'them' if result.hidden != 1 else 'it'}.")
     return (f"{head}; {result.experiments_total} experiments read, {result.experiments_recent} recent "
             f"(since {start}); {result.knobs} knobs in {result.files} files.{tail}")

@@ -95,13 +95,19 @@ def check(facts: Facts) -> Iterator[Finding]:
             if not has_flags[e.entry] or not s.key.startswith("-"):
                 continue
             if e.entry in facts.open_cli_files:
-                continue  # a fire entry point with `**kwargs` takes any option
+                continue  # takes any option: fire's `**kwargs`, a launcher's REMAINDER
             known_args = bool(reach & facts.known_args_files)
+            spelled = facts.options_starting(s.key, reach)
             if s.key in ("--config", "--print_config", "--print-config") and reach & jsonargparse_files:
                 continue  # jsonargparse's own options
             where, line = e.source, e.line or 1
             script = e.entry
-            if reach & library_files:
+            if spelled:
+                # several flags in reach start so (`--model`: `--model-name` here, `--model-path` in a
+                # module it imports): argparse takes it where the script's parser has one of them
+                some = ", ".join(f"`{o}`" for o in spelled[:3])
+                confidence, tail = 30, f"; it abbreviates {some}, which argparse accepts if the parser has only one of them"
+            elif reach & library_files:
                 confidence, tail = 30, ("; its parser takes options from library code (a config class that extends "
                                         "a library's, `add_argparse_args(parser)`, or a parser a library's "
                                         "function made), which may define it")
