@@ -151,3 +151,37 @@ def test_an_abbreviation_several_flags_in_reach_start_with_is_doubtful(tmp_path)
     assert got[("README.md", "model")]["confidence"] == 30
     assert "abbreviates `--model-name`, `--model-path`" in got[("README.md", "model")]["message"]
     assert got[("README.md", "mdoel-name")]["confidence"] == 90
+
+
+def test_paths_after_a_cd_start_in_that_folder(tmp_path):
+    """maskrcnn-benchmark's README: `cd demo` then `python webcam.py --config-file
+    ../configs/caffe2/e2e_mask_rcnn_R_50_FPN_1x_caffe2.yaml`; the config is the experiment's."""
+    from stalelint.evidence import launch
+    text = ("```bash\ncd demo\npython webcam.py --config-file ../configs/a.yaml\n"
+            "cd .. && python train.py\n```\n\n```\npython train.py\n```\n")
+    assert [c.cwd for c in launch.commands("README.md", text)] == ["demo", "", None]
+    _write(tmp_path, {
+        "demo/webcam.py": """\
+            import argparse
+            from lib.config import cfg
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--config-file", default="")
+            args = parser.parse_args()
+            cfg.merge_from_file(args.config_file)
+            print(cfg.MODEL.MASK_ON)
+            """,
+        "webcam.py": "print('a different script')\n",
+        "lib/__init__.py": "",
+        "lib/config.py": """\
+            from yacs.config import CfgNode as CN
+            cfg = CN()
+            cfg.MODEL = CN()
+            cfg.MODEL.MASK_ON = False
+            """,
+        "configs/a.yaml": "MODEL:\n  MASK_ON: True\n",
+        "README.md": "```bash\ncd demo\npython webcam.py --config-file ../configs/a.yaml\n```\n",
+    })
+    found = json.loads(run("experiments", tmp_path, "--output-format", "json").output)
+    readme = [e for e in found if e["source"] == "README.md"]
+    assert [(e["entry"], e["includes"], e["settings"].get("MODEL.MASK_ON")) for e in readme] == [
+        ("demo/webcam.py", ["configs/a.yaml"], True)]

@@ -118,11 +118,25 @@ class _Reader:
         return self.resolved[rel]
 
 
-def _resolve(ref: str, near: str, files: set[str], modules: launch.Modules | None = None) -> str | None:
+def _resolve(ref: str, near: str, files: set[str], modules: launch.Modules | None = None,
+             cwd: str | None = None) -> str | None:
     """A path or module named in a command, as a repo file: from the root, from the launching
-    file's folder, or (if unique) by its tail; a module as `python -m` finds it (launch.Modules)."""
+    file's folder, or (if unique) by its tail; a module as `python -m` finds it (launch.Modules).
+    After a `cd` (cwd: from the launching file's folder), from that folder first."""
     if modules is not None:
         return modules.resolve(ref)
+    if cwd is not None:
+        folder = near.rsplit("/", 1)[0] if "/" in near else ""
+        parts: list[str] = []
+        for p in f"{folder}/{cwd}".split("/"):
+            if p == "..":
+                if not parts:
+                    break  # out of the repo: as if there were no `cd`
+                parts.pop()
+            elif p not in ("", "."):
+                parts.append(p)
+        else:
+            return find_named(ref, "/".join(parts + ["_"]), files, near_first=True)
     return find_named(ref, near, files, near_first=False)
 
 
@@ -275,12 +289,12 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
         for cmd in cmds:
             near = rel
             if cmd.shell:
-                wrapper = _resolve(cmd.entry, rel, listed)
+                wrapper = _resolve(cmd.entry, rel, listed, cwd=cmd.cwd)
                 fwd = forwards(wrapper) if wrapper is not None else None
                 if fwd is None:
                     continue  # not a script of this repo, or not one that hands its arguments to python
                 cmd, near = launch.through(cmd, fwd), wrapper
-            entry = _resolve(cmd.entry, near, listed, modules if cmd.module else None)
+            entry = _resolve(cmd.entry, near, listed, modules if cmd.module else None, cmd.cwd)
             if entry is None:
                 continue  # runs no code of this repo (`python -m pip install ...`, another project's script)
             arity = _arity(index, entry)
@@ -295,7 +309,7 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                 named += _hydra_includes(index, entry, cli)
                 merged.extend(_selected_options(files.root, index, index.hydra_entries[entry], cli, max_size))
             for ref in named:
-                target = _resolve(ref, rel, listed)
+                target = _resolve(ref, rel, listed, cwd=cmd.cwd)
                 if target is None:
                     continue
                 found, problem = reader.settings(target)

@@ -56,6 +56,9 @@ class Command:
     env: tuple[tuple[str, str], ...] = ()
     # entry is a shell script (`./dist_train.sh 8 --lr 0.1`): an experiment if it forwards to python
     shell: bool = False
+    # the folder an earlier `cd` moved to, relative to the launching file's folder ("" there; None: no
+    # `cd`, or one to a folder not known here, `cd $WORK`): the command's relative paths start there
+    cwd: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,7 @@ _INFO_OPTIONS = {"-h", "--help", "--version", "--helpfull", "--helpshort"}
 # `"$@"`, `$@`, `"${@}"`, `"${@:2}"` (from the second argument on) as one whole word
 _FORWARD = re.compile(r"\$@|\$\{@(?::(\d+))?\}|\$\*|\$\{\*\}")
 _SHIFTED = "\0shifted"  # how many of the wrapper's arguments `shift` consumed, kept with the variables
+_CWD = "\0cwd"  # the folder `cd` moved to (Command.cwd), kept with the variables
 _SCRIPT_SUFFIXES = (".sh", ".bash", ".slurm", ".sbatch")
 _SHELLS = {"bash", "sh", "zsh", "sbatch", "source", "."}
 
@@ -288,7 +292,10 @@ def commands(path: str, text: str, scripts: bool = False) -> list[Command]:
     found: list[Command] = []
     variables: dict[str, str] = {}
     exported: set[str] = set()
+    markdown = path.lower().endswith((".md", ".markdown", ".mdx"))
     for line, logical in _logical_lines(shell_lines(path, text)):
+        if markdown and not logical.strip():
+            variables.pop(_CWD, None)  # the end of a code block: the next one starts where the reader is
         _commands_in(line, logical, variables, found, nested=True, exported=exported)
     return found if scripts else [c for c in found if not c.shell]
 
@@ -366,6 +373,9 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             for t in tokens:
                 if " " in t and ".py" in t:
                     _commands_in(line, t, variables, found, nested=False, exported=exported, forwards=forwards)
+        if tokens and tokens[0] in ("cd", "pushd"):
+            _change_folder(tokens[1:], variables)
+            continue
         if tokens and tokens[0] == "shift":
             by = tokens[1] if len(tokens) > 1 and tokens[1].isdigit() else "1"
             variables[_SHIFTED] = str(int(variables.get(_SHIFTED, "0")) + int(by))
@@ -392,7 +402,25 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             continue  # `--help` prints and exits: nothing was run (LLaVA's `--version v1` is an option with a value)
         expanded_args = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in args)
         found.append(Command(line, logical.strip(), script, module, expanded_args,
-                             _environment(tokens, variables, exported)))
+                             _environment(tokens, variables, exported), cwd=variables.get(_CWD)))
+
+
+def _change_folder(args: list[str], variables: dict[str, str]) -> None:
+    """Follow `cd demo`, `cd ..` (from the folder so far); forget the folder at one not known here
+    (`cd $WORK`, `cd ~/x`, `cd /abs`, `cd -`)."""
+    if len(args) != 1 or any(c in args[0] for c in "$~`") or args[0].startswith(("/", "-")):
+        variables.pop(_CWD, None)
+        return
+    parts = [p for p in variables.get(_CWD, "").split("/") if p]
+    for p in args[0].split("/"):
+        if p == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            else:
+                parts.append("..")
+        elif p not in ("", "."):
+            parts.append(p)
+    variables[_CWD] = "/".join(parts)
 
 
 # `takes_value(option)` of an option known to take exactly one value (argparse nargs None or "?",
