@@ -6,6 +6,10 @@ files are kept per window (HEAD and which of its commits are inside the window),
 window holds the same commits as the last one starts no `git log -p` at all.
 
 Who wrote a removed definition, and when, is the graveyard's question (one `git blame -L` per fix).
+
+Times are author times: when a change was written. A mirror exported in one batch (dopamine's
+public copy: a year of configs committed on one day), a rebase or a cherry-pick keeps them, where
+the commit time would make everything it carried look written that day.
 """
 from __future__ import annotations
 
@@ -105,13 +109,13 @@ class History:
             h.git_calls += 1
             h.shallow = shallow.strip() == "true"
             head = head.strip()
-            dates = cache.load_json(root, f"history/v2-{head}.json", "history") if use_cache else None
+            dates = cache.load_json(root, f"history/v3-{head}.json", "history") if use_cache else None
             if not _valid_dates(dates):
-                out = run_git(root, "log", "--format=%x1e%ct %H %P%x1f%s", "--name-only", "--no-renames", "HEAD", "--")
+                out = run_git(root, "log", "--format=%x1e%at %H %P%x1f%s", "--name-only", "--no-renames", "HEAD", "--")
                 h.git_calls += 1
                 dates = _last_changes(out, head)
                 if use_cache:
-                    cache.save_json(root, f"history/v2-{head}.json", "history", dates)
+                    cache.save_json(root, f"history/v3-{head}.json", "history", dates)
         except GitError as exc:
             h.git_calls += 1
             h.git = False
@@ -260,7 +264,7 @@ def _valid_dates(data: object) -> bool:
 
 
 def _last_changes(out: str, head: str) -> dict:
-    """From `git log --format=%x1e%ct %H %P%x1f%s --name-only`: {"files": path -> time (epoch) of the newest
+    """From `git log --format=%x1e%at %H %P%x1f%s --name-only`: {"files": path -> time (epoch) of the newest
     commit that touched it, "chain": HEAD's first-parent history as [commit id, time], newest first}."""
     last: dict[str, int] = {}
     newest: dict[str, int] = {}  # the latest commit date, which differs from `last` after a back-dated commit

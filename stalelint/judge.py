@@ -43,6 +43,7 @@ class Facts:
     unbound: list[tuple[Experiment, Setting, float]] = field(default_factory=list)  # + share of file bound
     # id(experiment) -> parent sections (`model` of `model.depth`, "" at the top) of its bound keys
     bound_parents: dict[int, set[str]] = field(default_factory=dict)
+    library_parents: dict[int, set[str]] = field(default_factory=dict)  # of those, a library's sections
     covers: dict[str, list[Experiment]] = field(default_factory=dict)  # file -> experiments that apply
     read_keys: set[str] = field(default_factory=set)
     strong_read_keys: set[str] = field(default_factory=set)
@@ -638,6 +639,10 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             / len(keys) if keys else 0.0
         facts.bound_parents[id(e)] = {parent(s.key) for s, h in keys
                                       if any(facts.knob(i).action != "subtree" for i in h)}
+        # sections only keys a project added to a library's section bind (`SOLVER` of detectron2)
+        facts.library_parents[id(e)] = {parent(s.key) for s, h in keys if h and all(facts.knob(i).library_section
+                                                                                   for i in h)} \
+            - {parent(s.key) for s, h in keys if h and not all(facts.knob(i).library_section for i in h)}
         for s, hits in keys:
             if not hits and id(s) not in defined:
                 facts.unbound.append((e, s, share))

@@ -45,7 +45,7 @@ def _parse_lines(lines: Iterable[str]) -> list[tuple[str | None, str | None, lis
 
 
 def _by_commit(lines: Iterable[str]) -> Iterator[tuple[int, list[tuple[str | None, str | None, list[Hunk]]]]]:
-    """(commit time, its change) of each commit of a `--format=%x1e%ct` log, one commit at a time."""
+    """(commit time, its change) of each commit of a `--format=%x1e%at` log, one commit at a time."""
     return ((when, change) for when, change in _changes(lines) if when is not None)  # type: ignore[misc]
 
 
@@ -159,7 +159,7 @@ class WindowLog:
             revs = ["HEAD"] if last + 1 >= len(chain) else [f"{chain[last + 1][0]}..HEAD"]
             self.calls += 1
             lines = git_lines(root, "log", "--first-parent", "-m", "-p", "-U0", "-M", "--no-color", "--no-ext-diff",
-                              "--format=%x1e%ct", *revs, "--", "*.py")
+                              "--format=%x1e%at", *revs, "--", "*.py")
             self.changes.extend(_by_commit(lines))
         self._by_new: list[tuple[int | None, dict[str, tuple[str | None, list[Hunk]]]]] | None = None
 

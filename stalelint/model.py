@@ -56,6 +56,9 @@ class Knob:
     aliases: tuple[str, ...] = ()  # other names that reach the same knob (dest vs. option)
     external_base: bool = False  # config class inherits from a class outside the repo
     library_base: str = ""  # that class, as imported (`transformers.TrainingArguments`), where known
+    # a yacs key a project adds to a section of a library's config (detectron2's `SOLVER`, extended by
+    # `add_x_config(cfg)`): that section, whose other keys the library defines
+    library_section: str = ""
     # dataclass fields: the class is handed to a command-line parser (HfArgumentParser, tyro, ...)
     cli: bool = True
     # code assigns it (`args.x = ...`) or builds its class with it (`Cfg(x=3)`, `Cfg(**d)`), so

@@ -39,15 +39,38 @@ class Uses:
         self.unknown: list[str] = []
         self._modules = modules
         self._names = {f.path: _bound(f) for f in files}
+        self._types: dict[Key, dict[str, str]] = {}  # config class -> field -> the class it holds, by name
+        for f in files:
+            for cls, fields in f.config_classes + f.candidate_classes:
+                self._types.setdefault((f.path, cls), {}).update((n, t) for n, t in fields if t)
         reach: dict[str, set[str]] = {}
+        # functions that use a parameter whole (`def setup_env(env_args): asdict(env_args)` looped
+        # into os.environ): (file, function) -> (how, where, text)
+        params: dict[tuple[str, str], tuple[str, str, str]] = {}
+        for f in files:
+            for how, holder_kind, holder, _, callee, line, text in f.whole_uses:
+                if holder_kind == "param" and how in ("read", "record"):
+                    params.setdefault((f.path, holder), (how, f"{f.path}:{line}", text))
         for f in files:
             for how, holder_kind, holder, obj, callee, line, text in f.whole_uses:
+                if holder_kind == "param":
+                    continue
+                through = None
                 if how in ("view-call", "object-call"):
                     if self._visible(callee):
-                        continue  # the repo's own function: its reads are seen where it reads
-                    how = "pass"
+                        # the repo's own function: its reads are seen where it reads, but for
+                        # those of a parameter used whole
+                        through = params.get(self._function(callee) or ("", ""))
+                        if through is None or how == "view-call":
+                            continue
+                        how = through[0]
+                    else:
+                        how = "pass"
                 where = f"{f.path}:{line}"
-                if how == "read":
+                if through is not None:
+                    verb = "reads every field" if how == "read" else "records it whole"
+                    why = f"`{obj}` is handed to `{callee}` ({where}), which {verb}: `{through[2]}` at {through[1]}"
+                elif how == "read":
                     why = f"`{text}` at {where} reads every field"
                 elif how == "pass":
                     why = f"`{obj}` is passed whole to `{callee}` ({where}), which may read it"
@@ -59,10 +82,17 @@ class Uses:
                     keys: set[Key] = set()
                     for entry in holder.split("|"):
                         name, _, origin = entry.partition("=")
-                        keys.update(r.lookup(f.path, name, origin) or ())
+                        root, *attrs = name.split(".")
+                        found = r.lookup(f.path, root, origin) or ()
+                        keys.update(self._section(found, attrs) if attrs else found)
                     if not keys:
                         continue
                     keys = r.family(keys)
+                    keys |= {(p, n) for _, c in list(keys) for n in nested.get(c, ()) for p in r.by_name.get(n, ())}
+                    for key in keys:
+                        self.by_class.setdefault(key, {}).setdefault(how, why)
+                elif holder_kind == "fields":
+                    keys = self._by_fields(holder.split("."))
                     keys |= {(p, n) for _, c in list(keys) for n in nested.get(c, ()) for p in r.by_name.get(n, ())}
                     for key in keys:
                         self.by_class.setdefault(key, {}).setdefault(how, why)
@@ -74,6 +104,42 @@ class Uses:
                         self.by_path.setdefault(p, {}).setdefault(owners, {}).setdefault(how, why)
                 elif how == "read":
                     self.unknown.append(why)
+
+    def _section(self, keys, attrs: list[str]) -> list[Key]:
+        """The classes the section `attrs` (`harness` of `cfg.harness`) of classes `keys` holds,
+        by its fields' types; none where a step is not a field holding a class (`args.lr`)."""
+        now = list(keys)
+        for attr in attrs:
+            held = []
+            for path, cls in now:
+                t = next((self._types[k].get(attr) for k in self.resolver.family({(path, cls)})
+                          if self._types.get(k, {}).get(attr)), None)
+                if t is None:
+                    continue
+                t = t.rsplit(".", 1)[-1]
+                paths = self.resolver.by_name.get(t, ())
+                held += [(path, t)] if path in paths else [(p, t) for p in paths]
+            now = held
+        return now
+
+    def _by_fields(self, attrs: list[str]) -> set[Key]:
+        """The classes held at a path of fields (`logging.wandb`) of any config class: each class
+        with a field `logging`, the class that field holds, its field `wandb`, ... (all of them
+        where several classes match: a field read that may not be, never one missed)."""
+        now = {(k, t) for k, fields in self._types.items() for n, t in fields.items() if n == attrs[0]}
+        for attr in attrs[1:]:
+            now = {(k, t2) for _, t in now for p in self.resolver.by_name.get(t.rsplit(".", 1)[-1], ())
+                   for k in [(p, t.rsplit(".", 1)[-1])] for n, t2 in self._types.get(k, {}).items() if n == attr}
+        return {(p, t.rsplit(".", 1)[-1]) for _, t in now for p in self.resolver.by_name.get(t.rsplit(".", 1)[-1], ())}
+
+    def _function(self, callee: str) -> tuple[str, str] | None:
+        """(file, name) of a module-level function of the repo a dotted callee names."""
+        parts = callee.split(".")
+        for n in range(len(parts) - 1, 0, -1):
+            path = self._modules.get(".".join(parts[:n]))
+            if path is not None:
+                return (path, parts[n]) if n == len(parts) - 1 else None
+        return None
 
     def _visible(self, callee: str) -> bool:
         """Whether the repo holds the code of a callable: a name in one of its modules, not one of a

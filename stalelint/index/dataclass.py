@@ -71,6 +71,12 @@ def _field_default(value: ast.expr | None) -> tuple[object, bool, str | None]:
 
 
 def _annotation_class(ann: ast.expr) -> str | None:
+    # `Optional[WandbArgs]`, `WandbArgs | None`: a section that may be left out is still a section
+    if isinstance(ann, ast.Subscript) and (chain(ann.value) or [""])[-1] == "Optional":
+        return _annotation_class(ann.slice)
+    if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
+        sides = [s for s in (ann.left, ann.right) if not (isinstance(s, ast.Constant) and s.value is None)]
+        return _annotation_class(sides[0]) if len(sides) == 1 else None
     if isinstance(ann, ast.Name):
         return ann.id
     if isinstance(ann, ast.Constant) and isinstance(ann.value, str) and ann.value.isidentifier():

@@ -89,6 +89,16 @@ def _annotation_classes(ann: ast.expr | None) -> list[str]:
     return [c for c in dict.fromkeys(out) if c[:1].isupper()]
 
 
+def _section(got: tuple[str, str], attrs: list[str]) -> tuple[str, str]:
+    """The holder of a section (`cfg.harness`) of an object held by `got`: each class with the
+    attribute path after it; nothing known of a section of a parser's namespace."""
+    if not attrs:
+        return got
+    if got[0] != "class":
+        return "unknown", ""
+    return "class", "|".join(f"{c}.{'.'.join(attrs)}" for c in got[1].split("|"))
+
+
 class File:
     """The scopes, parents and name bindings of one file, worked out only where a use is found."""
 
@@ -182,12 +192,14 @@ class File:
         if parts == ["self"] or parts == ["cls"]:
             cls = self.enclosing(at, (ast.ClassDef,))
             return ("class", cls.name) if cls is not None else ("unknown", "")
-        if len(parts) == 2 and parts[0] == "self":
+        if len(parts) >= 2 and parts[0] == "self":
             cls = self.enclosing(at, (ast.ClassDef,))
             got = self._attribute_holder(cls, parts[1]) if cls is not None else None
-            return got or ("unknown", "")
+            return _section(got, parts[2:]) if got else ("unknown", "")
         if len(parts) != 1:
-            return "unknown", ""
+            # `cfg.harness` of a known class: the class of its field `harness`, worked out where
+            # files are linked (class_uses.py), as `EvalArgs.harness`
+            return _section(self.holder(parts[:1], at, depth), parts[1:])
         name = parts[0]
         scopes = [fn] if fn is self.tree else [fn, self.tree]
         for scope in scopes:

@@ -218,6 +218,8 @@ def extract(tree: ast.Module, imported: dict[str, str], strong: set[str]) -> tup
                     passes.append((node, arg))
             elif kind is Attribute and type(arg.value) is Name and arg.value.id == "self" and arg.attr in strong:
                 passes.append((node, arg))
+            elif kind is Attribute and (chain(arg) or [""])[0] in strong:
+                passes.append((node, arg))  # a section, `setup_env(args.env)`: kept if it holds a config class
     for node in nodes(tree, ast.Attribute):
         if node.attr == "__dict__" or node.attr == "__dataclass_fields__":
             got = _object_of_view(node)
@@ -233,7 +235,11 @@ def extract(tree: ast.Module, imported: dict[str, str], strong: set[str]) -> tup
         """Each class of a holder with where its name comes from: `Args=local`, `SFTConfig=trl.SFTConfig`."""
         if kind != "class":
             return holder
-        return "|".join(f"{c}={'local' if c in local else imported.get(c, '')}" for c in holder.split("|"))
+        out = []
+        for c in holder.split("|"):
+            root = c.split(".")[0]  # `EvalArgs.harness`: where `EvalArgs` comes from
+            out.append(f"{c}={'local' if root in local else imported.get(root, '')}")
+        return "|".join(out)
     out: list[Use] = []
     known: set[int] = set()
     for node, obj, kind in views:
@@ -242,10 +248,20 @@ def extract(tree: ast.Module, imported: dict[str, str], strong: set[str]) -> tup
             continue
         scope = f.scope(node)
         holder_kind, holder = f.holder(parts, node)
-        if holder_kind == "unknown" and not _strong(parts, strong):
-            continue
-        if holder_kind != "unknown":
-            known.add(id(node))
+        if holder_kind == "unknown" and len(parts) > 1 + (parts[0] == "self"):
+            # `asdict(self.args.logging.wandb)` of an object of a class not known here: whichever
+            # config class holds a section at that path of fields (class_uses.py)
+            holder_kind, holder = "fields", ".".join(parts[1 + (parts[0] == "self"):])
+        elif holder_kind == "unknown" and not _strong(parts, strong):
+            fn = f.scope(node)
+            if len(parts) != 1 or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    or parts[0] not in {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}:
+                continue
+            # `def setup_env(env_args): asdict(env_args)`: what its callers hand it (`setup_env(args.env)`
+            # in another file) is read whole; linked where files are (class_uses.py)
+            holder_kind, holder = "param", fn.name
+        if holder_kind in ("class", "parser"):
+            known.add(id(node))  # (a section or parameter linked across files may not be found)
         text = _text(node)
         if kind == "fields":
             loop = f.parent(node, scope)

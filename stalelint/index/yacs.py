@@ -46,17 +46,21 @@ class _Visitor(ast.NodeVisitor):
     def __init__(self, path: str, sups: tuple[Suppression, ...]):
         self.path, self.sups = path, sups
         self.roots: list[set[str]] = [set()]
+        self.given: list[set[str]] = [set()]  # roots that are an extender's parameter (a config made elsewhere)
         self.knobs: dict[str, Knob] = {}
         self.defined: set[str] = set()  # dotted names (as written) defined here
         self.targets: set[tuple[int, int]] = set()  # (line, column) of the assignment targets that define
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        roots = set(self.roots[-1])
+        roots, given = set(self.roots[-1]), set(self.given[-1])
         if _EXTENDER.search(node.name):
-            roots |= {a.arg for a in node.args.args if a.arg in ("cfg", "config", "_C", "C")}
+            given |= {a.arg for a in node.args.args if a.arg in ("cfg", "config", "_C", "C")}
+            roots |= given
         self.roots.append(roots)
+        self.given.append(given)
         self.generic_visit(node)
         self.roots.pop()
+        self.given.pop()
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -74,6 +78,8 @@ class _Visitor(ast.NodeVisitor):
                     self._knob(dotted.lstrip("."), v, stmt)
             elif isinstance(value, ast.Name) and value.id in roots:
                 roots.add(target.id)  # `_C = cfg`
+                if value.id in self.given[-1]:
+                    self.given[-1].add(target.id)
             return
         parts = chain(target)
         if not parts or parts[0] not in roots or len(parts) < 2:
@@ -89,9 +95,14 @@ class _Visitor(ast.NodeVisitor):
                 # an open section: experiments add keys of their own under it (a mapping of names)
                 self._knob(dotted, ast.Dict(keys=[], values=[]), stmt, action=OPEN)
             return
-        self._knob(dotted, value, stmt)
+        section = dotted.rsplit(".", 1)[0] if "." in dotted else ""
+        # `cfg.SOLVER.WEIGHT_DECAY_EMBED = 0.0` on a config made elsewhere, whose SOLVER this file
+        # never made: a key added to the library's section
+        foreign = section if parts[0] in self.given[-1] and section and section not in self.defined else ""
+        self._knob(dotted, value, stmt, library_section=foreign)
 
-    def _knob(self, dotted: str, value: ast.expr, stmt: ast.stmt, action: str | None = None) -> None:
+    def _knob(self, dotted: str, value: ast.expr, stmt: ast.stmt, action: str | None = None,
+              library_section: str = "") -> None:
         self.defined.add(dotted)
         end = stmt.end_lineno or stmt.lineno
         default = literal(value)
@@ -103,6 +114,7 @@ class _Visitor(ast.NodeVisitor):
             name=name, kind="flag", system="yacs", path=self.path, line=stmt.lineno, column=stmt.col_offset + 1,
             end_line=end, default=default, type_name=type(default).__name__ if default is not UNKNOWN else None,
             option_strings=(dotted,), owner="CfgNode", keep=keep_for(self.sups, stmt.lineno, end), action=action,
+            library_section=library_section,
         )
 
 

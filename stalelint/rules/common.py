@@ -99,12 +99,14 @@ _OPERATIONAL_FLAG = re.compile(
     r"evaluate|test|eval_only|push_to_hub|logdir|outdir|workdir|"
     # run control: when to stop, skip ahead, profile or reshard a run, not what it studies
     r"(.*_)?time_limit|max_duration|stop_(after|at)(_.*)?|(.*_)?profil(e|er|ing)(_.*)?|fast_forward(_.*)?|"
-    r"early_stopping(_.*)?|.*_unsharded|try_load(_.*)?)")
+    r"early_stopping(_.*)?|.*_unsharded|try_load(_.*)?|"
+    # numeric precision: what the hardware does well, not what a run studies (swav's `use_fp16`)
+    r"(use_|enable_)?(fp16|bf16|fp8|tf32|amp|half|mixed_precision|precision))")
 
 
 def operational_flag(k: Knob) -> tuple[int, str] | None:
     """The cap on a judgement of a flag that drives how a run is operated (paths, logging,
-    hardware, seeds, evaluation): see _OPERATIONAL_FLAG."""
+    hardware, numeric precision, seeds, evaluation): see _OPERATIONAL_FLAG."""
     leaf = k.name.rsplit(".", 1)[-1].lower().replace("-", "_").lstrip("_")
     if _OPERATIONAL_FLAG.fullmatch(leaf):
         return OPERATIONAL_CONFIDENCE, (f"`{display(k)}` sets how a run is operated (paths, logging, hardware, "

@@ -6,6 +6,7 @@ from typing import Iterator
 from ..judge import Facts, evaluate
 from ..model import UNKNOWN, Evidence, Finding, LastSet
 from ..names import matches_any, show
+from .stale_variant import unbuilt
 from .common import capped, day, kept, operational_cap, operational_flag, shipped, thin, window_text
 
 CODE = "STL301"
@@ -22,6 +23,7 @@ Confidence: 90; 40 (hidden by default) for a branch last taken by a config or la
 documentation or tests name (a published recipe), and from thin evidence; 30 for a branch gated on how a run is operated.
 Fix safety: safe; every recent experiment skips the branch, so removing it changes none of them.
 Not reported when the flag itself is reported stale by STL102 (that finding counts these lines), nor
+inside a registered class or function no recent experiment selects (it ran in none of them), nor
 for the arms of a string dispatch (`if a == "x": ... elif a == "y":`), which are variants (STL201).
 """
 
@@ -40,6 +42,8 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
                 continue
             if facts.is_dispatch_arm(g) or facts.unjudged(g.path, g.line):
                 continue  # a string-dispatch arm (a variant: STL201 judges it), or new code
+            if unbuilt(facts, g.path, g.line) is not None:
+                continue  # inside a registered class no experiment builds: their values say nothing of it
             since = facts.since(g.path, g.line)
             recent = facts.recent(k.path, since)
             values = facts.values_in(i, recent)

@@ -1,7 +1,7 @@
 """STL201 stale-variant: a variant no recent experiment selects."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..judge import Binding, Facts, evaluate
 from ..model import UNKNOWN, Evidence, Experiment, Finding, Knob, LastSet
@@ -141,28 +141,7 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
     sizes: dict[tuple[str, str], int] = {}
     for v in facts.index.variants:
         sizes[(v.path, v.owner)] = sizes.get((v.path, v.owner), 0) + 1
-    defaults: dict[str, list[tuple[int, set[str]]]] = {}  # path -> (knob, names its default selects)
-    for i, k in enumerate(facts.index.knobs):
-        if isinstance(k.default, str):
-            defaults.setdefault(k.path, []).append((i, _match_keys(k.default)))
-    covered: dict[int, list[str]] = {}  # id(experiment) -> the files it applies to that hold such defaults
-    for path in defaults:
-        for e in facts.covers.get(path, ()):
-            covered.setdefault(id(e), []).append(path)
-    memo: dict[int, set[str]] = {}
-
-    def selected(e: Experiment) -> set[str]:
-        """The variant names an experiment selects: by a setting's value, or by a flag left at a
-        default that names the variant (the value it has there must name it too). Worked out once
-        per experiment, not once per variant and experiment."""
-        got = memo.get(id(e))
-        if got is None:
-            got = set().union(*(_match_keys(s.value) for s in e.settings)) if e.settings else set()
-            for path in covered.get(id(e), ()):
-                for i, names in defaults[path]:
-                    got |= names & _match_keys(facts.value_in(i, e))
-            memo[id(e)] = got
-        return got
+    selected = selector(facts)
 
     for v in facts.index.variants:
         if v.system in ("hydra-group", "getattr"):
@@ -186,6 +165,62 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
                       v.end_line - v.line + 1, Evidence(len(mine), len(facts.experiments), 0,
                                                          LastSet(last.label, last.date, v.name) if last else None),
                       v.end_line)
+
+
+def unbuilt(facts: Facts, path: str, line: int) -> Knob | None:
+    """The registered variant (class or function) around a line that no recent experiment selects
+    and no code names: code inside it ran in none of them, whatever their flags say."""
+    if "registered_by_path" not in facts.shared:
+        # every registered class, a library's registry too (detectron2's SEM_SEG_HEADS_REGISTRY)
+        by_path: dict[str, list[Knob]] = {}
+        for f in facts.index.files:
+            for v in f.variants:
+                if v.system == "registry":
+                    by_path.setdefault(v.path, []).append(v)
+        facts.shared["registered_by_path"] = by_path
+    around = [v for v in facts.shared["registered_by_path"].get(path, ()) if v.line <= line <= v.end_line]
+    if not around:
+        return None
+    recent = [e for e in facts.experiments if facts.counts(e)]
+    selected = selector(facts)
+    for v in around:
+        if not _used_by_code(facts, v) and not any(normalize(v.name) in selected(e) for e in recent):
+            return v
+    return None
+
+
+def selector(facts: Facts) -> Callable[[Experiment], set[str]]:
+    """The variant names an experiment selects (once per run, shared by the rules that ask)."""
+    if "variant_selector" not in facts.shared:
+        facts.shared["variant_selector"] = _selector(facts)
+    return facts.shared["variant_selector"]
+
+
+def _selector(facts: Facts) -> Callable[[Experiment], set[str]]:
+    defaults: dict[str, list[tuple[int, set[str]]]] = {}  # path -> (knob, names its default selects)
+    for i, k in enumerate(facts.index.knobs):
+        if isinstance(k.default, str):
+            defaults.setdefault(k.path, []).append((i, _match_keys(k.default)))
+    covered: dict[int, list[str]] = {}  # id(experiment) -> the files it applies to that hold such defaults
+    for path in defaults:
+        for e in facts.covers.get(path, ()):
+            covered.setdefault(id(e), []).append(path)
+    memo: dict[int, set[str]] = {}
+
+    def selected(e: Experiment) -> set[str]:
+        """The variant names an experiment selects: by a setting's value, or by a flag left at a
+        default that names the variant (the value it has there must name it too). Worked out once
+        per experiment, not once per variant and experiment."""
+        got = memo.get(id(e))
+        if got is None:
+            got = set().union(*(_match_keys(s.value) for s in e.settings)) if e.settings else set()
+            for path in covered.get(id(e), ()):
+                for i, names in defaults[path]:
+                    got |= names & _match_keys(facts.value_in(i, e))
+            memo[id(e)] = got
+        return got
+
+    return selected
 
 
 def _group_variants(facts: Facts) -> Iterator[Finding]:

@@ -126,6 +126,9 @@ def check(facts: Facts) -> Iterator[Finding]:
             if parent(s.key) not in facts.bound_parents.get(id(e), ()):
                 continue  # none of its neighbours is a knob stalelint knows: another system's section
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
+            if parent(s.key) in facts.library_parents.get(id(e), ()):
+                confidence, tail = 30, (f"; the repo only adds keys to `{parent(s.key)}`, a section of a library's "
+                                        "config (`add_x_config(cfg)`), which may define it")
         key = (where, line, s.key)
         if key in seen:
             continue

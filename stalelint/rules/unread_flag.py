@@ -21,7 +21,8 @@ Not reported for keys of YAML config trees (Hydra), which code reads whole, as c
 Not reported either for a field read by reflection with the rest of its object (`for f in
 fields(self): getattr(self, f.name)`, `f(**asdict(cfg))`, `{k: v for k, v in vars(args).items()}`),
 nor for the fields of a transformers `PretrainedConfig` subclass, which the library saves whole,
-nor for flags defined by test code (under `tests/`), which are the tests' fixtures.
+nor for flags defined by test code (under `tests/`), which are the tests' fixtures, nor for a function's
+parameters named unused on purpose (`unused_step`, `_step`: a callback's fixed signature).
 Confidence: 40 where an experiment sets it (its config would break without it, and someone
 thinks it does something). Fix safety: safe when no code outside the repo reads it; the confidence drops where the config is
 handed whole to a library callable (`create_optimizer(args)`, `Trainer(args=training_args)`), where a
@@ -31,6 +32,8 @@ a run's record may use it as a label) or splatted into calls (`**vars(args)`) wh
 known. Needs no experiments.
 """
 
+# flags that are a function's parameters
+_PARAMETERS = ("click", "typer", "fire", "jsonargparse", "gin")
 # names launchers pass to every script; a parser defines them only to accept them
 _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world_size", "rank"}
 
@@ -39,6 +42,8 @@ def check(facts: Facts) -> Iterator[Finding]:
     for i, k in enumerate(facts.index.knobs):
         if k.kind != "flag" or k.system in YAML_TREES or kept(k, CODE) or facts.is_read(k) or is_test_code(k.path):
             continue
+        if k.system in _PARAMETERS and k.name.rsplit(".", 1)[-1].startswith(("unused", "_")):
+            continue  # `def identity_epsilon(unused_decay_period, ...)`: a callback's signature, unused on purpose
         confidence, why = 90, ""
         # configs that set it would break where they are loaded strictly (a schema, a checkpoint's
         # config), and a run that sets it is evidence someone thinks it does something
