@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,15 @@ def write(tmp_path):
     return put
 
 
-__all__ = ["run", "check_json", "by_code", "stale_flags", "ALL", "AS_OF", "NOW", "FIXTURES", "shutil"]
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """A small repo on disk: each file's text dedented (tests write them indented in place)."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+__all__ = ["run", "check_json", "write_files", "by_code", "stale_flags", "ALL", "AS_OF", "NOW", "FIXTURES", "shutil"]
 
 
 def pytest_addoption(parser):

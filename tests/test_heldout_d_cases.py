@@ -5,7 +5,7 @@ import ast
 import json
 import textwrap
 
-from conftest import run
+from conftest import run, write_files
 from stalelint.discover import is_test_code
 from stalelint.evidence import launch
 from stalelint.index import hydra
@@ -81,17 +81,10 @@ def test_config_classes_and_flags_of_test_code_are_not_knobs(tmp_path):
     assert found == {("pkg/probe.py", "unsupported_field"), ("pkg/probe.py", "legacy_init")}
 
 
-def _write(root, files):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-
-
 def test_keys_named_beside_a_config_handed_to_a_helper_are_read(tmp_path):
     """detectron2: `_try_get_key(cfg, "CUDNN_BENCHMARK", "train.cudnn_benchmark", default=False)`
     reads the key through `OmegaConf.select(cfg, k)` inside the helper."""
-    _write(tmp_path, {"defaults.py": """\
+    write_files(tmp_path, {"defaults.py": """\
         from yacs.config import CfgNode as CN
         _C = CN()
         _C.CUDNN_BENCHMARK = False
@@ -119,7 +112,7 @@ def test_an_option_with_a_value_named_like_version_is_a_run_and_fire_kwargs_take
     a version; `fire.Fire(main)` with `def main(task, **kwargs)` accepts every option."""
     found = launch.commands("finetune.sh", "deepspeed train.py --version v1 --lr 2e-5\npython train.py --version\n")
     assert [(c.entry, c.args) for c in found] == [("train.py", ("--version", "v1", "--lr", "2e-5"))]
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "convert.py": """\
             import fire
 
@@ -149,7 +142,7 @@ def test_an_option_with_a_value_named_like_version_is_a_run_and_fire_kwargs_take
 def test_unpacking_an_object_that_is_no_config_is_no_doubt_about_unread_flags(tmp_path):
     """ConvNeXt's mmcv hook `dict(log_dict, **runner.log_buffer.output)` made every unread flag of the
     repo 70 ("some config is unpacked into a call"); unpacking `vars(args)` still does."""
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "train.py": """\
             import argparse
             parser = argparse.ArgumentParser()
@@ -187,7 +180,7 @@ def test_launcher_programs_after_a_colon_and_abbreviations_shared_by_scripts():
 
 
 def test_environment_absl_libraries_and_gin_library_configurables_are_not_unknown(tmp_path):
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "train.py": """\
             from absl import app, flags
             import gin
@@ -233,7 +226,7 @@ def _git(repo, *args, date="2026-01-10T12:00:00"):
 def test_a_flag_last_set_by_a_recipe_the_docs_or_tests_name_is_hidden(tmp_path):
     """maskrcnn-benchmark: STL102 named knobs of model-zoo configs that MODEL_ZOO.md lists or that
     tests/test_configs.py loads by a glob; an old config nothing names is still the headline."""
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "train.py": """\
             import yaml, sys
             cfg = {"use_gn": False, "use_ema": False, "lr": 0.1}

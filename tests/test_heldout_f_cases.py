@@ -3,16 +3,8 @@ to a small repo: a config handed whole to a library through an `argparse.Namespa
 config handed to a module missing from the tree, a launcher that forwards the rest of its command
 to the script it runs, and an abbreviation several flags in reach start with."""
 import json
-import textwrap
 
-from conftest import run
-
-
-def _write(root, files):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
+from conftest import run, write_files
 
 
 def _findings(root, *args):
@@ -23,7 +15,7 @@ def _findings(root, *args):
 def test_a_namespace_parameter_handed_to_a_library_may_have_any_flag_read(tmp_path):
     """LoRA's lightning_base.py: `def generic_train(model, args: argparse.Namespace)` hands `args`
     to `pl.Trainer.from_argparse_args(args)`, which reads `--n_tpu_cores`'s `tpu_cores`."""
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "base.py": """\
             import argparse
             import pytorch_lightning as pl
@@ -57,39 +49,25 @@ def test_a_namespace_parameter_handed_to_a_library_may_have_any_flag_read(tmp_pa
 def test_a_config_handed_to_a_module_missing_from_the_tree_may_have_any_flag_read(tmp_path):
     """mmf's sweep library: `from .fblearner import main as backend_main` names a module its public
     copy lacks, and `backend_main(args)` may read every flag; `.slurm`'s main is there to see."""
-    _write(tmp_path, {
-        "sweeps/__init__.py": """\
-            import argparse
+    sweeps = """\
+        import argparse
 
-            def get_args():
-                parser = argparse.ArgumentParser()
-                parser.add_argument("--backend", default="slurm")
-                parser.add_argument("--oncall", default="team")
-                return parser.parse_args()
+        def get_args():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--backend", default="slurm")
+            parser.add_argument("--oncall", default="team")
+            return parser.parse_args()
 
-            def main():
-                args = get_args()
-                if args.backend == "slurm":
-                    from .slurm import main as backend_main
-                else:
-                    from .fblearner import main as backend_main
-                backend_main(args)
-            """,
+        def main():
+            args = get_args()
+            from .slurm import main as backend_main
+            {other}backend_main(args)
+        """
+    write_files(tmp_path, {
+        # the same library, once with a backend missing from the tree and once without
+        "sweeps/__init__.py": sweeps.format(other="if args.backend != 'slurm':\n                from .fblearner import main as backend_main\n            "),
         "sweeps/slurm.py": "def main(args):\n    print(args.backend)\n",
-        "local/__init__.py": """\
-            import argparse
-
-            def get_args():
-                parser = argparse.ArgumentParser()
-                parser.add_argument("--backend", default="slurm")
-                parser.add_argument("--oncall", default="team")
-                return parser.parse_args()
-
-            def main():
-                args = get_args()
-                from .slurm import main as backend_main
-                backend_main(args)
-            """,
+        "local/__init__.py": sweeps.format(other=""),
         "local/slurm.py": "def main(args):\n    print(args.backend)\n",
     })
     got = _findings(tmp_path, "--select", "STL101")
@@ -101,7 +79,7 @@ def test_a_config_handed_to_a_module_missing_from_the_tree_may_have_any_flag_rea
 def test_options_a_launcher_forwards_to_its_script_are_not_its_own(tmp_path):
     """LoRA's `python xla_spawn.py --num_cores 8 run_glue.py --do_train ...`: xla_spawn.py takes the
     script and hands it everything after it (`nargs=REMAINDER`)."""
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "xla_spawn.py": """\
             import sys
             from argparse import REMAINDER, ArgumentParser
@@ -130,7 +108,7 @@ def test_an_abbreviation_several_flags_in_reach_start_with_is_doubtful(tmp_path)
     """FastChat's `python3 -m fastchat.serve.test_message --model vicuna-13b`: the script's parser
     has `--model-name`; a module it imports has `--model-path`. argparse takes `--model` for the
     one its parser has, which the index cannot tell apart."""
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/adapter.py": """\
             def add_model_args(parser):
@@ -160,7 +138,7 @@ def test_paths_after_a_cd_start_in_that_folder(tmp_path):
     text = ("```bash\ncd demo\npython webcam.py --config-file ../configs/a.yaml\n"
             "cd .. && python train.py\n```\n\n```\npython train.py\n```\n")
     assert [c.cwd for c in launch.commands("README.md", text)] == ["demo", "", None]
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "demo/webcam.py": """\
             import argparse
             from lib.config import cfg

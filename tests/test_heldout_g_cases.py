@@ -3,16 +3,8 @@ repo: dataclass sections unpacked into a library call (`**asdict(cfg.harness)`,
 `**asdict(self.args.logging.wandb)` with `wandb: Optional[WandbArgs]`), and a section handed to
 the repo's own function that uses its parameter whole (`setup_env(args.env)`)."""
 import json
-import textwrap
 
-from conftest import run
-
-
-def _write(root, files):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
+from conftest import run, write_files
 
 
 def _unread(root):
@@ -79,7 +71,7 @@ TRAIN = """\
 
 
 def test_sections_of_a_config_unpacked_or_handed_whole_have_every_field_read(tmp_path):
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/logging.py": LOGGING,
         "pkg/env.py": """\
@@ -100,7 +92,7 @@ def test_sections_of_a_config_unpacked_or_handed_whole_have_every_field_read(tmp
 
 
 def test_a_section_handed_to_a_function_that_reads_only_named_fields_is_no_whole_read(tmp_path):
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/logging.py": LOGGING,
         "pkg/env.py": """\
@@ -130,7 +122,7 @@ def test_an_experiment_is_dated_when_it_was_written_not_when_it_was_pushed(tmp_p
     2026; the author date says when the experiment was made."""
     import subprocess
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "train.py": """\
             import argparse
             p = argparse.ArgumentParser()
@@ -142,7 +134,7 @@ def test_an_experiment_is_dated_when_it_was_written_not_when_it_was_pushed(tmp_p
         "old.sh": "python train.py --use-ema --lr 0.2\n",
     })
     _commit(tmp_path, "first", "2023-01-01T12:00:00", "2023-01-01T12:00:00")
-    _write(tmp_path, {"new.sh": "python train.py --lr 0.3\n"})
+    write_files(tmp_path, {"new.sh": "python train.py --lr 0.3\n"})
     _commit(tmp_path, "exported", "2024-11-12T12:00:00", "2026-03-24T12:00:00")
     found = json.loads(run("experiments", tmp_path, "--as-of", "2026-03-25", "--output-format", "json").output)
     assert {e["source"]: e["date"][:10] for e in found} == {"old.sh": "2023-01-01", "new.sh": "2024-11-12"}
@@ -153,7 +145,7 @@ def test_keys_of_a_library_section_a_project_extends_are_not_unknown(tmp_path):
     """Mask2Former's `add_maskformer2_config(cfg)` adds `cfg.SOLVER.WEIGHT_DECAY_EMBED` to
     detectron2's SOLVER; a config's `SOLVER.STEPS` is detectron2's key, not a typo. A section the
     project makes itself (`cfg.MODEL.MASK_FORMER = CN()`) still has its typos reported."""
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "proj/__init__.py": "",
         "proj/config.py": """\
             from detectron2.config import CfgNode as CN
@@ -184,7 +176,7 @@ def test_keys_of_a_library_section_a_project_extends_are_not_unknown(tmp_path):
 def test_unused_parameters_and_precision_flags(tmp_path):
     """dopamine's `def identity_epsilon(unused_decay_period, unused_step, unused_warmup_steps,
     epsilon)` is a callback's fixed signature; swav's `use_fp16` is the hardware's choice."""
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "agent.py": """\
             import gin
 
@@ -221,7 +213,7 @@ def test_a_branch_inside_a_registered_class_no_experiment_builds_is_no_stale_tri
     """Mask2Former's `PerPixelBaselinePlusHead` (registered, selected by no config) tests
     `TRANSFORMER_IN_FEATURE`; the experiments build `MaskFormerHead`, so their values say nothing
     of the branch in the head they never built."""
-    _write(tmp_path, {
+    write_files(tmp_path, {
         "heads.py": """\
             from detectron2.modeling import SEM_SEG_HEADS_REGISTRY
 
