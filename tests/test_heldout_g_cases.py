@@ -250,3 +250,21 @@ def test_a_branch_inside_a_registered_class_no_experiment_builds_is_no_stale_tri
                          "--min-confidence", "0", "--grace", "0d").output)
     got = {(f["path"], f["name"]) for f in doc["findings"]}
     assert ("heads.py", "model.use_aux") in got and ("heads.py", "model.in_feature") not in got, got
+
+
+def test_a_prompt_with_env_and_folder_before_a_command_is_not_part_of_it():
+    """diffusion_policy's README: `(robodiff)[diffusion_policy]$ python train.py ...`."""
+    from stalelint.evidence import launch
+    text = ("```console\n(robodiff)[diffusion_policy]$ python train.py --config-name=x training.seed=42\n"
+            "user@host:~/code$ python eval.py --ckpt a\n$HOME/bin/python run.py --lr 1\n```\n")
+    assert [(c.entry, c.args) for c in launch.commands("README.md", text)] == [
+        ("train.py", ("--config-name=x", "training.seed=42")), ("eval.py", ("--ckpt", "a")), ("run.py", ("--lr", "1"))]
+
+
+def test_a_precision_mode_is_how_a_run_is_operated():
+    """CoOp's `if cfg.TRAINER.COOP.PREC == "amp":`: fp16, fp32 and amp are the hardware's choice."""
+    from stalelint.model import Knob
+    from stalelint.rules.common import operational_flag
+    knob = lambda name: Knob(name=name, kind="flag", system="yacs", path="c.py", line=1, column=1, end_line=1)  # noqa: E731
+    assert all(operational_flag(knob(n)) for n in ("trainer.coop.prec", "use_fp16", "compute_dtype", "amp"))
+    assert not operational_flag(knob("use_mixup")) and not operational_flag(knob("preconditioner"))

@@ -42,6 +42,7 @@ _NUMBER = re.compile(r"^-\d|^-\.\d")
 # a yacs `opts` key (`MODEL.WEIGHTS x.pkl` after the options) ends an option's list of values
 _OPTS_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*(?:\.[A-Za-z0-9_]+)+$")
 _FENCE = re.compile(r"^\s*(```+|~~~+)\s*([\w+-]*)")
+_PROMPT = re.compile(r"^(?:\([\w.-]+\)\s*)?[\w.@:~/\[\]-]*\$\s+")
 _SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "bash-session", "text"}
 
 
@@ -117,6 +118,8 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                 stripped = s.lstrip()
                 if stripped.startswith(("$ ", "% ", "> ")):
                     stripped = stripped[2:]
+                else:  # a prompt with the env and folder: `(robodiff)[diffusion_policy]$ python train.py`
+                    stripped = _PROMPT.sub("", stripped, count=1)
                 out.append((i, stripped))
         return out
     return list(enumerate(lines, 1))

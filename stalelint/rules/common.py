@@ -101,7 +101,7 @@ _OPERATIONAL_FLAG = re.compile(
     r"(.*_)?time_limit|max_duration|stop_(after|at)(_.*)?|(.*_)?profil(e|er|ing)(_.*)?|fast_forward(_.*)?|"
     r"early_stopping(_.*)?|.*_unsharded|try_load(_.*)?|"
     # numeric precision: what the hardware does well, not what a run studies (swav's `use_fp16`)
-    r"(use_|enable_)?(fp16|bf16|fp8|tf32|amp|half|mixed_precision|precision))")
+    r"(use_|enable_)?(fp16|bf16|fp8|tf32|amp|half|mixed_precision|precision|prec|(.*_)?dtype))")
 
 
 def operational_flag(k: Knob) -> tuple[int, str] | None:
