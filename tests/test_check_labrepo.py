@@ -6,12 +6,16 @@ def test_default_findings_are_the_well_evidenced_ones(build):
     """By default: what enough recent experiments show, and the static facts; the thin-evidence
     judgements and the off-by-default STL104 are counted, not shown."""
     doc = check_json(build("labrepo"))
-    # use_ema and warmup are never varied (STL104, off), but the branches they gate never ran: dead tricks
-    assert {(f["code"], f["name"]) for f in doc["findings"]} == {
-        ("STL101", "unused_knob"), ("STL301", "dropout"), ("STL301", "use_ema"), ("STL301", "warmup")}
+    # dropout is varied (0.1, 0.2) and its `else None` never ran: a dead trick. use_ema and warmup are
+    # never varied (STL104, off), so the branches they gate are as likely options offered as tricks
+    # tried: hidden, as held-out repos' maintainers rejected 55 of 61 such branches
+    assert {(f["code"], f["name"]) for f in doc["findings"]} == {("STL101", "unused_knob"), ("STL301", "dropout")}
     # use_rope and freeze_backbone: tried and abandoned, but only 2 recent experiments set lab/config.py's
     # keys; poly: no experiment ever chose it; typo-flag and bogus-flag: train.py uses parse_known_args
-    assert doc["summary"]["hidden"] == 5 and doc["summary"]["min_confidence"] == 50
+    assert doc["summary"]["hidden"] == 7 and doc["summary"]["min_confidence"] == 50
+    hidden = {f["name"]: f for f in check_json(build("labrepo"), "--min-confidence", "0")["findings"]
+              if f["code"] == "STL301"}
+    assert hidden["use_ema"]["confidence"] == 40 and "option offered" in hidden["use_ema"]["message"]
     assert any("STL104 never-varied, off by default" in n and n.startswith("4 flags") for n in doc["notices"])
     assert doc["grace_days"] == 30
 
@@ -146,7 +150,7 @@ def test_text_output_is_like_ruff(build):
                      "STL104", "STL104"]
     # with more than ten, each group's top comes first under a heading, then the long tail
     out = run("check", build("labrepo"), "--as-of", "2026-06-30").output
-    assert "-- " not in out and "5 more below confidence 50 hidden (2 on thin evidence, 3 with a doubt each names)" in out
+    assert "-- " not in out and "7 more below confidence 50 hidden (2 on thin evidence, 5 with a doubt each names)" in out
 
 
 def test_experiments_command_lists_what_was_counted(build):

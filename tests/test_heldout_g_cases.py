@@ -206,7 +206,8 @@ def test_unused_parameters_and_precision_flags(tmp_path):
     got = {(f["code"], f["name"]): f["confidence"] for f in doc["findings"]}
     assert ("STL101", "identity_epsilon.stale_knob") in got
     assert not [k for k in got if "unused" in k[1]]
-    assert got[("STL301", "use_fp16")] == 30 and got[("STL301", "use_mixup")] == 90, got
+    # (use_mixup: never moved from its default by any run, so its else arm is as likely an option offered)
+    assert got[("STL301", "use_fp16")] == 30 and got[("STL301", "use_mixup")] == 40, got
 
 
 def test_a_branch_inside_a_registered_class_no_experiment_builds_is_no_stale_trick(tmp_path):

@@ -43,7 +43,7 @@ def test_uncommitted_edit_gets_grace(build):
         '    parser.add_argument("--dataset"', '    parser.add_argument("--brand-new", action="store_true")\n'
         '    parser.add_argument("--dataset"'))
     (repo / "lab/optim.py").write_text((repo / "lab/optim.py").read_text() + "\nprint(opts.brand_new)\n")
-    result = run_check(repo, from_table({}, "test"), window_for("2026-06-30", 180))
+    result = run_check(repo, from_table({"min_confidence": 0}, "test"), window_for("2026-06-30", 180))
     assert not any(f.name == "brand_new" for f in result.findings)
     assert any(f.name == "warmup" for f in result.findings)  # old lines of the same file are still judged
     assert os.path.exists(repo / ".git")

@@ -37,7 +37,9 @@ _CONFIG_OPTIONS = {"--config", "--cfg", "--config-file", "--config_file", "--con
 _CONFIG_OPTION = re.compile(r"(cfg|config)([-_](path|file|name))?$")
 _SHELL_WORDS = {"do", "then", "else", "{", "!", "time", "command", "builtin"}
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+# a named variable, or a positional or special one (`$5`, `${1}`, `$@`: a script's arguments) or a
+# command's output (`$(pwd)`), never known here
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*)|\{?[0-9@*#?!$]+\}?|\()")
 _NUMBER = re.compile(r"^-\d|^-\.\d")
 # a yacs `opts` key (`MODEL.WEIGHTS x.pkl` after the options) ends an option's list of values
 _OPTS_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*(?:\.[A-Za-z0-9_]+)+$")
@@ -132,13 +134,13 @@ def _expand(token: str, variables: dict[str, str]) -> str | None:
     def sub(m: re.Match[str]) -> str:
         nonlocal unknown
         name = m.group(1) or m.group(2)
-        if name in variables:
+        if name is not None and name in variables:
             return variables[name]
         unknown = True
         return ""
 
     out = _VAR.sub(sub, token)
-    return None if unknown else out
+    return None if unknown or "$" in out else out  # (`X=$(cmd)` reaches here split: `X=$`)
 
 
 # `\&\&python`: an operator escaped for a launcher's shell, glued to the word after it
@@ -403,9 +405,30 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             continue
         if any(a in _INFO_OPTIONS and (n + 1 == len(args) or args[n + 1].startswith("-")) for n, a in enumerate(args)):
             continue  # `--help` prints and exits: nothing was run (LLaVA's `--version v1` is an option with a value)
-        expanded_args = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in args)
+        expanded_args = tuple(w for a in args for w in _words(a, variables))
+        if "$" in script and not module:
+            # `python $EXAMPLES_DIR/simple_trainer.py`: the folder as assigned, else the path after
+            # it (found by its tail, if the repo has one such file)
+            script = _expand(script, variables) or script.rsplit("$", 1)[-1].partition("/")[2] or script
         found.append(Command(line, logical.strip(), script, module, expanded_args,
                              _environment(tokens, variables, exported), cwd=variables.get(_CWD)))
+
+
+def _words(arg: str, variables: dict[str, str]) -> list[str]:
+    """An argument with its variables substituted: `\0unknown` where one is not known, and the words
+    of a variable that holds several options (`COMMON="--scene x --max-steps 10"`, used as `$COMMON`),
+    as the shell splits an unquoted one."""
+    if "$" not in arg:
+        return [arg]
+    value = _expand(arg, variables)
+    if value is None:
+        return ["\0unknown"]
+    if _VAR.fullmatch(arg) and value.lstrip().startswith("-") and any(c.isspace() for c in value.strip()):
+        try:
+            return shlex.split(value)
+        except ValueError:
+            return [value]
+    return [value]
 
 
 def _change_folder(args: list[str], variables: dict[str, str]) -> None:

