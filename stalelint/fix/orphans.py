@@ -4,7 +4,8 @@ orphaned them, which keeps `fix --apply` idempotent. A flag a launch command pas
 it would break that command; the next run reports it, as unsafe)."""
 from __future__ import annotations
 
-from ..index import index_file
+from ..index.astutil import forget_walks
+from ..index.file_reads import file_reads
 from ..judge import Facts
 from ..model import Knob
 from ..names import normalize
@@ -27,6 +28,7 @@ def read_keys(path: str, text: str, trees: Trees | None = None) -> set[str]:
         if len(_READ_KEYS) >= 32:
             del _READ_KEYS[next(iter(_READ_KEYS))]
         _READ_KEYS[key] = _read_keys(path, text, trees.parsed(path, text) if trees is not None else None)
+        forget_walks()  # the walk holds the whole tree; the fix that made the text has walked it
     return set(_READ_KEYS[key])
 
 
@@ -35,7 +37,7 @@ _READ_KEYS: dict[tuple[str, str], frozenset[str]] = {}
 
 def _read_keys(path: str, text: str, tree) -> frozenset[str]:
     keys: set[str] = set()
-    for r in index_file(path, text, tree).reads:
+    for r in file_reads(path, text, tree):
         parts = normalize(r.name).split(".")
         keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
     return frozenset(keys)
