@@ -27,8 +27,10 @@ def read_keys(path: str, text: str, trees: Trees | None = None) -> set[str]:
         # file now reads): indexing a large file is most of that
         if len(_READ_KEYS) >= 32:
             del _READ_KEYS[next(iter(_READ_KEYS))]
-        _READ_KEYS[key] = _read_keys(path, text, trees.parsed(path, text) if trees is not None else None)
-        forget_walks()  # the walk holds the whole tree; the fix that made the text has walked it
+        tree = trees.parsed(path, text) if trees is not None else None
+        _READ_KEYS[key] = _read_keys(path, text, tree)
+        # a walk holds its whole tree: only this one is kept, the next fix of the file starts from it
+        forget_walks(keep=tree)
     return set(_READ_KEYS[key])
 
 

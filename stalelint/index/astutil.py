@@ -103,8 +103,12 @@ def subtree(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def forget_walks() -> None:
+def forget_walks(keep: ast.AST | None = None) -> None:
+    """Let go of the walks kept (but `keep`'s, whose tree the caller is about to walk again)."""
+    kept = _WALKS.get(id(keep)) if keep is not None else None
     _WALKS.clear()
+    if kept is not None and kept[0] is keep:
+        _WALKS[id(keep)] = kept
 
 
 def literal(node: ast.AST | None) -> Any:
