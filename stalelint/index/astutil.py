@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from ..model import UNKNOWN, Suppression
 
@@ -103,12 +103,11 @@ def subtree(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def forget_walks(keep: ast.AST | None = None) -> None:
-    """Let go of the walks kept (but `keep`'s, whose tree the caller is about to walk again)."""
-    kept = _WALKS.get(id(keep)) if keep is not None else None
+def forget_walks(keep: Iterable[ast.AST] = ()) -> None:
+    """Let go of the walks (but those of the trees in `keep`, which the caller will walk again)."""
+    kept = [(id(t), hit) for t in keep if (hit := _WALKS.get(id(t))) is not None and hit[0] is t]
     _WALKS.clear()
-    if kept is not None and kept[0] is keep:
-        _WALKS[id(keep)] = kept
+    _WALKS.update(kept)
 
 
 def literal(node: ast.AST | None) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import warnings
+from typing import Callable
 
 from ..model import Read
 from . import absl as absl_flags
@@ -22,9 +23,11 @@ from . import pydantic as pydantic_fields
 from .astutil import suppressions
 
 
-def file_reads(path: str, source: str, tree: ast.Module | None = None) -> tuple[Read, ...]:
+def file_reads(path: str, source: str, tree: ast.Module | None = None,
+               extract: Callable[[ast.Module, str, set[str]], list[Read]] | None = None) -> tuple[Read, ...]:
     """The reads `index_file` gives the file (the shared walk is left to the caller: the tree is
-    often walked again by the fix that made it)."""
+    often walked again by the fix that made it). `extract`: `reads.extract`'s reads, where the
+    caller keeps them."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -36,7 +39,7 @@ def file_reads(path: str, source: str, tree: ast.Module | None = None) -> tuple[
         _, classes, *_ = dataclass_fields.extract(tree, path, sups)
         _, model_classes = pydantic_fields.extract(tree, path, sups)
         strong = reads.config_names(tree, {c for c, _ in classes + model_classes})
-        found = reads.extract(tree, path, strong)[0]
+        found = list(extract(tree, path, strong) if extract else reads.extract(tree, path, strong)[0])
         global_reads = module_globals.extract(tree, path, sups)[1]
         param_reads = functions.extract(tree, path, sups)[1]
         holder_reads = absl_flags.extract(tree, path, sups)[1]
