@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 import libcst as cst
 
-from ..index.astutil import module_name, subtree
+from ..index.astutil import module_name, nodes
 from .definitions import RemoveStatements
 from .orphans import Seen
 from .source import Trees
@@ -28,16 +28,9 @@ _PURE = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.Set, as
 
 def _walked(tree: ast.AST) -> tuple[Counter, list[ast.Import | ast.ImportFrom]]:
     """(how often each name is loaded, the imports in `ast.walk`'s order), from one walk."""
-    loads: Counter = Counter()
-    imports = []
-    for n in subtree(tree):
-        kind = type(n)
-        if kind is ast.Name:
-            if type(n.ctx) is ast.Load:
-                loads[n.id] += 1
-        elif kind is ast.Import or kind is ast.ImportFrom:
-            imports.append(n)
-    return loads, imports
+    # the shared walk: the fix that made the text has walked it already
+    loads = Counter(n.id for n in nodes(tree, ast.Name) if type(n.ctx) is ast.Load)
+    return loads, nodes(tree, ast.Import, ast.ImportFrom)
 
 
 def _exported(tree: ast.Module) -> set[str]:

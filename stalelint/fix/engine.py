@@ -19,7 +19,7 @@ import libcst as cst
 
 from ..index import index_file, module_files
 from ..index import gates, reads
-from ..index.astutil import segment
+from ..index.astutil import forget_walks, segment
 from ..index.reads import config_names
 from ..judge import evaluate
 from ..model import UNKNOWN, Fix, FixOutcome
@@ -122,7 +122,7 @@ def _strong(ws: Workspace, tree: ast.Module) -> set[str]:
 
 def _left_reads(ws: Workspace, path: str, text: str, names: set[str]) -> list:
     tree = ws.trees.ast(path, text)
-    found = reads.extract(tree, path, _strong(ws, tree))[0]
+    found = ws.trees.reads(tree, path, _strong(ws, tree))
     return [r for r in found if r.strong and any(normalize(r.name) == n or normalize(r.name).startswith(n + ".")
                                                   for n in names)]
 
@@ -355,6 +355,10 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     k = fix.knob
     if not fix.supported:
         return FixOutcome(fix, "unsupported", "; ".join(fix.reasons)), set()
+    # a shared walk (index/astutil.py) holds a whole tree: the walks of the fixes before go, but
+    # that of the text of this fix's file, which the fix before it left (and walked)
+    forget_walks(t for p in {fix.finding.path, *(x.path for x in (k, fix.variant, fix.gate) if x is not None)}
+                 if p in ws.texts and (t := ws.trees.parsed_before(p, ws.texts[p])) is not None)
     if k is not None and ws.seen is not None:
         ws.seen.removed.add((k.path, k.name))
     if k is not None and (k.path, k.name) in ws.removed:

@@ -4,7 +4,7 @@ orphaned them, which keeps `fix --apply` idempotent. A flag a launch command pas
 it would break that command; the next run reports it, as unsafe)."""
 from __future__ import annotations
 
-from ..index import index_file
+from ..index.file_reads import file_reads
 from ..judge import Facts
 from ..model import Knob
 from ..names import normalize
@@ -26,16 +26,17 @@ def read_keys(path: str, text: str, trees: Trees | None = None) -> set[str]:
         # file now reads): indexing a large file is most of that
         if len(_READ_KEYS) >= 32:
             del _READ_KEYS[next(iter(_READ_KEYS))]
-        _READ_KEYS[key] = _read_keys(path, text, trees.parsed(path, text) if trees is not None else None)
+        _READ_KEYS[key] = _read_keys(path, text, trees)
     return set(_READ_KEYS[key])
 
 
 _READ_KEYS: dict[tuple[str, str], frozenset[str]] = {}
 
 
-def _read_keys(path: str, text: str, tree) -> frozenset[str]:
+def _read_keys(path: str, text: str, trees: Trees | None) -> frozenset[str]:
     keys: set[str] = set()
-    for r in index_file(path, text, tree).reads:
+    tree = trees.parsed(path, text) if trees is not None else None
+    for r in file_reads(path, text, tree, trees.reads if trees is not None and tree is not None else None):
         parts = normalize(r.name).split(".")
         keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
     return frozenset(keys)

@@ -28,6 +28,8 @@ from typing import Any, Callable, TypeVar
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from ..index import reads
+
 T = TypeVar("T")
 _WORD = re.compile(r"\w+")
 REUSE = True  # tests set it False to make every fix the old way, as the reference
@@ -161,6 +163,7 @@ class Trees:
         self._words: dict[int, frozenset[str] | None] = {}
         self._compiled: dict[tuple[str, str], str | None] = {}
         self._derived: dict[tuple[int, Callable], tuple[ast.Module, Any]] = {}
+        self._reads: dict[tuple[int, str, frozenset[str]], tuple[ast.Module, list]] = {}
 
     # ---- libcst --------------------------------------------------------------------------
     def cst(self, text: str) -> cst.Module:
@@ -229,6 +232,21 @@ class Trees:
                 tree = ast.parse(text, filename=path)
             self._keep(self._ast, key, tree)
         return tree
+
+    def reads(self, tree: ast.Module, path: str, strong: set[str]) -> list:
+        """`reads.extract(tree, path, strong)`'s reads, once per tree and strong names (a fix asks
+        them of the text it leaves, and orphans.py of the same text, mostly with the same names)."""
+        key = (id(tree), path, frozenset(strong))
+        hit = self._get(self._reads, key)
+        if hit is not None and hit[0] is tree:
+            return hit[1]
+        found = reads.extract(tree, path, strong)[0]
+        self._keep(self._reads, key, (tree, found))
+        return found
+
+    def parsed_before(self, path: str, text: str) -> ast.Module | None:
+        """The `ast` of a text if it is kept, without parsing it."""
+        return self._ast.get((path, text))
 
     def derived(self, tree: ast.Module, what: Callable[[ast.Module], T]) -> T:
         """`what(tree)`, once per tree (what a fix learns of a text, the next fix asks again)."""

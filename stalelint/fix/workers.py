@@ -102,7 +102,11 @@ def make_kept(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, job
                                          dict(ws.reads.by_file) if ws.reads is not None else {}))
     try:
         with _pool(jobs, len(spans)) as pool:
-            for span in sorted(spans, key=lambda s: s[0] - s[1]):  # the big ones first: even finish
+            # in order, not the big ones first: the parent takes the blocks in order, and a block
+            # whose looks changed is made again in the parent, serially; in order, it is made while
+            # the workers make the blocks after it, not once they are all done (cleanrl: 6 of 41
+            # blocks, 1.7-2.5 s at the end; make_kept 10.1-15.9 s against 13.7-16.9 s)
+            for span in spans:
                 ahead[span] = pool.submit(_make_block, span)
             _SHARED = None
             gc.unfreeze()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from ..model import UNKNOWN, Suppression
 
@@ -63,7 +63,8 @@ def _walk(tree: ast.AST) -> tuple[list[ast.AST], dict[type, list[int]]]:
 
 def walk(tree: ast.AST) -> list[ast.AST]:
     """Every node under `tree` in `ast.walk`'s breadth-first order, as one list, computed once per
-    tree while a file is indexed (`index_file` calls `forget_walks` around each file). Expression
+    tree while a file is indexed (`index_file` calls `forget_walks` around each file; a fix keeps the
+    walk of the text the next fix starts from, fix/engine.py `make`). Expression
     contexts and operators (`ast.Load`, `ast.Add`, ...) are left out: read them from their parent.
 
     Every extractor walks the module: seven separate `ast.walk`s were 55% of a cold check
@@ -103,8 +104,11 @@ def subtree(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def forget_walks() -> None:
+def forget_walks(keep: Iterable[ast.AST] = ()) -> None:
+    """Let go of the walks (but those of the trees in `keep`, which the caller will walk again)."""
+    kept = [(id(t), hit) for t in keep if (hit := _WALKS.get(id(t))) is not None and hit[0] is t]
     _WALKS.clear()
+    _WALKS.update(kept)
 
 
 def literal(node: ast.AST | None) -> Any:
