@@ -17,6 +17,7 @@ from .graph import reachable
 from .discover import is_test_code
 from .history import History, introduced
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window, read_names
+from .evidence.launch import negated
 from .names import nested_value, normalize, parse_value, same_value, spelled_parts, suffixes
 
 # flags that are a function's parameters (click, typer, fire, jsonargparse)
@@ -580,7 +581,7 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
             key = s.key
             hits: list[int] = []
             if s.form == "negated":
-                plain = "--" + key.lstrip("-")[3:]
+                plain = negated(key) or "--" + key.lstrip("-")[3:]
                 hits = facts.lookup(key, scope)
                 if hits and normalize(facts.knob(hits[0]).name) == normalize(key):
                     s = Setting(s.key, True, s.line, "bare")  # a knob literally named no_x

@@ -87,3 +87,13 @@ def test_a_branch_for_a_choice_no_experiment_made_is_an_option_offered(tmp_path)
     assert got[("post_processing", 6)]["confidence"] == 40
     assert "no experiment ever chose 'ppisp'" in got[("post_processing", 6)]["message"]
     assert got[("batch_size", 8)]["confidence"] == 90
+
+
+def test_a_nested_negated_switch_sets_its_flag_to_false():
+    """lm-human-preference-details (tyro): `--reward.no_use_tensorflow_adam` sets
+    `reward.use_tensorflow_adam` to False."""
+    from stalelint.evidence import launch
+    assert launch.negated("--reward.no_use_tensorflow_adam") == "--reward.use_tensorflow_adam"
+    assert launch.negated("--no-ema") == "--ema" and launch.negated("--notes") is None
+    settings, _ = launch.parse_args(("--reward.no_use_tensorflow_adam", "--lr", "1"), lambda o: None)
+    assert [(s.key, s.form) for s in settings][0] == ("--reward.no_use_tensorflow_adam", "negated")

@@ -422,7 +422,8 @@ def _words(arg: str, variables: dict[str, str]) -> list[str]:
         return [arg]
     value = _expand(arg, variables)
     if value is None:
-        return ["\0unknown"]
+        # the known part stays: `++lr=${LR}` is a setting of `lr`, to a value not known here
+        return [_VAR.sub(lambda m: variables.get(m.group(1) or m.group(2) or "\0", "\0unknown"), arg)]
     if _VAR.fullmatch(arg) and value.lstrip().startswith("-") and any(c.isspace() for c in value.strip()):
         try:
             return shlex.split(value)
@@ -465,6 +466,15 @@ def arity(action: str | None, nargs: str | None) -> bool | str:
     return ONE if nargs in (None, "?") else True
 
 
+def negated(key: str) -> str | None:
+    """The option a `--no-x` switch sets to False (`--x`), tyro's nested `--policy.no_use_adam` too
+    (`--policy.use_adam`); None for any other key."""
+    head, dot, last = key.lstrip("-").rpartition(".")
+    if not key.startswith("--") or not last.startswith(("no-", "no_")) or len(last) <= 3:
+        return None
+    return "--" + head + dot + last[3:]
+
+
 def is_option(token: str) -> bool:
     """`-x`, `--lr`, `--lr=1`: an option, never the value of the option before it. A negative
     number (`-1`, `-1e-3`, `-.5`), `-` (stdin) and a word with spaces (`"-O3 -g"`) are values."""
@@ -498,7 +508,7 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
                 wants = takes_value(key)
                 nxt = args[i + 1] if i + 1 < len(args) else None
                 if wants is False or nxt is None or nxt == "--" or is_option(nxt):
-                    form = "negated" if key.startswith("--no-") or key.startswith("--no_") else "bare"
+                    form = "negated" if negated(key) else "bare"
                     settings.append(Setting(key, True, None, form))
                     i += 1
                     continue
@@ -517,12 +527,13 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
                 configs.append(value)
             settings.append(Setting(key, value))
             continue
-        if "\0unknown" in a:
-            i += 1
-            continue
         m = re.match(r"^([+~]{0,2}[A-Za-z_][\w.\-/]*)=(.*)$", a)
         if m:
-            settings.append(Setting(m.group(1), m.group(2)))
+            # `++lr=${LR}` with LR a script's argument: set, to a value not known here (never "unset":
+            # HALOs' most-tuned setting would look left at its default)
+            settings.append(Setting(m.group(1), UNKNOWN if "\0unknown" in m.group(2) else m.group(2)))
+        elif "\0unknown" in a:
+            pass
         elif a.endswith(SUFFIX_CONFIG):
             configs.append(a)
         i += 1

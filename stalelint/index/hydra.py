@@ -190,7 +190,8 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
         loaded = load(root, primary, max_size, tree.problems)
         if loaded is None:
             continue
-        entries = loaded[2]
+        # `model: ???` is Hydra's "choose it on the command line", no option of the group
+        entries = [(g, o, m) for g, o, m in loaded[2] if o != "???"]
         chosen = {g: o for g, o, _ in entries if g and o}
         optional = {g for g, _, marker in entries if marker == "optional"}
         tree.defaults.setdefault(folder, chosen)

@@ -55,6 +55,10 @@ def check(facts: Facts) -> Iterator[Finding]:
         elif k.external_base:
             base = f" (`{k.library_base}`)" if k.library_base else ""
             confidence, why = 40, f"; its class extends a library class{base}, which may read it"
+        elif k.library_section:
+            # omni3d's `cfg.TEST.DETECTIONS_PER_IMAGE = 100`: detectron2's own key, re-pinned, which
+            # the library's classes read (`FastRCNNOutputLayers.from_config`)
+            confidence, why = 40, f"; it is set in `{k.library_section}`, a section of a library's config, whose code may read it"
         elif k.set_in_code:
             confidence, why = 40, "; code builds its class with it, so it may be a data field rather than a knob"
         elif k.passed_whole:

@@ -1,0 +1,47 @@
+"""Cases found on held-out research repos of set J (HALOs, omni3d), reduced to small repos: an
+override whose value is a launch script's argument, Hydra's `???` in a defaults list, and a key a
+project re-pins in a library's config section."""
+import json
+
+from conftest import run, write_files
+from stalelint.evidence import launch
+
+
+def test_an_override_set_from_a_scripts_argument_is_set_to_an_unknown_value():
+    """HALOs' `LR=$2` then `launch.py ... ++lr=${LR}`: `lr` is set (its value is not known here),
+    not left at its default; a whole argument not known (`$4`) sets nothing."""
+    from stalelint.model import UNKNOWN
+    [cmd] = launch.commands("run.sh", "LR=$2\npython launch.py loss=kto ++lr=${LR} $4 --seed $5\n")
+    settings, _ = launch.parse_args(cmd.args, lambda o: None)
+    assert [(s.key, s.value) for s in settings] == [("loss", "kto"), ("++lr", UNKNOWN), ("--seed", UNKNOWN)]
+
+
+def test_hydra_missing_marker_and_a_repinned_library_key(tmp_path):
+    write_files(tmp_path, {
+        "conf/config.yaml": "defaults:\n  - model: ???\n  - _self_\nlr: 0.1\n",
+        "conf/model/small.yaml": "width: 8\n",
+        "train.py": """\
+            import hydra
+
+            @hydra.main(config_path="conf", config_name="config")
+            def main(cfg):
+                print(cfg.lr, cfg.model.width)
+
+            main()
+            """,
+        "cubercnn/__init__.py": "",
+        "cubercnn/config.py": """\
+            from detectron2.config import CfgNode as CN
+
+            def get_cfg_defaults(cfg):
+                cfg.TEST.DETECTIONS_PER_IMAGE = 100
+                cfg.MODEL.CUBE = CN()
+                cfg.MODEL.CUBE.UNREAD_KNOB = 1
+            """,
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert not [e for e in doc["errors"] if "???" in e["message"]], doc["errors"]
+    unread = {f["name"]: f for f in doc["findings"] if f["code"] == "STL101"}
+    assert unread["test.detections_per_image"]["confidence"] == 40
+    assert "a section of a library's config" in unread["test.detections_per_image"]["message"]
+    assert unread["model.cube.unread_knob"]["confidence"] == 90
