@@ -105,32 +105,32 @@ class Uses:
                 elif how == "read":
                     self.unknown.append(why)
 
+    def _held(self, key: Key, attr: str) -> list[Key]:
+        """The repo classes field `attr` of class `key` (or of a class of its family) holds, by the
+        field's type: the one of that name in the same file, else every one of that name."""
+        t = next((self._types[k][attr] for k in self.resolver.family({key}) if self._types.get(k, {}).get(attr)), None)
+        if t is None:
+            return []
+        name = t.rsplit(".", 1)[-1]
+        paths = self.resolver.by_name.get(name, ())
+        return [(key[0], name)] if key[0] in paths else [(p, name) for p in paths]
+
     def _section(self, keys, attrs: list[str]) -> list[Key]:
-        """The classes the section `attrs` (`harness` of `cfg.harness`) of classes `keys` holds,
-        by its fields' types; none where a step is not a field holding a class (`args.lr`)."""
+        """The classes the section `attrs` (`harness` of `cfg.harness`) of classes `keys` holds;
+        none where a step is not a field holding a class (`args.lr`)."""
         now = list(keys)
         for attr in attrs:
-            held = []
-            for path, cls in now:
-                t = next((self._types[k].get(attr) for k in self.resolver.family({(path, cls)})
-                          if self._types.get(k, {}).get(attr)), None)
-                if t is None:
-                    continue
-                t = t.rsplit(".", 1)[-1]
-                paths = self.resolver.by_name.get(t, ())
-                held += [(path, t)] if path in paths else [(p, t) for p in paths]
-            now = held
+            now = [h for k in now for h in self._held(k, attr)]
         return now
 
     def _by_fields(self, attrs: list[str]) -> set[Key]:
         """The classes held at a path of fields (`logging.wandb`) of any config class: each class
         with a field `logging`, the class that field holds, its field `wandb`, ... (all of them
         where several classes match: a field read that may not be, never one missed)."""
-        now = {(k, t) for k, fields in self._types.items() for n, t in fields.items() if n == attrs[0]}
+        now = {h for k, fields in self._types.items() if attrs[0] in fields for h in self._held(k, attrs[0])}
         for attr in attrs[1:]:
-            now = {(k, t2) for _, t in now for p in self.resolver.by_name.get(t.rsplit(".", 1)[-1], ())
-                   for k in [(p, t.rsplit(".", 1)[-1])] for n, t2 in self._types.get(k, {}).items() if n == attr}
-        return {(p, t.rsplit(".", 1)[-1]) for _, t in now for p in self.resolver.by_name.get(t.rsplit(".", 1)[-1], ())}
+            now = {h for k in now for h in self._held(k, attr)}
+        return now
 
     def _function(self, callee: str) -> tuple[str, str] | None:
         """(file, name) of a module-level function of the repo a dotted callee names."""
