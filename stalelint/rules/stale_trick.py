@@ -82,26 +82,31 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             message = (f"{test} {arm}: all {len(recent)} recent experiments {window_text(facts, since)} have "
                        f"`{k.name}` in {{{values_text}}}; {taken}")
             # `if args.dry_run:`, `if cfg.time_limit is not None:` gate how a run is operated
-            # a branch gated on a flag no experiment ever moved from its default is as likely an
-            # option offered (a reference trainer's `--pose_opt`, a library's `TO_BGR255`) as a trick
-            # tried: a constant in disguise, STL104's business (off by default). On held-out repos
-            # maintainers rejected 55 of 61 never-taken branches; one of a flag the experiments do
-            # vary (`batch_size > 1024` while runs use 256 and 512) stays the headline
-            # (so is a branch for a named choice no experiment ever made: `post_processing == "ppisp"`,
-            # a variant offered, as STL201 judges one)
-            named = g.op in ("==", "!=", "in", "not in") and (isinstance(g.value, str) or (
-                isinstance(g.value, (tuple, list, frozenset, set)) and all(isinstance(v, str) for v in g.value)))
-            offered = last is None and (named or not any(not same_value(b.value, k.default)
-                                                         for b in facts.bindings.get(i, ())))
             confidence, note = capped(90, operational_cap(g.value), operational_flag(k), thin(recent),
-                                      shipped(facts, last),
-                                      (THIN_CONFIDENCE, (f"no experiment ever chose {g.value!r}" if named else
-                                                         f"no experiment ever set `{k.name}` to anything but its default")
-                                       + ", so the branch may be an option offered rather than a trick tried")
-                                      if offered else None)
+                                      shipped(facts, last), _offered(facts, i, g) if last is None else None)
             n = lines[1] - lines[0] + 1
             yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message + note,
                           confidence, n, Evidence(
                 len(recent), len(facts.covers.get(k.path, [])), 0,
                 LastSet(last.experiment.label, last.experiment.date, last.value) if last else None), lines[1],
                 subject=g.test)
+
+
+def _offered(facts: Facts, i: int, g) -> tuple[int, str] | None:
+    """The cap on a branch no experiment ever took, when it is as likely an option offered (a
+    reference trainer's `--pose_opt`, a library's `TO_BGR255`) as a trick tried: its flag was never
+    moved from its default by any experiment (a constant in disguise, STL104's business, off by
+    default), or it is for a named choice none ever made (`post_processing == "ppisp"`, a variant
+    offered, as STL201 judges one). On held-out repos maintainers rejected 55 of 61 never-taken
+    branches; one of a flag the experiments do vary (`batch_size > 1024` while runs use 256 and 512)
+    stays the headline."""
+    k = facts.knob(i)
+    named = g.op in ("==", "!=", "in", "not in") and (isinstance(g.value, str) or (
+        isinstance(g.value, (tuple, list, frozenset, set)) and all(isinstance(v, str) for v in g.value)))
+    if named:
+        why = f"no experiment ever chose {g.value!r}"
+    elif not any(not same_value(b.value, k.default) for b in facts.bindings.get(i, ())):
+        why = f"no experiment ever set `{k.name}` to anything but its default"
+    else:
+        return None
+    return THIN_CONFIDENCE, why + ", so the branch may be an option offered rather than a trick tried"
