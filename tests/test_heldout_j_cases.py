@@ -45,3 +45,26 @@ def test_hydra_missing_marker_and_a_repinned_library_key(tmp_path):
     assert unread["test.detections_per_image"]["confidence"] == 40
     assert "a section of a library's config" in unread["test.detections_per_image"]["message"]
     assert unread["model.cube.unread_knob"]["confidence"] == 90
+
+
+def test_a_wrapper_nothing_calls_is_run_as_it_is(tmp_path):
+    """tree-of-thought-llm's scripts/game24/bfs.sh: `python run.py --task game24 ... ${@}`, which no
+    script of the repo calls: it is run as it is, an experiment with its own options. A wrapper a
+    README calls (`bash scripts/train.sh --lr 2`) is an experiment through its callers only."""
+    write_files(tmp_path, {
+        "run.py": """\
+            import argparse
+            p = argparse.ArgumentParser()
+            p.add_argument("--task", default="text")
+            p.add_argument("--lr", type=float, default=1.0)
+            args = p.parse_args()
+            print(args.task, args.lr)
+            """,
+        "scripts/bfs.sh": "python run.py --task game24 ${@}\n",
+        "scripts/train.sh": "python run.py --task text \"$@\"\n",
+        "README.md": "```\nbash scripts/train.sh --lr 2\n```\n",
+    })
+    found = json.loads(run("experiments", tmp_path, "--output-format", "json").output)
+    got = sorted((e["source"], e["entry"], sorted(e["settings"].items())) for e in found)
+    assert got == [("README.md", "run.py", [("--lr", "2"), ("--task", "text")]),
+                   ("scripts/bfs.sh", "run.py", [("--task", "game24")])], got

@@ -274,16 +274,9 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             wrappers[script] = launch.forward(script, text) if text and not problem else None
         return wrappers[script]
 
-    for rel in paths:
-        if not glob_match(rel, launch_globs) or rel.endswith(".py"):
-            continue
-        text, problem = read_text(files.root, rel, max_size)
-        if problem:
-            problems.append(problem)
-            continue
-        cmds = launch.commands(rel, text or "", scripts=True)
-        if not cmds:
-            continue
+    def add(rel: str, cmds: list[launch.Command]) -> None:
+        """The experiments of a launch file's commands."""
+        nonlocal sources
         before = len(experiments)
         when, how = history.date_of(rel)
         for cmd in cmds:
@@ -293,6 +286,7 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
                 fwd = forwards(wrapper) if wrapper is not None else None
                 if fwd is None:
                     continue  # not a script of this repo, or not one that hands its arguments to python
+                called.add(wrapper)
                 cmd, near = launch.through(cmd, fwd), wrapper
             entry = _resolve(cmd.entry, near, listed, modules if cmd.module else None, cmd.cwd)
             if entry is None:
@@ -321,6 +315,24 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             experiments.append(Experiment(rel, cmd.line, "launch", when, how, tuple(merged + cli),
                                           entry=entry, command=" ".join(cmd.text.split()), includes=tuple(included)))
         sources += len(experiments) > before
+
+    called: set[str] = set()  # wrapper scripts some launch file of the repo calls
+    own: dict[str, list[launch.Command]] = {}  # a wrapper's own commands, run as they are if nothing calls it
+    for rel in paths:
+        if not glob_match(rel, launch_globs) or rel.endswith(".py"):
+            continue
+        text, problem = read_text(files.root, rel, max_size)
+        if problem:
+            problems.append(problem)
+            continue
+        cmds = launch.commands(rel, text or "", scripts=True)
+        if any(c.wraps for c in cmds):
+            own[rel] = [c for c in cmds if c.wraps]
+            cmds = [c for c in cmds if not c.wraps]
+        if cmds:
+            add(rel, cmds)
+    for rel in sorted(set(own) - called):
+        add(rel, own[rel])
     untracked = frozenset(e.source for e in experiments if files.git and e.source not in files.tracked)
     notices = [_untracked_notice(experiments, untracked, set(unlisted))] if untracked else []
     if ctx is None:

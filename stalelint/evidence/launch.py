@@ -62,6 +62,9 @@ class Command:
     # the folder an earlier `cd` moved to, relative to the launching file's folder ("" there; None: no
     # `cd`, or one to a folder not known here, `cd $WORK`): the command's relative paths start there
     cwd: str | None = None
+    # a wrapper's own command, its forwarded `"$@"` left out (`python run.py --task game24 ${@}`): an
+    # experiment where no script of the repo calls the wrapper (it is then run as it is)
+    wraps: bool = False
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,7 @@ def commands(path: str, text: str, scripts: bool = False) -> list[Command]:
         if markdown and not logical.strip():
             variables.pop(_CWD, None)  # the end of a code block: the next one starts where the reader is
         _commands_in(line, logical, variables, found, nested=True, exported=exported)
-    return found if scripts else [c for c in found if not c.shell]
+    return found if scripts else [c for c in found if not c.shell and not c.wraps]
 
 
 def forward(path: str, text: str) -> Forward | None:
@@ -402,6 +405,11 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
                 skip = variables.get(_SHIFTED, "0")
                 start = int(m.group(1)) - 1 if m and m.group(1) else 0
                 forwards.append(Forward(script, module, tuple(args[:at]), int(skip) + start, tuple(args[at + 1:])))
+            elif at is not None and "$" not in script and not any("$@" in a or "${@" in a for a in args[:at] + args[at + 1:]):
+                own = tuple(w for a in args[:at] + args[at + 1:] for w in _words(a, variables))
+                if own:  # (a bare `torchrun train.py "$@"` sets nothing of its own: no run to count)
+                    found.append(Command(line, logical.strip(), script, module, own,
+                                         _environment(tokens, variables, exported), cwd=variables.get(_CWD), wraps=True))
             continue
         if any(a in _INFO_OPTIONS and (n + 1 == len(args) or args[n + 1].startswith("-")) for n, a in enumerate(args)):
             continue  # `--help` prints and exits: nothing was run (LLaVA's `--version v1` is an option with a value)
