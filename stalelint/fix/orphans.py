@@ -70,6 +70,22 @@ class Reads:
                 parts = normalize(r.name).split(".")
                 keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
             self.by_file[f.path] = keys
+        self._by_key: dict[str, list[int]] | None = None
+
+    def candidates(self, lost: set[str]) -> list[int]:
+        """In index order, the knobs an orphan check may remove when the keys `lost` lose their
+        last read: of a system it removes, not positional, its name or leaf one of `lost`. Asked
+        after every fix: testing each of the repo's knobs against each fix's lost keys was a
+        quarter of the check (cleanrl: 424k tests for 437 fixes)."""
+        if self._by_key is None:
+            self._by_key = {}
+            for i, k in enumerate(self.facts.index.knobs):
+                if k.positional or k.system not in _SYSTEMS:
+                    continue
+                name = normalize(k.name)
+                for key in {name, name.rsplit(".", 1)[-1]}:
+                    self._by_key.setdefault(key, []).append(i)
+        return sorted({i for key in lost for i in self._by_key.get(key, ())})
 
     def is_read(self, k: Knob) -> bool:
         if k.read_whole:
@@ -98,10 +114,9 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
     reads.by_file.update(now)
     went: list[str] = []
     try:
-        for i, k in enumerate(facts.index.knobs):
-            leaf = normalize(k.name).rsplit(".", 1)[-1]
-            if (k.path, k.name) in removed or not ({normalize(k.name), leaf} & lost) or k.positional \
-                    or k.system not in _SYSTEMS:
+        for i in reads.candidates(lost):
+            k = facts.index.knobs[i]
+            if (k.path, k.name) in removed:
                 continue
             if reads.is_read(k) or any(b.experiment.kind == "launch" for b in facts.bindings.get(i, ())):
                 continue

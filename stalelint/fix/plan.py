@@ -92,6 +92,7 @@ def _writes(tree: ast.AST) -> list[tuple[int, str, str, str | None]]:
 
 _WORD = re.compile(r"\w+")
 _CALLED = re.compile(r"(\w+)\s*\(")
+_BEFORE_EQUALS = re.compile(r"(?<!\w)(\w+)=")
 _OPTION_LITERAL = re.compile(r"""["'](--?[A-Za-z][\w.-]*)(?:=[^"'\n]*)?["']""")
 
 
@@ -115,6 +116,7 @@ class Sources:
         self._defined: set[tuple[str, int]] | None = None
         self._reads: tuple[list, dict[str, list[int]]] | None = None
         self._called: dict[str, set[str]] = {}
+        self._before_equals: dict[str, set[str]] = {}
         self._by_callee_in: dict[str, dict[str, list[tuple[int, ast.Call]]]] = {}
         self._owners: dict[tuple[int, str, str], str] = {}
 
@@ -172,6 +174,17 @@ class Sources:
         if path not in self._called:
             self._called[path] = set(_CALLED.findall(self.text(path) or ""))
         return self._called[path]
+
+    def written_before_equals(self, path: str, word: str) -> bool:
+        """`f"{word}=" in text` of a file. Asked of every file for every config-class knob: for a
+        word of word characters only, that is "`word` ends a run of them that `=` follows", so the
+        ends of those runs are gathered once a file instead of the text searched once a knob."""
+        if not word or not _WORD.fullmatch(word):
+            return f"{word}=" in (self.text(path) or "")
+        if path not in self._before_equals:
+            runs = set(_BEFORE_EQUALS.findall(self.text(path) or ""))
+            self._before_equals[path] = {run[i:] for run in runs for i in range(len(run))}
+        return word in self._before_equals[path]
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -252,7 +265,7 @@ def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[s
         if text is None:
             continue
         called = k.owner in src.called(f.path) if word is None else bool(word.search(text))
-        if not called and f"{field_name}=" not in text:
+        if not called and not src.written_before_equals(f.path, field_name):
             continue
         for callee, node in src.calls_to(f.path, k.owner, "replace"):
             if callee == k.owner and (node.args or any(kw.arg in (field_name, None) for kw in node.keywords)):
