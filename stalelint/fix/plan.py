@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from ..judge import Facts
 from ..model import UNKNOWN, Finding, Fix, Knob
@@ -48,20 +49,31 @@ def _subchains(name: str) -> frozenset[str]:
     return frozenset(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
 
 
-def _owner_of_read(facts: Facts, i: int, path: str, read: str = "") -> str:
-    """'ours', 'theirs' (another knob of the same name owns reads in this file) or 'ambiguous'."""
+def _owner_of_read(facts: Facts, i: int, path: str, read: str = "",
+                   leaf_paths: Callable[[str], Counter] | None = None) -> str:
+    """'ours', 'theirs' (another knob of the same name owns reads in this file) or 'ambiguous'.
+    `leaf_paths`: how many knobs of a leaf each file defines (`_leaf_paths`), where the caller keeps it."""
     k = facts.knob(i)
     leaf = normalize(k.name).rsplit(".", 1)[-1]
     others = [j for j in facts.by_leaf.get(leaf, []) if j != i]
+    paths = None
     if k.system in YAML_SYSTEMS and "." in k.name and normalize(k.name) in _subchains(read):
         # a YAML key is named by its full path: `cfg.dino.head_nlayers` is not `ibot.head_nlayers`
         others = [j for j in others if normalize(facts.knob(j).name) in _subchains(read)]
+    elif leaf_paths is not None:
+        paths = leaf_paths(leaf)  # the files of `others` and of knob i itself
     if path == k.path or not others:
         return "ours"
-    if any(facts.knob(j).path == path for j in others):
+    # path is not k.path from here: knob i is none of the leaf's knobs in it
+    if path in paths if paths is not None else any(facts.knob(j).path == path for j in others):
         return "theirs"
     reach = facts.reach(path)
-    mine, theirs = k.path in reach, any(facts.knob(j).path in reach for j in others)
+    if paths is not None:
+        # cleanrl's `seed` is defined in each of its scripts: each read asked every one of them
+        theirs = any(p in reach and (p != k.path or n > 1) for p, n in paths.items())
+    else:
+        theirs = any(facts.knob(j).path in reach for j in others)
+    mine = k.path in reach
     if mine and not theirs:
         return "ours"
     if theirs and not mine:
@@ -119,6 +131,7 @@ class Sources:
         self._before_equals: dict[str, set[str]] = {}
         self._by_callee_in: dict[str, dict[str, list[tuple[int, ast.Call]]]] = {}
         self._owners: dict[tuple[int, str, str], str] = {}
+        self._by_leaf_path: dict[str, Counter] = {}  # one facts a run, as _owners
 
     def writes(self, path: str, tree: ast.Module, classes: set[str], names: set[str]) -> list[tuple[int, str]]:
         """`_writes` of the file that concern a flag of these names."""
@@ -132,8 +145,13 @@ class Sources:
         """`_owner_of_read`, once per knob, file and read (a knob is read many times in a file)."""
         key = (i, path, read)
         if key not in self._owners:
-            self._owners[key] = _owner_of_read(facts, i, path, read)
+            self._owners[key] = _owner_of_read(facts, i, path, read, lambda leaf: self._leaf_paths(facts, leaf))
         return self._owners[key]
+
+    def _leaf_paths(self, facts: Facts, leaf: str) -> Counter:
+        if leaf not in self._by_leaf_path:
+            self._by_leaf_path[leaf] = Counter(facts.knob(j).path for j in facts.by_leaf.get(leaf, []))
+        return self._by_leaf_path[leaf]
 
     def defined(self, facts: Facts) -> set[tuple[str, int]]:
         """(path, line) of every line of a flag definition that spells option strings."""
