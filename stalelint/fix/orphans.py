@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..index.file_reads import file_reads
 from ..judge import Facts
 from ..model import Knob
-from ..names import normalize
+from ..names import normalize, subchains
 from .configs import remove_keys
 from .params import remover_for
 from .source import Trees
@@ -37,8 +37,7 @@ def _read_keys(path: str, text: str, trees: Trees | None) -> frozenset[str]:
     keys: set[str] = set()
     tree = trees.parsed(path, text) if trees is not None else None
     for r in file_reads(path, text, tree, trees.reads if trees is not None and tree is not None else None):
-        parts = normalize(r.name).split(".")
-        keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
+        keys |= subchains(r.name)
     return frozenset(keys)
 
 
@@ -67,8 +66,7 @@ class Reads:
         for f in facts.index.files:
             keys: set[str] = set()
             for r in f.reads:
-                parts = normalize(r.name).split(".")
-                keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
+                keys |= subchains(r.name)
             self.by_file[f.path] = keys
         self._by_key: dict[str, list[int]] | None = None
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from ..judge import Facts
 from ..model import UNKNOWN, Finding, Fix, Knob
-from ..names import normalize
+from ..names import normalize, subchains as _subchains
 from ..rules.common import operational
 from ..index.astutil import nodes
 from ..index.reads import config_names
@@ -43,10 +42,6 @@ def names_of(k: Knob) -> set[str]:
     return {normalize(k.name), *(normalize(a) for a in k.aliases)}
 
 
-@lru_cache(maxsize=None)
-def _subchains(name: str) -> frozenset[str]:
-    parts = normalize(name).split(".")
-    return frozenset(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
 
 
 def _owner_of_read(facts: Facts, i: int, path: str, read: str = "",
