@@ -35,6 +35,14 @@ def normalize(name: str) -> str:
     return name.lower()
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def subchains(name: str) -> frozenset[str]:
+    """Every run of consecutive parts of a normalised name (`a.b.c`: a, b, c, a.b, b.c, a.b.c): the
+    keys a read of it counts for. Memoised: a fix asks them of every read of each text it leaves."""
+    parts = normalize(name).split(".")
+    return frozenset(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
+
+
 def option_to_dest(option: str) -> str:
     """argparse's rule: `--a-b` -> `a_b`, `-x` -> `x`."""
     return option.lstrip("-").replace("-", "_")

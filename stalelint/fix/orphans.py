@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..index.file_reads import file_reads
 from ..judge import Facts
 from ..model import Knob
-from ..names import normalize
+from ..names import normalize, subchains
 from .configs import remove_keys
 from .params import remover_for
 from .source import Trees
@@ -37,8 +37,7 @@ def _read_keys(path: str, text: str, trees: Trees | None) -> frozenset[str]:
     keys: set[str] = set()
     tree = trees.parsed(path, text) if trees is not None else None
     for r in file_reads(path, text, tree, trees.reads if trees is not None and tree is not None else None):
-        parts = normalize(r.name).split(".")
-        keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
+        keys |= subchains(r.name)
     return frozenset(keys)
 
 
@@ -67,9 +66,24 @@ class Reads:
         for f in facts.index.files:
             keys: set[str] = set()
             for r in f.reads:
-                parts = normalize(r.name).split(".")
-                keys.update(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
+                keys |= subchains(r.name)
             self.by_file[f.path] = keys
+        self._by_key: dict[str, list[int]] | None = None
+
+    def candidates(self, lost: set[str]) -> list[int]:
+        """In index order, the knobs an orphan check may remove when the keys `lost` lose their
+        last read: of a system it removes, not positional, its name or leaf one of `lost`. Asked
+        after every fix: testing each of the repo's knobs against each fix's lost keys was a
+        quarter of the check (cleanrl: 424k tests for 437 fixes)."""
+        if self._by_key is None:
+            self._by_key = {}
+            for i, k in enumerate(self.facts.index.knobs):
+                if k.positional or k.system not in _SYSTEMS:
+                    continue
+                name = normalize(k.name)
+                for key in {name, name.rsplit(".", 1)[-1]}:
+                    self._by_key.setdefault(key, []).append(i)
+        return sorted({i for key in lost for i in self._by_key.get(key, ())})
 
     def is_read(self, k: Knob) -> bool:
         if k.read_whole:
@@ -98,10 +112,9 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
     reads.by_file.update(now)
     went: list[str] = []
     try:
-        for i, k in enumerate(facts.index.knobs):
-            leaf = normalize(k.name).rsplit(".", 1)[-1]
-            if (k.path, k.name) in removed or not ({normalize(k.name), leaf} & lost) or k.positional \
-                    or k.system not in _SYSTEMS:
+        for i in reads.candidates(lost):
+            k = facts.index.knobs[i]
+            if (k.path, k.name) in removed:
                 continue
             if reads.is_read(k) or any(b.experiment.kind == "launch" for b in facts.bindings.get(i, ())):
                 continue

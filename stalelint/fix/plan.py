@@ -9,12 +9,12 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from ..judge import Facts
 from ..model import UNKNOWN, Finding, Fix, Knob
-from ..names import normalize
+from ..names import normalize, subchains as _subchains
 from ..rules.common import operational
 from ..index.astutil import nodes
 from ..index.reads import config_names
@@ -42,26 +42,33 @@ def names_of(k: Knob) -> set[str]:
     return {normalize(k.name), *(normalize(a) for a in k.aliases)}
 
 
-@lru_cache(maxsize=None)
-def _subchains(name: str) -> frozenset[str]:
-    parts = normalize(name).split(".")
-    return frozenset(".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1))
 
 
-def _owner_of_read(facts: Facts, i: int, path: str, read: str = "") -> str:
-    """'ours', 'theirs' (another knob of the same name owns reads in this file) or 'ambiguous'."""
+def _owner_of_read(facts: Facts, i: int, path: str, read: str = "",
+                   leaf_paths: Callable[[str], Counter] | None = None) -> str:
+    """'ours', 'theirs' (another knob of the same name owns reads in this file) or 'ambiguous'.
+    `leaf_paths`: how many knobs of a leaf each file defines (`_leaf_paths`), where the caller keeps it."""
     k = facts.knob(i)
     leaf = normalize(k.name).rsplit(".", 1)[-1]
     others = [j for j in facts.by_leaf.get(leaf, []) if j != i]
+    paths = None
     if k.system in YAML_SYSTEMS and "." in k.name and normalize(k.name) in _subchains(read):
         # a YAML key is named by its full path: `cfg.dino.head_nlayers` is not `ibot.head_nlayers`
         others = [j for j in others if normalize(facts.knob(j).name) in _subchains(read)]
+    elif leaf_paths is not None:
+        paths = leaf_paths(leaf)  # the files of `others` and of knob i itself
     if path == k.path or not others:
         return "ours"
-    if any(facts.knob(j).path == path for j in others):
+    # path is not k.path from here: knob i is none of the leaf's knobs in it
+    if path in paths if paths is not None else any(facts.knob(j).path == path for j in others):
         return "theirs"
     reach = facts.reach(path)
-    mine, theirs = k.path in reach, any(facts.knob(j).path in reach for j in others)
+    if paths is not None:
+        # cleanrl's `seed` is defined in each of its scripts: each read asked every one of them
+        theirs = any(p in reach and (p != k.path or n > 1) for p, n in paths.items())
+    else:
+        theirs = any(facts.knob(j).path in reach for j in others)
+    mine = k.path in reach
     if mine and not theirs:
         return "ours"
     if theirs and not mine:
@@ -92,6 +99,7 @@ def _writes(tree: ast.AST) -> list[tuple[int, str, str, str | None]]:
 
 _WORD = re.compile(r"\w+")
 _CALLED = re.compile(r"(\w+)\s*\(")
+_BEFORE_EQUALS = re.compile(r"(?<!\w)(\w+)=")
 _OPTION_LITERAL = re.compile(r"""["'](--?[A-Za-z][\w.-]*)(?:=[^"'\n]*)?["']""")
 
 
@@ -115,8 +123,10 @@ class Sources:
         self._defined: set[tuple[str, int]] | None = None
         self._reads: tuple[list, dict[str, list[int]]] | None = None
         self._called: dict[str, set[str]] = {}
+        self._before_equals: dict[str, set[str]] = {}
         self._by_callee_in: dict[str, dict[str, list[tuple[int, ast.Call]]]] = {}
         self._owners: dict[tuple[int, str, str], str] = {}
+        self._by_leaf_path: dict[str, Counter] = {}  # one facts a run, as _owners
 
     def writes(self, path: str, tree: ast.Module, classes: set[str], names: set[str]) -> list[tuple[int, str]]:
         """`_writes` of the file that concern a flag of these names."""
@@ -130,8 +140,13 @@ class Sources:
         """`_owner_of_read`, once per knob, file and read (a knob is read many times in a file)."""
         key = (i, path, read)
         if key not in self._owners:
-            self._owners[key] = _owner_of_read(facts, i, path, read)
+            self._owners[key] = _owner_of_read(facts, i, path, read, lambda leaf: self._leaf_paths(facts, leaf))
         return self._owners[key]
+
+    def _leaf_paths(self, facts: Facts, leaf: str) -> Counter:
+        if leaf not in self._by_leaf_path:
+            self._by_leaf_path[leaf] = Counter(facts.knob(j).path for j in facts.by_leaf.get(leaf, []))
+        return self._by_leaf_path[leaf]
 
     def defined(self, facts: Facts) -> set[tuple[str, int]]:
         """(path, line) of every line of a flag definition that spells option strings."""
@@ -172,6 +187,17 @@ class Sources:
         if path not in self._called:
             self._called[path] = set(_CALLED.findall(self.text(path) or ""))
         return self._called[path]
+
+    def written_before_equals(self, path: str, word: str) -> bool:
+        """`f"{word}=" in text` of a file. Asked of every file for every config-class knob: for a
+        word of word characters only, that is "`word` ends a run of them that `=` follows", so the
+        ends of those runs are gathered once a file instead of the text searched once a knob."""
+        if not word or not _WORD.fullmatch(word):
+            return f"{word}=" in (self.text(path) or "")
+        if path not in self._before_equals:
+            runs = set(_BEFORE_EQUALS.findall(self.text(path) or ""))
+            self._before_equals[path] = {run[i:] for run in runs for i in range(len(run))}
+        return word in self._before_equals[path]
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -252,7 +278,7 @@ def _constructed(src: Sources, facts: Facts, k: Knob, field_name: str) -> list[s
         if text is None:
             continue
         called = k.owner in src.called(f.path) if word is None else bool(word.search(text))
-        if not called and f"{field_name}=" not in text:
+        if not called and not src.written_before_equals(f.path, field_name):
             continue
         for callee, node in src.calls_to(f.path, k.owner, "replace"):
             if callee == k.owner and (node.args or any(kw.arg in (field_name, None) for kw in node.keywords)):

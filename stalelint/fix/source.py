@@ -95,9 +95,13 @@ class _Pruned(cst.CSTTransformer):
         super().__init__()
         self.inner, self.keys, self.trees = inner, keys, trees
         self.skipped: set[int] = set()
+        # asked of every node and attribute a rewrite visits (cleanrl: 250k nodes, 300k attributes),
+        # and fixed by the transformer's class
+        self._trivia = frozenset() if _trivia_hooks(type(inner)) else _TRIVIA
+        self._attributes = _attribute_hooks(type(inner))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if type(node) in _TRIVIA and not _trivia_hooks(type(self.inner)):
+        if type(node) in self._trivia:
             return False  # whitespace, commas, operators: nothing here for a transformer to change
         if isinstance(node, cst.BaseStatement):
             held = self.trees.statement_words(node)
@@ -107,16 +111,16 @@ class _Pruned(cst.CSTTransformer):
         return self.inner.on_visit(node)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> Any:
-        if id(original) in self.skipped or (type(original) in _TRIVIA and not _trivia_hooks(type(self.inner))):
+        if id(original) in self.skipped or type(original) in self._trivia:
             return updated
         return self.inner.on_leave(original, updated)
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        if _attribute_hooks(type(self.inner)):
+        if self._attributes:
             self.inner.on_visit_attribute(node, attribute)
 
     def on_leave_attribute(self, original: cst.CSTNode, attribute: str) -> None:
-        if _attribute_hooks(type(self.inner)):
+        if self._attributes:
             self.inner.on_leave_attribute(original, attribute)
 
 
