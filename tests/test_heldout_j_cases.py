@@ -68,3 +68,11 @@ def test_a_wrapper_nothing_calls_is_run_as_it_is(tmp_path):
     got = sorted((e["source"], e["entry"], sorted(e["settings"].items())) for e in found)
     assert got == [("README.md", "run.py", [("--lr", "2"), ("--task", "text")]),
                    ("scripts/bfs.sh", "run.py", [("--task", "game24")])], got
+
+
+def test_a_code_block_opened_and_closed_on_one_line_holds_a_command():
+    """HALOs' README: ```accelerate launch ... launch.py loss=sft model=llama``` on one line."""
+    text = ("To SFT a model, run\n\n```accelerate launch --config_file a.yaml launch.py loss=sft model=llama```\n\n"
+            "```bash\npython x.py --lr 1\n```\n``````\n")
+    assert [(c.entry, c.args) for c in launch.commands("README.md", text)] == [
+        ("launch.py", ("loss=sft", "model=llama")), ("x.py", ("--lr", "1"))]

@@ -110,6 +110,12 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
     if name.lower().endswith((".md", ".markdown", ".mdx")):
         out, fence, lang = [], None, ""
         for i, s in enumerate(lines, 1):
+            one = s.strip()
+            if fence is None and len(one) > 6 and one.startswith("```") and one.endswith("```") \
+                    and not one[3:-3].strip().startswith("`"):
+                # a block opened and closed on one line (HALOs' README: ```accelerate launch ... ```)
+                out += [(i, one.strip("`").strip()), (i, "")]
+                continue
             m = _FENCE.match(s)
             if m and fence is None:
                 fence, lang = m.group(1), m.group(2).lower()
