@@ -247,6 +247,20 @@ def decode_source(data: bytes) -> str:
     return data.decode("utf-8")
 
 
+def inside(path: str) -> str | None:
+    """A repo-relative path with its `.` and `..` steps taken (`demo/../configs/a.yaml` ->
+    `configs/a.yaml`); None when it climbs out of the repo."""
+    parts: list[str] = []
+    for p in path.split("/"):
+        if p == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif p not in ("", "."):
+            parts.append(p)
+    return "/".join(parts)
+
+
 def find_named(ref: str, near: str, files: set[str], near_first: bool) -> str | None:
     """The repo file a path written in `near` names: relative to the root and to `near`'s folder
     (in the order asked), then, if unique, by its tail. A path that climbs out of the repo with `..`
@@ -254,17 +268,8 @@ def find_named(ref: str, near: str, files: set[str], near_first: bool) -> str | 
     folder = near.rsplit("/", 1)[0] if "/" in near else ""
     beside = f"{folder}/{ref}" if folder else ref
     for candidate in ((beside, ref) if near_first else (ref, beside)):
-        parts: list[str] = []
-        for p in candidate.split("/"):
-            if p == "..":
-                if not parts:
-                    parts = []
-                    break
-                parts.pop()
-            elif p not in ("", "."):
-                parts.append(p)
-        joined = "/".join(parts)
-        if joined in files:
+        joined = inside(candidate)
+        if joined is not None and joined in files:
             return joined
     tail = ref.lstrip("./") if ref.startswith("./") else ref
     tails = [f for f in files if f.endswith("/" + tail)]

@@ -18,7 +18,7 @@ from .discover import is_test_code
 from .history import History, introduced
 from .model import UNKNOWN, Experiment, Gate, Index, Knob, Setting, Window, read_names
 from .evidence.launch import negated
-from .names import nested_value, normalize, parse_value, same_value, spelled_parts, suffixes
+from .names import nested_value, normalize, parse_value, same_value, spelled_parts, subchains, suffixes
 
 # flags that are a function's parameters (click, typer, fire, jsonargparse)
 _FUNCTION_FLAGS = {"click", "typer", "fire", "jsonargparse"}
@@ -164,17 +164,12 @@ class Facts:
         when they are one flag."""
         if not key.startswith("--") or len(key) < 4:
             return []
-        if self._options is None:
-            self._options = sorted(self.by_option)
-        at = bisect.bisect_left(self._options, key)
         hit: list[int] = []
         spelled: set[str] = set()
-        while at < len(self._options) and self._options[at].startswith(key):
-            got = [i for i in self._within("option", self.by_option, self._options[at], scope)
-                   if self.knob(i).system == "argparse" or self.knob(i).cli]  # HfArgumentParser too
+        for option, ids in self._starting(key, scope):
+            got = [i for i in ids if self.knob(i).system == "argparse" or self.knob(i).cli]  # HfArgumentParser too
             hit += got
-            spelled |= {self._options[at]} if got else set()
-            at += 1
+            spelled |= {option} if got else set()
         if len(spelled) == 1:
             # one option spelled so, though several scripts in reach define it (FastChat's
             # `--max-num` for the `--max-num-files` of three monitor scripts)
@@ -195,6 +190,10 @@ class Facts:
     def options_starting(self, key: str, scope: set[str] | None) -> list[str]:
         """The option strings of argparse flags in `scope` that `key` is a prefix of (what an
         abbreviation may stand for, when `lookup` found it names more than one flag)."""
+        return [option for option, ids in self._starting(key, scope) if ids]
+
+    def _starting(self, key: str, scope: set[str] | None) -> list[tuple[str, list[int]]]:
+        """Each option string `key` is a prefix of, with its knobs in `scope` (none: too short)."""
         if not key.startswith("--") or len(key) < 4:
             return []
         if self._options is None:
@@ -202,8 +201,7 @@ class Facts:
         at = bisect.bisect_left(self._options, key)
         out = []
         while at < len(self._options) and self._options[at].startswith(key):
-            if self._within("option", self.by_option, self._options[at], scope):
-                out.append(self._options[at])
+            out.append((self._options[at], self._within("option", self.by_option, self._options[at], scope)))
             at += 1
         return out
 
@@ -549,8 +547,7 @@ def build(index: Index, experiments: Iterable[Experiment], window: Window, histo
     for f in index.files:
         for name, strong in read_names(f.reads) - seen_reads:
             seen_reads.add((name, strong))
-            parts = normalize(name).split(".")
-            keys = {".".join(parts[a:b]) for a in range(len(parts)) for b in range(a + 1, len(parts) + 1)}
+            keys = subchains(name)
             facts.read_keys.update(keys)
             if strong:
                 facts.strong_read_keys.update(keys)

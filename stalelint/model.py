@@ -282,6 +282,7 @@ class Experiment:
 
 
 DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".txt")
+PARAM_SYSTEMS = ("click", "typer", "fire", "jsonargparse", "gin")  # systems whose flags are function parameters
 
 
 @dataclass(frozen=True)

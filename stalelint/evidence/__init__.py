@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from ..config import TRACKERS
-from ..discover import FileSet, find_named, glob_match, read_text
+from ..discover import FileSet, find_named, glob_match, inside, read_text
 from ..history import History
 from ..index import hydra
 from ..lazy import module as _lazy_module
@@ -125,18 +125,9 @@ def _resolve(ref: str, near: str, files: set[str], modules: launch.Modules | Non
     After a `cd` (cwd: from the launching file's folder), from that folder first."""
     if modules is not None:
         return modules.resolve(ref)
-    if cwd is not None:
-        folder = near.rsplit("/", 1)[0] if "/" in near else ""
-        parts: list[str] = []
-        for p in f"{folder}/{cwd}".split("/"):
-            if p == "..":
-                if not parts:
-                    break  # out of the repo: as if there were no `cd`
-                parts.pop()
-            elif p not in ("", "."):
-                parts.append(p)
-        else:
-            return find_named(ref, "/".join(parts + ["_"]), files, near_first=True)
+    folder = inside(f"{near.rsplit('/', 1)[0] if '/' in near else ''}/{cwd}") if cwd is not None else None
+    if folder is not None:  # (out of the repo: as if there were no `cd`)
+        return find_named(ref, f"{folder}/_" if folder else "_", files, near_first=True)
     return find_named(ref, near, files, near_first=False)
 
 

@@ -136,20 +136,15 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
     return list(enumerate(lines, 1))
 
 
+def _substituted(token: str, variables: dict[str, str]) -> str:
+    """`$NAME` substituted; `\0unknown` where a variable's value is not known statically."""
+    return _VAR.sub(lambda m: variables.get(m.group(1) or m.group(2) or "\0", "\0unknown"), token)
+
+
 def _expand(token: str, variables: dict[str, str]) -> str | None:
     """Substitute `$NAME`; None when a variable's value is not known statically."""
-    unknown = False
-
-    def sub(m: re.Match[str]) -> str:
-        nonlocal unknown
-        name = m.group(1) or m.group(2)
-        if name is not None and name in variables:
-            return variables[name]
-        unknown = True
-        return ""
-
-    out = _VAR.sub(sub, token)
-    return None if unknown or "$" in out else out  # (`X=$(cmd)` reaches here split: `X=$`)
+    out = _substituted(token, variables)
+    return None if "\0unknown" in out or "$" in out else out  # (`X=$(cmd)` reaches here split: `X=$`)
 
 
 # `\&\&python`: an operator escaped for a launcher's shell, glued to the word after it
@@ -437,7 +432,7 @@ def _words(arg: str, variables: dict[str, str]) -> list[str]:
     value = _expand(arg, variables)
     if value is None:
         # the known part stays: `++lr=${LR}` is a setting of `lr`, to a value not known here
-        return [_VAR.sub(lambda m: variables.get(m.group(1) or m.group(2) or "\0", "\0unknown"), arg)]
+        return [_substituted(arg, variables)]
     if _VAR.fullmatch(arg) and value.lstrip().startswith("-") and any(c.isspace() for c in value.strip()):
         try:
             return shlex.split(value)

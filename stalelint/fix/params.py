@@ -13,11 +13,10 @@ from typing import Callable, Sequence, TypeVar
 
 import libcst as cst
 
-from ..model import Knob
+from ..model import PARAM_SYSTEMS, Knob
 from .definitions import RemoveDefinition
 
 T = TypeVar("T", bound=cst.CSTNode)
-PARAM_SYSTEMS = ("click", "typer", "fire", "jsonargparse", "gin")  # flags that are function parameters
 YAML_SYSTEMS = ("hydra", "omegaconf")  # flags defined by a key of a YAML config
 
 

@@ -181,10 +181,11 @@ def unbuilt(facts: Facts, path: str, line: int) -> Knob | None:
     around = [v for v in facts.shared["registered_by_path"].get(path, ()) if v.line <= line <= v.end_line]
     if not around:
         return None
-    recent = [e for e in facts.experiments if facts.counts(e)]
-    selected = selector(facts)
+    if "recently_selected" not in facts.shared:
+        selected = selector(facts)
+        facts.shared["recently_selected"] = set().union(*(selected(e) for e in facts.experiments if facts.counts(e)))
     for v in around:
-        if not _used_by_code(facts, v) and not any(normalize(v.name) in selected(e) for e in recent):
+        if not _used_by_code(facts, v) and normalize(v.name) not in facts.shared["recently_selected"]:
             return v
     return None
 

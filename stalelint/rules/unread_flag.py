@@ -5,7 +5,7 @@ from typing import Iterator
 
 from ..discover import is_test_code
 from ..judge import Facts
-from ..model import Finding
+from ..model import PARAM_SYSTEMS, Finding
 from .common import YAML_TREES, display, kept
 
 CODE = "STL101"
@@ -32,8 +32,6 @@ a run's record may use it as a label) or splatted into calls (`**vars(args)`) wh
 known. Needs no experiments.
 """
 
-# flags that are a function's parameters
-_PARAMETERS = ("click", "typer", "fire", "jsonargparse", "gin")
 # names launchers pass to every script; a parser defines them only to accept them
 _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world_size", "rank"}
 
@@ -42,7 +40,7 @@ def check(facts: Facts) -> Iterator[Finding]:
     for i, k in enumerate(facts.index.knobs):
         if k.kind != "flag" or k.system in YAML_TREES or kept(k, CODE) or facts.is_read(k) or is_test_code(k.path):
             continue
-        if k.system in _PARAMETERS and k.name.rsplit(".", 1)[-1].startswith(("unused", "_")):
+        if k.system in PARAM_SYSTEMS and k.name.rsplit(".", 1)[-1].startswith(("unused", "_")):
             continue  # `def identity_epsilon(unused_decay_period, ...)`: a callback's signature, unused on purpose
         confidence, why = 90, ""
         # configs that set it would break where they are loaded strictly (a schema, a checkpoint's
