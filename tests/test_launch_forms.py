@@ -189,3 +189,17 @@ def test_an_option_named_for_a_config_file_pulls_it_in():
     (cmd,) = launch.commands("run.sh", "python train.py --cfg-path projects/blip2/caption.yaml --model_config m.json\n")
     _, configs = launch.parse_args(cmd.args, lambda option: None)
     assert configs == ["projects/blip2/caption.yaml", "m.json"]
+
+
+def test_a_variable_holding_the_script_or_interpreter_names_it():
+    text = ('SCRIPT="records/x/train_gpt.py"\nPY=python3\n'
+            'torchrun --nproc_per_node="$NPROC" "$SCRIPT" --seed 1\n'
+            '$PY train.py --lr 0.1\n'
+            'NAME="two words"\npython "$UNSET" --x 1\npython train.py --name "$NAME"\n')
+    found = launch.commands("run.sh", text)
+    assert [(c.entry, c.args) for c in found] == [
+        ("records/x/train_gpt.py", ("--seed", "1")),
+        ("train.py", ("--lr", "0.1")),
+        # a value with spaces is not spread over the words before the script: the argument keeps it whole
+        ("train.py", ("--name", "two words")),
+    ]

@@ -389,9 +389,10 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             by = tokens[1] if len(tokens) > 1 and tokens[1].isdigit() else "1"
             variables[_SHIFTED] = str(int(variables.get(_SHIFTED, "0")) + int(by))
             continue
-        entry = _find_entry(tokens)
+        probe = _known_words(tokens, variables)
+        entry = _find_entry(probe)
         if entry is None:
-            called = _find_shell_script(tokens) if forwards is None else None
+            called = _find_shell_script(probe) if forwards is None else None
             if called is not None:
                 expanded = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in called[1])
                 found.append(Command(line, logical.strip(), called[0], False, expanded,
@@ -421,6 +422,18 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             script = _expand(script, variables) or script.rsplit("$", 1)[-1].partition("/")[2] or script
         found.append(Command(line, logical.strip(), script, module, expanded_args,
                              _environment(tokens, variables, exported), cwd=variables.get(_CWD)))
+
+
+def _known_words(tokens: list[str], variables: dict[str, str]) -> list[str]:
+    """The words with each variable whose value is known substituted, one word for one (`SCRIPT=
+    records/x/train.py`, then `torchrun --nproc_per_node=8 "$SCRIPT" --seed 1`), so that the
+    interpreter, launcher or script a variable names is found. A value with spaces stays a variable
+    here: quoted it is one word, unquoted several, and which one the shell saw is lost by now."""
+    out = []
+    for t in tokens:
+        value = _expand(t, variables) if "$" in t else None
+        out.append(value if value and not any(c.isspace() for c in value) else t)
+    return out
 
 
 def _words(arg: str, variables: dict[str, str]) -> list[str]:
