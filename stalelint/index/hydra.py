@@ -47,10 +47,12 @@ class HydraTree:
     reads: set[str] = field(default_factory=set)  # keys read through `${...}` interpolation
 
 
-def _package(text: str, group: str) -> str:
+def _package(text: str, group: str, chosen: str | None = None) -> str:
+    """Where a group option's keys go: its `# @package` header, else the package the primary
+    config's defaults list gives the group (`task@_global_`), else the group's path."""
     m = _PACKAGE.search(text[:2000])
-    if m:
-        pkg = m.group(1)
+    pkg = m.group(1) if m else chosen
+    if pkg:
         if pkg == "_global_":
             return ""
         if pkg != "_group_":
@@ -101,7 +103,7 @@ def experiment_settings(rel: str, text: str) -> list[Setting]:
     """The settings an experiment-group file makes: its keys (global) and its group selections."""
     data, settings, entries, error = read_yaml(rel, text)
     out = [s for s in settings if not is_meta(s.key)]
-    out += [Setting(group, option) for group, option, _ in entries if group and option]
+    out += [Setting(group.split("@")[0], option) for group, option, _ in entries if group and option]
     return out
 
 
@@ -191,7 +193,9 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
         if loaded is None:
             continue
         # `model: ???` is Hydra's "choose it on the command line", no option of the group
-        entries = [(g, o, m) for g, o, m in loaded[2] if o != "???"]
+        # `task@_global_: quadruped_walk` selects `task/quadruped_walk.yaml` and puts its keys at the top
+        packages = {g.split("@")[0]: g.split("@", 1)[1] for g, _, _ in loaded[2] if "@" in g}
+        entries = [(g.split("@")[0], o, m) for g, o, m in loaded[2] if o != "???"]
         chosen = {g: o for g, o, _ in entries if g and o}
         optional = {g for g, _, marker in entries if marker == "optional"}
         tree.defaults.setdefault(folder, chosen)
@@ -218,7 +222,7 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
                 continue
             text, settings, option_defaults = loaded
             tree.reads |= interpolations(text)
-            package = "" if p == primary else _package(text, rel_group)
+            package = "" if p == primary else _package(text, rel_group, packages.get(rel_group))
             sups = suppressions(text)
             for s in settings:
                 if is_meta(s.key):
