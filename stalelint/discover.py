@@ -273,4 +273,18 @@ def find_named(ref: str, near: str, files: set[str], near_first: bool) -> str | 
             return joined
     tail = ref.lstrip("./") if ref.startswith("./") else ref
     tails = [f for f in files if f.endswith("/" + tail)]
-    return tails[0] if len(tails) == 1 else None
+    if len(tails) == 1:
+        return tails[0]
+    if tails:
+        return None
+    # written from the folder above the checkout (open_flamingo's `python open_flamingo/open_flamingo/
+    # train/train.py`) or as an absolute path: the longest tail that is a repo path of a folder and
+    # a file. Not past a `..`, which leaves for another project.
+    parts = [p for p in ref.split("/") if p not in ("", ".")]
+    for i in range(1, len(parts) - 1):
+        if ".." in parts[:i]:
+            break
+        candidate = "/".join(parts[i:])
+        if candidate in files:
+            return candidate
+    return None

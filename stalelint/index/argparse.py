@@ -30,7 +30,9 @@ class _Visitor(ast.NodeVisitor):
         self.scope: list[str] = []
         self.knobs: list[Knob] = []
         self.set_defaults: dict[str, object] = {}
-        self.known_args = False
+        self.options_of: dict[str, int] = {}  # parser name -> how many options the file adds to it
+        self.known_on: list[str | None] = []  # the parser of each parse_known_args (None: not a name)
+        self.parsed_on: set[str | None] = set()  # the parsers parse_args is called on
         self.extended = False  # a parser handed to code that adds its own options
         self.made: dict[str, str] = {}  # name -> the callee (as written) whose result it holds
         self.factories: set[str] = set()  # callees whose parser this file adds options to
@@ -58,6 +60,8 @@ class _Visitor(ast.NodeVisitor):
             holder = node.func.value
             if isinstance(holder, ast.Name) and holder.id in self.made:
                 self.factories.add(self.made[holder.id])
+            if isinstance(holder, ast.Name):
+                self.options_of[holder.id] = self.options_of.get(holder.id, 0) + 1
             knob = self._knob(node)
             if knob is not None:
                 self.knobs.append(knob)
@@ -65,8 +69,9 @@ class _Visitor(ast.NodeVisitor):
             for k in node.keywords:
                 if k.arg:
                     self.set_defaults[k.arg] = literal(k.value)
-        elif name == "parse_known_args":
-            self.known_args = True
+        if name in ("parse_args", "parse_known_args") and isinstance(node.func, ast.Attribute):
+            holder = node.func.value.id if isinstance(node.func.value, ast.Name) else None
+            (self.known_on.append if name == "parse_known_args" else self.parsed_on.add)(holder)
         if name in ("parse_args", "parse_known_args") and isinstance(node.func, ast.Attribute) \
                 and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, (ast.Name, ast.Attribute)):
             written = ast.unparse(node.func.value.func)  # `default_argument_parser().parse_args()`
@@ -145,8 +150,12 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> tuple
     v = _Visitor(path, sups)
     v.visit(tree)
     knobs = v.knobs
+    # parse_known_args hands unknown options on, unless it is a pre-parse: a parser of one option
+    # (`--config`) read first, the rest parsed by another parser's parse_args (timm's train.py,
+    # open_lm's maybe_load_config), which rejects what it does not know
+    known_args = any(h is None or v.options_of.get(h, 0) > 1 or not (v.parsed_on - {h}) for h in v.known_on)
     if v.set_defaults:
         from dataclasses import replace
 
         knobs = [replace(k, default=v.set_defaults[k.name]) if k.name in v.set_defaults else k for k in knobs]
-    return knobs, v.known_args, v.extended, tuple(sorted(v.factories))
+    return knobs, known_args, v.extended, tuple(sorted(v.factories))
