@@ -85,3 +85,11 @@ def test_a_config_pre_parse_does_not_pass_unknown_options_on(tmp_path):
 
 def test_parse_known_args_on_the_real_parser_still_may_pass_options_on(tmp_path):
     assert _unknown_option_confidence(tmp_path, "args, rest = parser.parse_known_args(argv)") == 40
+
+
+def test_a_markdown_command_after_a_triple_chevron_prompt_is_read():
+    """open_lm's README: an unlabelled code block of `>>> export ...` / `>>> torchrun ... \\`."""
+    from stalelint.evidence import launch
+    text = "```\n>>> export CUDA_VISIBLE_DEVICES=0,1\n>>> torchrun --nproc-per-node 4 -m open_lm.main \\\n --model m3b \\\n --lr 3e-4\n```\n"
+    [cmd] = launch.commands("README.md", text)
+    assert (cmd.entry, cmd.module, cmd.args) == ("open_lm.main", True, ("--model", "m3b", "--lr", "3e-4"))

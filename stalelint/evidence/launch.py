@@ -129,6 +129,8 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                 stripped = s.lstrip()
                 if stripped.startswith(("$ ", "% ", "> ")):
                     stripped = stripped[2:]
+                elif stripped.startswith(">>> "):  # open_lm's README marks its shell commands so
+                    stripped = stripped[4:]
                 else:  # a prompt with the env and folder: `(robodiff)[diffusion_policy]$ python train.py`
                     stripped = _PROMPT.sub("", stripped, count=1)
                 out.append((i, stripped))
