@@ -93,3 +93,16 @@ def test_a_markdown_command_after_a_triple_chevron_prompt_is_read():
     text = "```\n>>> export CUDA_VISIBLE_DEVICES=0,1\n>>> torchrun --nproc-per-node 4 -m open_lm.main \\\n --model m3b \\\n --lr 3e-4\n```\n"
     [cmd] = launch.commands("README.md", text)
     assert (cmd.entry, cmd.module, cmd.args) == ("open_lm.main", True, ("--model", "m3b", "--lr", "3e-4"))
+
+
+def test_commands_in_an_html_pre_block_are_read():
+    """BLIP's README holds its commands in `<pre>...</pre>`, on one line or several."""
+    from stalelint.evidence import launch
+    text = ("To install, run <pre/>pip install -r requirements.txt</pre>\n"
+            "<pre>python -m torch.distributed.run --nproc_per_node=8 train_retrieval.py \\\n"
+            "--config ./configs/retrieval_coco.yaml \\\n--evaluate</pre> \n"
+            "Then <pre>python train_vqa.py --lr 1e-5 &amp;&amp; python eval.py</pre>\n"
+            "python prose.py --is-not-a-command\n")
+    found = [(c.entry, c.args) for c in launch.commands("README.md", text)]
+    assert found == [("train_retrieval.py", ("--config", "./configs/retrieval_coco.yaml", "--evaluate")),
+                     ("train_vqa.py", ("--lr", "1e-5")), ("eval.py", ())]

@@ -8,6 +8,7 @@ timm's distributed_train.sh does) is followed: its callers (`./distributed_train
 are the experiments, run with the wrapper's python entry."""
 from __future__ import annotations
 
+import html
 import re
 import shlex
 from dataclasses import dataclass
@@ -45,6 +46,10 @@ _NUMBER = re.compile(r"^-\d|^-\.\d")
 _OPTS_KEY = re.compile(r"^[A-Z_][A-Z0-9_]*(?:\.[A-Za-z0-9_]+)+$")
 _FENCE = re.compile(r"^\s*(```+|~~~+)\s*([\w+-]*)")
 _PROMPT = re.compile(r"^(?:\([\w.-]+\)\s*)?[\w.@:~/\[\]-]*\$\s+")
+# an HTML preformatted block, which older READMEs hold their commands in (BLIP's `<pre>python -m
+# torch.distributed.run ... train_caption.py --evaluate</pre>`)
+_PRE_OPEN = re.compile(r"<pre\b[^>]*?/?>", re.IGNORECASE)
+_PRE_CLOSE = re.compile(r"</pre\s*>", re.IGNORECASE)
 _SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "bash-session", "text"}
 
 
@@ -108,9 +113,18 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
     if name == "Makefile" or name.endswith(".mk"):
         return [(i, s.lstrip("\t").lstrip("@-+")) for i, s in enumerate(lines, 1) if s.startswith("\t")]
     if name.lower().endswith((".md", ".markdown", ".mdx")):
-        out, fence, lang = [], None, ""
+        out, fence, lang, pre = [], None, "", False
         for i, s in enumerate(lines, 1):
             one = s.strip()
+            if fence is None and (pre or _PRE_OPEN.search(s)):
+                if not pre:
+                    s = s[_PRE_OPEN.search(s).end():]  # type: ignore[union-attr]
+                closed = _PRE_CLOSE.search(s)
+                pre = closed is None
+                out.append((i, _prompted(html.unescape(s[:closed.start()] if closed else s))))
+                if closed:
+                    out.append((i, ""))  # the block ends its command
+                continue
             if fence is None and len(one) > 6 and one.startswith("```") and one.endswith("```") \
                     and not one[3:-3].strip().startswith("`"):
                 # a block opened and closed on one line (HALOs' README: ```accelerate launch ... ```)
@@ -126,16 +140,20 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                 fence = None
                 continue
             if fence is not None and lang in _SHELL_LANGS:
-                stripped = s.lstrip()
-                if stripped.startswith(("$ ", "% ", "> ")):
-                    stripped = stripped[2:]
-                elif stripped.startswith(">>> "):  # open_lm's README marks its shell commands so
-                    stripped = stripped[4:]
-                else:  # a prompt with the env and folder: `(robodiff)[diffusion_policy]$ python train.py`
-                    stripped = _PROMPT.sub("", stripped, count=1)
-                out.append((i, stripped))
+                out.append((i, _prompted(s)))
         return out
     return list(enumerate(lines, 1))
+
+
+def _prompted(line: str) -> str:
+    """A shell line of a document without its prompt."""
+    stripped = line.lstrip()
+    if stripped.startswith(("$ ", "% ", "> ")):
+        return stripped[2:]
+    if stripped.startswith(">>> "):  # open_lm's README marks its shell commands so
+        return stripped[4:]
+    # a prompt with the env and folder: `(robodiff)[diffusion_policy]$ python train.py`
+    return _PROMPT.sub("", stripped, count=1)
 
 
 def _substituted(token: str, variables: dict[str, str]) -> str:
