@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
                 # vendored code is another project's knobs; notes for coding agents and CI set-up
                 # run commands that are not experiments
                 "**/third_party/**", "**/third-party/**", "**/3rdparty/**", "**/vendor/**", "**/vendored/**",
-                "**/AGENTS.md", "**/CLAUDE.md", "**/GEMINI.md", ".claude/**", ".cursor/**", ".github/**"],
+                "**/AGENTS.md", "**/CLAUDE.md", "**/GEMINI.md", "**/.claude/**", "**/.cursor/**", ".github/**"],
     "extend_exclude": [],
     # experiment config files: each file is one experiment
     "experiments": list(DEFAULT_EXPERIMENTS),

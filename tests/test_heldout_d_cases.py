@@ -225,7 +225,9 @@ def _git(repo, *args, date="2026-01-10T12:00:00"):
 
 def test_a_flag_last_set_by_a_recipe_the_docs_or_tests_name_is_hidden(tmp_path):
     """maskrcnn-benchmark: STL102 named knobs of model-zoo configs that MODEL_ZOO.md lists or that
-    tests/test_configs.py loads by a glob; an old config nothing names is still the headline."""
+    tests/test_configs.py loads by a glob. Any config still shipped outside an archive folder is a
+    recipe kept (sets D-M: 38 of 39 such findings rejected); an old config in `configs/old/` that
+    nothing names is the trial left behind, the headline."""
     write_files(tmp_path, {
         "train.py": """\
             import yaml, sys
@@ -238,7 +240,7 @@ def test_a_flag_last_set_by_a_recipe_the_docs_or_tests_name_is_hidden(tmp_path):
             print(cfg["lr"])
             """,
         "configs/gn_baseline_R50.yaml": "use_gn: true\n",
-        "configs/ema_trial.yaml": "use_ema: true\n",
+        "configs/old/ema_trial.yaml": "use_ema: true\n",
     })
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", "-A")
@@ -258,7 +260,7 @@ def test_a_flag_last_set_by_a_recipe_the_docs_or_tests_name_is_hidden(tmp_path):
         out = run("check", tmp_path, "--as-of", "2026-02-01", "--output-format", "json", "--select", "STL102,STL301",
                   "--min-confidence", "0").output
         return {f["name"]: f["confidence"] for f in json.loads(out)["findings"] if f["code"] == "STL102"}
-    assert stale() == {"use_gn": 90, "use_ema": 90}
+    assert stale() == {"use_gn": 40, "use_ema": 90}
     assert stale(("MODEL_ZOO.md", "| gn_baseline_R50 | 38.2 |\n")) == {"use_gn": 40, "use_ema": 90}
     assert stale(("tests/test_configs.py", "import glob\nfiles = glob.glob('configs/**/*.yaml')\n")) == \
         {"use_gn": 40, "use_ema": 40}

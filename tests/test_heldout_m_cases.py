@@ -106,3 +106,150 @@ def test_commands_in_an_html_pre_block_are_read():
     found = [(c.entry, c.args) for c in launch.commands("README.md", text)]
     assert found == [("train_retrieval.py", ("--config", "./configs/retrieval_coco.yaml", "--evaluate")),
                      ("train_vqa.py", ("--lr", "1e-5")), ("eval.py", ())]
+
+
+def test_shell_brace_expansion_selects_every_option(tmp_path):
+    """s4's models/s4/experiments.md: `experiment=forecasting/s4-informer-{etth,ecl}` is two
+    selections, so neither dataset those experiment files pick is an unused variant."""
+    from stalelint.evidence import launch
+    assert launch.braces("x=a-{b,c}") == ["x=a-b", "x=a-c"]
+    assert launch.braces("model={a:1,b:2}") == ["model={a:1,b:2}"]  # a Hydra dict, not a brace group
+    assert launch.braces("${X}") == ["${X}"]
+    [cmd] = launch.commands("run.sh", "python -m train experiment=forecasting/s4-informer-{etth,ecl} d=1\n")
+    assert cmd.args == ("experiment=forecasting/s4-informer-etth", "experiment=forecasting/s4-informer-ecl", "d=1")
+
+
+def test_a_hydra_override_of_a_key_the_selected_experiment_sets_is_known(tmp_path):
+    """s4's configs/experiment/s4nd/README.md: `experiment=s4nd/vit model.use_cls_token=true`, a key
+    only the experiment file adds; and `train.state_hook._name_=x`, a Hydra meta key. Neither is an
+    unknown key; a key neither the config nor the experiment has still is."""
+    write_files(tmp_path, {
+        "configs/config.yaml": "defaults:\n  - _self_\n  - model: base\ntrain:\n  lr: 0.1\n  state_hook:\n    _name_: null\n",
+        "configs/model/base.yaml": "depth: 2\n",
+        "configs/experiment/vit.yaml": "# @package _global_\nmodel:\n  use_cls_token: false\n",
+        "train.py": """\
+            import hydra
+
+            @hydra.main(config_path="configs", config_name="config")
+            def main(cfg):
+                print(cfg.train.lr, cfg.model.depth, cfg.model.get("use_cls_token"))
+
+            main()
+            """,
+        "README.md": "```bash\npython train.py experiment=vit model.use_cls_token=true train.state_hook._name_=x "
+                     "train.epochs=3\n```\n",
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL103") == ["train.epochs"]
+
+
+def test_inline_code_commands_in_prose_are_read():
+    """s4's configs/README.md: "e.g.: `python -m train pipeline=cifar model=transformer`"."""
+    from stalelint.evidence import launch
+    text = ("Any pipeline with any model, e.g.: `python -m train pipeline=cifar model=transformer`.\n"
+            "Set `--lr` or run `CUDA_VISIBLE_DEVICES=0 python train.py --x 1`; not ```python a.py```x.\n")
+    assert [(c.entry, c.args) for c in launch.commands("README.md", text)] == [
+        ("train", ("pipeline=cifar", "model=transformer")), ("train.py", ("--x", "1"))]
+
+
+def test_notes_for_coding_agents_are_no_experiments_anywhere(tmp_path):
+    """torchtitan's torchtitan/experiments/rl/.claude/skills/.../SKILL.md: a nested `.claude` folder."""
+    from stalelint.discover import glob_match
+    from stalelint.config import DEFAULTS
+    assert glob_match("torchtitan/experiments/rl/.claude/skills/x/SKILL.md", DEFAULTS["exclude"])
+    assert glob_match(".claude/skills/x/SKILL.md", DEFAULTS["exclude"])
+
+
+def test_a_variant_last_selected_by_a_shipped_experiment_config_is_hidden(tmp_path):
+    """s4's `model/layer=performer`, selected only by configs/experiment/sc/transformer-sc.yaml
+    (2022), which still ships: a paper's recipe, so 40 and hidden; an option selected only by a
+    config under an archive folder (`configs/experiment/old/`) is still the headline."""
+    import subprocess
+    write_files(tmp_path, {
+        "configs/config.yaml": "defaults:\n  - _self_\n  - layer: s4\nlr: 0.1\n",
+        "configs/layer/s4.yaml": "d: 1\n",
+        "configs/layer/performer.yaml": "d: 2\n",
+        "configs/layer/lstm.yaml": "d: 3\n",
+        "configs/experiment/sc.yaml": "# @package _global_\ndefaults:\n  - override /layer: performer\n",
+        "configs/experiment/old/rnn.yaml": "# @package _global_\ndefaults:\n  - override /layer: lstm\n",
+        "train.py": """\
+            import hydra
+
+            @hydra.main(config_path="configs", config_name="config")
+            def main(cfg):
+                print(cfg.lr, cfg.layer.d)
+
+            main()
+            """,
+    })
+    env = {"GIT_AUTHOR_DATE": "2025-01-10T12:00:00", "GIT_COMMITTER_DATE": "2025-01-10T12:00:00",
+           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin"}
+    git = lambda *a: subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=a", "-c", "user.email=a@b", *a],
+                                    check=True, capture_output=True, env=env)
+    git("init", "-q"); git("add", "-A"); git("commit", "-qm", "old")
+    for n in range(3):
+        (tmp_path / "configs" / "experiment" / f"run{n}.yaml").write_text(f"# @package _global_\nlr: 0.{n + 2}\n")
+    env.update(GIT_AUTHOR_DATE="2026-01-10T12:00:00", GIT_COMMITTER_DATE="2026-01-10T12:00:00")
+    git("add", "-A"); git("commit", "-qm", "recent")
+    doc = json.loads(run("check", tmp_path, "--as-of", "2026-02-01", "--output-format", "json",
+                         "--min-confidence", "0").output)
+    got = {f["name"]: f["confidence"] for f in doc["findings"] if f["code"] == "STL201"}
+    assert got == {"layer=performer": 40, "layer=lstm": 90}, got
+
+
+def test_draccus_choice_type_keys_are_known(tmp_path):
+    """levanter: `model: {type: llama}` picks a registered subclass of a draccus ChoiceRegistry
+    config; 77 of its 85 STL103 findings were such `type` keys. Other unknown keys still count."""
+    write_files(tmp_path, {
+        "train.py": """\
+            from dataclasses import dataclass, field
+            import draccus
+
+            @dataclass
+            class ModelConfig(draccus.ChoiceRegistry):
+                hidden: int = 8
+
+            @dataclass
+            class TrainConfig:
+                model: ModelConfig = field(default_factory=ModelConfig)
+                lr: float = 0.1
+
+            @draccus.wrap()
+            def main(cfg: TrainConfig):
+                print(cfg.lr, cfg.model.hidden)
+            """,
+        "config/run.yaml": "lr: 0.2\nmodel:\n  type: llama\n  hidden: 16\n  hiddne: 3\n",
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL103") == ["model.hiddne"]
+
+
+def test_a_config_class_a_table_fills_in_by_position_is_a_record(tmp_path):
+    """levanter's `TPUConfig("v4-8", 4, 1, 1, 4)` table: the class is built by code, positionally;
+    its unread fields may be data, not knobs (40, hidden), as for `Cfg(depth=3)`."""
+    write_files(tmp_path, {
+        "train.py": """\
+            import argparse
+            from dataclasses import dataclass
+
+            @dataclass(frozen=True)
+            class TPUConfig:
+                name: str
+                chip_count: int
+                host_count: int
+
+            @dataclass
+            class RunConfig:
+                lr: float = 0.1
+                unused_knob: int = 3
+
+            TABLE = [TPUConfig("v4-8", 4, 1), TPUConfig("v4-16", 8, 2)]
+            p = argparse.ArgumentParser()
+            p.add_argument("--tpu", default="v4-8")
+            args = p.parse_args()
+            print([t.name for t in TABLE if t.name == args.tpu], RunConfig().lr)
+            """,
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    unread = {f["name"]: f["confidence"] for f in doc["findings"] if f["code"] == "STL101"}
+    assert unread.get("chip_count") == 40 and unread.get("host_count") == 40, unread

@@ -102,9 +102,10 @@ def test_fix_touches_an_ignored_config_only_with_force(build, tmp_path):
            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
     for args in (["add", "configs/old.yaml"], ["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "old"]):
         subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
-    shown = run("fix", repo, "--as-of", AS_OF, "--knob", "warmup").output
+    # (configs/old.yaml still ships, so the finding is below the default confidence: asked for by name)
+    shown = run("fix", repo, "--as-of", AS_OF, "--knob", "warmup", "--min-confidence", "0").output
     assert "[refused]" in shown and "configs/local/deep.yaml has uncommitted changes" in shown, shown
-    forced = run("fix", repo, "--as-of", AS_OF, "--knob", "warmup", "--force").output
+    forced = run("fix", repo, "--as-of", AS_OF, "--knob", "warmup", "--force", "--min-confidence", "0").output
     assert "--- a/configs/local/deep.yaml" in forced and "-warmup: 0" in forced and "[refused]" not in forced
 
 

@@ -50,6 +50,9 @@ _PROMPT = re.compile(r"^(?:\([\w.-]+\)\s*)?[\w.@:~/\[\]-]*\$\s+")
 # torch.distributed.run ... train_caption.py --evaluate</pre>`)
 _PRE_OPEN = re.compile(r"<pre\b[^>]*?/?>", re.IGNORECASE)
 _PRE_CLOSE = re.compile(r"</pre\s*>", re.IGNORECASE)
+_INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+# inline code read as a command only when it starts as one: an interpreter or a launcher
+_INLINE_COMMAND = re.compile(r"^\s*(?:[\w.-]+=\S*\s+)*(?:python[\d.]*|torchrun|accelerate|deepspeed|srun|mpirun|bash|sh)\s")
 _SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "bash-session", "text"}
 
 
@@ -141,6 +144,12 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                 continue
             if fence is not None and lang in _SHELL_LANGS:
                 out.append((i, _prompted(s)))
+            elif fence is None and "`" in s:
+                # a command in prose's inline code (s4's configs/README.md: "e.g.: `python -m train
+                # pipeline=cifar model=transformer`"), each span a block of its own
+                for span in _INLINE.findall(s):
+                    if _INLINE_COMMAND.match(span):
+                        out += [(i, span), (i, "")]
         return out
     return list(enumerate(lines, 1))
 
@@ -435,7 +444,7 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             continue
         if any(a in _INFO_OPTIONS and (n + 1 == len(args) or args[n + 1].startswith("-")) for n, a in enumerate(args)):
             continue  # `--help` prints and exits: nothing was run (LLaVA's `--version v1` is an option with a value)
-        expanded_args = tuple(w for a in args for w in _words(a, variables))
+        expanded_args = tuple(b for a in args for w in _words(a, variables) for b in braces(w))
         if "$" in script and not module:
             # `python $EXAMPLES_DIR/simple_trainer.py`: the folder as assigned, else the path after
             # it (found by its tail, if the repo has one such file)
@@ -454,6 +463,20 @@ def _known_words(tokens: list[str], variables: dict[str, str]) -> list[str]:
         value = _expand(t, variables) if "$" in t else None
         out.append(value if value and not any(c.isspace() for c in value) else t)
     return out
+
+
+# `{etth,ettm}`: a brace group the shell expands (not `${x}`, not a Hydra dict `{a:1,b:2}`)
+_BRACES = re.compile(r"(?<!\$)\{([^{}:\s'\"$=]*,[^{}:\s'\"$=]*)\}")
+
+
+def braces(word: str) -> list[str]:
+    """The words the shell's brace expansion makes of one: `experiment=s4-informer-{etth,ecl}` is
+    `experiment=s4-informer-etth experiment=s4-informer-ecl` (s4's README)."""
+    m = _BRACES.search(word)
+    if m is None:
+        return [word]
+    return [w for part in m.group(1).split(",")
+            for w in braces(word[:m.start()] + part + word[m.end():])]
 
 
 def _words(arg: str, variables: dict[str, str]) -> list[str]:

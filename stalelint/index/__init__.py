@@ -201,6 +201,10 @@ class _Classes:
                 if splat:
                     self.splatted.add(cls)
         self.holders = _holders(classes)
+        # a field's place among its class's own fields, for classes built with positional arguments
+        # (a class with bases takes theirs first: its places are not known here)
+        self.places = {cls: {name: f"#{n}" for n, (name, _) in enumerate(fields)}
+                       for cls, fields in classes if not self.bases.get(cls)}
         self.subclasses = dataclass_fields.subclasses(self.bases) if self.bases else {}
         self.written = {w.rsplit(".", 1)[-1] for f in files for w in f.writes}
 
@@ -214,7 +218,9 @@ class _Classes:
         owners = family | {h for c in family for h in self.holders.get(c, ())}
         # a pydantic BaseSettings reads the environment: experiments set it without a parser
         cli = (k.system == "pydantic" and k.cli) or bool(owners & self.parsed)
-        set_in_code = bool(family & self.splatted) or any(k.name in self.built.get(c, ()) for c in family)
+        place = self.places.get(k.owner, {}).get(k.name)
+        set_in_code = bool(family & self.splatted) or any(k.name in self.built.get(c, ()) for c in family) \
+            or place is not None and place in self.built.get(k.owner, ())
         if (cli, set_in_code) != (k.cli, k.set_in_code):
             k = evolve(k, cli=cli, set_in_code=set_in_code)
         for prefix in self.prefixes.get(k.owner, [""])[:1]:

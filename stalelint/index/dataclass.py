@@ -43,8 +43,11 @@ def _scan(tree: ast.Module) -> tuple[set[str], list[ast.ClassDef], list[tuple[st
                 for sub in ast.walk(arg):
                     if isinstance(sub, ast.Name) and sub.id[:1].isupper():
                         parsed.add(sub.id)
-        elif name[:1].isupper() and node.keywords:
-            constructs.append((name, tuple(k.arg for k in node.keywords if k.arg),
+        elif name[:1].isupper() and (node.keywords or node.args):
+            # positional arguments by place (`TPUConfig("v4-8", 4, 1)`: a record a table fills in)
+            places = () if any(isinstance(a, ast.Starred) for a in node.args) else \
+                tuple(f"#{n}" for n in range(len(node.args)))
+            constructs.append((name, tuple(k.arg for k in node.keywords if k.arg) + places,
                                any(k.arg is None for k in node.keywords)))
     return parsed, classes, constructs
 

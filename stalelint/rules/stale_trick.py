@@ -21,8 +21,9 @@ Why: a training trick that was tried and abandoned; it costs every reader and ev
 Example: `elif args.aug == "cutmix":` while every recent experiment uses `--aug mixup` or `none`.
 Confidence: 90; 40 (hidden by default) for a branch no experiment ever took on a flag no experiment
 ever moved from its default or for a named choice no experiment ever made (an option offered, as
-likely as a trick tried), for one last taken by a config or launch script the documentation or tests
-name (a published recipe), and from thin evidence; 30 for a branch gated on how a run is operated.
+likely as a trick tried), for one last taken by a recipe the repo keeps (a config or launch script the
+documentation or tests name, or an experiment config still in the tree outside an archive folder),
+and from thin evidence; 30 for a branch gated on how a run is operated.
 Fix safety: safe; every recent experiment skips the branch, so removing it changes none of them.
 Not reported when the flag itself is reported stale by STL102 (that finding counts these lines), nor
 inside a registered class or function no recent experiment selects (it ran in none of them), nor

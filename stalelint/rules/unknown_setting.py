@@ -6,7 +6,7 @@ import sys
 from typing import Iterator
 
 from ..judge import Facts, parent
-from ..model import Finding
+from ..model import Experiment, Finding
 from ..index import hydra
 from ..index import module_files
 from ..index.bases import in_repo
@@ -62,6 +62,9 @@ def check(facts: Facts) -> Iterator[Finding]:
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
     has_flags: dict[str | None, bool] = {}
+    composed: dict[int, set[str]] = {}  # per experiment: the keys its experiment files set
+    # draccus picks a registered subclass of a config by a `type` key (levanter's `model: {type: llama}`)
+    draccus = any(m.split(".")[0] == "draccus" for f in facts.index.files for m in f.imports)
     hints: dict[tuple[str | None, str], list[str]] = {}
     pools: dict[str | None, list[str]] = {}
     for e, s, share in facts.unbound:
@@ -71,6 +74,8 @@ def check(facts: Facts) -> Iterator[Finding]:
             continue
         if s.key.startswith("env:"):
             continue  # an environment variable: the program may not read it, but others do
+        if draccus and s.key.lstrip("-").rsplit(".", 1)[-1] == "type":
+            continue
         if e.source.endswith(".gin") and parent(s.key).rsplit("/", 1)[-1] not in configurables:
             continue  # a library's configurable (dopamine's `RainbowAgent.vmax`): its parameters are its own
         if facts.is_group(e, s.key) or s.key.lstrip("+~").startswith(("hydra.", "hydra/")) \
@@ -86,6 +91,12 @@ def check(facts: Facts) -> Iterator[Finding]:
         if e.kind == "launch" and hydra_entry and not s.key.startswith("-"):
             if s.line is not None:
                 continue  # pulled in from an experiment file (`experiment=x`), which may add keys
+            if id(e) not in composed:
+                composed[id(e)] = _composed(e)
+            if hydra.is_meta(s.key) or normalize(s.key) in composed[id(e)]:
+                # `_name_`/`_target_` keys are no knobs; a key the command's experiment file sets is
+                # in the config Hydra composes, so overriding it is no mistake
+                continue
             # Hydra refuses an override of a key the composed config lacks (a typo, or a renamed key)
             where, line, script, tail, confidence = e.source, e.line or 1, e.entry, "", 80
         elif e.kind == "launch":
@@ -150,6 +161,11 @@ def check(facts: Facts) -> Iterator[Finding]:
         yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
                       where, line, 1, f"`{s.key}` is set by this experiment ({day(e.date)}) but {what}{hint}{tail}",
                       confidence, 0, None)
+
+
+def _composed(e: Experiment) -> set[str]:
+    """The keys the experiment files a command selects set (their settings carry a line)."""
+    return {normalize(s.key) for s in e.settings if s.line is not None}
 
 
 # libraries known not to define absl flags of their own (imported by most absl scripts)
