@@ -253,3 +253,14 @@ def test_a_config_class_a_table_fills_in_by_position_is_a_record(tmp_path):
     doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
     unread = {f["name"]: f["confidence"] for f in doc["findings"] if f["code"] == "STL101"}
     assert unread.get("chip_count") == 40 and unread.get("host_count") == 40, unread
+
+
+def test_where_a_job_runs_is_operational():
+    """levanter's infra/push_docker.py `--image levanter-cluster`: the container a job runs in."""
+    from stalelint.model import Knob
+    from stalelint.rules.common import operational_flag
+
+    def capped(name):
+        return operational_flag(Knob(name, "flag", "argparse", "push.py", 1, 1, 1)) is not None
+    assert all(capped(n) for n in ("image", "docker_file", "zone", "tpu_zone", "region", "cluster", "hf_save_steps"))
+    assert not any(capped(n) for n in ("image_size", "images_per_batch", "num_clusters", "use_log_scale"))

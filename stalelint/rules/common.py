@@ -110,6 +110,10 @@ _OPERATIONAL_FLAG = re.compile(
     r"qos|timeout|port|workers|num_workers|pin_mem|pin_memory|verbose|quiet|track|capture_video|project|entity|"
     r"run_name|exp_name|experiment_name|name|tags?|notes|overwrite|dry_run|compile|deterministic|benchmark|resume|"
     r"evaluate|test|eval_only|push_to_hub|logdir|outdir|workdir|"
+    # where the job runs: a container image and the cloud it is pushed to (levanter's push_docker.py)
+    r"image|docker(_.*)?|container(_.*)?|(.*_)?zone|region|cluster|queue|"
+    # how often a run saves or logs, whatever it saves to (levanter's `hf_save_steps`)
+    r".*_(save|log|logging|ckpt|checkpoint)_(steps|every|freq|frequency|interval)|"
     # run control: when to stop, skip ahead, profile or reshard a run, not what it studies
     r"(.*_)?time_limit|max_duration|stop_(after|at)(_.*)?|(.*_)?profil(e|er|ing)(_.*)?|fast_forward(_.*)?|"
     r"early_stopping(_.*)?|.*_unsharded|try_load(_.*)?|"
