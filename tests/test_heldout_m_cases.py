@@ -262,5 +262,6 @@ def test_where_a_job_runs_is_operational():
 
     def capped(name):
         return operational_flag(Knob(name, "flag", "argparse", "push.py", 1, 1, 1)) is not None
-    assert all(capped(n) for n in ("image", "docker_file", "zone", "tpu_zone", "region", "cluster", "hf_save_steps"))
+    assert all(capped(n) for n in ("image", "docker_file", "zone", "tpu_zone", "region", "cluster", "hf_save_steps",
+                                   "initialize_from_hf", "init_from", "resume_from_checkpoint"))
     assert not any(capped(n) for n in ("image_size", "images_per_batch", "num_clusters", "use_log_scale"))

@@ -112,6 +112,8 @@ _OPERATIONAL_FLAG = re.compile(
     r"evaluate|test|eval_only|push_to_hub|logdir|outdir|workdir|"
     # where the job runs: a container image and the cloud it is pushed to (levanter's push_docker.py)
     r"image|docker(_.*)?|container(_.*)?|(.*_)?zone|region|cluster|queue|"
+    # where a run's starting weights come from (levanter's `initialize_from_hf`, `init_from`)
+    r"(initialize|init|load|resume|restore|warm_start)_from(_.*)?|from_pretrained|"
     # how often a run saves or logs, whatever it saves to (levanter's `hf_save_steps`)
     r".*_(save|log|logging|ckpt|checkpoint)_(steps|every|freq|frequency|interval)|"
     # run control: when to stop, skip ahead, profile or reshard a run, not what it studies
