@@ -30,6 +30,7 @@ class _Visitor(ast.NodeVisitor):
         self.scope: list[str] = []
         self.knobs: list[Knob] = []
         self.set_defaults: dict[str, object] = {}
+        self.loops: list[tuple[str, tuple[str, ...]]] = []  # loop variables over literal strings, innermost last
         self.options_of: dict[str, int] = {}  # parser name -> how many options the file adds to it
         self.known_on: list[str | None] = []  # the parser of each parse_known_args (None: not a name)
         self.parsed_on: set[str | None] = set()  # the parsers parse_args is called on
@@ -62,9 +63,10 @@ class _Visitor(ast.NodeVisitor):
                 self.factories.add(self.made[holder.id])
             if isinstance(holder, ast.Name):
                 self.options_of[holder.id] = self.options_of.get(holder.id, 0) + 1
-            knob = self._knob(node)
-            if knob is not None:
-                self.knobs.append(knob)
+            for spelled in self._spellings(node):
+                knob = self._knob(spelled)
+                if knob is not None:
+                    self.knobs.append(knob)
         elif name == "set_defaults" and isinstance(node.func, ast.Attribute):
             for k in node.keywords:
                 if k.arg:
@@ -85,6 +87,42 @@ class _Visitor(ast.NodeVisitor):
             # module's options join the parser (a repo helper's own are indexed where it is defined)
             self.extended = True
         self.generic_visit(node)
+
+    def visit_For(self, node: ast.For) -> None:
+        # `for prefix in ("actor", "critic"): parser.add_argument(f"--{prefix}.adam.lr")` (OpenRLHF)
+        values = literal(node.iter) if isinstance(node.iter, (ast.Tuple, ast.List)) else None
+        if isinstance(node.target, ast.Name) and isinstance(values, (list, tuple)) and values \
+                and all(isinstance(v, str) for v in values):
+            self.loops.append((node.target.id, tuple(values)))
+            self.generic_visit(node)
+            self.loops.pop()
+        else:
+            self.generic_visit(node)
+
+    def _spellings(self, node: ast.Call) -> list[ast.Call]:
+        """The call once per value of the loops around it whose variables its option names (f-strings)
+        use, with those names written out; the call itself when it names none."""
+        if not self.loops or not any(isinstance(a, ast.JoinedStr) for a in node.args):
+            return [node]
+        loops = dict(self.loops)
+        out = []
+        names = {v.value.id for a in node.args if isinstance(a, ast.JoinedStr) for v in a.values
+                 if isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name)}
+        if not names or not names <= set(loops) or len(names) > 1:
+            return [node]
+        (name,) = names
+        for value in loops[name]:
+            def spelled(arg: ast.expr) -> ast.expr:
+                if not isinstance(arg, ast.JoinedStr):
+                    return arg
+                text = "".join(v.value if isinstance(v, ast.Constant) else value for v in arg.values)  # type: ignore[misc]
+                return ast.copy_location(ast.Constant(text), arg)
+            if all(isinstance(v, ast.Constant) or isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name)
+                   and v.conversion == -1 and v.format_spec is None
+                   for a in node.args if isinstance(a, ast.JoinedStr) for v in a.values):
+                keywords = [ast.keyword(k.arg, spelled(k.value)) if k.arg == "dest" else k for k in node.keywords]
+                out.append(ast.copy_location(ast.Call(node.func, [spelled(a) for a in node.args], keywords), node))
+        return out or [node]
 
     def _knob(self, node: ast.Call) -> Knob | None:
         options = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]

@@ -127,8 +127,15 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
         knobs.extend(found)
         names = frozenset(k.name for k in found)
         scopes.append((node, names))
-        reads.extend(Read(n.id, path, n.lineno, n.col_offset + 1, True) for n in ast.walk(node)
-                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names)
+        loaded = [n for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+        reads.extend(Read(n.id, path, n.lineno, n.col_offset + 1, True) for n in loaded if n.id in names)
+        kwargs = node.args.kwarg.arg if node.args.kwarg is not None else None  # type: ignore[union-attr]
+        if kwargs and any(n.id == kwargs for n in loaded):
+            # click hands the options the function does not name to its `**kwargs`, which the body
+            # passes on (edm's `def main(network_pkl, ..., **sampler_kwargs)`: `--rho` reaches
+            # `edm_sampler(rho=7)` through `sampler_fn(..., **sampler_kwargs)`)
+            named = {a.arg for a in node.args.args + node.args.kwonlyargs}  # type: ignore[union-attr]
+            reads.extend(Read(k.name, path, node.lineno, node.col_offset + 1, True) for k in found if k.name not in named)
     return knobs, reads, scopes, takes_any
 
 

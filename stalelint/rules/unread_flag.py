@@ -37,8 +37,11 @@ _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world
 
 
 def check(facts: Facts) -> Iterator[Finding]:
+    loaded_by_path = _loaded_by_path(facts)
     for i, k in enumerate(facts.index.knobs):
         if k.kind != "flag" or k.system in YAML_TREES or kept(k, CODE) or facts.is_read(k) or is_test_code(k.path):
+            continue
+        if k.system == "dict" and (k.path, k.owner) in loaded_by_path:
             continue
         if k.system in PARAM_SYSTEMS and k.name.rsplit(".", 1)[-1].startswith(("unused", "_")):
             continue  # `def identity_epsilon(unused_decay_period, ...)`: a callback's signature, unused on purpose
@@ -74,3 +77,15 @@ def check(facts: Facts) -> Iterator[Finding]:
         lines = k.end_line - k.line + 1
         yield Finding(CODE, NAME, KIND, k.name, k.path, k.line, k.column,
                       f"flag `{display(k)}` is defined but never read{why}", confidence, lines, None, k.end_line)
+
+
+def _loaded_by_path(facts: Facts) -> set[tuple[str, str]]:
+    """(file, name) of module-level dicts no code of the repo can read by name: their module uses
+    them nowhere and no repo module imports it. Such a file is loaded by its path (rl-baselines3-zoo's
+    `hyperparams/python/ppo_config_example.py`, run by `exec` or importlib from `--conf-file`) and
+    its dict handed on whole (`PPO(**hyperparams[env_id])`): an experiment's config, not unread flags."""
+    imported = {f for files in facts.index.imports.values() for f in files}
+    used = {f.path: set(f.names_used) for f in facts.index.files}
+    return {(k.path, k.owner) for k in facts.index.knobs
+            if k.system == "dict" and k.path not in imported and k.owner not in used.get(k.path, set())}
+
