@@ -74,3 +74,17 @@ def test_options_a_loop_spells_with_an_f_string_are_defined(tmp_path):
     })
     doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
     assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL103") == ["actor.adam.lrr"]
+
+
+def test_a_dict_config_handed_whole_to_a_call_may_be_read_there(tmp_path):
+    """pytorch-a2c-ppo-acktr-gail's generate_tmux_yaml.py: `config = {"session_name": "run-all",
+    "windows": []}`, written by `yaml.dump(config, ...)` for tmuxp, which reads `session_name`:
+    40, hidden. A dict whose keys the module reads one by one keeps its unread keys at 90."""
+    write_files(tmp_path, {
+        "gen.py": 'import yaml\nconfig = {"session_name": "run-all", "windows": []}\n'
+                  'config["windows"].append(1)\nyaml.dump(config, open("run_all.yaml", "w"))\n',
+        "train.py": 'config = {"lr": 0.1, "dead_key": 3}\nprint(config["lr"])\n',
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    got = {f["name"]: f["confidence"] for f in doc["findings"] if f["code"] == "STL101"}
+    assert got == {"session_name": 40, "dead_key": 90}, got

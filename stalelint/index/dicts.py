@@ -6,7 +6,7 @@ import ast
 import re
 
 from ..model import UNKNOWN, Knob, Suppression
-from .astutil import keep_for, literal
+from .astutil import call_name, keep_for, literal
 
 _NAME = re.compile(r"^_?(defaults?|default_(config|cfg|conf|params|hparams|args|settings|options)|"
                    r"(base_)?(config|cfg|hparams|hyperparams|hyperparameters))$", re.IGNORECASE)
@@ -30,6 +30,20 @@ def _entries(node: ast.expr, prefix: str):
             yield full, value, key_node
 
 
+def _handed_whole(tree: ast.Module, name: str) -> str | None:
+    """The call a dict is handed to whole (`yaml.dump(config, f)`, `Trainer(**config)`), whose
+    callee may read any of its keys; None when the module only reads its keys one by one."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            args = list(node.args) + [k.value for k in node.keywords]
+            if any(isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and a.value.id == name
+                   or isinstance(a, ast.Name) and a.id == name for a in args):
+                return call_name(node) or "a call"
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == name:
+            return "its function's caller"
+    return None
+
+
 def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> list[Knob]:
     knobs: list[Knob] = []
     for stmt in tree.body:
@@ -40,13 +54,18 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> list[
         entries = list(_entries(stmt.value, ""))
         if len(entries) < 2:
             continue
+        # pytorch-a2c-ppo-acktr-gail's `config = {"session_name": ...}`, written out by `yaml.dump`
+        # for tmuxp: whoever the dict is handed to may read every key
+        callee = _handed_whole(tree, stmt.targets[0].id)
+        whole = f"`{stmt.targets[0].id}` is handed whole to `{callee}`, which may read it by name" if callee else ""
         for key, value, key_node in entries:
             default = literal(value)
             line = key_node.lineno
             end = value.end_lineno or line
             knobs.append(Knob(name=key, kind="flag", system="dict", path=path, line=line,
                               column=key_node.col_offset + 1, end_line=end,
-                              default=default, owner=stmt.targets[0].id, keep=keep_for(sups, line, end)))
+                              default=default, owner=stmt.targets[0].id, keep=keep_for(sups, line, end),
+                              passed_whole=whole))
     return knobs
 
 
