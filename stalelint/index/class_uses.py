@@ -51,6 +51,10 @@ class Uses:
             for how, holder_kind, holder, _, callee, line, text in f.whole_uses:
                 if holder_kind == "param" and how in ("read", "record"):
                     params.setdefault((f.path, holder), (how, f"{f.path}:{line}", text))
+                elif holder_kind == "param" and how in ("view-call", "object-call") and not self._visible(callee):
+                    # dust3r's `def train(args): misc.init_distributed_mode(args)`, `misc` from the
+                    # croco submodule, which is not in the tree: code we cannot see reads it
+                    params.setdefault((f.path, holder), ("pass", f"{f.path}:{line}", f"{callee}(...)"))
         for f in files:
             for how, holder_kind, holder, obj, callee, line, text in f.whole_uses:
                 if holder_kind == "param":
@@ -68,7 +72,7 @@ class Uses:
                         how = "pass"
                 where = f"{f.path}:{line}"
                 if through is not None:
-                    verb = "reads every field" if how == "read" else "records it whole"
+                    verb = {"read": "reads every field", "pass": "hands it to code outside the tree"}.get(how, "records it whole")
                     why = f"`{obj}` is handed to `{callee}` ({where}), which {verb}: `{through[2]}` at {through[1]}"
                 elif how == "read":
                     why = f"`{text}` at {where} reads every field"

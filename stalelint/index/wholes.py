@@ -57,6 +57,11 @@ _TRACKERS = {"wandb", "mlflow", "neptune", "comet_ml", "aim", "clearml", "swanla
 _INERT = {"deepcopy", "copy", "isinstance", "issubclass", "hasattr", "getattr", "setattr", "delattr", "vars",
           "asdict", "astuple", "fields", "replace", "id", "type", "len", "super", "partial", "is_dataclass",
           "dataclass", "cast"}
+# calls that convert a config to another container (lingua's `dump_config(cfg)`: `OmegaConf.structured(cfg)`,
+# then dumped): a function handing its parameter to one of these does not hand it to code it configures
+_CONVERTS = {"structured", "create", "to_container", "to_yaml", "to_object", "merge", "masked_copy"}
+
+
 def _object_of_view(node: ast.AST) -> tuple[ast.expr, str] | None:
     """(object, kind) of a view: `vars(x)`/`asdict(x)`/`x.to_dict()`/`x.__dict__` -> (x, "view");
     `fields(x)`/`x.__dataclass_fields__` -> (x, "fields")."""
@@ -291,7 +296,15 @@ def extract(tree: ast.Module, imported: dict[str, str], strong: set[str]) -> tup
             continue
         parts = chain(arg) or []
         holder_kind, holder = f.holder(parts, call)
-        if holder_kind == "unknown":
+        fn = f.scope(call) if holder_kind == "unknown" and len(parts) == 1 and dotted and not sink \
+            and dotted.rsplit(".", 1)[-1] not in _CONVERTS else None
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and parts[0] in {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}:
+            # `def train(args): misc.init_distributed_mode(args)`: what the function's callers hand it
+            # goes on to that callee (linked where files are, class_uses.py: if the callee's code is
+            # not in the tree, a caller's config is read by code we cannot see)
+            holder_kind, holder = "param", fn.name
+        elif holder_kind == "unknown":
             # a config only by its name: `params` handed to `torch.optim.AdamW` is a model's
             # parameters; claiming nothing is better than doubting every flag of the repo
             continue

@@ -1,0 +1,67 @@
+"""Cases found on held-out research repos of set O (tab-ddpm, dust3r), reduced to small repos: a
+config key code reads by a string subscript, and a namespace a function hands on to a module
+missing from the tree (a git submodule not checked out)."""
+import json
+
+from conftest import run, write_files
+
+
+def test_a_config_key_code_reads_by_subscript_is_no_unknown_key(tmp_path):
+    """tab-ddpm: `raw_config = lib.load_config(path)` then `raw_config['num_numerical_features']`;
+    the config's other keys bind by name to flags of unrelated scripts. The key code names in a
+    string is read, so not STL103; a key no code names stays unknown."""
+    write_files(tmp_path, {
+        "scripts/pipeline.py": """\
+            import argparse, tomli
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--config")
+            args = parser.parse_args()
+            raw_config = tomli.load(open(args.config, "rb"))
+            print(raw_config["seed"], raw_config["device"], raw_config["num_numerical_features"])
+            """,
+        "baseline.py": """\
+            import argparse
+            p = argparse.ArgumentParser()
+            p.add_argument("--seed", type=int, default=0)
+            p.add_argument("--device", default="cuda")
+            p.add_argument("--parent_dir", default="exp")
+            a = p.parse_args()
+            print(a.seed, a.device, a.parent_dir)
+            """,
+        "exp/adult/config.toml": 'seed = 1\ndevice = "cuda:1"\nparent_dir = "exp/adult"\n'
+                                 'num_numerical_features = 6\nnum_numerical_featrues = 6\n',
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL103") == ["num_numerical_featrues"]
+
+
+def test_a_namespace_handed_on_to_a_module_missing_from_the_tree_may_be_read_there(tmp_path):
+    """dust3r's `def train(args): misc.init_distributed_mode(args)` with `import croco.utils.misc as
+    misc` from a submodule not checked out: `--dist_url` is read there (40, hidden), not "never read"."""
+    write_files(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/training.py": """\
+            import argparse
+            import croco.utils.misc as misc
+
+            def get_args_parser():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--dist_url", default="env://")
+                parser.add_argument("--lr", type=float, default=0.1)
+                return parser
+
+            def train(args):
+                misc.init_distributed_mode(args)
+                print(args.lr)
+            """,
+        "train.py": """\
+            from pkg.training import get_args_parser, train
+            args = get_args_parser()
+            args = args.parse_args()
+            train(args)
+            """,
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    [unread] = [f for f in doc["findings"] if f["code"] == "STL101"]
+    assert unread["name"] == "dist_url" and unread["confidence"] == 40, unread
+    assert "code outside the tree" in unread["message"]
