@@ -211,7 +211,7 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
         changed: dict[str, cst.Module | str] = {k.path: new}
     else:
         remover = remover_for(k)
-        module = ws.trees.transform(ws.trees.cst(text), remover)
+        module = ws.trees.transform(ws.trees.cst(text), remover, adopt=not fix.fold)  # a fold rewrites it again
         if remover.found != 1 or remover.problem:
             why = remover.problem or ("it is no longer there" if not remover.found else "it is defined more than once")
             raise FixFailed(f"{k.path}: cannot remove the definition of `{k.name}`: {why}")
