@@ -198,3 +198,46 @@ def test_a_block_made_ahead_that_looked_at_a_file_changed_before_it_is_made_agai
     assert outcomes(root, as_of, jobs=2) == old
     made = [o for o in old[0] if o[2] != "unsafe"]
     assert again and len(again) < len(made)  # some blocks held, some were made again
+
+
+def test_a_block_made_ahead_is_kept_up_to_its_first_look_that_changed(tmp_path):
+    """The fixes of a block before the first one whose looks no longer hold are kept as the worker
+    made them; the number of that fix is what `_held` returns (all of them when every look holds)."""
+    from stalelint.fix.orphans import Seen
+
+    class Ws:  # what _held asks of the parent's workspace
+        reads = None
+
+        @staticmethod
+        def peek(path):
+            return {"b.py": "import helper\nhelper.run()\n"}.get(path)
+
+    seen = Seen()
+    seen.at = 0
+    seen.text("a.py")
+    seen.at = 2
+    seen.text("b.py")
+    seen.words.append(("helper", "b.py", False, False, 2))  # b.py names it now: that look broke at fix 2
+    seen.at = 3
+    seen.went(("c.py", "lr"))
+    assert workers._held(seen, set(), set(), Ws, 5) == 5
+    assert workers._held(seen, {"b.py"}, set(), Ws, 5) == 2
+    assert workers._held(seen, {"a.py", "b.py"}, set(), Ws, 5) == 0
+    assert workers._held(seen, set(), {("c.py", "lr")}, Ws, 5) == 3
+
+
+def test_a_plan_after_another_in_the_same_process_equals_a_fresh_one(repos, tmp_path):
+    """plan.py keeps what it worked out of each file's text for the next plan (fix --apply plans
+    again after writing): with a file changed in between, the plan is the one a fresh process makes."""
+    import importlib
+
+    planner = importlib.import_module("stalelint.fix.plan")  # the module: stalelint.fix.plan is its function
+
+    dest, as_of = _copy(repos, "labrepo", tmp_path)
+    outcomes(dest, as_of, jobs=1)  # the plan before, of the files as they were
+    assert any("tree" in kept for kept in planner._BEFORE.values())
+    changed = sorted(dest.rglob("*.py"))[0]
+    changed.write_text(changed.read_text() + "\nimport subprocess\nsubprocess.run('python train.py --lr 3')\n")
+    again = outcomes(dest, as_of, jobs=1)
+    planner._BEFORE = {}
+    assert outcomes(dest, as_of, jobs=1) == again

@@ -157,6 +157,9 @@ def test_code_strings_resolve_modules_the_same_way(repo):
             import ast
             return ast.parse(self.text(path))
 
+        def kept(self, path):
+            return {}  # nothing kept from a plan before
+
     found = usages.calls(Src(), facts)
     assert [(c.path, c.entry, sorted(c.keys)) for c in found] == [
         ("src/mypkg/smoke.py", "src/mypkg/train.py", ["epochs", "warmup"])]

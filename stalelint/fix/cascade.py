@@ -213,7 +213,7 @@ class _Ask:
             else self.read(other)
         found = references(name, t, skip_import)
         if self.seen is not None and not mine:
-            self.seen.words.append((name, other, skip_import, found))
+            self.seen.words.append((name, other, skip_import, found, self.seen.at))
         return found
 
 

@@ -62,7 +62,7 @@ class Workspace:
 
     def read(self, path: str) -> str | None:
         if self.seen is not None and not self._original:
-            self.seen.texts.add(path)
+            self.seen.text(path)
         return self.peek(path)
 
     def peek(self, path: str) -> str | None:
@@ -211,7 +211,7 @@ def _remove_knob(ws: Workspace, fix: Fix) -> dict[str, str]:
         changed: dict[str, cst.Module | str] = {k.path: new}
     else:
         remover = remover_for(k)
-        module = ws.trees.transform(ws.trees.cst(text), remover)
+        module = ws.trees.transform(ws.trees.cst(text), remover, adopt=not fix.fold)  # a fold rewrites it again
         if remover.found != 1 or remover.problem:
             why = remover.problem or ("it is no longer there" if not remover.found else "it is defined more than once")
             raise FixFailed(f"{k.path}: cannot remove the definition of `{k.name}`: {why}")
@@ -360,7 +360,7 @@ def make(ws: Workspace, fix: Fix, dirty: set[str], force: bool) -> tuple[FixOutc
     forget_walks(t for p in {fix.finding.path, *(x.path for x in (k, fix.variant, fix.gate) if x is not None)}
                  if p in ws.texts and (t := ws.trees.parsed_before(p, ws.texts[p])) is not None)
     if k is not None and ws.seen is not None:
-        ws.seen.removed.add((k.path, k.name))
+        ws.seen.went((k.path, k.name))
     if k is not None and (k.path, k.name) in ws.removed:
         return FixOutcome(fix, "skipped", "already removed: an earlier fix removed all its reads"), set()
     try:

