@@ -19,7 +19,7 @@ DEFAULT_EXPERIMENT_DIRS = ("configs", "config", "conf", "cfg", "cfgs", "experime
                            "sweeps", "hparams", "recipes")
 DEFAULT_EXPERIMENTS = tuple(f"{d}/**/*.{ext}" for d in DEFAULT_EXPERIMENT_DIRS
                             for ext in ("yaml", "yml", "json", "toml", "py")) + ("**/*.gin",)
-DEFAULT_LAUNCH = ("**/*.sh", "**/*.bash", "**/*.slurm", "**/*.sbatch", "**/Makefile", "**/*.md")
+DEFAULT_LAUNCH = ("**/*.sh", "**/*.bash", "**/*.slurm", "**/*.sbatch", "**/Makefile", "**/*.md", "**/*.mdx")
 
 DEFAULTS: dict[str, Any] = {
     # files to analyse, relative to the project root

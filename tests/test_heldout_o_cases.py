@@ -65,3 +65,68 @@ def test_a_namespace_handed_on_to_a_module_missing_from_the_tree_may_be_read_the
     [unread] = [f for f in doc["findings"] if f["code"] == "STL101"]
     assert unread["name"] == "dist_url" and unread["confidence"] == 40, unread
     assert "code outside the tree" in unread["message"]
+
+
+# ---- cases from held-out set Q (LLaVA-NeXT, OLMo-core, Open-Reasoner-Zero) -------------------
+
+def test_a_class_named_as_the_library_class_it_extends_extends_a_library(tmp_path):
+    """LLaVA-NeXT: `class TrainingArguments(transformers.TrainingArguments)` in two scripts, with a
+    nested folder named `transformers` (EasyR1's verl/models/transformers) in the repo: the
+    parser takes the library's options (`--deepspeed`, `--bf16`): STL103 30, not 90."""
+    write_files(tmp_path, {
+        "vendor/verl/models/transformers/__init__.py": "",
+        "llava/__init__.py": "",
+        "llava/train/__init__.py": "",
+        "llava/train/train.py": """\
+            from dataclasses import dataclass, field
+            import transformers
+
+            @dataclass
+            class TrainingArguments(transformers.TrainingArguments):
+                mm_lr: float = field(default=1e-5)
+
+            def train():
+                parser = transformers.HfArgumentParser((TrainingArguments,))
+                (args,) = parser.parse_args_into_dataclasses()
+                print(args.mm_lr)
+            """,
+        "llava/train/train_dpo.py": """\
+            from dataclasses import dataclass, field
+            import transformers
+
+            @dataclass
+            class TrainingArguments(transformers.TrainingArguments):
+                beta: float = field(default=0.1)
+            """,
+        "train.sh": "python llava/train/train.py --deepspeed zero3.json --bf16 True --mm_lr 2e-5\n",
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    unknown = {f["name"]: f["confidence"] for f in doc["findings"] if f["code"] == "STL103"}
+    assert unknown == {"deepspeed": 30, "bf16": 30}, unknown
+
+
+def test_the_words_after_a_launchers_double_dash_are_the_wrapped_programs():
+    """OLMo-core's `python src/scripts/launch_test.py --gpus 2 -- pytest -v -s tests/x.py`."""
+    from stalelint.evidence import launch
+    [cmd] = launch.commands("run.sh", "python src/scripts/launch_test.py --gpus 2 -- pytest -v -s tests/x.py\n")
+    assert cmd.args == ("--gpus", "2")
+
+
+def test_a_dataclass_field_its_body_uses_as_a_default_is_read(tmp_path):
+    """Open-Reasoner-Zero: `ref_num_nodes: int = total_num_nodes` in the config class body."""
+    write_files(tmp_path, {
+        "exp.py": """\
+            from dataclasses import dataclass
+
+            @dataclass
+            class PPOExpConfig:
+                total_num_nodes: int = 8
+                ref_num_nodes: int = total_num_nodes
+                dead_field: int = 3
+
+            cfg = PPOExpConfig()
+            print(cfg.ref_num_nodes)
+            """,
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL101") == ["dead_field"]

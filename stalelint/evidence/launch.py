@@ -53,7 +53,8 @@ _PRE_CLOSE = re.compile(r"</pre\s*>", re.IGNORECASE)
 _INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 # inline code read as a command only when it starts as one: an interpreter or a launcher
 _INLINE_COMMAND = re.compile(r"^\s*(?:[\w.-]+=\S*\s+)*(?:python[\d.]*|torchrun|accelerate|deepspeed|srun|mpirun|bash|sh)\s")
-_SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "bash-session", "text"}
+_SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "bash-session", "sh-session", "text",
+                "commandline", "cmd", "terminal"}
 
 
 @dataclass(frozen=True)
@@ -253,16 +254,24 @@ def _own_args(before: list[str], args: list[str]) -> list[str]:
     return args
 
 
+# a program's name after a launcher's `--` (`pytest`, `bash`, `./run`), not an option or a value
+_PROGRAM = re.compile(r"(?:\./)?[A-Za-z][\w.-]*")
+
+
 def _inner(entry: tuple[str, bool, list[str]]) -> tuple[str, bool, list[str]]:
     """The command a launcher script runs after `--` (`python mason.py --cluster x --gpus 8 --
     accelerate launch train.py --lr 1e-5`, submitit-style wrappers): that is the experiment; the
     launcher's own options before `--` are where it runs, not what."""
-    _, _, args = entry
+    script, module, args = entry
     for at, a in enumerate(args):
         if a == "--":
             inner = _find_entry(args[at + 1:])
             if inner is not None:
                 return _inner(inner)
+            if at + 1 < len(args) and _PROGRAM.fullmatch(args[at + 1]):
+                # another program the launcher wraps (OLMo-core's `launch_test.py ... -- pytest -v -s`):
+                # its words are not the script's options
+                return script, module, args[:at]
             break
     return entry
 

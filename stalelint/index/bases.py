@@ -97,7 +97,10 @@ class Resolver:
             module = self.modules.get(origin.rsplit(".", 1)[0]) if "." in origin else None
             if module is not None and (module, name) in self.bases:
                 return [(module, name)]
-            return [(p, name) for p in self.by_name.get(name, ())]  # re-exported by a package
+            # re-exported by a package; not a class that itself extends this name from there (LLaVA-NeXT's
+            # two `class TrainingArguments(transformers.TrainingArguments)`, where a nested folder named
+            # `transformers` makes the library's name look like the repo's)
+            return [(p, name) for p in self.by_name.get(name, ()) if (name, origin) not in self.bases.get((p, name), ())]
         paths = self.by_name.get(name)
         return [(p, name) for p in paths] if paths else None
 
@@ -113,12 +116,14 @@ class Resolver:
             if (name in _INERT_NAMES and origin in ("", "local")) or origin.startswith(_INERT_MODULES):
                 continue
             found = self.lookup(key[0], name, origin)
-            if found is None:
+            others = [other for other in found if other != key] if found is not None else []
+            if not others:
+                # not the repo's, or only the class itself: LLaVA-NeXT's `class TrainingArguments(
+                # transformers.TrainingArguments)` names the library class it shadows
                 out.add(origin or name)
                 continue
-            for other in found:
-                if other != key:
-                    out |= self.foreign(other, seen | {key})
+            for other in others:
+                out |= self.foreign(other, seen | {key})
         got = frozenset(out)
         self._foreign[key] = got
         return got

@@ -5,7 +5,7 @@ import ast
 import re
 
 from ..graph import closure
-from ..model import UNKNOWN, Knob, Suppression
+from ..model import UNKNOWN, Knob, Read, Suppression
 from .astutil import call_name, chain, keep_for, kwarg, literal, nodes
 
 _CONFIG_NAME = re.compile(r"(config|cfg|conf|args|arguments|params|parameters|options|opts|settings|"
@@ -250,4 +250,20 @@ def by_use(candidates: dict[str, list[Knob]], known: set[str], experiments) -> s
             for cls in leaves.get(leaf, ()):
                 hits.setdefault(cls, set()).add(leaf)
         out.update(cls for cls, got in hits.items() if len(got) >= 2)
+    return out
+
+
+def body_reads(tree: ast.Module, path: str) -> list[Read]:
+    """Fields a dataclass's own body uses as the default of a later field (Open-Reasoner-Zero's
+    `ref_num_nodes: int = total_num_nodes`): read there, at class creation; deleting one breaks the
+    class. Methods are not the body: there a field is `self.x`, which reads.py sees."""
+    out: list[Read] = []
+    for node in nodes(tree, ast.ClassDef):
+        if not _is_dataclass(node):
+            continue
+        fields = {s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+        for stmt in node.body:
+            if isinstance(stmt, (ast.AnnAssign, ast.Assign)) and stmt.value is not None:
+                out += [Read(n.id, path, n.lineno, n.col_offset + 1, True) for n in ast.walk(stmt.value)
+                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in fields]
     return out

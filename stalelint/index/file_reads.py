@@ -41,7 +41,7 @@ def file_reads(path: str, source: str, tree: ast.Module | None = None,
         strong = reads.config_names(tree, {c for c, _ in classes + model_classes})
         found = list(extract(tree, path, strong) if extract else reads.extract(tree, path, strong)[0])
         global_reads = module_globals.extract(tree, path, sups)[1]
-        param_reads = functions.extract(tree, path, sups)[1]
+        param_reads = functions.extract(tree, path, sups)[1] + dataclass_fields.body_reads(tree, path)
         holder_reads = absl_flags.extract(tree, path, sups)[1]
         gin_reads = gin_params.extract(tree, path, sups, source.splitlines())[1]
     except RecursionError:
