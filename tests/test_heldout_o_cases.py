@@ -130,3 +130,16 @@ def test_a_dataclass_field_its_body_uses_as_a_default_is_read(tmp_path):
     })
     doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
     assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL101") == ["dead_field"]
+
+
+def test_an_exec_inside_a_function_is_no_configurator(tmp_path):
+    """PRIME's eval/utils/execution.py: `BASE_IMPORTS = "..."` at module level and
+    `exec(check_program, exec_globals)` in a function: a sandbox, not nanoGPT's configurator."""
+    write_files(tmp_path, {
+        "execution.py": 'BASE_IMPORTS = "import math"\nTIMEOUT = 3\n\n'
+                        'def run(code):\n    g = {}\n    exec(code, g)\n    return g\n',
+        "train.py": "batch_size = 8\nexec(open('configurator.py').read())\nprint(batch_size)\n",
+        "configurator.py": "import sys\n",
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert not [f for f in doc["findings"] if f["path"] == "execution.py"], doc["findings"]

@@ -14,6 +14,8 @@ def _override_line(tree: ast.Module) -> int | None:
     if not any(call_name(n) in ("exec", "globals") for n in nodes(tree, ast.Call)):
         return None  # most modules: no need to walk each statement again
     for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue  # a function's `exec(code, globals_dict)` runs code in a sandbox (PRIME's test runner), not a configurator
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call) and call_name(node) == "exec":
                 return stmt.lineno
