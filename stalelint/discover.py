@@ -263,14 +263,22 @@ def inside(path: str) -> str | None:
 
 def find_named(ref: str, near: str, files: set[str], near_first: bool) -> str | None:
     """The repo file a path written in `near` names: relative to the root and to `near`'s folder
-    (in the order asked), then, if unique, by its tail. A path that climbs out of the repo with `..`
-    names nothing."""
+    (in the order asked), then to the folders above `near`'s, then, if unique, by its tail. A path
+    that climbs out of the repo with `..` names nothing."""
     folder = near.rsplit("/", 1)[0] if "/" in near else ""
     beside = f"{folder}/{ref}" if folder else ref
     for candidate in ((beside, ref) if near_first else (ref, beside)):
         joined = inside(candidate)
         if joined is not None and joined in files:
             return joined
+    # a script in `image/scripts/` run from `image/` (uda's README: `cd image; bash scripts/run.sh`,
+    # whose `python main.py` is image/main.py): the folders above the launching file's, nearest first
+    up = folder.split("/")[:-1] if folder else []
+    while up:
+        joined = inside(f"{'/'.join(up)}/{ref}")
+        if joined is not None and joined in files:
+            return joined
+        up.pop()
     tail = ref.lstrip("./") if ref.startswith("./") else ref
     tails = [f for f in files if f.endswith("/" + tail)]
     if len(tails) == 1:

@@ -143,3 +143,12 @@ def test_an_exec_inside_a_function_is_no_configurator(tmp_path):
     })
     doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
     assert not [f for f in doc["findings"] if f["path"] == "execution.py"], doc["findings"]
+
+
+def test_a_script_in_a_scripts_folder_runs_from_the_folder_above():
+    """uda: image/scripts/run_cifar10_gpu.sh runs `python main.py` (image/main.py; text/main.py
+    exists too, so the name alone is ambiguous); the root's file comes first where there is one."""
+    from stalelint.discover import find_named
+    files = {"image/main.py", "text/main.py", "image/scripts/run.sh", "train.py", "exp/scripts/go.sh"}
+    assert find_named("main.py", "image/scripts/run.sh", files, False) == "image/main.py"
+    assert find_named("train.py", "exp/scripts/go.sh", files, False) == "train.py"
