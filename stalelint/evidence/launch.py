@@ -135,6 +135,13 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                 out += [(i, one.strip("`").strip()), (i, "")]
                 continue
             m = _FENCE.match(s)
+            if m and fence is None and "```" in one[3:]:
+                # a span closed on its line with prose after it (co-tracker's "```pip install x```, then:"):
+                # no block opens here; the span is a command if it reads as one
+                span = one[3:one.index("```", 3)].strip()
+                if _INLINE_COMMAND.match(span + " "):
+                    out += [(i, span), (i, "")]
+                continue
             if m and fence is None:
                 fence, lang = m.group(1), m.group(2).lower()
                 continue
@@ -181,7 +188,13 @@ def _expand(token: str, variables: dict[str, str]) -> str | None:
 _GLUED = re.compile(r"(&&|\|\||;)(?=[^;&|()])")
 
 
+# `$(( $BATCH / $GPUS ))` and `$(cmd)` (not nested): a value not known here, one word, not the end of
+# the command that the parentheses would make of it for the lexer (oat's `--lora_alpha $(( $1 * 2 ))`)
+_SUBSTITUTION = re.compile(r"\$\(\([^()]*\)\)|\$\([^()]*\)")
+
+
 def _split(text: str) -> list[list[str]] | None:
+    text = _SUBSTITUTION.sub("${__substituted}", text) if "$(" in text else text
     lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     lexer.commenters = "#"

@@ -64,6 +64,7 @@ def check(facts: Facts) -> Iterator[Finding]:
     # unknown keys, and a fuzzy match against every knob name is the costliest step here
     has_flags: dict[str | None, bool] = {}
     composed: dict[int, set[str]] = {}  # per experiment: the keys its experiment files set
+    hydra_mains = {f.path for f in facts.index.files if f.hydra_mains}
     strings: set[str] | None = None  # string constants of the repo's code, asked for config keys only
     # draccus picks a registered subclass of a config by a `type` key (levanter's `model: {type: llama}`)
     draccus = any(m.split(".")[0] == "draccus" for f in facts.index.files for m in f.imports)
@@ -88,8 +89,8 @@ def check(facts: Facts) -> Iterator[Finding]:
         if {"class_path", "init_args"} & set(normalize(s.key).split(".")):
             continue  # jsonargparse/LightningCLI instantiate these sections whole
         hydra_entry = e.entry in facts.index.hydra_entries
-        if hydra_entry and s.key in hydra.OPTIONS:
-            continue
+        if s.key in hydra.OPTIONS and (hydra_entry or e.entry in hydra_mains):
+            continue  # Hydra's own options, also where its config lives in a ConfigStore (co-tracker)
         if e.kind == "launch" and hydra_entry and not s.key.startswith("-"):
             if s.line is not None:
                 continue  # pulled in from an experiment file (`experiment=x`), which may add keys

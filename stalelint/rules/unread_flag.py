@@ -32,17 +32,22 @@ a run's record may use it as a label) or splatted into calls (`**vars(args)`) wh
 known. Needs no experiments.
 """
 
+# keys of a structured config that Hydra itself reads (its own settings, the defaults list)
+_HYDRA_KEYS = {"hydra", "defaults"}
 # names launchers pass to every script; a parser defines them only to accept them
 _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world_size", "rank"}
 
 
 def check(facts: Facts) -> Iterator[Finding]:
     loaded_by_path = _loaded_by_path(facts)
+    hydra_files = {f.path for f in facts.index.files if any(m.split(".")[0] == "hydra" for m in f.imports)}
     for i, k in enumerate(facts.index.knobs):
         if k.kind != "flag" or k.system in YAML_TREES or kept(k, CODE) or facts.is_read(k) or is_test_code(k.path):
             continue
         if k.system == "dict" and (k.path, k.owner) in loaded_by_path:
             continue
+        if k.name.rsplit(".", 1)[-1] in _HYDRA_KEYS and k.path in hydra_files:
+            continue  # co-tracker's `hydra: dict = field(...)` in a structured config: Hydra reads it
         if k.system in PARAM_SYSTEMS and k.name.rsplit(".", 1)[-1].startswith(("unused", "_")):
             continue  # `def identity_epsilon(unused_decay_period, ...)`: a callback's signature, unused on purpose
         confidence, why = 90, ""

@@ -1,0 +1,80 @@
+"""Cases found on held-out research repos of set R (co-tracker, oat), reduced to small repos: a
+Hydra structured config's own `hydra` key, a README span closed on its line with prose after it,
+and shell substitutions inside a command."""
+import json
+
+from conftest import run, write_files
+from stalelint.evidence import launch
+
+
+def test_a_structured_configs_hydra_key_is_hydras(tmp_path):
+    """co-tracker's evaluate.py: `hydra: dict = field(default_factory=lambda: {"run": ...})`."""
+    write_files(tmp_path, {
+        "evaluate.py": """\
+            from dataclasses import dataclass, field
+            import hydra
+            from hydra.core.config_store import ConfigStore
+
+            @dataclass
+            class DefaultConfig:
+                exp_dir: str = "./outputs"
+                dead: int = 0
+                hydra: dict = field(default_factory=lambda: {"run": {"dir": "."}})
+
+            cs = ConfigStore.instance()
+            cs.store(name="default_config_eval", node=DefaultConfig)
+
+            @hydra.main(config_path="./configs/", config_name="default_config_eval")
+            def evaluate(cfg: DefaultConfig):
+                print(cfg.exp_dir)
+            """,
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL101") == ["dead"]
+
+
+def test_a_span_closed_on_its_line_opens_no_block():
+    """co-tracker's README: "```pip install imageio[ffmpeg]```, then:" before a ```python block; read
+    as an opening fence, it flipped every block after it (prose read as shell, commands skipped)."""
+    text = ("```pip install imageio[ffmpeg]```, then:\n```python\nimport torch\n```\n"
+            "```bash\npython train.py --x 1\n```\nRun `python eval.py --y 2` after.\n")
+    assert [(c.line, c.entry, c.args) for c in launch.commands("README.md", text)] == [
+        (6, "train.py", ("--x", "1")), (8, "eval.py", ("--y", "2"))]
+
+
+def test_a_substitution_in_a_command_is_one_unknown_word():
+    """oat's `--lora_alpha $(( $1 * 2 ))`: the parentheses ended the command, losing every flag after."""
+    [cmd] = launch.commands("run.sh", "python train.py --a $(( $B / $G )) --b 2 --c $(date +%s) --test_split aime\n")
+    settings, _ = launch.parse_args(cmd.args, lambda o: None)
+    assert [s.key for s in settings] == ["--a", "--b", "--c", "--test_split"]
+
+
+def test_hydras_own_options_on_a_config_store_entry_are_known(tmp_path):
+    """co-tracker: `python evaluate.py --config-name eval_tapvid_davis_first exp_dir=./out`, whose
+    `@hydra.main` config lives in a ConfigStore, not a YAML file of the tree."""
+    write_files(tmp_path, {
+        "evaluate.py": """\
+            import argparse
+            from dataclasses import dataclass
+            import hydra
+            from hydra.core.config_store import ConfigStore
+
+            @dataclass
+            class DefaultConfig:
+                exp_dir: str = "./outputs"
+
+            ConfigStore.instance().store(name="default_config_eval", node=DefaultConfig)
+
+            @hydra.main(config_path="./configs/", config_name="default_config_eval")
+            def evaluate(cfg: DefaultConfig):
+                print(cfg.exp_dir)
+
+            def helper_cli():
+                p = argparse.ArgumentParser()
+                p.add_argument("--verbose", action="store_true")
+                return p.parse_args().verbose
+            """,
+        "README.md": "```bash\npython evaluate.py --config-name eval_davis exp_dir=./out\n```\n",
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert not [f for f in doc["findings"] if f["code"] == "STL103" and f["name"] == "config-name"], doc["findings"]
