@@ -5,6 +5,7 @@ import json
 
 from conftest import run, write_files
 from stalelint.evidence import launch
+from stalelint.model import UNKNOWN
 
 
 def test_a_structured_configs_hydra_key_is_hydras(tmp_path):
@@ -78,3 +79,31 @@ def test_hydras_own_options_on_a_config_store_entry_are_known(tmp_path):
     })
     doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
     assert not [f for f in doc["findings"] if f["code"] == "STL103" and f["name"] == "config-name"], doc["findings"]
+
+
+# ---- cases from held-out set S (DPR, dlrm) ----------------------------------------------------
+
+def test_a_documentation_placeholder_with_spaces_is_one_unknown_value():
+    """DPR's README: `gold_passages_src={path to data.gold_passages_info.nq_train file}`; the dotted
+    word inside was read as a Hydra key. A JSON value and a brace group are untouched."""
+    text = ("python train_reader.py train_files={path to downloaded data} "
+            "gold_passages_src={path to data.gold_passages_info.nq_train file} --ds '{\"stage\": 3}' "
+            "--out <path to out dir> x={a,b}\n")
+    [cmd] = launch.commands("run.sh", text)
+    settings, _ = launch.parse_args(cmd.args, lambda o: None)
+    assert [s.key for s in settings] == ["train_files", "gold_passages_src", "--ds", "--out", "x", "x"]
+    assert settings[2].value == '{"stage": 3}'
+
+
+def test_a_command_built_in_variables_and_run_by_eval_is_read():
+    """DeepSpeed-Domino's pretrain_gpt3_2.7b.sh: `GPT_ARGS="` over several lines, then
+    `cmd="deepspeed --num_gpus $WORLD_SIZE pretrain_gpt.py $GPT_ARGS"` and `eval $cmd`, where
+    WORLD_SIZE=$(( ... )) is not known here: the flags are set, that one to an unknown value."""
+    text = ('WORLD_SIZE=$(($GPUS*$NODES))\nGPT_ARGS="\n    --num-layers 12 \\\n    --max-position-embeddings 512 \\\n'
+            '    --tensor-model-parallel-size $WORLD_SIZE\n"\n'
+            'cmd="deepspeed --num_gpus $WORLD_SIZE \\\n    pretrain_gpt.py \\\n    $GPT_ARGS\n    "\necho $cmd\neval $cmd\n')
+    [cmd] = launch.commands("pretrain.sh", text)
+    settings, _ = launch.parse_args(cmd.args, lambda o: None)
+    assert cmd.entry == "pretrain_gpt.py"
+    assert [s.key for s in settings] == ["--num-layers", "--max-position-embeddings", "--tensor-model-parallel-size"]
+    assert settings[2].value is UNKNOWN

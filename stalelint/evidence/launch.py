@@ -37,7 +37,7 @@ _CONFIG_OPTIONS = {"--config", "--cfg", "--config-file", "--config_file", "--con
 # and any option named for a config file: `--cfg-path`, `--model_config`, `--train-cfg`
 _CONFIG_OPTION = re.compile(r"(cfg|config)([-_](path|file|name))?$")
 _SHELL_WORDS = {"do", "then", "else", "{", "!", "time", "command", "builtin"}
-_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # a named variable, or a positional or special one (`$5`, `${1}`, `$@`: a script's arguments) or a
 # command's output (`$(pwd)`), never known here
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*)|\{?[0-9@*#?!$]+\}?|\()")
@@ -103,11 +103,36 @@ def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
             buf += text.rstrip()[:-1] + " "
             continue
         buf += text
+        if _open_quote(buf) and number - start < _MAX_QUOTED_LINES:
+            # a quoted value over several lines (`GPT_ARGS="` ... `"`, `bash -c "` ... `"`): one word, as
+            # bash reads it; its lines stay lines (a script handed to `bash -c` is read line by line)
+            buf += "\n"
+            continue
         out.append((start, buf))
         buf = ""
     if buf:
         out.append((start, buf))
     return out
+
+
+_MAX_QUOTED_LINES = 200  # a stray quote does not swallow the rest of a long file
+
+
+def _open_quote(text: str) -> bool:
+    """Whether a shell text ends inside a quoted string."""
+    quote, escaped = "", False
+    for c in text:
+        if escaped:
+            escaped = False
+        elif c == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and not quote:
+            return False  # a comment: its quotes are prose
+    return bool(quote)
 
 
 def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
@@ -178,6 +203,16 @@ def _substituted(token: str, variables: dict[str, str]) -> str:
     return _VAR.sub(lambda m: variables.get(m.group(1) or m.group(2) or "\0", "\0unknown"), token)
 
 
+_PARTIAL = "\0partial:"  # a variable's value with the parts not known here marked `\0unknown`
+
+
+def _partial(token: str, variables: dict[str, str]) -> str:
+    """`$NAME` substituted, by a partly known value where that is all there is."""
+    return _VAR.sub(lambda m: variables.get(m.group(1) or m.group(2) or "\0",
+                                            variables.get(_PARTIAL + (m.group(1) or m.group(2) or ""), "\0unknown")),
+                    token)
+
+
 def _expand(token: str, variables: dict[str, str]) -> str | None:
     """Substitute `$NAME`; None when a variable's value is not known statically."""
     out = _substituted(token, variables)
@@ -193,8 +228,14 @@ _GLUED = re.compile(r"(&&|\|\||;)(?=[^;&|()])")
 _SUBSTITUTION = re.compile(r"\$\(\([^()]*\)\)|\$\([^()]*\)")
 
 
+# a documentation placeholder with spaces (DPR's README: `gold_passages_src={path to
+# data.gold_passages_info.nq_train file}`): one value not known here, not words of the command
+_PLACEHOLDER = re.compile(r"\{[^{}:\"'\n]*\s[^{}:\"'\n]*\}|<[A-Za-z][^<>\n]*\s[^<>\n]*[A-Za-z]>")
+
+
 def _split(text: str) -> list[list[str]] | None:
     text = _SUBSTITUTION.sub("${__substituted}", text) if "$(" in text else text
+    text = _PLACEHOLDER.sub("${__placeholder}", text) if "{" in text or "<" in text else text
     lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     lexer.commenters = "#"
@@ -420,10 +461,18 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             expanded = _expand(value, variables)
             if expanded is not None:
                 variables[name] = expanded
+                variables.pop(_PARTIAL + name, None)
             else:
                 variables.pop(name, None)
+                variables[_PARTIAL + name] = _partial(value, variables)  # for an `eval` of it
             if tokens[0] == "export":
                 exported.add(name)
+            continue
+        if tokens and tokens[0] == "eval" and len(tokens) > 1:
+            # a command built in variables and run by `eval $cmd` (DeepSpeed-Domino's pretrain scripts,
+            # LESS's `eval "$header" "$training_args"`): its text, with what is not known marked so
+            _commands_in(line, " ".join(_partial(t, variables) for t in tokens[1:]), variables, found,
+                         nested=False, exported=exported, forwards=forwards)
             continue
         if tokens and tokens[0] == "for" and len(tokens) > 1:
             variables.pop(tokens[1], None)  # loop variable: each value is one experiment, not known here
@@ -431,7 +480,10 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
         if nested:
             # a command handed to a runner as one string: `benchmark --command "python ppo.py --track"`
             for t in tokens:
-                if " " in t and ".py" in t:
+                if "\n" in t:  # a script in a string (`srun ... bash -c "` over several lines `"`)
+                    for n, piece in _logical_lines(list(enumerate(t.split("\n")))):
+                        _commands_in(line + n, piece, variables, found, nested=False, exported=exported, forwards=forwards)
+                elif " " in t and ".py" in t:
                     _commands_in(line, t, variables, found, nested=False, exported=exported, forwards=forwards)
         if tokens and tokens[0] in ("cd", "pushd"):
             _change_folder(tokens[1:], variables)
