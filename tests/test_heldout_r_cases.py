@@ -107,3 +107,32 @@ def test_a_command_built_in_variables_and_run_by_eval_is_read():
     assert cmd.entry == "pretrain_gpt.py"
     assert [s.key for s in settings] == ["--num-layers", "--max-position-embeddings", "--tensor-model-parallel-size"]
     assert settings[2].value is UNKNOWN
+
+
+def test_a_usage_line_with_bracketed_placeholders_sets_no_odd_keys():
+    """DeepSpeedExamples' README: `--model [model name/path] ... --use_kernel[enable kernel injection]`."""
+    [cmd] = launch.commands("run.sh", "python ds-hf-compare.py --model [model name/path] --print_outputs "
+                                      "--use_kernel[enable kernel injection] --layers=[1,2]\n")
+    settings, _ = launch.parse_args(cmd.args, lambda o: None)
+    assert [s.key for s in settings] == ["--model", "--print_outputs", "--use_kernel", "--layers"]
+    assert settings[-1].value == "[1,2]"
+
+
+def test_an_import_beside_the_script_is_the_sibling_module(tmp_path):
+    """DeepSpeedExamples' BingBertSquad/nvidia_run_squad_baseline.py: `from utils import
+    get_argument_parser` is BingBertSquad/utils.py, one of many utils.py in the repo."""
+    write_files(tmp_path, {
+        "a/utils.py": "def helper():\n    return 1\n",
+        "squad/utils.py": """\
+            import argparse
+            def get_argument_parser():
+                p = argparse.ArgumentParser()
+                p.add_argument("--bert_model", default="bert-base")
+                return p
+            """,
+        "squad/run.py": "from utils import get_argument_parser\nargs = get_argument_parser().parse_args()\n"
+                        "print(args.bert_model)\n",
+        "squad/run.sh": "python run.py --bert_model bert-large --bert_modle x\n",
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL103") == ["bert_modle"]

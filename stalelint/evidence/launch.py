@@ -230,12 +230,15 @@ _SUBSTITUTION = re.compile(r"\$\(\([^()]*\)\)|\$\([^()]*\)")
 
 # a documentation placeholder with spaces (DPR's README: `gold_passages_src={path to
 # data.gold_passages_info.nq_train file}`): one value not known here, not words of the command
-_PLACEHOLDER = re.compile(r"\{[^{}:\"'\n]*\s[^{}:\"'\n]*\}|<[A-Za-z][^<>\n]*\s[^<>\n]*[A-Za-z]>")
+_PLACEHOLDER = re.compile(r"\{[^{}:\"'\n]*\s[^{}:\"'\n]*\}|<[A-Za-z][^<>\n]*\s[^<>\n]*[A-Za-z]>|"
+                          r"\[[A-Za-z][A-Za-z /_-]*\s[A-Za-z /_-]*\]")  # `--model [model name/path]`
 
 
 def _split(text: str) -> list[list[str]] | None:
     text = _SUBSTITUTION.sub("${__substituted}", text) if "$(" in text else text
-    text = _PLACEHOLDER.sub("${__placeholder}", text) if "{" in text or "<" in text else text
+    if "{" in text or "<" in text or "[" in text:
+        # (a bracket glued to its option, `--use_kernel[enable kernel injection]`, is its value)
+        text = _PLACEHOLDER.sub(lambda m: (" " if m.group().startswith("[") else "") + "${__placeholder}", text)
     lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     lexer.commenters = "#"

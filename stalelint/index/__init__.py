@@ -279,6 +279,19 @@ def module_files(paths: list[str]) -> dict[str, str]:
     return out
 
 
+def _imported(importer: str, module: str, modules: dict[str, str], listed: set[str]) -> str | None:
+    """The repo file an import names: a module beside the importing file first, as Python finds it
+    for a script run from its folder (DeepSpeedExamples' BingBertSquad/nvidia_run_squad_baseline.py:
+    `from utils import get_argument_parser` is BingBertSquad/utils.py, one of many utils.py), else
+    the module by its dotted name."""
+    folder = importer.rsplit("/", 1)[0] if "/" in importer else ""
+    if folder and "." not in module:
+        for beside in (f"{folder}/{module}.py", f"{folder}/{module}/__init__.py"):
+            if beside in listed:
+                return beside
+    return modules.get(module)
+
+
 def mlcollections_defaults(files: list[FileIndex]) -> dict[str, str]:
     """Config modules that a script's `DEFINE_config_file(flag, "path")` names as its default -> flag."""
     modules = [f.path for f in files if f.config_module]
@@ -334,7 +347,9 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     knobs, param_reads = _cli_functions(files, knobs, modules)
     if param_reads is not None:
         files = files + [param_reads]
-    imports = {f.path: tuple(sorted(set(map(modules.get, f.imports)) - {None, f.path})) for f in files}
+    listed = {f.path for f in files}
+    imports = {f.path: tuple(sorted({_imported(f.path, m, modules, listed) for m in f.imports} - {None, f.path}))
+               for f in files}
     # a script loads the config module its `DEFINE_config_file` names as default, as if it imported it
     for module, _ in defaults.items():
         for f in files:

@@ -52,6 +52,13 @@ def check(facts: Facts) -> Iterator[Finding]:
     # a parsed config class that extends a library's (`TrainingArguments`): the library defines options too
     library_files = {k.path for k in facts.index.knobs if k.external_base and k.cli}
     library_files |= {f.path for f in facts.index.files if f.extended_parser}
+    # a library's config class handed to a parser as it is (DeepSpeedExamples' MoQ/run_glue.py:
+    # `HfArgumentParser((ModelArguments, DataTrainingArguments, TrainingArguments))`, the last from transformers)
+    # (the launched script's own parser only: a helper in reach that parses a library class for
+    # another purpose says nothing of this script's options)
+    repo_classes = {cls for f in facts.index.files for cls in f.defined} \
+        | {cls for f in facts.index.files for cls, _ in f.class_bases + f.config_classes + f.candidate_classes}
+    library_parsers = {f.path for f in facts.index.files if any(c not in repo_classes for c in f.parsed_classes)}
     # a parser made by a library's function (detectron2's `default_argument_parser()`) has its options
     made = [f for f in facts.index.files if f.parser_factories]
     absl_files = {k.path for k in facts.index.knobs if k.system == "absl"}
@@ -121,7 +128,7 @@ def check(facts: Facts) -> Iterator[Finding]:
                 # module it imports): argparse takes it where the script's parser has one of them
                 some = ", ".join(f"`{o}`" for o in spelled[:3])
                 confidence, tail = 30, f"; it abbreviates {some}, which argparse accepts if the parser has only one of them"
-            elif reach & library_files:
+            elif reach & library_files or e.entry in library_parsers:
                 confidence, tail = 30, ("; its parser takes options from library code (a config class that extends "
                                         "a library's, `add_argparse_args(parser)`, or a parser a library's "
                                         "function made), which may define it")
