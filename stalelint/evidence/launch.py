@@ -198,9 +198,15 @@ def _prompted(line: str) -> str:
     return _PROMPT.sub("", stripped, count=1)
 
 
-def _substituted(token: str, variables: dict[str, str]) -> str:
-    """`$NAME` substituted; `\0unknown` where a variable's value is not known statically."""
-    return _VAR.sub(lambda m: variables.get(m.group(1) or m.group(2) or "\0", "\0unknown"), token)
+def _substituted(token: str, variables: dict[str, str], partial: bool = False) -> str:
+    """`$NAME` substituted; `\0unknown` where a variable's value is not known statically (with
+    `partial`, its partly known value where one was kept for an `eval`)."""
+    def value(m: re.Match) -> str:
+        name = m.group(1) or m.group(2) or "\0"
+        if name in variables:
+            return variables[name]
+        return variables.get(_PARTIAL + name, "\0unknown") if partial else "\0unknown"
+    return _VAR.sub(value, token)
 
 
 _PARTIAL = "\0partial:"  # a variable's value with the parts not known here marked `\0unknown`
@@ -208,9 +214,7 @@ _PARTIAL = "\0partial:"  # a variable's value with the parts not known here mark
 
 def _partial(token: str, variables: dict[str, str]) -> str:
     """`$NAME` substituted, by a partly known value where that is all there is."""
-    return _VAR.sub(lambda m: variables.get(m.group(1) or m.group(2) or "\0",
-                                            variables.get(_PARTIAL + (m.group(1) or m.group(2) or ""), "\0unknown")),
-                    token)
+    return _substituted(token, variables, partial=True)
 
 
 def _expand(token: str, variables: dict[str, str]) -> str | None:
