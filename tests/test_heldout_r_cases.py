@@ -136,3 +136,35 @@ def test_an_import_beside_the_script_is_the_sibling_module(tmp_path):
     })
     doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
     assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL103") == ["bert_modle"]
+
+
+# ---- cases from held-out set T (pegasus) ------------------------------------------------------
+
+def test_a_config_key_code_reads_as_an_attribute_is_no_unknown_key(tmp_path):
+    """pegasus: configs/pegasus_base.py sets `config.optimizer_type` over a defaults module the index
+    takes for no definition; optimizer.py reads `config.optimizer_type`. Reduced: a config file whose
+    other keys bind to an unrelated script's flags, and code that reads the key as an attribute of a
+    config object: known, not STL103; a key nothing reads stays unknown."""
+    write_files(tmp_path, {
+        "scripts/pipeline.py": """\
+            import argparse, types, tomli
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--config")
+            args = parser.parse_args()
+            config = types.SimpleNamespace(**tomli.load(open(args.config, "rb")))
+            print(config.seed, config.device, config.optimizer_type)
+            """,
+        "baseline.py": """\
+            import argparse
+            p = argparse.ArgumentParser()
+            p.add_argument("--seed", type=int, default=0)
+            p.add_argument("--device", default="cuda")
+            p.add_argument("--parent_dir", default="exp")
+            a = p.parse_args()
+            print(a.seed, a.device, a.parent_dir)
+            """,
+        "exp/adult/config.toml": 'seed = 1\ndevice = "cuda:1"\nparent_dir = "exp/adult"\n'
+                                 'optimizer_type = "adam"\noptimizer_typo = 6\n',
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL103") == ["optimizer_typo"]

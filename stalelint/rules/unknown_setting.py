@@ -148,9 +148,13 @@ def check(facts: Facts) -> Iterator[Finding]:
                 continue  # none of its neighbours is a knob stalelint knows: another system's section
             if strings is None:
                 strings = {t for f in facts.index.files if not is_test_code(f.path) for t in f.code_strings}
-            if s.key.rsplit(".", 1)[-1] in strings:
+                # and the attributes code reads off config objects (pegasus' `config.optimizer_type`, a key
+                # of an ml_collections defaults module the index does not take for the definition)
+                strings |= {normalize(r.name).rsplit(".", 1)[-1] for f in facts.index.files
+                            if not is_test_code(f.path) for r in f.reads if r.strong}
+            if s.key.rsplit(".", 1)[-1] in strings or normalize(s.key).rsplit(".", 1)[-1] in strings:
                 # code names the key in a string (tab-ddpm's `raw_config['num_numerical_features']` of a
-                # config loaded as a plain dict): read by subscript, so no unknown key
+                # config loaded as a plain dict) or reads it as an attribute: so no unknown key
                 continue
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
             if parent(s.key) in facts.library_parents.get(id(e), ()):
