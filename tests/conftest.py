@@ -73,7 +73,17 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text))
 
 
-__all__ = ["run", "check_json", "write_files", "by_code", "stale_flags", "ALL", "AS_OF", "NOW", "FIXTURES", "shutil"]
+def git(repo: Path, *args: str, date: str = "2026-01-10T12:00:00") -> None:
+    """A git command in a small test repo, committed at a pinned date."""
+    import os
+    import subprocess
+    env = dict(os.environ, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME="t",
+               GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+__all__ = ["run", "check_json", "write_files", "git", "by_code", "stale_flags", "ALL", "AS_OF", "NOW", "FIXTURES",
+           "shutil"]
 
 
 def pytest_addoption(parser):

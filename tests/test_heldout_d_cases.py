@@ -5,7 +5,7 @@ import ast
 import json
 import textwrap
 
-from conftest import run, write_files
+from conftest import git, run, write_files
 from stalelint.discover import is_test_code
 from stalelint.evidence import launch
 from stalelint.index import hydra
@@ -215,12 +215,7 @@ def test_environment_absl_libraries_and_gin_library_configurables_are_not_unknow
     assert not [k for k in got if "MS2_ASSET_DIR" in k[1] or k[1].startswith("RainbowAgent")]
 
 
-def _git(repo, *args, date="2026-01-10T12:00:00"):
-    import os
-    import subprocess
-    env = dict(os.environ, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME="t",
-               GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+_git = git
 
 
 def test_a_flag_last_set_by_a_recipe_the_docs_or_tests_name_is_hidden(tmp_path):

@@ -2,7 +2,7 @@
 list entry that names the group's package (`task@_global_: walk`)."""
 import json
 
-from conftest import AS_OF, run, write_files
+from conftest import AS_OF, git, run, write_files
 from stalelint import check, config
 
 
@@ -164,7 +164,6 @@ def test_a_variant_last_selected_by_a_shipped_experiment_config_is_hidden(tmp_pa
     """s4's `model/layer=performer`, selected only by configs/experiment/sc/transformer-sc.yaml
     (2022), which still ships: a paper's recipe, so 40 and hidden; an option selected only by a
     config under an archive folder (`configs/experiment/old/`) is still the headline."""
-    import subprocess
     write_files(tmp_path, {
         "configs/config.yaml": "defaults:\n  - _self_\n  - layer: s4\nlr: 0.1\n",
         "configs/layer/s4.yaml": "d: 1\n",
@@ -182,15 +181,13 @@ def test_a_variant_last_selected_by_a_shipped_experiment_config_is_hidden(tmp_pa
             main()
             """,
     })
-    env = {"GIT_AUTHOR_DATE": "2025-01-10T12:00:00", "GIT_COMMITTER_DATE": "2025-01-10T12:00:00",
-           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin"}
-    git = lambda *a: subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=a", "-c", "user.email=a@b", *a],
-                                    check=True, capture_output=True, env=env)
-    git("init", "-q"); git("add", "-A"); git("commit", "-qm", "old")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "old", date="2025-01-10T12:00:00")
     for n in range(3):
         (tmp_path / "configs" / "experiment" / f"run{n}.yaml").write_text(f"# @package _global_\nlr: 0.{n + 2}\n")
-    env.update(GIT_AUTHOR_DATE="2026-01-10T12:00:00", GIT_COMMITTER_DATE="2026-01-10T12:00:00")
-    git("add", "-A"); git("commit", "-qm", "recent")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "recent", date="2026-01-10T12:00:00")
     doc = json.loads(run("check", tmp_path, "--as-of", "2026-02-01", "--output-format", "json",
                          "--min-confidence", "0").output)
     got = {f["name"]: f["confidence"] for f in doc["findings"] if f["code"] == "STL201"}

@@ -4,6 +4,7 @@ and shell substitutions inside a command."""
 import json
 
 from conftest import run, write_files
+from test_heldout_o_cases import unknown_config_keys
 from stalelint.evidence import launch
 from stalelint.model import UNKNOWN
 
@@ -145,26 +146,5 @@ def test_a_config_key_code_reads_as_an_attribute_is_no_unknown_key(tmp_path):
     takes for no definition; optimizer.py reads `config.optimizer_type`. Reduced: a config file whose
     other keys bind to an unrelated script's flags, and code that reads the key as an attribute of a
     config object: known, not STL103; a key nothing reads stays unknown."""
-    write_files(tmp_path, {
-        "scripts/pipeline.py": """\
-            import argparse, types, tomli
-            parser = argparse.ArgumentParser()
-            parser.add_argument("--config")
-            args = parser.parse_args()
-            config = types.SimpleNamespace(**tomli.load(open(args.config, "rb")))
-            print(config.seed, config.device, config.optimizer_type)
-            """,
-        "baseline.py": """\
-            import argparse
-            p = argparse.ArgumentParser()
-            p.add_argument("--seed", type=int, default=0)
-            p.add_argument("--device", default="cuda")
-            p.add_argument("--parent_dir", default="exp")
-            a = p.parse_args()
-            print(a.seed, a.device, a.parent_dir)
-            """,
-        "exp/adult/config.toml": 'seed = 1\ndevice = "cuda:1"\nparent_dir = "exp/adult"\n'
-                                 'optimizer_type = "adam"\noptimizer_typo = 6\n',
-    })
-    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
-    assert sorted(f["name"] for f in doc["findings"] if f["code"] == "STL103") == ["optimizer_typo"]
+    reads = "config = types.SimpleNamespace(**raw)\nprint(config.seed, config.device, config.optimizer_type)\n"
+    assert unknown_config_keys(tmp_path, reads, 'optimizer_type = "adam"\noptimizer_typo = 6\n') == ["optimizer_typo"]
