@@ -83,7 +83,9 @@ def fingerprint(settings: Any = None) -> str:
 # ---- files with a checked header --------------------------------------------------------------
 
 def _pack(fp: str, payload: Any) -> bytes:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # a lone surrogate is a valid Python string (`"\ud800"` in code, a file name of bytes that are no
+    # UTF-8, decoded with surrogateescape): kept as it is, not a crash
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
     return f"{_MAGIC} {FORMAT} {fp} {content_hash(body)}\n".encode() + body
 
 
@@ -95,7 +97,7 @@ def _unpack(raw: bytes, fp: str) -> Any:
     if parts[3] != content_hash(body):
         raise Corrupt("checksum mismatch (truncated or corrupt)")
     try:
-        return json.loads(body)
+        return json.loads(body.decode("utf-8", "surrogatepass"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise Corrupt(str(exc)) from None
 
@@ -314,7 +316,7 @@ class IndexCache:
     # plain strings and os calls, not pathlib, on these per-file paths: with 10k experiment
     # configs, pathlib's joins were a quarter of a warm run
     def _entry_name(self, rel: str, digest: str, kind: str = "index") -> str:
-        key = hashlib.blake2b(f"{self.fp}\0{kind}\0{rel}\0{digest}".encode(), digest_size=16).hexdigest()
+        key = hashlib.blake2b(f"{self.fp}\0{kind}\0{rel}\0{digest}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         return f"{key}.json"
 
     def _entry(self, rel: str, digest: str, kind: str = "index") -> Path:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import os
 import sys
 from pathlib import Path
@@ -110,6 +111,11 @@ def finding_filters(f):
 @click.version_option(__version__, "--version", prog_name="stalelint")
 def cli() -> None:
     """Find the config flags, model variants and training tricks no recent experiment uses."""
+    for stream in (sys.stdout, sys.stderr):
+        # a file name of bytes that are no UTF-8 reaches Python as surrogates (os.fsdecode): printed
+        # as those bytes, as `ls` does, rather than a crash on the first finding in it
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="surrogateescape")
 
 
 @cli.command()

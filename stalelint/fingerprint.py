@@ -18,7 +18,7 @@ VERSION = "v1"
 
 
 def _digest(parts: Iterable[str]) -> str:
-    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 def _ordered(keys: Sequence[tuple[str, ...]], order: Sequence[tuple]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import subprocess
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -53,7 +54,7 @@ def _blobs(root: Path, texts: list[str]) -> dict[str, str | None]:
             p.write_bytes(text.encode("utf-8"))
             paths.append(str(p))
         # --no-filters: stored as given, as `--stdin` stores it
-        r = _git(root, "hash-object", "-w", "--no-filters", "--stdin-paths", stdin="\n".join(paths).encode() + b"\n")
+        r = _git(root, "hash-object", "-w", "--no-filters", "--stdin-paths", stdin=os.fsencode("\n".join(paths)) + b"\n")
     ids = r.stdout.decode().split() if r.returncode == 0 else []
     if len(ids) != len(unique):
         return {t: _blob(root, t) for t in unique}
@@ -169,7 +170,7 @@ def entry_for(root: Path, outcome: FixOutcome, removed_in: str | None, now: dt.d
     ev = f.evidence.last_set if f.evidence else None
     last = ({"source": ev.source, "date": ev.date.isoformat() if ev.date else None, "value": show(ev.value)}
             if ev else None)
-    ident = hashlib.sha1(f"{f.code}\0{f.name}\0{f.path}\0{removed_in}\0{reverse}".encode()).hexdigest()[:10]
+    ident = hashlib.sha1(f"{f.code}\0{f.name}\0{f.path}\0{removed_in}\0{reverse}".encode("utf-8", "surrogatepass")).hexdigest()[:10]
     k = fix.knob or fix.variant or fix.choice_of
     return {
         "id": ident, "code": f.code, "name": f.name, "kind": f.kind,
@@ -199,7 +200,18 @@ def load(root: Path, path: str = PATH) -> list[dict[str, Any]]:
 
 
 def _dump(entries: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(e, sort_keys=False, ensure_ascii=False) + "\n" for e in entries)
+    return "".join(_line(e) for e in entries)
+
+
+def _line(entry: dict[str, Any]) -> str:
+    """One entry as a line of JSON, readable as written, escaped only where it must be: a path
+    of bytes that are no UTF-8 holds surrogates (os.fsdecode), which UTF-8 cannot write."""
+    text = json.dumps(entry, sort_keys=False, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(entry, sort_keys=False)
+    return text + "\n"
 
 
 def appended(root: Path, entries: list[dict[str, Any]], path: str = PATH) -> tuple[str | None, str]:
@@ -386,7 +398,7 @@ def _show_blobs(root: Path, ids: list[str | None]) -> dict[str, str | None]:
 
 def _apply_patch(root: Path, entry: dict[str, Any], rel: str) -> dict[str, str]:
     """Fallback without the stored file versions: `git apply --check`, then read the result."""
-    patch = entry["reverse_patch"].encode("utf-8")
+    patch = entry["reverse_patch"].encode("utf-8", "surrogateescape")
     check = _git(root, "apply", "--check", "--include", rel, "-", stdin=patch)
     if check.returncode != 0:
         raise GraveyardError(f"cannot restore {entry['name']} ({entry['id']}): {rel} changed since and the "

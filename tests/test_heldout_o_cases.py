@@ -6,7 +6,7 @@ import json
 from conftest import run, write_files
 
 
-def unknown_config_keys(tmp_path, reads: str, keys: str) -> list[str]:
+def unknown_config_keys(tmp_path, reads: str, keys: str, confidence: bool = False) -> list:
     """STL103 names of exp/adult/config.toml, whose `seed`, `device` and `parent_dir` bind to an
     unrelated baseline script's flags by name (as tab-ddpm's did), with `keys` added to it, read by
     scripts/pipeline.py's `reads` (the lines after loading the TOML as `raw`)."""
@@ -26,7 +26,8 @@ def unknown_config_keys(tmp_path, reads: str, keys: str) -> list[str]:
         "exp/adult/config.toml": 'seed = 1\ndevice = "cuda:1"\nparent_dir = "exp/adult"\n' + keys,
     })
     doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
-    return sorted(f["name"] for f in doc["findings"] if f["code"] == "STL103")
+    got = [f for f in doc["findings"] if f["code"] == "STL103"]
+    return sorted((f["name"], f["confidence"]) if confidence else f["name"] for f in got)
 
 
 def test_a_config_key_code_reads_by_subscript_is_no_unknown_key(tmp_path):

@@ -308,3 +308,26 @@ def test_paths_with_spaces_and_unicode(build, git_repo):
         entry = json.loads((repo / ".stalelint" / "graveyard.jsonl").read_text(encoding="utf-8"))
         assert entry["path"] == "modèles/réseau.py" and entry["introduced"]["date"].startswith("2026-06-10")
         assert "--profondeur" not in (repo / "modèles" / "réseau.py").read_text(encoding="utf-8")
+
+
+def test_a_file_name_of_bytes_that_are_no_utf8_and_a_lone_surrogate_in_code(build):
+    """A Latin-1 file name (`r\\xe9seau.py`, decoded by Python with surrogateescape) and a string
+    literal `"\\ud800"`: the cache stores both (cold run, then warm), and fix --apply, the graveyard
+    and restore --all round-trip the file byte for byte. They used to crash the cache's write."""
+    repo = build("labrepo", git=True)
+    name = os.fsdecode(b"r\xe9seau.py")
+    src = ("import argparse\n\np = argparse.ArgumentParser()\np.add_argument('--profondeur', type=int, default=3)\n"
+           "p.add_argument('--marque', default='\\ud800')\nargs = p.parse_args()\nprint(args.marque)\n")
+    (repo / name).write_text(src, encoding="utf-8")
+    git(repo, "add", "-A")
+    commit(repo, "latin-1 name")
+    for _ in range(2):  # the cold run writes the cache, the warm one reads it back
+        doc = check(repo)
+        assert doc["errors"] == [], doc["errors"]
+        assert by_code(doc, "STL101")["profondeur"]["path"] == name
+    assert run("fix", repo, "--as-of", AS_OF, "--knob", "profondeur", "--apply").exit_code == 0
+    assert "--profondeur" not in (repo / name).read_text(encoding="utf-8")
+    assert run("graveyard", str(repo)).exit_code == 0
+    restored = run("restore", "--all", "--path", str(repo))
+    assert restored.exit_code == 0, restored.output
+    assert (repo / name).read_text(encoding="utf-8") == src

@@ -84,6 +84,27 @@ def test_views_of_a_known_object_read_every_field():
     assert not script.splats
 
 
+def test_a_copy_of_a_known_object_is_of_its_class():
+    # stanford_alpaca's utils.py: `batch_args = copy.deepcopy(decoding_args)`, then
+    # `openai.Completion.create(**batch_args.__dict__)` hands every decoding field to the API
+    script = f("gen.py", '''
+        import copy
+        import dataclasses
+        from cfg import EvalConfig, TrainConfig
+
+        def complete(prompt, decoding: TrainConfig, ev: EvalConfig):
+            batch = copy.deepcopy(decoding)
+            api_call(prompt, **batch.__dict__)
+            other = dataclasses.replace(ev)
+            name = prompt.replace(ev, "x")
+            return other, name
+    ''')
+    got = knobs(PLAIN, script)
+    assert got[("TrainConfig", "lr")].read_whole.startswith("`batch.__dict__` at gen.py:8")
+    assert not got[("EvalConfig", "split")].read_whole  # a copy only, never viewed
+    assert not script.splats  # the splat's class is known: no repo-wide doubt
+
+
 def test_named_reads_writes_and_dropped_views_are_not_whole_reads():
     script = f("train.py", '''
         import argparse

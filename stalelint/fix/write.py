@@ -119,7 +119,7 @@ def write_together(root: Path, changes: dict[str, tuple[str | None, str]]) -> li
     journal.parent.mkdir(parents=True, exist_ok=True)
     doc = {"version": 1, "files": [{"path": p, "before": _digest(old), "after": new}
                                    for p, (old, new) in changes.items()]}
-    write_atomic(journal, json.dumps(doc, ensure_ascii=False))
+    write_atomic(journal, json.dumps(doc))  # escaped: a path of bytes that are no UTF-8 holds surrogates
     for rel, (_, new) in changes.items():
         full = root / rel
         full.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,8 @@ from .astutil import call_name, chain, module_name, nodes, subtree
 _ARGPARSE = {"parse_args", "parse_known_args", "parse_intermixed_args"}
 # calls that build an instance of the class they are given (tyro, simple_parsing, OmegaConf)
 _CLASS_PARSE = {"cli", "parse", "structured"}
+# calls that return a copy of their first argument (`dataclasses.replace(cfg, lr=...)` too)
+_COPIES = {"deepcopy", "copy", "replace"}
 # HfArgumentParser and its kin: one instance per dataclass of the tuple the parser was made with
 _TUPLE_PARSE = {"parse_args_into_dataclasses", "parse_args_and_config", "parse_dict", "parse_yaml_file",
                 "parse_json_file"}
@@ -276,6 +278,11 @@ class File:
         if not isinstance(value, ast.Call):
             return None
         name = call_name(value)
+        if name in _COPIES and pos == -1 and value.args and isinstance(value.args[0], ast.Name) \
+                and (chain(value.func) or [""])[0] in ("copy", "dataclasses", name):
+            # stanford_alpaca's `batch_args = copy.deepcopy(decoding_args)`: a copy is of its original's class
+            got = self.holder([value.args[0].id], value, depth + 1)
+            return got if got[0] != "unknown" else None
         if name in _ARGPARSE:
             if pos not in (-1, 0):
                 return None

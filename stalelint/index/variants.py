@@ -159,5 +159,12 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     for node in nodes(tree, ast.Constant):
         if isinstance(node.value, str) and len(node.value) <= 80 and id(node) not in excluded:
             strings.add(node.value)
+    for node in nodes(tree, ast.JoinedStr):
+        # Open-Sora's `cfg.get(f"plugin{suffix}")` reads `plugin_ae`: an f-string that starts with a
+        # word is kept as `plugin{}`, a prefix of the strings it makes (no registered name has braces)
+        head = node.values[0] if node.values else None
+        if len(node.values) >= 2 and isinstance(head, ast.Constant) and isinstance(head.value, str) \
+                and 3 <= len(head.value) <= 80 and isinstance(node.values[1], ast.FormattedValue):
+            strings.add(head.value + "{}")
     names = {node.id for node in nodes(tree, ast.Name) if isinstance(node.ctx, ast.Load)}
     return variants, sorted(defined), sorted(strings), sorted(names)

@@ -34,7 +34,10 @@ parse_known_args (it may pass the option on); 30 when its config class extends a
 script that imports a library (absl flags are global: dopamine's `train` module defines `--base_dir`
 for every script that imports it). Not reported: environment variables (`export X=...` before a
 command serves any program), gin bindings of a configurable the repo does not define (a library's,
-as dopamine's `RainbowAgent.vmax`), and options of a fire entry point that takes `**kwargs`.
+as dopamine's `RainbowAgent.vmax`), options of a fire entry point that takes `**kwargs`, a config key
+code names in a string or starts an f-string with (`cfg.get(f"plugin{suffix}")`), and a key of a section
+a registry builds (`ae = dict(type="dc_ae", from_scratch=True)`, mmengine's form) that is a parameter of
+a callable of the repo; where the section's `type` is no class the repo registers, its keys are 30.
 Fix safety: display only; the setting needs a person to decide whether to rename or delete it.
 """
 
@@ -73,6 +76,9 @@ def check(facts: Facts) -> Iterator[Finding]:
     composed: dict[int, set[str]] = {}  # per experiment: the keys its experiment files set
     hydra_mains = {f.path for f in facts.index.files if f.hydra_mains}
     strings: set[str] | None = None  # string constants of the repo's code, asked for config keys only
+    prefixes: tuple[str, ...] = ()  # the leading words of f-strings of the repo's code (with `strings`)
+    params: set[str] | None = None  # parameter names of the repo's callables, asked for registry-built sections only
+    registered: set[str] = set()
     # draccus picks a registered subclass of a config by a `type` key (levanter's `model: {type: llama}`)
     draccus = any(m.split(".")[0] == "draccus" for f in facts.index.files for m in f.imports)
     hints: dict[tuple[str | None, str], list[str]] = {}
@@ -152,11 +158,27 @@ def check(facts: Facts) -> Iterator[Finding]:
                 # of an ml_collections defaults module the index does not take for the definition)
                 strings |= {normalize(r.name).rsplit(".", 1)[-1] for f in facts.index.files
                             if not is_test_code(f.path) for r in f.reads if r.strong}
-            if s.key.rsplit(".", 1)[-1] in strings or normalize(s.key).rsplit(".", 1)[-1] in strings:
+                prefixes = tuple(t[:-2] for t in strings if t.endswith("{}"))
+            leaf = s.key.rsplit(".", 1)[-1]
+            if leaf in strings or normalize(s.key).rsplit(".", 1)[-1] in strings or leaf.startswith(prefixes):
                 # code names the key in a string (tab-ddpm's `raw_config['num_numerical_features']` of a
-                # config loaded as a plain dict) or reads it as an attribute: so no unknown key
+                # config loaded as a plain dict), starts an f-string it may make (Open-Sora's
+                # `cfg.get(f"plugin{suffix}")`), or reads it as an attribute: so no unknown key
                 continue
             confidence, where, line, script, tail = 70, e.source, s.line or 1, None, ""
+            built = _built_by_type(e, s.key)
+            if built is not None:
+                # Open-Sora's `ae = dict(type="dc_ae", from_scratch=True, ...)`: a registry builds the
+                # section's `type` with its other keys as keywords, so a parameter of some callable of
+                # the repo is taken for one; a type the repo does not register is a library's class
+                if params is None:
+                    params = {normalize(p) for f in facts.index.files for p in f.parameters}
+                    registered = {normalize(n) for v in facts.index.variants for n in (v.name, *v.aliases)}
+                known = normalize(built) in registered
+                if known and s.key.rsplit(".", 1)[-1] == "type" or normalize(s.key).rsplit(".", 1)[-1] in params:
+                    continue  # the registry's own key, naming what it registered; a keyword it takes
+                if not known:
+                    confidence, tail = 30, f"; its section is built as `{built}` (its `type`), a class the repo does not register, whose constructor may take it"
             if parent(s.key) in facts.library_parents.get(id(e), ()):
                 confidence, tail = 30, (f"; the repo only adds keys to `{parent(s.key)}`, a section of a library's "
                                         "config (`add_x_config(cfg)`), which may define it")
@@ -181,6 +203,19 @@ def check(facts: Facts) -> Iterator[Finding]:
         yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
                       where, line, 1, f"`{s.key}` is set by this experiment ({day(e.date)}) but {what}{hint}{tail}",
                       confidence, 0, None)
+
+
+def _built_by_type(e: Experiment, key: str) -> str | None:
+    """The `type` a setting's section names, where the experiment sets one beside it (mmengine's
+    `dict(type="dc_ae", ...)`), else None."""
+    section = parent(key)
+    if not section:
+        return None
+    want = f"{section}.type"
+    for s in e.settings:
+        if s.key == want and isinstance(s.value, str):
+            return s.value
+    return None
 
 
 def _composed(e: Experiment) -> set[str]:
