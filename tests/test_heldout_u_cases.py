@@ -51,3 +51,4 @@ def test_a_key_an_f_string_of_code_may_make_is_no_unknown_key(tmp_path):
     got = unknown_config_keys(tmp_path, 'suffix = "_ae"\nprint(raw["seed"], raw["device"], raw.get(f"plugin{suffix}"))\n',
                               'plugin_ae = "hybrid"\nplgin_ae = "hybrid"\n', confidence=True)
     assert got == [("plgin_ae", 70)]
+

@@ -145,6 +145,20 @@ def _arity(index: Index, entry: str | None) -> Callable[[str], bool | str | None
     return lambda option: table.get(option)
 
 
+def _positional_settings(index: Index, entry: str, words: list[str]) -> list[Setting]:
+    """The command's positional words as settings of the entry's positional argparse arguments, in
+    the order they are defined (llama2.c's `python tinystories.py download` sets `stage`). Only where
+    the match is plain: one positional argument, or as many words as arguments, each taking one."""
+    if not words:
+        return []
+    found = sorted((k for k in index.knobs if k.path == entry and k.positional and k.system == "argparse"),
+                   key=lambda k: (k.line, k.column))
+    if not found or (len(found) != 1 and len(found) != len(words)) or any(k.nargs not in (None, "?") for k in found):
+        return []
+    return [Setting(k.option_strings[0] if k.option_strings else k.name, UNKNOWN if "\0unknown" in w else w)
+            for k, w in zip(found, words)]
+
+
 def _by_tail(listed: set[str]) -> Callable[[str | None], str | None]:
     """A path a run recorded (often absolute, from another machine) as a repo file: the longest
     tail of it that names a file in the repo."""
@@ -283,7 +297,9 @@ def gather(files: FileSet, index: Index, history: History, experiment_globs: tup
             if entry is None:
                 continue  # runs no code of this repo (`python -m pip install ...`, another project's script)
             arity = _arity(index, entry)
-            cli, named = launch.parse_args(cmd.args, arity)
+            words: list[str] = []
+            cli, named = launch.parse_args(cmd.args, arity, words)
+            cli += _positional_settings(index, entry, words)
             # each config system's own override syntax: flagfiles, gin bindings, yacs opts, env vars
             cli, more = overrides.expand(cmd, cli, arity, lambda ref: _include(ref, rel))
             named = named + more

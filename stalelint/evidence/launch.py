@@ -143,8 +143,22 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
         return [(i, s.lstrip("\t").lstrip("@-+")) for i, s in enumerate(lines, 1) if s.startswith("\t")]
     if name.lower().endswith((".md", ".markdown", ".mdx")):
         out, fence, lang, pre = [], None, "", False
+        indented, blank = False, True  # in an indented code block; the line before was blank
         for i, s in enumerate(lines, 1):
             one = s.strip()
+            if fence is None and not pre and (indented or blank) and one \
+                    and len(s.expandtabs(4)) - len(s.expandtabs(4).lstrip()) >= 4:
+                # an indented code block, where older READMEs keep their commands (DPO's "    python -u
+                # train.py model=pythia69 loss=sft"): read from a line that starts as a command
+                indented = indented or bool(_INLINE_COMMAND.match(_prompted(s) + " "))
+                if indented:
+                    out.append((i, _prompted(s)))
+                    blank = False
+                    continue
+            elif one and indented:
+                indented = False
+                out.append((i, ""))  # the block ends its command
+            blank = not one
             if fence is None and (pre or _PRE_OPEN.search(s)):
                 if not pre:
                     s = s[_PRE_OPEN.search(s).end():]  # type: ignore[union-attr]
@@ -627,8 +641,10 @@ def is_option(token: str) -> bool:
     return len(token) > 1 and token[0] == "-" and not _NUMBER.match(token) and " " not in token
 
 
-def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | None]) -> tuple[list[Setting], list[str]]:
-    """(settings, config files named) of a script's arguments.
+def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | None],
+               words: list[str] | None = None) -> tuple[list[Setting], list[str]]:
+    """(settings, config files named) of a script's arguments; `words` gets the words that are no
+    option, no option's value and no `key=value` (a positional argument's values), in order.
 
     `takes_value(option)` says whether an option consumes the next token (True: one or more, ONE:
     exactly one), is a switch (False), or is not known (None: a following non-option token is taken
@@ -678,10 +694,11 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
             # `++lr=${LR}` with LR a script's argument: set, to a value not known here (never "unset":
             # HALOs' most-tuned setting would look left at its default)
             settings.append(Setting(m.group(1), UNKNOWN if "\0unknown" in m.group(2) else m.group(2)))
-        elif "\0unknown" in a:
-            pass
-        elif a.endswith(SUFFIX_CONFIG):
-            configs.append(a)
+        else:
+            if words is not None:
+                words.append(a)
+            if "\0unknown" not in a and a.endswith(SUFFIX_CONFIG):
+                configs.append(a)
         i += 1
     return settings, configs
 

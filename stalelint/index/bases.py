@@ -91,6 +91,9 @@ class Resolver:
         """The repo classes a name used in `path` stands for; None when it is a library's."""
         if origin == "local":
             return [(path, name)] if (path, name) in self.bases else []
+        if origin and "." in origin and origin.rsplit(".", 1)[1] != name:
+            # imported under another name (llama-cookbook's `from configs import wandb_config as WANDB_CONFIG`)
+            name = origin.rsplit(".", 1)[1]
         if origin:
             if not self.in_repo(origin):
                 return None

@@ -116,7 +116,10 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]):
     knobs: list[Knob] = []
     reads: list[Read] = []
     scopes: list[tuple[ast.AST, frozenset[str]]] = []
-    takes_any = False
+    # a fire entry point defined elsewhere (llama-cookbook's `from llama_cookbook.finetuning import main;
+    # fire.Fire(main)`, a `main(**kwargs)` that sets config fields by name): its options are not this file's to know
+    defined = {n.name for n in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)}
+    takes_any = any(kind == "fire" and name not in defined for name, kind in entries.items())
     for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
         takes_any = takes_any or (entries.get(node.name) == "fire" and node.args.kwarg is not None)
         found = _click_knobs(node, path, sups)  # type: ignore[arg-type]

@@ -299,9 +299,27 @@ class File:
             return None
         if name[:1].isupper() and pos == -1 and not name.endswith("Parser"):
             return "class", name  # `cfg = TrainConfig(...)` (a parser is not its namespace)
+        if isinstance(value.func, ast.Subscript) and isinstance(value.func.value, ast.Name) and pos == -1:
+            # llama-cookbook's `config = configs[names.index(method)]()` over `configs = (lora_config,
+            # prefix_config)`: an instance of one of the classes of the table
+            classes = self._table_of_classes(value.func.value.id, scope)
+            if classes:
+                return "class", "|".join(classes)
         if isinstance(value.func, ast.Name) and value.func.id in self._functions and depth < 2:
             return self._returned(self._functions[value.func.id], pos, depth)
         return None
+
+    def _table_of_classes(self, name: str, scope: ast.AST) -> list[str]:
+        """The names of a tuple or list of plain names a name is bound to once in the scope (or the
+        module), where the table is a table of classes: more than one name, none called."""
+        for where in ([scope, self.tree] if scope is not self.tree else [self.tree]):
+            bound = self._bindings(where).get(name, ())
+            if len(bound) == 1 and bound[0][1] == -1 and isinstance(bound[0][0], (ast.Tuple, ast.List)):
+                items = bound[0][0].elts
+                if len(items) > 1 and all(isinstance(e, ast.Name) for e in items):
+                    return [e.id for e in items]  # type: ignore[attr-defined]
+                return []
+        return []
 
     def _parser_owners(self, parser: ast.expr, scope: ast.AST) -> set[str]:
         """The functions whose `add_argument` calls fill an argparse parser (the `owner` of its

@@ -38,6 +38,12 @@ _ARCHIVES = {"old", "olds", "archive", "archived", "archives", "deprecated", "le
              "obsolete", "backup", "backups", "trash", "stale"}
 
 
+def archived(path: str) -> bool:
+    """A file in an archive folder (`configs/old/`, `docs/archived_dev_scripts/`): kept for the record."""
+    return any(p.lower() in _ARCHIVES or p.lower().startswith(("archived_", "old_", "deprecated_", "legacy_"))
+               for p in path.split("/")[:-1])
+
+
 def shipped(facts: Facts, b: Binding | Experiment | None) -> tuple[int, str] | None:
     """The cap on "tried and abandoned" when the trying is a recipe the repo still ships: a config
     or launch script that the documentation or tests name (a model zoo's configs, a paper's launch
@@ -52,7 +58,7 @@ def shipped(facts: Facts, b: Binding | Experiment | None) -> tuple[int, str] | N
     if facts.mentioned is not None and facts.mentioned(e.source):
         return SHIPPED_CONFIDENCE, (f"{e.label} chose it, a recipe the documentation or tests name: "
                                     "deleting it changes what that recipe runs (stale only if the recipe is)")
-    if e.kind == "config" and not _ARCHIVES & {p.lower() for p in e.source.split("/")[:-1]}:
+    if e.kind == "config" and not archived(e.source):
         return SHIPPED_CONFIDENCE, (f"{e.label} chose it and still ships in the repo, a recipe kept: "
                                     "deleting it changes what that config runs (stale only if the config is)")
     return None
@@ -105,9 +111,11 @@ _OPERATIONAL_FLAG = re.compile(
     r"eval(_.*)?|"
     # where a resumed run starts counting (OLMo's `epoch`), not how long it trains (`epochs`)
     r"epoch|(start|init|initial|resume)_(epoch|step|iter|iteration)|"
+    # whether a run reports to a tracker (open-instruct's `with_tracking`, cleanrl's `track`)
+    r"(with_|use_|enable_)?track(ing)?|(with_|use_|enable_)(wandb|tensorboard|tb|mlflow)|"
     r".*_(freq|frequency|interval|every|workers|threads|timeout|port|rank|backend|device|devices|gpus|nodes)|"
     r"seed|device|cuda|gpu|gpus|ngpus|n_gpu|num_gpus|world_size|rank|local_rank|nodes|num_nodes|partition|account|"
-    r"qos|timeout|port|workers|num_workers|pin_mem|pin_memory|verbose|quiet|track|capture_video|project|entity|"
+    r"qos|timeout|port|workers|num_workers|pin_mem|pin_memory|verbose|quiet|capture_video|project|entity|"
     r"run_name|exp_name|experiment_name|name|tags?|notes|overwrite|dry_run|compile|deterministic|benchmark|resume|"
     r"evaluate|test|eval_only|push_to_hub|logdir|outdir|workdir|"
     # where the job runs: a container image and the cloud it is pushed to (levanter's push_docker.py)

@@ -12,7 +12,7 @@ from ..index import hydra
 from ..index import module_files
 from ..index.bases import in_repo
 from ..names import normalize
-from .common import day
+from .common import archived, day
 
 CODE = "STL103"
 NAME = "unknown-setting"
@@ -182,6 +182,9 @@ def check(facts: Facts) -> Iterator[Finding]:
             if parent(s.key) in facts.library_parents.get(id(e), ()):
                 confidence, tail = 30, (f"; the repo only adds keys to `{parent(s.key)}`, a section of a library's "
                                         "config (`add_x_config(cfg)`), which may define it")
+        if archived(e.source) and confidence > 30:
+            # open-instruct's docs/archived_dev_scripts/: kept "for historical reference and not runnable"
+            confidence, tail = 30, tail + "; the experiment is in an archive folder, kept for the record"
         key = (where, line, s.key)
         if key in seen:
             continue
