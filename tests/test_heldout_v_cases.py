@@ -77,3 +77,13 @@ def test_whether_a_run_reports_to_a_tracker_is_operational():
         assert not _OPERATIONAL_FLAG.fullmatch(name), name
     assert archived("docs/archived_dev_scripts/x.sh") and archived("configs/old/a.yaml")
     assert not archived("scripts/oldies.sh") and not archived("configs/golden/a.yaml")
+
+
+def test_a_usage_synopsis_brackets_are_no_part_of_the_options():
+    """SegFormer's docs/useful_tools.md: `python tools/pytorch2onnx.py ${CONFIG} [--shape ${SHAPE} --verify]`:
+    the options are `--shape` and `--verify`, not `[--shape` and `--verify]`; a Hydra list value keeps its brackets."""
+    from stalelint.evidence import launch
+    settings, _ = launch.parse_args(("cfg.py", "datasets=[hh]", "[--shape", "512", "--verify]", "[--opt=1]"),
+                                    lambda option: None)
+    assert [(s.key, s.value) for s in settings] == [("datasets", "[hh]"), ("--shape", "512"), ("--verify", True),
+                                                   ("--opt", "1")]

@@ -102,6 +102,16 @@ def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if text.rstrip().endswith("\\"):
             buf += text.rstrip()[:-1] + " "
             continue
+        if buf and _ARRAY_OPEN.match(buf) and number - start < _MAX_QUOTED_LINES:
+            buf += _uncommented(text) + " "  # a line of an array's list
+            if _ARRAY_CLOSE.search(buf):
+                out.append((start, buf))
+                buf = ""
+            continue
+        if not buf and _ARRAY_OPEN.match(text) and not _ARRAY_CLOSE.search(_uncommented(text)):
+            # a bash array over several lines (`MODEL_ARGS=(` ... `)`, CogVideo's finetune scripts)
+            buf = _uncommented(text) + " "
+            continue
         buf += text
         if _open_quote(buf) and number - start < _MAX_QUOTED_LINES:
             # a quoted value over several lines (`GPT_ARGS="` ... `"`, `bash -c "` ... `"`): one word, as
@@ -116,6 +126,27 @@ def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 _MAX_QUOTED_LINES = 200  # a stray quote does not swallow the rest of a long file
+_ARRAY_OPEN = re.compile(r"^\s*(?:export\s+|declare\s+-a\s+|local\s+)?[A-Za-z_][A-Za-z0-9_]*=\(")
+_ARRAY_CLOSE = re.compile(r"\)\s*$")
+# a whole bash array: `NAME=(word word ...)`
+_ARRAY = re.compile(r"^\s*(?:export\s+|declare\s+-a\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=\((.*)\)\s*$", re.DOTALL)
+
+
+def _uncommented(line: str) -> str:
+    """A shell line without its trailing comment (`--seed 42 # random seed`)."""
+    quote, escaped = "", False
+    for n, c in enumerate(line):
+        if escaped:
+            escaped = False
+        elif c == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (n == 0 or line[n - 1].isspace()):
+            return line[:n].rstrip()
+    return line.rstrip()
 
 
 def _open_quote(text: str) -> bool:
@@ -223,6 +254,7 @@ def _substituted(token: str, variables: dict[str, str], partial: bool = False) -
     return _VAR.sub(value, token)
 
 
+_ARRAY_MARK = "\0array:"  # the variable of that name is a bash array (`ARGS=(--lr 1 --seed 2)`)
 _PARTIAL = "\0partial:"  # a variable's value with the parts not known here marked `\0unknown`
 
 
@@ -472,6 +504,19 @@ def _environment(tokens: list[str], variables: dict[str, str], exported: set[str
 def _commands_in(line: int, logical: str, variables: dict[str, str], found: list[Command], nested: bool,
                  exported: set[str] | None = None, forwards: list[Forward] | None = None) -> None:
     exported = set() if exported is None else exported
+    array = _ARRAY.match(logical)
+    if array is not None:
+        # its words, as `"${NAME[@]}"` hands them to a command: one value the command's words take apart
+        try:
+            words = shlex.split(array.group(2))
+        except ValueError:
+            return
+        if any("$" in w for w in words):
+            words = [w if "$" not in w else (_expand(w, variables) or "\0unknown") for w in words]
+        variables[array.group(1)] = " ".join(shlex.quote(w) for w in words)
+        variables[_ARRAY_MARK + array.group(1)] = ""
+        variables.pop(_PARTIAL + array.group(1), None)
+        return
     split = _split(logical)
     if split is None:
         return
@@ -580,6 +625,11 @@ def _words(arg: str, variables: dict[str, str]) -> list[str]:
     as the shell splits an unquoted one."""
     if "$" not in arg:
         return [arg]
+    whole = _VAR.fullmatch(arg)
+    if whole is not None and _ARRAY_MARK + (whole.group(1) or "") in variables:
+        if "[@]" in arg or "[*]" in arg:
+            return shlex.split(variables[whole.group(1)])  # `"${ARGS[@]}"`: each word of the array, as it is
+        return ["\0unknown"]  # one element (`${SEEDS[0]}`, `$SEEDS`): not worked out here
     value = _expand(arg, variables)
     if value is None:
         # the known part stays: `++lr=${LR}` is a setting of `lr`, to a value not known here
@@ -653,6 +703,9 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
     """
     settings: list[Setting] = []
     configs: list[str] = []
+    # a usage synopsis's optional parts (SegFormer's docs: `[--shape ${INPUT_SHAPE} --verify]`)
+    args = tuple(a.lstrip("[").rstrip("]") if a.startswith("[-") or (a.startswith("-") and a.endswith("]")
+                                                                      and "[" not in a) else a for a in args)
     i = 0
     while i < len(args):
         a = args[i]

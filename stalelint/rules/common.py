@@ -47,8 +47,8 @@ def archived(path: str) -> bool:
 def shipped(facts: Facts, b: Binding | Experiment | None) -> tuple[int, str] | None:
     """The cap on "tried and abandoned" when the trying is a recipe the repo still ships: a config
     or launch script that the documentation or tests name (a model zoo's configs, a paper's launch
-    scripts), or any experiment config still in the tree outside an archive folder (`configs/old/`).
-    The fix would change or break what that recipe runs. On held-out repos (sets D-M), labellers
+    scripts), or any experiment config or launch command still in the tree outside an archive folder
+    (`configs/old/`). The fix would change or break what that recipe runs. On held-out repos (sets D-M), labellers
     rejected 46 of the 48 STL102/STL201 findings last chosen by a config the repo still ships (both
     accepts are one knob, s4's `qautomusic`; the rejects include s4's experiment configs, dopamine's
     agent gin files and maskrcnn-benchmark's model zoo): papers' recipes are kept on purpose."""
@@ -61,6 +61,12 @@ def shipped(facts: Facts, b: Binding | Experiment | None) -> tuple[int, str] | N
     if e.kind == "config" and not archived(e.source):
         return SHIPPED_CONFIDENCE, (f"{e.label} chose it and still ships in the repo, a recipe kept: "
                                     "deleting it changes what that config runs (stale only if the config is)")
+    if e.kind == "launch" and not archived(e.source):
+        # InternVL keeps the launch scripts of each model it released (shell/internvl1.2/...) beside the
+        # new ones: on sets D-W labellers accepted none of the 7 STL102/STL201 findings last chosen by a
+        # launch script still in the tree (and InternVL's 11 more, outside its sample, read as rejects)
+        return SHIPPED_CONFIDENCE, (f"{e.label} chose it and still ships in the repo, a launch recipe kept: "
+                                    "deleting it breaks that command (stale only if the command is)")
     return None
 
 
@@ -121,7 +127,7 @@ _OPERATIONAL_FLAG = re.compile(
     # where the job runs: a container image and the cloud it is pushed to (levanter's push_docker.py)
     r"image|docker(_.*)?|container(_.*)?|(.*_)?zone|region|cluster|queue|"
     # where a run's starting weights come from (levanter's `initialize_from_hf`, `init_from`)
-    r"(initialize|init|load|resume|restore|warm_start)_from(_.*)?|from_pretrained|"
+    r"(initialize|init|load|resume|restore|warm_start)_from(_.*)?|from_pretrained|(.*_)?name_or_path|"
     # how often a run saves or logs, whatever it saves to (levanter's `hf_save_steps`)
     r".*_(save|log|logging|ckpt|checkpoint)_(steps|every|freq|frequency|interval)|"
     # run control: when to stop, skip ahead, profile or reshard a run, not what it studies

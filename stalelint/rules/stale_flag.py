@@ -23,9 +23,10 @@ recent experiments (documentation examples aside), a finding has a low confidenc
 documentation alone) and is hidden by the default `min_confidence`, as is a flag that sets how a run
 is operated (paths, logging, hardware, seeding, evaluation), and a flag last set by a recipe the repo
 keeps: a config or launch script that the documentation or tests name (a model zoo's config, a test
-that loads every config), or any experiment config still in the tree outside an archive folder
-(`configs/old/`, `legacy/`, `deprecated/`), which the fix would change (46 of 48 such findings
-were rejected by labellers on held-out repos).
+that loads every config), or any experiment config or launch command still in the tree outside an
+archive folder (`configs/old/`, `legacy/`, `deprecated/`), which the fix would change or break
+(labellers on held-out repos rejected 46 of 48 such findings from configs, and all 7 from launch
+scripts). What is left at full confidence is a flag last set by a tracker's run or by an archived recipe.
 Fix safety: safe when the default is a literal: the fix folds the default into every read, so
 every recent experiment behaves as before. A flag whose default is not a literal is unsafe.
 Not judged: flags never read (STL101 reports them), flags no experiment ever set to another value

@@ -20,10 +20,11 @@ every experiment leaves at zero.
 Why: a training trick that was tried and abandoned; it costs every reader and every refactor.
 Example: `elif args.aug == "cutmix":` while every recent experiment uses `--aug mixup` or `none`.
 Confidence: 90; 40 (hidden by default) for a branch no experiment ever took on a flag no experiment
-ever moved from its default or for a named choice no experiment ever made (an option offered, as
-likely as a trick tried), for one last taken by a recipe the repo keeps (a config or launch script the
-documentation or tests name, or an experiment config still in the tree outside an archive folder),
-and from thin evidence; 30 for a branch gated on how a run is operated.
+ever moved from its default, for a named choice no experiment ever made (an option offered, as
+likely as a trick tried) or for the branch the flag's default runs (`if args.num_frames == 1:` with
+default 1), for one last taken by a recipe the repo keeps (an experiment config or launch command
+still in the tree outside an archive folder, or one the documentation or tests name), and from thin
+evidence; 30 for a branch gated on how a run is operated.
 Fix safety: safe; every recent experiment skips the branch, so removing it changes none of them.
 Not reported when the flag itself is reported stale by STL102 (that finding counts these lines), nor
 inside a registered class or function no recent experiment selects (it ran in none of them), nor
@@ -84,7 +85,7 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
                        f"`{k.name}` in {{{values_text}}}; {taken}")
             # `if args.dry_run:`, `if cfg.time_limit is not None:` gate how a run is operated
             confidence, note = capped(90, operational_cap(g.value), operational_flag(k), thin(recent),
-                                      shipped(facts, last), _offered(facts, i, g) if last is None else None)
+                                      shipped(facts, last), _offered(facts, i, g, dead) if last is None else None)
             n = lines[1] - lines[0] + 1
             yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message + note,
                           confidence, n, Evidence(
@@ -93,12 +94,13 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
                 subject=g.test)
 
 
-def _offered(facts: Facts, i: int, g) -> tuple[int, str] | None:
+def _offered(facts: Facts, i: int, g, dead: bool) -> tuple[int, str] | None:
     """The cap on a branch no experiment ever took, when it is as likely an option offered (a
     reference trainer's `--pose_opt`, a library's `TO_BGR255`) as a trick tried: its flag was never
     moved from its default by any experiment (a constant in disguise, STL104's business, off by
     default), or it is for a named choice none ever made (`post_processing == "ppisp"`, a variant
-    offered, as STL201 judges one). On held-out repos maintainers rejected 55 of 61 never-taken
+    offered, as STL201 judges one), or it is the branch the flag's default runs (a user who leaves the
+    flag gets it). On held-out repos maintainers rejected 55 of 61 never-taken
     branches; one of a flag the experiments do vary (`batch_size > 1024` while runs use 256 and 512)
     stays the headline."""
     k = facts.knob(i)
@@ -108,6 +110,10 @@ def _offered(facts: Facts, i: int, g) -> tuple[int, str] | None:
         why = f"no experiment ever chose {g.value!r}"
     elif not any(not same_value(b.value, k.default) for b in facts.bindings.get(i, ())):
         why = f"no experiment ever set `{k.name}` to anything but its default"
+    elif k.default is not UNKNOWN and evaluate(g.op, k.default, g.value) is dead:
+        # Open-Sora-Plan's sampler `if args.num_frames == 1:` (save an image) with `--num_frames` default 1:
+        # every scripted run asks for video, but the branch is what a user who leaves the flag gets
+        why = f"it is what `{k.name}`'s default ({show(k.default)}) runs"
     else:
         return None
     return THIN_CONFIDENCE, why + ", so the branch may be an option offered rather than a trick tried"

@@ -23,8 +23,8 @@ value (or, for choices and dispatch, when the selecting flag has that value, its
 A registered name that code passes as a string (`create_model("vit_tiny")`) or a registered
 function or class that code calls directly is used by code and not reported.
 Confidence: 40 (hidden by default) for a variant last selected by a recipe the repo keeps (a config
-or launch script the documentation or tests name, or an experiment config still in the tree outside
-an archive folder such as `configs/old/`): deleting it breaks that config.
+or launch script the documentation or tests name, or an experiment config or launch command still in
+the tree outside an archive folder such as `configs/old/`): deleting it breaks that recipe.
 Fix safety: safe for dispatch arms and choices (no recent experiment reaches them); for registry
 entries the confidence is lower in large registries, whose entries may be selected from outside the
 repo (a library's users).

@@ -61,7 +61,12 @@ def check(facts: Facts) -> Iterator[Finding]:
     # another purpose says nothing of this script's options)
     repo_classes = {cls for f in facts.index.files for cls in f.defined} \
         | {cls for f in facts.index.files for cls, _ in f.class_bases + f.config_classes + f.candidate_classes}
-    library_parsers = {f.path for f in facts.index.files if any(c not in repo_classes for c in f.parsed_classes)}
+    # (by where the file imports the class from: InternVL's `from transformers import TrainingArguments` is
+    # the library's, though a vendored LLaVA copy in the same repo defines a `class TrainingArguments`)
+    parsing = [f for f in facts.index.files if f.parsed_classes]
+    all_modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")]) if parsing else {}
+    library_parsers = {f.path for f in parsing if any(_library_class(f, c, repo_classes, all_modules)
+                                                      for c in f.parsed_classes)}
     # a parser made by a library's function (detectron2's `default_argument_parser()`) has its options
     made = [f for f in facts.index.files if f.parser_factories]
     absl_files = {k.path for k in facts.index.knobs if k.system == "absl"}
@@ -206,6 +211,20 @@ def check(facts: Facts) -> Iterator[Finding]:
         yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
                       where, line, 1, f"`{s.key}` is set by this experiment ({day(e.date)}) but {what}{hint}{tail}",
                       confidence, 0, None)
+
+
+def _library_class(f, name: str, repo_classes: set[str], modules: dict[str, str]) -> bool:
+    """Whether a class a file hands to a parser is a library's: where the file imports it from, or,
+    for a name it neither defines nor imports by that name, whether no repo class has the name."""
+    if name in f.defined:
+        # InternVL's `class DPOConfig(DPOConfigTRL)` over `from trl import DPOConfig as DPOConfigTRL`:
+        # a subclass adds to the library's options, it does not list them all
+        return any(o and o != "local" and not in_repo(o, modules)
+                   for cls, bases in f.class_origins if cls == name for _, o in bases)
+    origin = next((m for m in f.imports if m.rsplit(".", 1)[-1] == name and "." in m), None)
+    if origin is not None:
+        return not in_repo(origin, modules)
+    return name not in repo_classes
 
 
 def _built_by_type(e: Experiment, key: str) -> str | None:
