@@ -123,3 +123,26 @@ def test_bash_arrays_of_options_are_expanded_where_a_command_uses_them():
     assert cmd.args[:8] == ("--model_type", "i2v", "--training_type", "lora", "--do_validation", "false",
                             "--gen_fps", "\0unknown")
     assert cmd.args[8:] == ("--seed", "\0unknown")  # one element of an array: not worked out
+
+
+def test_flags_read_by_a_loop_over_a_modules_table_of_their_names_are_read(tmp_path):
+    """open-instruct's scripts/data/build_hardcoded.py: `for arg_name, key in ARG_TO_PLACEHOLDER_MAP.items():
+    getattr(args, arg_name, None)` over a module-level dict of the flags' names; and SegFormer's docs
+    pass argparse's own `-h` in a synopsis. Neither is a finding; a flag outside the table still is."""
+    write_files(tmp_path, {
+        "build.py": """\
+            import argparse
+            NAMES = {"model_name": "<|MODEL|>", "license": "<|LICENSE|>"}
+            p = argparse.ArgumentParser()
+            p.add_argument("--model_name")
+            p.add_argument("--license")
+            p.add_argument("--unused")
+            args = p.parse_args()
+            for arg_name, key in NAMES.items():
+                print(key, getattr(args, arg_name, None))
+            """,
+        "README.md": "```shell\npython build.py [-h] [--license MIT]\n```\n",
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    assert sorted((f["code"], f["name"]) for f in doc["findings"] if f["code"] in ("STL101", "STL103")) == \
+        [("STL101", "unused")]

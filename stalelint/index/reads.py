@@ -219,16 +219,42 @@ def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     return [p.arg for p in a.posonlyargs + a.args]
 
 
+def _names_of(node: ast.expr, tables: dict[str, ast.expr]) -> list[str] | None:
+    """The names a loop takes from a literal: a list, tuple or set of strings, a dict's string keys
+    (or its `.keys()`/`.items()`), directly or through a module-level name bound to one."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("keys", "items") \
+            and not node.args:
+        node = node.func.value
+    if isinstance(node, ast.Name) and node.id in tables:
+        node = tables[node.id]
+    if isinstance(node, ast.Dict) and node.keys \
+            and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
+        return [k.value for k in node.keys]  # type: ignore[union-attr]
+    return _strings(node)
+
+
 def _loops(tree: ast.Module) -> list[tuple[str, list[str], int, int, ast.expr]]:
     """(variable, names, first line, last line, iterable) of loops and comprehensions over a
-    literal list of names: `for k in ("lr", "wd"):`, `[getattr(args, k) for k in ["a", "b"]]`."""
+    literal list of names: `for k in ("lr", "wd"):`, `[getattr(args, k) for k in ["a", "b"]]`, and
+    over a module's table of them (open-instruct's `for arg_name, key in ARG_TO_PLACEHOLDER_MAP.items():`)."""
+    bound: dict[str, list[ast.expr]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            bound.setdefault(stmt.targets[0].id, []).append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            bound.setdefault(stmt.target.id, []).append(stmt.value)
+    tables = {name: values[0] for name, values in bound.items() if len(values) == 1}
     out = []
     for node in nodes(tree, ast.For, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
         gens = [node] if isinstance(node, ast.For) else node.generators
         for g in gens:
-            names = _strings(g.iter)
-            if names is not None and isinstance(g.target, ast.Name):
-                out.append((g.target.id, names, node.lineno, node.end_lineno or node.lineno, g.iter))
+            names = _names_of(g.iter, tables)
+            target = g.target
+            if isinstance(target, ast.Tuple) and target.elts and isinstance(g.iter, ast.Call) \
+                    and isinstance(g.iter.func, ast.Attribute) and g.iter.func.attr == "items":
+                target = target.elts[0]  # `for name, value in table.items():`
+            if names is not None and isinstance(target, ast.Name):
+                out.append((target.id, names, node.lineno, node.end_lineno or node.lineno, g.iter))
     return out
 
 

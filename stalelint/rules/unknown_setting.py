@@ -128,6 +128,8 @@ def check(facts: Facts) -> Iterator[Finding]:
                 continue
             if e.entry in facts.open_cli_files:
                 continue  # takes any option: fire's `**kwargs`, a launcher's REMAINDER
+            if s.key in ("-h", "--help"):
+                continue  # argparse's own (SegFormer's docs: `print_config.py ${CONFIG} [-h]`)
             known_args = bool(reach & facts.known_args_files)
             spelled = facts.options_starting(s.key, reach)
             if s.key in ("--config", "--print_config", "--print-config") and reach & jsonargparse_files:
