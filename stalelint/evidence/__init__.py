@@ -128,7 +128,13 @@ def _resolve(ref: str, near: str, files: set[str], modules: launch.Modules | Non
     folder = inside(f"{near.rsplit('/', 1)[0] if '/' in near else ''}/{cwd}") if cwd is not None else None
     if folder is not None:  # (out of the repo: as if there were no `cd`)
         return find_named(ref, f"{folder}/_" if folder else "_", files, near_first=True)
-    return find_named(ref, near, files, near_first=False)
+    # a document's command runs from the document's folder where the script is beside it (wanda's
+    # image_classifiers/README.md: `python main.py` is image_classifiers/main.py, not the root's);
+    # a shell script's runs from the root, where scripts are launched
+    return find_named(ref, near, files, near_first=near.lower().endswith(_DOCUMENTS))
+
+
+_DOCUMENTS = (".md", ".markdown", ".mdx", ".rst", ".txt", ".ipynb")
 
 
 def _arity(index: Index, entry: str | None) -> Callable[[str], bool | str | None]:
