@@ -132,10 +132,10 @@ _ARRAY_CLOSE = re.compile(r"\)\s*$")
 _ARRAY = re.compile(r"^\s*(?:export\s+|declare\s+-a\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=\((.*)\)\s*$", re.DOTALL)
 
 
-def _uncommented(line: str) -> str:
-    """A shell line without its trailing comment (`--seed 42 # random seed`)."""
+def _scan(text: str) -> tuple[int, str]:
+    """(where a comment starts, or the text's length; the quote still open at the end, or "")."""
     quote, escaped = "", False
-    for n, c in enumerate(line):
+    for n, c in enumerate(text):
         if escaped:
             escaped = False
         elif c == "\\" and quote != "'":
@@ -144,26 +144,19 @@ def _uncommented(line: str) -> str:
             quote = "" if c == quote else quote
         elif c in "'\"":
             quote = c
-        elif c == "#" and (n == 0 or line[n - 1].isspace()):
-            return line[:n].rstrip()
-    return line.rstrip()
+        elif c == "#" and (n == 0 or text[n - 1].isspace()):
+            return n, ""  # a comment: its quotes are prose
+    return len(text), quote
+
+
+def _uncommented(line: str) -> str:
+    """A shell line without its trailing comment (`--seed 42 # random seed`)."""
+    return line[:_scan(line)[0]].rstrip()
 
 
 def _open_quote(text: str) -> bool:
     """Whether a shell text ends inside a quoted string."""
-    quote, escaped = "", False
-    for c in text:
-        if escaped:
-            escaped = False
-        elif c == "\\" and quote != "'":
-            escaped = True
-        elif quote:
-            quote = "" if c == quote else quote
-        elif c in "'\"":
-            quote = c
-        elif c == "#" and not quote:
-            return False  # a comment: its quotes are prose
-    return bool(quote)
+    return bool(_scan(text)[1])
 
 
 def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
