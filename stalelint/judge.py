@@ -137,6 +137,9 @@ class Facts:
         if self._sections is None:
             self._sections = {".".join(p[:n]) for k in self.index.knobs
                               for p in [normalize(k.name).split(".")] for n in range(1, len(p))}
+            # and a Hydra node of only meta keys (hyena-dna's `train.pretrained_model_state_hook: {_name_:
+            # null}`), which a command may set whole (`train.pretrained_model_state_hook=null`)
+            self._sections |= {normalize(n) for n in self.index.hydra_nodes}
         return self._sections
 
     def _holder(self, key: str, scope: set[str] | None, exact: bool = False, mapping: bool = False) -> list[int]:

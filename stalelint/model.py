@@ -391,6 +391,7 @@ class Index:
     config_roles: Mapping[str, str] = field(default_factory=dict)  # yaml -> "definition" | "experiment"
     hydra_entries: Mapping[str, str] = field(default_factory=dict)  # entry script -> its config folder
     hydra_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)  # config folder -> groups
+    hydra_nodes: frozenset[str] = frozenset()  # Hydra nodes that hold only its own keys (`hook: {_name_: null}`)
     # config objects read or passed whole where their class is not known (a repo-wide doubt)
     unknown_wholes: tuple[str, ...] = ()
 

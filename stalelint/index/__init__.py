@@ -358,6 +358,7 @@ def link(files: list[FileIndex], errors: list[Problem]) -> Index:
     # what code does with config objects as wholes, and which classes extend a library's class
     uses = class_uses.Uses(files, modules, imports)
     knobs = [uses.apply(k) for k in knobs]
+    knobs = _dicts_imported(files, knobs, modules)
     file_errors = [e for f in files for e in f.errors]
     # a registering decorator counts when its registry (`MODELS`, `register_model`) is the repo's own
     defined = {n for f in files for n in f.defined}
@@ -401,7 +402,28 @@ def _add_hydra(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index
                    variants=idx.variants + tuple(tree.variants), imports=imports,
                    errors=idx.errors + tuple(tree.problems), config_roles=dict(tree.roles),
                    hydra_entries=dict(tree.entries),
-                   hydra_groups={k: frozenset(v) for k, v in tree.groups.items()})
+                   hydra_groups={k: frozenset(v) for k, v in tree.groups.items()},
+                   hydra_nodes=frozenset(tree.meta_nodes))
+
+
+def _dicts_imported(files: list[FileIndex], knobs: list[Knob], modules: dict[str, str]) -> list[Knob]:
+    """A module-level dict config that another module imports by name (jukebox's vendored
+    tensorboardX: `from .shared_config import DEFAULT_CONFIG`, then `write_pickle(DEFAULT_CONFIG, ...)`)
+    may be handed on whole there: its keys are not "never read" for certain."""
+    owners = {(k.path, k.owner) for k in knobs if k.system == "dict" and not k.passed_whole}
+    if not owners:
+        return knobs
+    by: dict[tuple[str, str], str] = {}
+    for f in files:
+        for m in f.imports:
+            module, _, name = m.rpartition(".")
+            target = modules.get(module)
+            if target is not None and (target, name) in owners and target != f.path:
+                by.setdefault((target, name), f.path)
+    if not by:
+        return knobs
+    return [evolve(k, passed_whole=f"`{k.owner}` is imported by {by[(k.path, k.owner)]}, which may hand it on whole")
+            if k.system == "dict" and (k.path, k.owner) in by else k for k in knobs]
 
 
 def _add_omegaconf(idx: Index, root, paths: tuple[str, ...], max_size: int) -> Index:

@@ -45,6 +45,8 @@ class HydraTree:
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)  # config dir -> group -> default option
     problems: list[Problem] = field(default_factory=list)
     reads: set[str] = field(default_factory=set)  # keys read through `${...}` interpolation
+    # nodes whose keys are all Hydra's own (`state_hook: {_name_: null}`): keys of the config, no knobs
+    meta_nodes: set[str] = field(default_factory=set)
 
 
 def _package(text: str, group: str, chosen: str | None = None) -> str:
@@ -226,6 +228,9 @@ def index_tree(root: Path, paths: tuple[str, ...], files, max_size: int) -> Hydr
             sups = suppressions(text)
             for s in settings:
                 if is_meta(s.key):
+                    node = s.key.rsplit(".", 1)[0] if "." in s.key else ""
+                    if node and not is_meta(node):
+                        tree.meta_nodes.add(f"{package}.{node}" if package else node)
                     continue
                 full = f"{package}.{s.key}" if package else s.key
                 line = s.line or 1
