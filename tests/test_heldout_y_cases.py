@@ -40,3 +40,12 @@ def test_a_dict_config_another_module_imports_may_be_handed_on_whole_there(tmp_p
     doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
     got = sorted((f["name"], f["confidence"]) for f in doc["findings"] if f["code"] == "STL101")
     assert got == [("colormap", 40), ("mode", 40), ("unused", 90)]
+
+
+def test_a_command_quoted_as_a_markdown_block_quote_is_read():
+    """stylegan2-pytorch's README writes its commands as block quotes: `> python train.py --arch swagan
+    --batch BATCH_SIZE LMDB_PATH`; a quoted line of prose is no command."""
+    from stalelint.evidence import launch
+    text = "> python train.py --arch swagan --batch 16 LMDB\n\n> Python is used here.\n> bash run.sh\n"
+    found = [(c.entry, c.args) for c in launch.commands("README.md", text)]
+    assert found == [("train.py", ("--arch", "swagan", "--batch", "16", "LMDB"))]

@@ -215,6 +215,9 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                 continue
             if fence is not None and lang in _SHELL_LANGS:
                 out.append((i, _prompted(s)))
+            elif fence is None and one.startswith("> ") and _INLINE_COMMAND.match(one[2:].lstrip() + " "):
+                # a command quoted as a block (stylegan2-pytorch's README: `> python train.py --arch swagan`)
+                out += [(i, one[2:].lstrip()), (i, "")]
             elif fence is None and "`" in s:
                 # a command in prose's inline code (s4's configs/README.md: "e.g.: `python -m train
                 # pipeline=cifar model=transformer`"), each span a block of its own
