@@ -216,8 +216,19 @@ def read_text(root: Path, rel: str, max_size: int) -> tuple[str | None, Problem 
     return decode_text(rel, data)
 
 
+_DOCUMENTS = (".md", ".markdown", ".mdx", ".rst", ".txt")
+
+
 def decode_text(rel: str, data: bytes) -> tuple[str | None, Problem | None]:
     """A file's bytes as text, or the problem that stopped them being decoded."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and rel.lower().endswith(_DOCUMENTS):
+        # a document saved as UTF-16 with its byte-order mark (DAB-DETR's README.md), which editors on
+        # Windows write; code and config files stay UTF-8 (Python and TOML say so, and a config that is
+        # not is named as an STL902 error)
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError as exc:
+            return None, Problem("STL902", rel, f"not valid UTF-16 (byte {exc.start})")
     try:
         return decode_source(data), None
     except UnicodeDecodeError as exc:

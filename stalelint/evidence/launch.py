@@ -53,6 +53,11 @@ _PRE_CLOSE = re.compile(r"</pre\s*>", re.IGNORECASE)
 _INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 # inline code read as a command only when it starts as one: an interpreter or a launcher
 _INLINE_COMMAND = re.compile(r"^\s*(?:[\w.-]+=\S*\s+)*(?:python[\d.]*|torchrun|accelerate|deepspeed|srun|mpirun|bash|sh)\s")
+# fenced languages whose lines are code or data, not commands (a prompted `$ ` line aside)
+_CODE_LANGS = {"python", "py", "python3", "ipython", "pycon", "yaml", "yml", "json", "jsonc", "toml", "ini", "cfg",
+               "c", "cpp", "c++", "cuda", "java", "javascript", "js", "ts", "typescript", "html", "xml", "latex",
+               "tex", "bibtex", "bib", "diff", "r", "go", "rust", "lua", "csv", "markdown", "md", "dockerfile",
+               "makefile", "sql", "mermaid", "math", "protobuf", "proto", "jinja", "yaml+jinja"}
 _SHELL_LANGS = {"", "sh", "bash", "shell", "console", "zsh", "shell-session", "bash-session", "sh-session", "text",
                 "commandline", "cmd", "terminal"}
 
@@ -166,7 +171,7 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
     if name == "Makefile" or name.endswith(".mk"):
         return [(i, s.lstrip("\t").lstrip("@-+")) for i, s in enumerate(lines, 1) if s.startswith("\t")]
     if name.lower().endswith((".md", ".markdown", ".mdx")):
-        out, fence, lang, pre = [], None, "", False
+        out, fence, lang, pre, going = [], None, "", False, False
         indented, blank = False, True  # in an indented code block; the line before was blank
         for i, s in enumerate(lines, 1):
             one = s.strip()
@@ -206,15 +211,24 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                     out += [(i, span), (i, "")]
                 continue
             if m and fence is None:
-                fence, lang = m.group(1), m.group(2).lower()
+                fence, lang, going = m.group(1), m.group(2).lower(), False
                 continue
             if m and fence is not None and s.strip().startswith(fence[:3]):
-                if lang in _SHELL_LANGS:
+                if lang in _SHELL_LANGS or going:
                     out.append((i, ""))  # a backslash on a block's last line does not go on into the next block
                 fence = None
                 continue
             if fence is not None and lang in _SHELL_LANGS:
                 out.append((i, _prompted(s)))
+            elif fence is not None and (going or (lang not in _CODE_LANGS or one.startswith("$ "))
+                                        and _INLINE_COMMAND.match(_prompted(s) + " ")):
+                # a block of a language no shell's (YOLOS' ```eval```), or a prompted line in a code
+                # block (SimCLR's ```python with `$ python run.py ...`): the lines that start as a
+                # command, and their continuations
+                out.append((i, _prompted(s)))
+                going = one.endswith("\\")
+                if not going:
+                    out.append((i, ""))
             elif fence is None and one.startswith("> ") and _INLINE_COMMAND.match(one[2:].lstrip() + " "):
                 # a command quoted as a block (stylegan2-pytorch's README: `> python train.py --arch swagan`)
                 out += [(i, one[2:].lstrip()), (i, "")]

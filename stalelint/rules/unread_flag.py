@@ -1,6 +1,7 @@
 """STL101 unread-flag: a flag defined and never read anywhere."""
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from ..discover import is_test_code
@@ -35,6 +36,8 @@ known. Needs no experiments.
 # keys of a structured config that Hydra itself reads (its own settings, the defaults list)
 _HYDRA_KEYS = {"hydra", "defaults"}
 # names launchers pass to every script; a parser defines them only to accept them
+# flags that annotate a run for its record rather than configure it
+_ANNOTATION = re.compile(r"(run_|exp_|experiment_)?(notes?|comments?|description|desc|tags?|remarks?|memo)")
 _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world_size", "rank"}
 
 
@@ -73,6 +76,10 @@ def check(facts: Facts) -> Iterator[Finding]:
             confidence, why = 40, f"; {k.set_by_name}, so any of its fields may be set or read by name"
         elif k.name.rsplit(".", 1)[-1] in _INJECTED:
             confidence, why = 40, "; launchers pass this to every script, so the parser may only need to accept it"
+        elif k.recorded_whole and _ANNOTATION.fullmatch(k.name.rsplit(".", 1)[-1].lstrip("-").replace("-", "_")):
+            # DAB-DETR's `--note` ("add some notes to the experiment"), written out with every run's
+            # `json.dump(vars(args))`: a label for the record is what it is for
+            confidence, why = 40, f"; {k.recorded_whole}, and a note or tag is there to be recorded"
         elif k.recorded_whole:
             confidence, why = 70, f"; {k.recorded_whole}"
         elif facts.splat_params:
