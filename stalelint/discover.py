@@ -216,12 +216,13 @@ def read_text(root: Path, rel: str, max_size: int) -> tuple[str | None, Problem 
     return decode_text(rel, data)
 
 
-_DOCUMENTS = (".md", ".markdown", ".mdx", ".rst", ".txt")
+# documents (prose with commands in it), not code or config
+DOCUMENTS = (".md", ".markdown", ".mdx", ".rst", ".txt", ".ipynb")
 
 
 def decode_text(rel: str, data: bytes) -> tuple[str | None, Problem | None]:
     """A file's bytes as text, or the problem that stopped them being decoded."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and rel.lower().endswith(_DOCUMENTS):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and rel.lower().endswith(DOCUMENTS):
         # a document saved as UTF-16 with its byte-order mark (DAB-DETR's README.md), which editors on
         # Windows write; code and config files stay UTF-8 (Python and TOML say so, and a config that is
         # not is named as an STL902 error)

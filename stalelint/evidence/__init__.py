@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from ..config import TRACKERS
-from ..discover import FileSet, find_named, glob_match, inside, read_text
+from ..discover import DOCUMENTS, FileSet, find_named, glob_match, inside, read_text
 from ..history import History
 from ..index import hydra
 from ..lazy import module as _lazy_module
@@ -131,10 +131,8 @@ def _resolve(ref: str, near: str, files: set[str], modules: launch.Modules | Non
     # a document's command runs from the document's folder where the script is beside it (wanda's
     # image_classifiers/README.md: `python main.py` is image_classifiers/main.py, not the root's);
     # a shell script's runs from the root, where scripts are launched
-    return find_named(ref, near, files, near_first=near.lower().endswith(_DOCUMENTS))
+    return find_named(ref, near, files, near_first=near.lower().endswith(DOCUMENTS))
 
-
-_DOCUMENTS = (".md", ".markdown", ".mdx", ".rst", ".txt", ".ipynb")
 
 
 def _arity(index: Index, entry: str | None) -> Callable[[str], bool | str | None]:

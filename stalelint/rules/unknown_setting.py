@@ -64,14 +64,13 @@ def check(facts: Facts) -> Iterator[Finding]:
     # (by where the file imports the class from: InternVL's `from transformers import TrainingArguments` is
     # the library's, though a vendored LLaVA copy in the same repo defines a `class TrainingArguments`)
     parsing = [f for f in facts.index.files if f.parsed_classes]
-    all_modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")]) if parsing else {}
-    library_parsers = {f.path for f in parsing if any(_library_class(f, c, repo_classes, all_modules)
-                                                      for c in f.parsed_classes)}
     # a parser made by a library's function (detectron2's `default_argument_parser()`) has its options
     made = [f for f in facts.index.files if f.parser_factories]
     absl_files = {k.path for k in facts.index.knobs if k.system == "absl"}
     modules = module_files([f.path for f in facts.index.files if not f.path.startswith("<")]) \
-        if made or absl_files else {}
+        if parsing or made or absl_files else {}
+    library_parsers = {f.path for f in parsing if any(_library_class(f, c, repo_classes, modules)
+                                                      for c in f.parsed_classes)}
     library_files |= {f.path for f in made if any(not in_repo(m, modules) for m in f.parser_factories)}
     outside = _importers_of_libraries(facts, modules) if absl_files else set()
     configurables = {k.name.rsplit(".", 1)[0].rsplit("/", 1)[-1] for k in facts.index.knobs if k.system == "gin"}
