@@ -131,10 +131,11 @@ def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 _MAX_QUOTED_LINES = 200  # a stray quote does not swallow the rest of a long file
-_ARRAY_OPEN = re.compile(r"^\s*(?:export\s+|declare\s+-a\s+|local\s+)?[A-Za-z_][A-Za-z0-9_]*=\(")
+_ARRAY_NAME = r"^\s*(?:export\s+|declare\s+-a\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=\("  # `NAME=(`
+_ARRAY_OPEN = re.compile(_ARRAY_NAME)
 _ARRAY_CLOSE = re.compile(r"\)\s*$")
 # a whole bash array: `NAME=(word word ...)`
-_ARRAY = re.compile(r"^\s*(?:export\s+|declare\s+-a\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=\((.*)\)\s*$", re.DOTALL)
+_ARRAY = re.compile(_ARRAY_NAME + r"(.*)\)\s*$", re.DOTALL)
 
 
 def _scan(text: str) -> tuple[int, str]:
@@ -179,7 +180,7 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                     and len(s.expandtabs(4)) - len(s.expandtabs(4).lstrip()) >= 4:
                 # an indented code block, where older READMEs keep their commands (DPO's "    python -u
                 # train.py model=pythia69 loss=sft"): read from a line that starts as a command
-                indented = indented or bool(_INLINE_COMMAND.match(_prompted(s) + " "))
+                indented = indented or _starts_command(_prompted(s))
                 if indented:
                     out.append((i, _prompted(s)))
                     blank = False
@@ -207,7 +208,7 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                 # a span closed on its line with prose after it (co-tracker's "```pip install x```, then:"):
                 # no block opens here; the span is a command if it reads as one
                 span = one[3:one.index("```", 3)].strip()
-                if _INLINE_COMMAND.match(span + " "):
+                if _starts_command(span):
                     out += [(i, span), (i, "")]
                 continue
             if m and fence is None:
@@ -221,7 +222,7 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
             if fence is not None and lang in _SHELL_LANGS:
                 out.append((i, _prompted(s)))
             elif fence is not None and (going or (lang not in _CODE_LANGS or one.startswith("$ "))
-                                        and _INLINE_COMMAND.match(_prompted(s) + " ")):
+                                        and _starts_command(_prompted(s))):
                 # a block of a language no shell's (YOLOS' ```eval```), or a prompted line in a code
                 # block (SimCLR's ```python with `$ python run.py ...`): the lines that start as a
                 # command, and their continuations
@@ -229,7 +230,7 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                 going = one.endswith("\\")
                 if not going:
                     out.append((i, ""))
-            elif fence is None and one.startswith("> ") and _INLINE_COMMAND.match(one[2:].lstrip() + " "):
+            elif fence is None and one.startswith("> ") and _starts_command(one[2:].lstrip()):
                 # a command quoted as a block (stylegan2-pytorch's README: `> python train.py --arch swagan`)
                 out += [(i, one[2:].lstrip()), (i, "")]
             elif fence is None and "`" in s:
@@ -240,6 +241,11 @@ def shell_lines(path: str, text: str) -> list[tuple[int, str]]:
                         out += [(i, span), (i, "")]
         return out
     return list(enumerate(lines, 1))
+
+
+def _starts_command(text: str) -> bool:
+    """Whether a document's line (or a span of it) starts as a command: an interpreter or a launcher."""
+    return bool(_INLINE_COMMAND.match(text + " "))
 
 
 def _prompted(line: str) -> str:
@@ -522,7 +528,7 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
         except ValueError:
             return
         if any("$" in w for w in words):
-            words = [w if "$" not in w else (_expand(w, variables) or "\0unknown") for w in words]
+            words = [_known(w, variables) for w in words]
         variables[array.group(1)] = " ".join(shlex.quote(w) for w in words)
         variables[_ARRAY_MARK + array.group(1)] = ""
         variables.pop(_PARTIAL + array.group(1), None)
@@ -573,7 +579,7 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
         if entry is None:
             called = _find_shell_script(probe) if forwards is None else None
             if called is not None:
-                expanded = tuple(a if "$" not in a else (_expand(a, variables) or "\0unknown") for a in called[1])
+                expanded = tuple(_known(a, variables) for a in called[1])
                 found.append(Command(line, logical.strip(), called[0], False, expanded,
                                      _environment(tokens, variables, exported), shell=True))
             continue
@@ -601,6 +607,11 @@ def _commands_in(line: int, logical: str, variables: dict[str, str], found: list
             script = _expand(script, variables) or script.rsplit("$", 1)[-1].partition("/")[2] or script
         found.append(Command(line, logical.strip(), script, module, expanded_args,
                              _environment(tokens, variables, exported), cwd=variables.get(_CWD)))
+
+
+def _known(word: str, variables: dict[str, str]) -> str:
+    """A word with its variables substituted, or `\0unknown` where one is not known here."""
+    return word if "$" not in word else (_expand(word, variables) or "\0unknown")
 
 
 def _known_words(tokens: list[str], variables: dict[str, str]) -> list[str]:

@@ -165,8 +165,8 @@ def check(facts: Facts) -> Iterator[Finding]:
                 strings |= {normalize(r.name).rsplit(".", 1)[-1] for f in facts.index.files
                             if not is_test_code(f.path) for r in f.reads if r.strong}
                 prefixes = tuple(t[:-2] for t in strings if t.endswith("{}"))
-            leaf = s.key.rsplit(".", 1)[-1]
-            if leaf in strings or normalize(s.key).rsplit(".", 1)[-1] in strings or leaf.startswith(prefixes):
+            leaf, normal_leaf = s.key.rsplit(".", 1)[-1], normalize(s.key).rsplit(".", 1)[-1]
+            if leaf in strings or normal_leaf in strings or leaf.startswith(prefixes):
                 # code names the key in a string (tab-ddpm's `raw_config['num_numerical_features']` of a
                 # config loaded as a plain dict), starts an f-string it may make (Open-Sora's
                 # `cfg.get(f"plugin{suffix}")`), or reads it as an attribute: so no unknown key
@@ -181,7 +181,7 @@ def check(facts: Facts) -> Iterator[Finding]:
                     params = {normalize(p) for f in facts.index.files for p in f.parameters}
                     registered = {normalize(n) for v in facts.index.variants for n in (v.name, *v.aliases)}
                 known = normalize(built) in registered
-                if known and s.key.rsplit(".", 1)[-1] == "type" or normalize(s.key).rsplit(".", 1)[-1] in params:
+                if known and leaf == "type" or normal_leaf in params:
                     continue  # the registry's own key, naming what it registered; a keyword it takes
                 if not known:
                     confidence, tail = 30, f"; its section is built as `{built}` (its `type`), a class the repo does not register, whose constructor may take it"
