@@ -471,6 +471,11 @@ class Facts:
         """The knob a gate tests: one in the gate's own file or the files it imports first."""
         scope = self.reach(g.path)
         hit = self.lookup(g.name, scope) or self.lookup(g.name)
+        # a CfgNode's keys are read as spelled: TimeSformer's `cfg['num_classes'] == 1001` tests
+        # timm's `default_cfg` dict, not its yacs `MODEL.NUM_CLASSES`
+        leaf = g.name.rsplit(".", 1)[-1]
+        hit = [i for i in hit if not (self.knob(i).system == "yacs" and self.knob(i).option_strings
+                                      and self.knob(i).option_strings[0].rsplit(".", 1)[-1] != leaf)]
         names = {self.knob(i).name for i in hit}
         return hit[0] if len(names) == 1 else None
 

@@ -30,7 +30,9 @@ def test_cfgnode_definitions():
             cfg.MODEL.WEIGHTS = args.weights  # code deciding a value, not a definition
     '''))
     knobs = {k.name: k for k in f.knobs}
-    assert set(knobs) == {"model.depth", "input.crop.enabled", "solver.steps", "model.x.on"}
+    # an open section stands for the keys experiments add under it, also where it defines some itself
+    assert set(knobs) == {"model.depth", "input.crop.enabled", "solver", "solver.steps", "model.x.on"}
+    assert knobs["solver"].action == "new_allowed"
     assert knobs["model.depth"].default == 50 and knobs["model.depth"].option_strings == ("MODEL.DEPTH",)
     assert knobs["solver.steps"].default == (10, 20)
     assert "MODEL.WEIGHTS" in f.writes and "MODEL.X.ON" not in f.writes

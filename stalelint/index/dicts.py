@@ -31,16 +31,22 @@ def _entries(node: ast.expr, prefix: str):
 
 
 def _handed_whole(tree: ast.Module, name: str) -> str | None:
-    """The call a dict is handed to whole (`yaml.dump(config, f)`, `Trainer(**config)`), whose
-    callee may read any of its keys; None when the module only reads its keys one by one."""
+    """Why any key of the dict may be read: the call it is handed to whole (`yaml.dump(config, f)`,
+    `Trainer(**config)`), whose callee may read any of them, or a lookup by a computed key; None
+    when the module only reads its keys one by one."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             args = list(node.args) + [k.value for k in node.keywords]
             if any(isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and a.value.id == name
                    or isinstance(a, ast.Name) and a.id == name for a in args):
-                return call_name(node) or "a call"
+                return f"`{name}` is handed whole to `{call_name(node) or 'a call'}`, which may read it by name"
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == name:
-            return "its function's caller"
+            return f"`{name}` is handed whole to `its function's caller`, which may read it by name"
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) \
+                and node.value.id == name and not isinstance(node.slice, (ast.Constant, ast.Slice)):
+            # pytorch-cifar's `cfg = {'VGG11': [...], 'VGG16': [...]}` read as `cfg[vgg_name]`: a table
+            # looked up by a computed key, any of whose entries a caller may name
+            return f"`{name}` is looked up by a computed key (`{ast.unparse(node)}`), which may name any of its keys"
     return None
 
 
@@ -56,8 +62,7 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> list[
             continue
         # pytorch-a2c-ppo-acktr-gail's `config = {"session_name": ...}`, written out by `yaml.dump`
         # for tmuxp: whoever the dict is handed to may read every key
-        callee = _handed_whole(tree, stmt.targets[0].id)
-        whole = f"`{stmt.targets[0].id}` is handed whole to `{callee}`, which may read it by name" if callee else ""
+        whole = _handed_whole(tree, stmt.targets[0].id) or ""
         for key, value, key_node in entries:
             default = literal(value)
             line = key_node.lineno

@@ -131,8 +131,11 @@ def extract(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) \
         return [], set(), set()
     v = _Visitor(path, sups)
     v.visit(tree)
-    # a section assigned a CN() is not itself a knob (an open one is, while it defines no keys)
-    sections = {k for k in v.knobs if any(other.startswith(k + ".") for other in v.knobs)}
+    # a section assigned a CN() is not itself a knob; an open one is, also where it defines keys of
+    # its own (CvT's `_C.AUG.TIMM_AUG = CN(new_allowed=True)` then `_C.AUG.TIMM_AUG.USE_LOADER = False`:
+    # its recipes add `RE_PROB`, `HFLIP`, ... which yacs merges and build.py reads)
+    sections = {k for k, knob in v.knobs.items() if knob.action != OPEN
+                and any(other.startswith(k + ".") for other in v.knobs)}
     return [k for n, k in v.knobs.items() if n not in sections], v.defined, v.targets
 
 

@@ -85,13 +85,28 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
                        f"`{k.name}` in {{{values_text}}}; {taken}")
             # `if args.dry_run:`, `if cfg.time_limit is not None:` gate how a run is operated
             confidence, note = capped(90, operational_cap(g.value), operational_flag(k), thin(recent),
-                                      shipped(facts, last), _offered(facts, i, g, dead) if last is None else None)
+                                      shipped(facts, last), _offered(facts, i, g, dead) if last is None else None,
+                                      _off_switch(g, values, dead, k.name))
             n = lines[1] - lines[0] + 1
             yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message + note,
                           confidence, n, Evidence(
                 len(recent), len(facts.covers.get(k.path, [])), 0,
                 LastSet(last.experiment.label, last.experiment.date, last.value) if last else None), lines[1],
                 subject=g.test)
+
+
+def _off_switch(g, values, dead: bool, name: str) -> tuple[int, str] | None:
+    """The cap on the arm a zero or empty value runs, where every experiment gives the flag a number
+    or a string: Swin's `if config.TRAIN.CLIP_GRAD: clip(...) else: get_grad_norm(...)`, with
+    `CLIP_GRAD` 5.0 or 3.0. That arm is how a run turns the setting off, not a trick left behind
+    (a flag only ever True is another matter: its off arm may well be one)."""
+    off_arm = (g.op == "truthy" and not dead) or (g.op == "falsy" and dead)
+    if not off_arm or g.form == "guard" or g.combine:
+        return None
+    if not values or any(isinstance(v, bool) or not isinstance(v, (int, float, str)) for v in values):
+        return None
+    return THIN_CONFIDENCE, (f"that arm is what a run setting `{name}` to 0 or empty gets: the off switch of a "
+                            "setting in use")
 
 
 def _offered(facts: Facts, i: int, g, dead: bool) -> tuple[int, str] | None:

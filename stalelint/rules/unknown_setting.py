@@ -72,6 +72,8 @@ def check(facts: Facts) -> Iterator[Finding]:
     library_parsers = {f.path for f in parsing if any(_library_class(f, c, repo_classes, modules)
                                                       for c in f.parsed_classes)}
     library_files |= {f.path for f in made if any(not in_repo(m, modules) for m in f.parser_factories)}
+    unseen_factories = {f.path: m for f in made for m in f.parser_factories
+                        if in_repo(m, modules) and not _module_in_repo(m, modules)}
     outside = _importers_of_libraries(facts, modules) if absl_files else set()
     configurables = {k.name.rsplit(".", 1)[0].rsplit("/", 1)[-1] for k in facts.index.knobs if k.system == "gin"}
     # per script and per key, not per setting: 10k experiments repeat the same few scripts and
@@ -144,6 +146,10 @@ def check(facts: Facts) -> Iterator[Finding]:
                 confidence, tail = 30, ("; its parser takes options from library code (a config class that extends "
                                         "a library's, `add_argparse_args(parser)`, or a parser a library's "
                                         "function made), which may define it")
+            elif reach & unseen_factories.keys():
+                made_by = unseen_factories[min(reach & unseen_factories.keys())]
+                confidence, tail = 30, (f"; its parser is made by `{made_by}`, from a module no file of the repo "
+                                        "is (loaded some other way), which may define it")
             elif reach & absl_files and reach & outside:
                 confidence, tail = 30, "; absl flags are global, and a library the script imports may define it"
             elif known_args:
@@ -226,6 +232,14 @@ def _library_class(f, name: str, repo_classes: set[str], modules: dict[str, str]
     if origin is not None:
         return not in_repo(origin, modules)
     return name not in repo_classes
+
+
+def _module_in_repo(function: str, modules: dict[str, str]) -> bool:
+    """Whether the module a function is imported from is a file of the repo. YOLOX's
+    `from yolox.tools.train import make_parser` names a module no file is (a meta-path finder of
+    `yolox/tools/__init__.py` loads `tools/train.py`): the repo's package, but a parser we cannot see."""
+    module = function.rsplit(".", 1)[0]
+    return module in modules or function in modules
 
 
 def _built_by_type(e: Experiment, key: str) -> str | None:

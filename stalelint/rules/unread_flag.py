@@ -43,6 +43,7 @@ _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world
 
 def check(facts: Facts) -> Iterator[Finding]:
     loaded_by_path = _loaded_by_path(facts)
+    spelled = _spelled_in_code(facts)
     hydra_files = {f.path for f in facts.index.files if any(m.split(".")[0] == "hydra" for m in f.imports)}
     for i, k in enumerate(facts.index.knobs):
         if k.kind != "flag" or k.system in YAML_TREES or kept(k, CODE) or facts.is_read(k) or is_test_code(k.path):
@@ -74,6 +75,16 @@ def check(facts: Facts) -> Iterator[Finding]:
             confidence, why = 40, f"; {k.passed_whole}"
         elif k.set_by_name:
             confidence, why = 40, f"; {k.set_by_name}, so any of its fields may be set or read by name"
+        elif _TEMPLATE.search(k.path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()):
+            # the CycleGAN family's `data/template_dataset.py`: `--new_dataset_option` shows a user
+            # how to add one, in a file that is there to be copied
+            confidence, why = 40, f"; it is defined in a template (`{k.path}`), which shows how to add one"
+        elif any(p != k.path or not exact for o in k.option_strings if o.startswith("--")
+                 for p, exact in spelled.get(o, ())):
+            # CUT's launcher labels its runs by `grab_pattern(r'--easy_label "([^"]+)"', cmd)`: code
+            # that starts a string with the option reads it from a command's text, not from `args`
+            where = next(p for o in k.option_strings for p, exact in spelled.get(o, ()) if p != k.path or not exact)
+            confidence, why = 40, f"; code in `{where}` spells the option in a string, so it may read it from a command's text"
         elif k.name.rsplit(".", 1)[-1] in _INJECTED:
             confidence, why = 40, "; launchers pass this to every script, so the parser may only need to accept it"
         elif k.recorded_whole and _ANNOTATION.fullmatch(k.name.rsplit(".", 1)[-1].lstrip("-").replace("-", "_")):
@@ -89,6 +100,26 @@ def check(facts: Facts) -> Iterator[Finding]:
         lines = k.end_line - k.line + 1
         yield Finding(CODE, NAME, KIND, k.name, k.path, k.line, k.column,
                       f"flag `{display(k)}` is defined but never read{why}", confidence, lines, None, k.end_line)
+
+
+_TEMPLATE = re.compile(r"(^|_)template($|_)")  # a file's stem: template_model, dataset_template
+_OPTION_START = re.compile(r"--[A-Za-z][\w-]*")
+
+
+def _spelled_in_code(facts: Facts) -> dict[str, list[tuple[str, bool]]]:
+    """`--option` -> (file, whether the string is the option alone) for each file whose code has a
+    string starting with it (`"--easy_label"`, `r'--easy_label "([^"]+)"'`, `"--fp16" in sys.argv`).
+    argparse's option strings are not among them; click's are (`@click.option("--max_rows")`), so the
+    option alone in its own file says nothing. A help text mentioning an option starts with a word."""
+    found: dict[str, list[tuple[str, bool]]] = {}
+    for f in facts.index.files:
+        if is_test_code(f.path):
+            continue
+        for s in f.code_strings:
+            m = _OPTION_START.match(s)
+            if m and (m.end() == len(s) or not (s[m.end()].isalnum() or s[m.end()] in "_-")):
+                found.setdefault(m.group(), []).append((f.path, m.end() == len(s)))
+    return found
 
 
 def _loaded_by_path(facts: Facts) -> set[tuple[str, str]]:
