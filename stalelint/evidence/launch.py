@@ -712,6 +712,11 @@ def is_option(token: str) -> bool:
     return len(token) > 1 and token[0] == "-" and not _NUMBER.match(token) and " " not in token
 
 
+# a document's choice among values (glow's README: `--flow_permutation [0/1/2] --seed [0/1/2]`): runs
+# of each, so no one value is known
+_ALTERNATIVES = re.compile(r"^\[[^\[\]\s,]+(?:[/|][^\[\]\s,/|]+)+\]$")
+
+
 def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | None],
                words: list[str] | None = None) -> tuple[list[Setting], list[str]]:
     """(settings, config files named) of a script's arguments; `words` gets the words that are no
@@ -737,7 +742,7 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
         if a.startswith("-") and not _NUMBER.match(a) and len(a) > 1:
             if "=" in a:
                 key, raw = a.split("=", 1)
-                value = UNKNOWN if "\0unknown" in raw else raw
+                value = UNKNOWN if "\0unknown" in raw or _ALTERNATIVES.match(raw) else raw
                 i += 1
             else:
                 key = a
@@ -748,7 +753,7 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
                     settings.append(Setting(key, True, None, form))
                     i += 1
                     continue
-                value = UNKNOWN if "\0unknown" in nxt else nxt
+                value = UNKNOWN if "\0unknown" in nxt or _ALTERNATIVES.match(nxt) else nxt
                 i += 2
                 # nargs='+' style lists: further non-option tokens after the value
                 extra = []

@@ -70,6 +70,17 @@ def _is_dict_view(node: ast.expr, strong_names: set[str]) -> tuple[bool, bool]:
     return False, False
 
 
+def _is_config_call(node: ast.expr, strong_names: set[str]) -> bool:
+    """A config object: a known config name (`args`, `cfg.model`), or a parser's result
+    (`parser.parse_args()`, `parser.parse_known_args()[0]`)."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Call):
+        return call_name(node) in ("parse_args", "parse_known_args")
+    parts = chain(node)
+    return bool(parts) and parts[-1] in strong_names
+
+
 def _splats_config(node: ast.expr, strong_names: set[str]) -> bool:
     """Whether `**node` may unpack a config's fields: `**vars(args)`, `**asdict(cfg)`, `**cfg.model`;
     not `**runner.log_buffer.output` (ConvNeXt's mmcv hook), which no config name is part of."""
@@ -95,6 +106,13 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
     params: set[str] = set()
     outer: set[int] = set()  # inner nodes of a chain already recorded by its outermost attribute
     params.update(node.arg for node in nodes(tree, ast.arg))
+    # names assigned a whole view of a parsed config (`args = vars(parser.parse_args())`)
+    view_names = {t.id for node in nodes(tree, ast.Assign) if isinstance(node.value, ast.Call)
+                  and call_name(node.value) in _DICT_VIEWS and node.value.args
+                  and _is_config_call(node.value.args[0], strong_names)
+                  for t in node.targets if isinstance(t, ast.Name)}
+    local_functions = {f.name: f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))} \
+        if view_names else {}
     for node in nodes(tree, ast.Dict):
         splat = splat or any(k is None and _splats_config(v, strong_names) and id(v) not in known_views
                              for k, v in zip(node.keys, node.values))
@@ -145,7 +163,11 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
                 if is_view:
                     reads.append(Read(node.args[0].value, path, node.lineno, node.col_offset + 1, strong))
             else:
-                reads.extend(_named_beside(node, path, strong_names))
+                reads.extend(_named_beside(node, path, strong_names, view_names))
+            if view_names:
+                taken, passed_on = _splatted_into(node, path, view_names, local_functions)
+                reads.extend(taken)
+                splat = splat or passed_on
             for k in node.keywords:
                 if k.arg is None and _splats_config(k.value, strong_names) and id(k.value) not in known_views:
                     splat = True
@@ -163,15 +185,37 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
 _KEY_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 
-def _named_beside(call: ast.Call, path: str, strong_names: set[str]) -> list[Read]:
+def _named_beside(call: ast.Call, path: str, strong_names: set[str], view_names: set[str] = frozenset()) -> list[Read]:
     """Weak reads of the keys a call names by string beside a config it is handed:
     detectron2's `_try_get_key(cfg, "CUDNN_BENCHMARK", "train.cudnn_benchmark", default=False)`,
-    `OmegaConf.select(cfg, "model.depth")`. The helper reads them by name; where, the call does not say."""
+    `OmegaConf.select(cfg, "model.depth")`, or beside a view of one kept in a name (pytorch_GAN_zoo's
+    `kwargs = vars(parser.parse_args())`, `getVal(kwargs, 'interpolationPath', None)`). The helper
+    reads them by name; where, the call does not say."""
     values = list(call.args) + [k.value for k in call.keywords if k.arg is not None]
-    if not any((parts := chain(v)) and parts[-1] in strong_names for v in values):
+    if not any((parts := chain(v)) and (parts[-1] in strong_names or len(parts) == 1 and parts[0] in view_names)
+               for v in values):
         return []
     return [Read(v.value, path, v.lineno, v.col_offset + 1, False) for v in values
             if isinstance(v, ast.Constant) and isinstance(v.value, str) and _KEY_PATH.fullmatch(v.value)]
+
+
+def _splatted_into(call: ast.Call, path: str, view_names: set[str],
+                   functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> tuple[list[Read], bool]:
+    """(weak reads of the parameters of a function of this module that a view of the parsed config
+    is unpacked into, whether the rest goes on by name): mesh-transformer-jax's `args =
+    vars(parser.parse_args())` then `process_args(**args)` reads `input_ckpt` and `cpu`. Not a
+    repo-wide doubt, as `**vars(x)` handed to an unknown callee is: the callee is here, and its
+    parameters say what it takes, unless its `**kwargs` is used (then any key may be)."""
+    if not any(k.arg is None and isinstance(k.value, ast.Name) and k.value.id in view_names for k in call.keywords):
+        return [], False
+    fn = functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+    if fn is None:
+        return [], False
+    a = fn.args
+    rest = a.kwarg.arg if a.kwarg else None
+    passed_on = rest is not None and any(isinstance(n, ast.Name) and n.id == rest for n in ast.walk(fn))
+    return [Read(p.arg, path, call.lineno, call.col_offset + 1, False)
+            for p in a.posonlyargs + a.args + a.kwonlyargs], passed_on
 
 
 # ---- flags named by a string that reaches getattr through a variable --------------------------
