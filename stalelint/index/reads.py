@@ -179,7 +179,26 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
                     reads.append(Read(key.value, path, node.lineno, node.col_offset + 1, strong))
     if dynamic:
         reads.extend(by_name(tree, path, strong_names, dynamic))
+        splat = splat or _by_signature(tree, dynamic)
     return reads, splat, sorted(params), sorted(writes)
+
+
+def _by_signature(tree: ast.Module, dynamic: list[tuple[ast.expr, str, int]]) -> bool:
+    """Whether a `getattr(args, key)` takes its key from a callable's parameters: sscd's
+    `call_using_args(Model, args)` builds `{key: getattr(args, key) for key in
+    inspect.signature(function).parameters}`. Which callable, the helper's callers say; any
+    function's parameters may be read, as where a config is unpacked into a call (`**vars(args)`)."""
+    if not any(call_name(n) == "signature" for n in nodes(tree, ast.Call)):
+        return False
+    for node in nodes(tree, ast.For, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+        for g in [node] if isinstance(node, ast.For) else node.generators:
+            if not isinstance(g.target, ast.Name) or not any(
+                    isinstance(n, ast.Attribute) and n.attr == "parameters" for n in ast.walk(g.iter)):
+                continue
+            first, last = node.lineno, node.end_lineno or node.lineno
+            if any(var == g.target.id and first <= line <= last for _, var, line in dynamic):
+                return True
+    return False
 
 
 _KEY_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
