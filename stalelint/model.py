@@ -251,8 +251,9 @@ class Setting:
     value: Any
     line: int | None = None
     # "value" (`--lr 0.1`, `lr: 0.1`), "bare" (`--use-ema` with no value: the action decides), or
-    # "negated" (`--no-use-ema`: x=False unless a knob `no_use_ema` exists), or "inherited" (a value
-    # a config file takes from its `_BASE_` or gin `include`)
+    # "negated" (`--no-use-ema`: x=False unless a knob `no_use_ema` exists), "inherited" (a value
+    # a config file takes from its `_BASE_` or gin `include`), or "local" (a Python config's variable
+    # the file itself uses: mmdetection's `train_pipeline`)
     form: str = "value"
 
 

@@ -177,6 +177,10 @@ def _python_settings(text: str, path: str) -> list[Setting]:
     except (ValueError, RecursionError, MemoryError) as exc:  # MemoryError: the parser's stack, on deep nesting
         raise BadConfig(f"cannot parse Python: {str(exc) or 'too deeply nested'}") from None
     out: list[Setting] = []
+    # a name the module itself reads is a helper of the config (mmdetection's `train_pipeline = [...]`
+    # then `data = dict(train=dict(pipeline=train_pipeline))`): still a key of what it sets, but
+    # one no code need define
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             continue
@@ -195,10 +199,11 @@ def _python_settings(text: str, path: str) -> list[Setting]:
         for name in names:
             if name.startswith("_"):
                 continue
+            form = "local" if name in used else "value"
             if isinstance(v, dict) and v:
-                out.extend(Setting(k, x, stmt.lineno) for k, x in _flatten(v, name))
+                out.extend(Setting(k, x, stmt.lineno, form) for k, x in _flatten(v, name))
             else:
-                out.append(Setting(name, v, stmt.lineno))
+                out.append(Setting(name, v, stmt.lineno, form))
     if not out:
         raise NotAConfig("no assignments")
     return out

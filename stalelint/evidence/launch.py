@@ -91,13 +91,20 @@ class Forward:
     tail: tuple[str, ...]  # its arguments after `"$@"`
 
 
-def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Join `\\` continuations; drop comment lines (which include `#SBATCH` directives)."""
+def _logical_lines(lines: list[tuple[int, str]], markdown: bool = False) -> list[tuple[int, str]]:
+    """Join `\\` continuations; drop comment lines (which include `#SBATCH` directives). In a
+    document (`markdown`), a quote still open where a block ends (a blank line) goes no further:
+    transfuser's README lists a folder tree with "ego-agent's" in an untagged block, whose stray
+    quote took every later command of the README into one word."""
     out: list[tuple[int, str]] = []
     buf, start = "", 0
     for number, raw in lines:
         text = raw.rstrip("\r\n")
         stripped = text.strip()
+        if markdown and buf and not stripped and _open_quote(buf):
+            out.append((start, buf))
+            buf = ""
+            continue
         if not buf and stripped.startswith("#"):
             continue
         if buf and stripped.startswith("#"):
@@ -463,7 +470,7 @@ def commands(path: str, text: str, scripts: bool = False) -> list[Command]:
     variables: dict[str, str] = {}
     exported: set[str] = set()
     markdown = path.lower().endswith((".md", ".markdown", ".mdx"))
-    for line, logical in _logical_lines(shell_lines(path, text)):
+    for line, logical in _logical_lines(shell_lines(path, text), markdown):
         if markdown and not logical.strip():
             variables.pop(_CWD, None)  # the end of a code block: the next one starts where the reader is
         _commands_in(line, logical, variables, found, nested=True, exported=exported)
@@ -717,6 +724,13 @@ def is_option(token: str) -> bool:
 _ALTERNATIVES = re.compile(r"^\[[^\[\]\s,]+(?:[/|][^\[\]\s,/|]+)+\]$")
 
 
+def _attached(token: str, takes_value: Callable[[str], bool | str | None]) -> bool:
+    """`-b4`: a short option that takes a value (`-b`, the script's) with the value written on (argparse
+    reads it as `-b 4`), where the whole token is no option of the script itself."""
+    return len(token) > 2 and token[1] != "-" and token[1].isalpha() \
+        and takes_value(token[:2]) in (True, ONE) and takes_value(token) is None
+
+
 def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | None],
                words: list[str] | None = None) -> tuple[list[Setting], list[str]]:
     """(settings, config files named) of a script's arguments; `words` gets the words that are no
@@ -743,6 +757,11 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
             if "=" in a:
                 key, raw = a.split("=", 1)
                 value = UNKNOWN if "\0unknown" in raw or _ALTERNATIVES.match(raw) else raw
+                i += 1
+            elif _attached(a, takes_value):
+                # SfmLearner's README: `-b4 -m0.2 -s0.1`, argparse's short option with its value attached
+                key, raw = a[:2], a[2:]
+                value = UNKNOWN if "\0unknown" in raw else raw
                 i += 1
             else:
                 key = a

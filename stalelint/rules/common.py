@@ -82,11 +82,18 @@ def thin(recent: Sequence[Experiment]) -> tuple[int, str] | None:
     return None
 
 
-def window_text(facts: Facts, since: dt.datetime | None) -> str:
-    """`since 2026-05-31`, or `since it was added on 2026-09-01` for a definition younger than the window."""
-    if since is None:
+def window_text(facts: Facts, since: dt.datetime | None, recent: list | None = None) -> str:
+    """`since 2026-05-31`, or `since it was added on 2026-09-01` for a definition younger than the window;
+    with how many of `recent` are documentation examples from before the window, which count as
+    recent (the documentation says how the code is run now) though `stalelint experiments` lists
+    them as old."""
+    if since is not None:
+        return f"since it was added (or last edited) on {day(since)}"
+    older = sum(1 for e in recent or () if e.date is not None and e.date < facts.window.start)
+    if not older:
         return f"since {day(facts.window.start)}"
-    return f"since it was added (or last edited) on {day(since)}"
+    return (f"since {day(facts.window.start)} (counting {older} documentation example{'s' if older != 1 else ''} "
+            "from before it)")
 
 
 # values that name how a run is operated rather than what is researched: runs that resume from a

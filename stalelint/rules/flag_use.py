@@ -29,7 +29,7 @@ class Unused:
         """`flag `--x` is never set by any of 7 recent experiments since 2026-01-01; last set to True by
         configs/old.yaml on 2025-02-01` (or `never set to another value by any experiment found`)."""
         k, n = self.knob, len(self.recent)
-        since = window_text(facts, self.since)
+        since = window_text(facts, self.since, self.recent)
         if self.recent_sets:
             head = (f"is set only to its default ({show(k.default)}) by {self.recent_sets} of {n} recent "
                     f"experiment{'s' if n != 1 else ''} {since}")

@@ -81,7 +81,7 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
             values_text = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
             test = {"ternary": f"the ternary on `{g.test}`", "term": f"the term `{g.test}`",
                     "guard": f"`if {g.test}:`"}.get(g.form, f"`{g.form} {g.test}:`")
-            message = (f"{test} {arm}: all {len(recent)} recent experiments {window_text(facts, since)} have "
+            message = (f"{test} {arm}: all {len(recent)} recent experiments {window_text(facts, since, recent)} have "
                        f"`{k.name}` in {{{values_text}}}; {taken}")
             # `if args.dry_run:`, `if cfg.time_limit is not None:` gate how a run is operated
             confidence, note = capped(90, operational_cap(g.value), operational_flag(k), thin(recent),
@@ -109,6 +109,16 @@ def _off_switch(g, values, dead: bool, name: str) -> tuple[int, str] | None:
                             "setting in use")
 
 
+def _mode_arm(facts: Facts, i: int, g) -> bool:
+    """An arm comparing the flag with a number, in a chain with another arm comparing it with another."""
+    def number(v: object) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+    if g.op != "==" or not number(g.value) or g.form not in ("if", "elif"):
+        return False
+    return any(h.path == g.path and h.chain == g.chain and h.op == "==" and number(h.value) and h.value != g.value
+               for h in facts.gates_for(i))
+
+
 def _offered(facts: Facts, i: int, g, dead: bool) -> tuple[int, str] | None:
     """The cap on a branch no experiment ever took, when it is as likely an option offered (a
     reference trainer's `--pose_opt`, a library's `TO_BGR255`) as a trick tried: its flag was never
@@ -123,6 +133,10 @@ def _offered(facts: Facts, i: int, g, dead: bool) -> tuple[int, str] | None:
         isinstance(g.value, (tuple, list, frozenset, set)) and all(isinstance(v, str) for v in g.value)))
     if named:
         why = f"no experiment ever chose {g.value!r}"
+    elif _mode_arm(facts, i, g):
+        # VMZ's `if args.sanity_check == 1: ... elif args.sanity_check == 2:`: a mode coded as a number,
+        # each arm one of the modes the chain offers, as a string dispatch's arms are
+        why = f"no experiment ever chose {g.value!r}, one of the modes its `if`/`elif` chain offers"
     elif not any(not same_value(b.value, k.default) for b in facts.bindings.get(i, ())):
         why = f"no experiment ever set `{k.name}` to anything but its default"
     elif k.default is not UNKNOWN and evaluate(g.op, k.default, g.value) is dead:

@@ -94,7 +94,7 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
             name = ", ".join(map(str, chosen))
             last = _latest(ever)
             msg = _message(f"`{g.form} {g.test}:` (variant `{name}` of `{display(k)}`)", len(recent),
-                           window_text(facts, since), last)
+                           window_text(facts, since, recent), last)
             confidence, note = _confidence(facts, 90, recent, last, chosen[0] if len(chosen) == 1 else None)
             yield Finding(CODE, NAME, KIND, name, g.path, g.line, g.column, msg + note, confidence,
                           g.body[1] - g.body[0] + 1,
@@ -121,7 +121,7 @@ def _flag_variants(facts: Facts) -> Iterator[Finding]:
                 continue  # the registry entry is the code to go; it is reported there
             ever = [b.experiment for b in facts.bindings.get(i, ()) if same_value(b.value, choice)]
             last = _latest(ever)
-            msg = _message(f"choice {choice!r} of `{display(k)}`", len(recent), window_text(facts, since), last)
+            msg = _message(f"choice {choice!r} of `{display(k)}`", len(recent), window_text(facts, since, recent), last)
             confidence, note = _confidence(facts, 80, recent, last, choice)
             yield Finding(CODE, NAME, KIND, str(choice), k.path, k.line, k.column, msg + note, confidence, 0, Evidence(len(recent), len(facts.covers.get(k.path, [])), 0,
                                       LastSet(last.label, last.date, choice) if last else None), k.end_line,
@@ -163,7 +163,7 @@ def _registry_variants(facts: Facts) -> Iterator[Finding]:
             continue
         last = _latest([e for e in facts.experiments if key in selected(e)])
         confidence, note = _confidence(facts, 80, mine, last, v.name, sizes[(v.path, v.owner)])
-        msg = _message(f"variant `{v.name}` of `{v.owner}`", len(mine), window_text(facts, since), last) + note
+        msg = _message(f"variant `{v.name}` of `{v.owner}`", len(mine), window_text(facts, since, mine), last) + note
         yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg, confidence,
                       v.end_line - v.line + 1, Evidence(len(mine), len(facts.experiments), 0,
                                                          LastSet(last.label, last.date, v.name) if last else None),
@@ -252,7 +252,7 @@ def _group_variants(facts: Facts) -> Iterator[Finding]:
         if not recent:
             continue
         last = _latest([e for e in tree if selects(e)])
-        msg = _message(f"option `{v.name}` of config group `{v.owner}`", len(recent), window_text(facts, since), last)
+        msg = _message(f"option `{v.name}` of config group `{v.owner}`", len(recent), window_text(facts, since, recent), last)
         confidence, note = _confidence(facts, 90, recent, last, v.name)
         yield Finding(CODE, NAME, KIND, f"{v.owner}={v.name}", v.path, v.line, v.column, msg + note,
                       confidence, v.end_line - v.line + 1,
@@ -279,7 +279,7 @@ def _dynamic_variants(facts: Facts) -> Iterator[Finding]:
         if not recent:
             continue
         last = _latest([b.experiment for b in facts.bindings.get(i, ()) if _names_match(b.value, v.name)])
-        msg = _message(f"`{v.name}` (chosen by `getattr(..., {display(k)})`)", len(recent), window_text(facts, since),
+        msg = _message(f"`{v.name}` (chosen by `getattr(..., {display(k)})`)", len(recent), window_text(facts, since, recent),
                        last)
         confidence, note = _confidence(facts, 70, recent, last, v.name)
         yield Finding(CODE, NAME, KIND, v.name, v.path, v.line, v.column, msg + note, confidence,

@@ -162,6 +162,8 @@ def check(facts: Facts) -> Iterator[Finding]:
                 continue  # Hydra config files may add keys to sections that are instantiated whole
             if s.form == "inherited":
                 continue  # an inherited key is reported where it is set, if that file is an experiment
+            if s.form == "local":
+                continue  # a Python config's helper variable, which the file itself uses (`train_pipeline`)
             if parent(s.key) not in facts.bound_parents.get(id(e), ()):
                 continue  # none of its neighbours is a knob stalelint knows: another system's section
             if strings is None:
