@@ -35,6 +35,16 @@ def test_a_note_only_recorded_with_the_run_is_doubtful(tmp_path):
     assert got == [("note", 40), ("remove_difficult", 70)]
 
 
+def test_a_run_name_only_recorded_with_the_run_is_doubtful(tmp_path):
+    """wise-ft's `--exp_name` ("for organization purposes only"), written into every results row
+    with `vars(args)`: 40, as a note is (set AJ)."""
+    write_files(tmp_path, {"main.py": TRAIN.replace('"--note", default="", help="add some notes to the experiment"',
+                                                    '"--exp_name", default=None')})
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    got = sorted((f["name"], f["confidence"]) for f in doc["findings"] if f["code"] == "STL101")
+    assert got == [("exp_name", 40), ("remove_difficult", 70)]
+
+
 def test_commands_in_a_block_of_another_language_and_prompted_lines_in_code_are_read():
     """YOLOS' README fences its eval commands as ```eval; SimCLR's puts `$ python run.py ...` in a
     ```python block. Code lines of a python block and prose of an unknown block are no commands."""
@@ -45,3 +55,36 @@ def test_commands_in_a_block_of_another_language_and_prompted_lines_in_code_are_
             "```yaml\npython: 3.8\n```\n")
     found = [(c.entry, c.args) for c in launch.commands("README.md", text)]
     assert found == [("main.py", ("--eval", "--batch_size", "2")), ("run.py", ("-data", "./datasets", "--epochs", "100"))]
+
+
+def test_an_experiment_name_beside_a_whole_use_of_unknown_class_is_doubtful(tmp_path):
+    """wise-ft: `--exp_name` is written into every results row by `info = vars(args)` in a helper
+    whose `args` the index cannot tie to the parser: 40; another unread flag keeps that doubt's 70."""
+    write_files(tmp_path, {
+        "args.py": """\
+            import argparse
+
+            def parse_arguments():
+                p = argparse.ArgumentParser()
+                p.add_argument("--lr", type=float, default=0.1)
+                p.add_argument("--exp_name", default=None, help="for organization purposes only")
+                p.add_argument("--legacy_init", action="store_true")
+                return p.parse_args()
+            """,
+        "evaluate.py": """\
+            import json
+
+            def evaluate(model, args):
+                info = vars(args)
+                with open("results.jsonl", "a") as f:
+                    f.write(json.dumps(info) + "\\n")
+            """,
+        "main.py": """\
+            from args import parse_arguments
+            args = parse_arguments()
+            print(args.lr)
+            """,
+    })
+    doc = json.loads(run("check", tmp_path, "--output-format", "json", "--min-confidence", "0").output)
+    got = sorted((f["name"], f["confidence"]) for f in doc["findings"] if f["code"] == "STL101")
+    assert got == [("exp_name", 40), ("legacy_init", 70)]

@@ -97,13 +97,21 @@ def _logical_lines(lines: list[tuple[int, str]], markdown: bool = False) -> list
     transfuser's README lists a folder tree with "ego-agent's" in an untagged block, whose stray
     quote took every later command of the README into one word."""
     out: list[tuple[int, str]] = []
-    buf, start = "", 0
+    buf, start, last = "", 0, -1  # `last`: the line the previous logical line ended on
     for number, raw in lines:
         text = raw.rstrip("\r\n")
         stripped = text.strip()
         if markdown and buf and not stripped and _open_quote(buf):
             out.append((start, buf))
             buf = ""
+            continue
+        if markdown and not buf and out and out[-1][1].strip() and _OPTION_LINE.match(text) \
+                and _INLINE_COMMAND.match(out[-1][1]) and last == number - 1:
+            # a document's command written one option a line without backslashes (textual_inversion's
+            # `python main.py --base x.yaml` then `-t`, `--actual_resume ...` on the lines below it):
+            # a line that starts with an option is no command of its own
+            out[-1] = (out[-1][0], out[-1][1].rstrip() + " " + _uncommented(text).strip())
+            last = number
             continue
         if not buf and stripped.startswith("#"):
             continue
@@ -131,13 +139,14 @@ def _logical_lines(lines: list[tuple[int, str]], markdown: bool = False) -> list
             buf += "\n"
             continue
         out.append((start, buf))
-        buf = ""
+        buf, last = "", number
     if buf:
         out.append((start, buf))
     return out
 
 
 _MAX_QUOTED_LINES = 200  # a stray quote does not swallow the rest of a long file
+_OPTION_LINE = re.compile(r"^\s*--?[A-Za-z][\w.-]*(?:[=\s]|$)")
 _ARRAY_NAME = r"^\s*(?:export\s+|declare\s+-a\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=\("  # `NAME=(`
 _ARRAY_OPEN = re.compile(_ARRAY_NAME)
 _ARRAY_CLOSE = re.compile(r"\)\s*$")

@@ -70,7 +70,7 @@ def _is_dict_view(node: ast.expr, strong_names: set[str]) -> tuple[bool, bool]:
     return False, False
 
 
-def _is_config_call(node: ast.expr, strong_names: set[str]) -> bool:
+def _parsed_config(node: ast.expr, strong_names: set[str]) -> bool:
     """A config object: a known config name (`args`, `cfg.model`), or a parser's result
     (`parser.parse_args()`, `parser.parse_known_args()[0]`)."""
     if isinstance(node, ast.Subscript):
@@ -109,7 +109,7 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
     # names assigned a whole view of a parsed config (`args = vars(parser.parse_args())`)
     view_names = {t.id for node in nodes(tree, ast.Assign) if isinstance(node.value, ast.Call)
                   and call_name(node.value) in _DICT_VIEWS and node.value.args
-                  and _is_config_call(node.value.args[0], strong_names)
+                  and _parsed_config(node.value.args[0], strong_names)
                   for t in node.targets if isinstance(t, ast.Name)}
     local_functions = {f.name: f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))} \
         if view_names else {}

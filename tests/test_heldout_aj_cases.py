@@ -1,0 +1,22 @@
+"""Cases found on held-out research repos of sets AJ and AK, reduced to small documents: a command
+written one option a line without backslashes (textual_inversion, Dreambooth-Stable-Diffusion,
+XLM)."""
+from stalelint.evidence import launch
+
+
+def test_a_command_written_one_option_a_line_is_one_command():
+    """textual_inversion's README: `python main.py --base x.yaml` then `-t`, `--actual_resume ...`
+    on the lines below it, without backslashes; a shell would run them as commands of their own, a
+    reader reads one command. A prose line, a blank line or another command ends it."""
+    text = ("```\npython main.py --base configs/ft.yaml\n               -t\n"
+            "               --actual_resume /path/model.ckpt\n               --init_word cat\n```\n"
+            "```\npython main.py --base a.yaml\n\n--lr 1\n```\n"
+            "```\npython main.py --base b.yaml\npython main.py -t\n```\n")
+    found = [(c.line, c.args) for c in launch.commands("README.md", text)]
+    assert found == [(2, ("--base", "configs/ft.yaml", "-t", "--actual_resume", "/path/model.ckpt", "--init_word", "cat")),
+                     (8, ("--base", "a.yaml")), (13, ("--base", "b.yaml")), (14, ("-t",))]
+
+
+def test_a_shell_script_keeps_its_lines():
+    text = "python main.py --base a.yaml\n--lr 1\n"
+    assert [c.args for c in launch.commands("run.sh", text)] == [("--base", "a.yaml")]
