@@ -34,6 +34,8 @@ for the arms of a string dispatch (`if a == "x": ... elif a == "y":`), which are
 
 def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) -> Iterator[Finding]:
     sups = {f.path: {s.line: s.codes for s in f.suppressions} for f in facts.index.files}
+    # LAMA's `if args.template and args.template != "":`: two conjuncts on one flag, one branch
+    emitted: set[tuple[int, str, int, int]] = set()
     for i, k in enumerate(facts.index.knobs):
         if i in stale_flags or kept(k, CODE) or matches_any(k.name, facts.keep) or not facts.judgeable(i):
             continue
@@ -88,6 +90,10 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
                                       shipped(facts, last), _offered(facts, i, g, dead) if last is None else None,
                                       _off_switch(g, values, dead, k.name))
             n = lines[1] - lines[0] + 1
+            where = (i, g.path, g.line if dead else lines[0], g.column)
+            if where in emitted:
+                continue
+            emitted.add(where)
             yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message + note,
                           confidence, n, Evidence(
                 len(recent), len(facts.covers.get(k.path, [])), 0,
