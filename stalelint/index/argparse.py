@@ -57,6 +57,15 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = call_name(node)
+        if name == "ArgumentParser":
+            # ODISE's `argparse.ArgumentParser(parents=[default_argument_parser()])`: the parent's
+            # options are the parser's too, as a factory's are (one made here is indexed here)
+            parents = next((k.value for k in node.keywords if k.arg == "parents"), None)
+            for p in parents.elts if isinstance(parents, (ast.List, ast.Tuple)) else ():
+                if isinstance(p, ast.Call) and isinstance(p.func, (ast.Name, ast.Attribute)):
+                    self.factories.add(ast.unparse(p.func))
+                elif isinstance(p, ast.Name) and p.id in self.made:
+                    self.factories.add(self.made[p.id])
         if name == "add_argument" and isinstance(node.func, ast.Attribute):
             holder = node.func.value
             if isinstance(holder, ast.Name) and holder.id in self.made:
