@@ -474,10 +474,14 @@ class Facts:
         # a CfgNode's keys are read as spelled: TimeSformer's `cfg['num_classes'] == 1001` tests
         # timm's `default_cfg` dict, not its yacs `MODEL.NUM_CLASSES`
         leaf = g.name.rsplit(".", 1)[-1]
-        hit = [i for i in hit if not (self.knob(i).system == "yacs" and self.knob(i).option_strings
-                                      and self.knob(i).option_strings[0].rsplit(".", 1)[-1] != leaf)]
+        hit = [i for i in hit if _spelled_as(self.knob(i), leaf)]
         names = {self.knob(i).name for i in hit}
         return hit[0] if len(names) == 1 else None
+
+
+def _spelled_as(k: Knob, leaf: str) -> bool:
+    """Whether code spelling a key's last part `leaf` may read knob k: a yacs key only as defined."""
+    return not (k.system == "yacs" and k.option_strings and k.option_strings[0].rsplit(".", 1)[-1] != leaf)
 
 
 def parent(key: str) -> str:

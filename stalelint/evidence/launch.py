@@ -733,6 +733,12 @@ def is_option(token: str) -> bool:
 _ALTERNATIVES = re.compile(r"^\[[^\[\]\s,]+(?:[/|][^\[\]\s,/|]+)+\]$")
 
 
+def _value(word: str) -> object:
+    """An option's value as written, or UNKNOWN for one not known here (a variable's) or a choice
+    among values."""
+    return UNKNOWN if "\0unknown" in word or _ALTERNATIVES.match(word) else word
+
+
 def _attached(token: str, takes_value: Callable[[str], bool | str | None]) -> bool:
     """`-b4`: a short option that takes a value (`-b`, the script's) with the value written on (argparse
     reads it as `-b 4`), where the whole token is no option of the script itself."""
@@ -765,7 +771,7 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
         if a.startswith("-") and not _NUMBER.match(a) and len(a) > 1:
             if "=" in a:
                 key, raw = a.split("=", 1)
-                value = UNKNOWN if "\0unknown" in raw or _ALTERNATIVES.match(raw) else raw
+                value = _value(raw)
                 i += 1
             elif _attached(a, takes_value):
                 # SfmLearner's README: `-b4 -m0.2 -s0.1`, argparse's short option with its value attached
@@ -781,7 +787,7 @@ def parse_args(args: tuple[str, ...], takes_value: Callable[[str], bool | str | 
                     settings.append(Setting(key, True, None, form))
                     i += 1
                     continue
-                value = UNKNOWN if "\0unknown" in nxt or _ALTERNATIVES.match(nxt) else nxt
+                value = _value(nxt)
                 i += 2
                 # nargs='+' style lists: further non-option tokens after the value
                 extra = []

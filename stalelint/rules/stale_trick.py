@@ -90,11 +90,11 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
                                       shipped(facts, last), _offered(facts, i, g, dead) if last is None else None,
                                       _off_switch(g, values, dead, k.name))
             n = lines[1] - lines[0] + 1
-            where = (i, g.path, g.line if dead else lines[0], g.column)
-            if where in emitted:
+            at = g.line if dead else lines[0]
+            if (i, g.path, at, g.column) in emitted:
                 continue
-            emitted.add(where)
-            yield Finding(CODE, NAME, KIND, k.name, g.path, g.line if dead else lines[0], g.column, message + note,
+            emitted.add((i, g.path, at, g.column))
+            yield Finding(CODE, NAME, KIND, k.name, g.path, at, g.column, message + note,
                           confidence, n, Evidence(
                 len(recent), len(facts.covers.get(k.path, [])), 0,
                 LastSet(last.experiment.label, last.experiment.date, last.value) if last else None), lines[1],

@@ -35,12 +35,12 @@ known. Needs no experiments.
 
 # keys of a structured config that Hydra itself reads (its own settings, the defaults list)
 _HYDRA_KEYS = {"hydra", "defaults"}
-# names launchers pass to every script; a parser defines them only to accept them
 # flags that annotate a run for its record rather than configure it
 _ANNOTATION = re.compile(r"(run_|exp_|experiment_)?(notes?|comments?|description|desc|tags?|remarks?|memo)|"
                          r"(exp|experiment)_?name")  # wise-ft's `--exp_name`, "for organization purposes only"
 # (not `run_name`: cleanrl-style scripts derive it, `run_name = f"{args.exp_name}__{args.seed}"`, and
 # leave a field of that name unread: lm-human-preference-details' two, labelled true positives)
+# names launchers pass to every script; a parser defines them only to accept them
 _INJECTED = {"local_rank", "local-rank", "deepspeed", "deepspeed_config", "world_size", "rank"}
 
 
@@ -82,25 +82,23 @@ def check(facts: Facts) -> Iterator[Finding]:
             # the CycleGAN family's `data/template_dataset.py`: `--new_dataset_option` shows a user
             # how to add one, in a file that is there to be copied
             confidence, why = 40, f"; it is defined in a template (`{k.path}`), which shows how to add one"
-        elif any(p != k.path or not exact for o in k.option_strings if o.startswith("--")
-                 for p, exact in spelled.get(o, ())):
+        elif (where := _spelled_elsewhere(k, spelled)) is not None:
             # CUT's launcher labels its runs by `grab_pattern(r'--easy_label "([^"]+)"', cmd)`: code
             # that starts a string with the option reads it from a command's text, not from `args`
-            where = next(p for o in k.option_strings for p, exact in spelled.get(o, ()) if p != k.path or not exact)
             confidence, why = 40, f"; code in `{where}` spells the option in a string, so it may read it from a command's text"
         elif k.name.rsplit(".", 1)[-1] in _INJECTED:
             confidence, why = 40, "; launchers pass this to every script, so the parser may only need to accept it"
-        elif k.recorded_whole and _ANNOTATION.fullmatch(k.name.rsplit(".", 1)[-1].lstrip("-").replace("-", "_")):
+        elif (k.recorded_whole or facts.index.unknown_wholes) \
+                and _ANNOTATION.fullmatch(k.name.rsplit(".", 1)[-1].lstrip("-").replace("-", "_")):
             # DAB-DETR's `--note` ("add some notes to the experiment"), written out with every run's
-            # `json.dump(vars(args))`: a label for the record is what it is for
-            confidence, why = 40, f"; {k.recorded_whole}, and a note or tag is there to be recorded"
+            # `json.dump(vars(args))`, and wise-ft's `--exp_name`, in every results row through `info =
+            # vars(args)` in a helper whose `args` the index cannot tie to the parser: a label for the
+            # record is what it is for
+            confidence, why = 40, (f"; {k.recorded_whole}, and a note or tag is there to be recorded" if k.recorded_whole
+                                   else f"; some config of unknown class is used whole ({facts.index.unknown_wholes[0]}), "
+                                   "and a run's name, note or tag is there to be recorded")
         elif k.recorded_whole:
             confidence, why = 70, f"; {k.recorded_whole}"
-        elif facts.index.unknown_wholes and _ANNOTATION.fullmatch(k.name.rsplit(".", 1)[-1].lstrip("-").replace("-", "_")):
-            # wise-ft's `--exp_name`, in every results row through `info = vars(args)` in a helper
-            # whose `args` the index cannot tie to the parser
-            confidence, why = 40, (f"; some config of unknown class is used whole ({facts.index.unknown_wholes[0]}), "
-                                   "and a run's name, note or tag is there to be recorded")
         elif facts.splat_params:
             confidence, why = 70, "; some config is unpacked into a call (`**vars(...)`), which may read it by name"
         elif facts.index.unknown_wholes:
@@ -128,6 +126,13 @@ def _spelled_in_code(facts: Facts) -> dict[str, list[tuple[str, bool]]]:
             if m and (m.end() == len(s) or not (s[m.end()].isalnum() or s[m.end()] in "_-")):
                 found.setdefault(m.group(), []).append((f.path, m.end() == len(s)))
     return found
+
+
+def _spelled_elsewhere(k, spelled: dict[str, list[tuple[str, bool]]]) -> str | None:
+    """A file whose code spells one of the flag's long options at the start of a string, other than
+    the option alone in the flag's own file (a click definition); None where none does."""
+    return next((p for o in k.option_strings if o.startswith("--") for p, exact in spelled.get(o, ())
+                 if p != k.path or not exact), None)
 
 
 def _loaded_by_path(facts: Facts) -> set[tuple[str, str]]:
