@@ -19,7 +19,10 @@ def _override_line(tree: ast.Module) -> int | None:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call) and call_name(node) == "exec":
                 return stmt.lineno
-            if isinstance(node, ast.Call) and call_name(node) == "globals" and isinstance(stmt, ast.Assign):
+            if isinstance(node, ast.Call) and call_name(node) == "globals" and isinstance(stmt, ast.Assign) \
+                    and not any(isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets):
+                # (detectron2's `__all__ = [k for k in globals().keys() ...]` lists what a star
+                # import takes: its module's constants are imported by name, not overridden)
                 return stmt.lineno
     return None
 

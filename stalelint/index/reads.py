@@ -8,6 +8,7 @@ parameter annotated with a config class, or a conventional name such as `args`/`
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 
 from ..model import Read
@@ -113,6 +114,10 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
                   for t in node.targets if isinstance(t, ast.Name)}
     local_functions = {f.name: f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))} \
         if view_names else {}
+    bound_here: set[str] = set()  # names a callee may be rooted at whose object is known: imports, this module's defs
+    if view_names:
+        view_names |= _handed_views(tree, view_names, local_functions)
+        bound_here = _statically_bound(tree)
     for node in nodes(tree, ast.Dict):
         splat = splat or any(k is None and _splats_config(v, strong_names) and id(v) not in known_views
                              for k, v in zip(node.keys, node.values))
@@ -165,7 +170,7 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
             else:
                 reads.extend(_named_beside(node, path, strong_names, view_names))
             if view_names:
-                taken, passed_on = _splatted_into(node, path, view_names, local_functions)
+                taken, passed_on = _splatted_into(node, path, view_names, local_functions, bound_here)
                 reads.extend(taken)
                 splat = splat or passed_on
             for k in node.keywords:
@@ -218,18 +223,58 @@ def _named_beside(call: ast.Call, path: str, strong_names: set[str], view_names:
             if isinstance(v, ast.Constant) and isinstance(v.value, str) and _KEY_PATH.fullmatch(v.value)]
 
 
+def _is_view(node: ast.expr, view_names: set[str]) -> bool:
+    """A view kept in a name, or a dict display that unpacks one (BigGAN's `{**config, 'batch_size': n}`)."""
+    if isinstance(node, ast.Dict):
+        return any(k is None and _is_view(v, view_names) for k, v in zip(node.keys, node.values))
+    return isinstance(node, ast.Name) and node.id in view_names
+
+
+def _handed_views(tree: ast.Module, view_names: set[str],
+                  functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> set[str]:
+    """Parameters of this module's functions that a call hands a view positionally: BigGAN's
+    `config = vars(parser.parse_args())` then `run(config)`, where `def run(config)` unpacks it."""
+    found: set[str] = set()
+    for call in nodes(tree, ast.Call):
+        fn = functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if fn is None:
+            continue
+        params = fn.args.posonlyargs + fn.args.args
+        found.update(params[i].arg for i, a in enumerate(call.args[:len(params)]) if _is_view(a, view_names))
+    return found
+
+
+def _statically_bound(tree: ast.Module) -> set[str]:
+    """Names whose object the code says: imports (a library's callable or the repo's own, decided by
+    neither here), this module's functions and classes, and builtins (`dict(**args)`)."""
+    bound = set(dir(builtins))
+    for node in nodes(tree, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        else:
+            bound.add(node.name)
+    return bound
+
+
 def _splatted_into(call: ast.Call, path: str, view_names: set[str],
-                   functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> tuple[list[Read], bool]:
+                   functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+                   bound: set[str]) -> tuple[list[Read], bool]:
     """(weak reads of the parameters of a function of this module that a view of the parsed config
     is unpacked into, whether the rest goes on by name): mesh-transformer-jax's `args =
     vars(parser.parse_args())` then `process_args(**args)` reads `input_ckpt` and `cpu`. Not a
     repo-wide doubt, as `**vars(x)` handed to an unknown callee is: the callee is here, and its
-    parameters say what it takes, unless its `**kwargs` is used (then any key may be)."""
-    if not any(k.arg is None and isinstance(k.value, ast.Name) and k.value.id in view_names for k in call.keywords):
+    parameters say what it takes, unless its `**kwargs` is used (then any key may be).
+
+    A callee whose object no import or definition names (BigGAN's `model = __import__(config['model'])`
+    then `model.Generator(**config)`, a method of `self`) is unknown: any parameter of the repo may
+    take a flag by name, the repo-wide doubt. One rooted at an import is left alone: it may be a
+    library's (llama-cookbook hands `params = asdict(config)` to one), which reads no flag by name."""
+    if not any(k.arg is None and _is_view(k.value, view_names) for k in call.keywords):
         return [], False
     fn = functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
     if fn is None:
-        return [], False
+        parts = chain(call.func)
+        return [], not parts or parts[0] not in bound
     a = fn.args
     rest = a.kwarg.arg if a.kwarg else None
     passed_on = rest is not None and any(isinstance(n, ast.Name) and n.id == rest for n in ast.walk(fn))

@@ -88,6 +88,7 @@ def check(facts: Facts) -> Iterator[Finding]:
     # draccus picks a registered subclass of a config by a `type` key (levanter's `model: {type: llama}`)
     draccus = any(m.split(".")[0] == "draccus" for f in facts.index.files for m in f.imports)
     hints: dict[tuple[str | None, str], list[str]] = {}
+    unknown_options: dict[int, int] = {}  # per launch: how many of its options no flag defines
     pools: dict[str | None, list[str]] = {}
     for e, s, share in facts.unbound:
         if e.kind in ("run", "sweep"):
@@ -155,6 +156,12 @@ def check(facts: Facts) -> Iterator[Finding]:
             elif known_args:
                 # parse_known_args hands what it does not know to another parser (or to nothing)
                 confidence, tail = 40, "; the script uses parse_known_args, so it may pass the option on"
+            elif share == 0 and unknown_options.setdefault(id(e), _unknown_options(facts, e)) >= 2:
+                # stylegan2-ada-pytorch's README runs "dataset_tool.py from the TensorFlow version"
+                # (another repo's script of the same name): a command none of whose options the
+                # script has is more likely for another script or version than wrong in each option
+                confidence, tail = 40, (f"; none of the command's {unknown_options[id(e)]} options is a flag of "
+                                        f"{e.entry}, so it may be meant for another version or copy of the script")
             else:
                 confidence, tail = 90, ""
         else:
@@ -220,6 +227,10 @@ def check(facts: Facts) -> Iterator[Finding]:
         yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
                       where, line, 1, f"`{s.key}` is set by this experiment ({day(e.date)}) but {what}{hint}{tail}",
                       confidence, 0, None)
+
+
+def _unknown_options(facts: Facts, e: Experiment) -> int:
+    return len({s.key for x, s, _ in facts.unbound if x is e and s.key.startswith("-")})
 
 
 def _library_class(f, name: str, repo_classes: set[str], modules: dict[str, str]) -> bool:
