@@ -156,7 +156,7 @@ def check(facts: Facts) -> Iterator[Finding]:
             elif known_args:
                 # parse_known_args hands what it does not know to another parser (or to nothing)
                 confidence, tail = 40, "; the script uses parse_known_args, so it may pass the option on"
-            elif share == 0 and unknown_options.setdefault(id(e), _unknown_options(facts, e)) >= 2:
+            elif share == 0 and unknown_options.setdefault(id(e), _unknown_options(facts, e, reach)) >= 2:
                 # stylegan2-ada-pytorch's README runs "dataset_tool.py from the TensorFlow version"
                 # (another repo's script of the same name): a command none of whose options the
                 # script has is more likely for another script or version than wrong in each option
@@ -229,8 +229,11 @@ def check(facts: Facts) -> Iterator[Finding]:
                       confidence, 0, None)
 
 
-def _unknown_options(facts: Facts, e: Experiment) -> int:
-    return len({s.key for x, s, _ in facts.unbound if x is e and s.key.startswith("-")})
+def _unknown_options(facts: Facts, e: Experiment, reach: set[str]) -> int:
+    """How many options of a launch no flag in the script's reach defines; 0 where one of them may
+    abbreviate one (then the command may be the script's after all)."""
+    keys = {s.key for x, s, _ in facts.unbound if x is e and s.key.startswith("-")}
+    return 0 if any(facts.options_starting(k, reach) for k in keys) else len(keys)
 
 
 def _library_class(f, name: str, repo_classes: set[str], modules: dict[str, str]) -> bool:
