@@ -181,8 +181,11 @@ def judged(facts: judge.Facts, on: Callable[[str], bool], notices: list[str]) ->
     unjudged = Counter(k.path for k in idx.knobs if not k.positional and k.path not in facts.covers)
     if unjudged:
         names = ", ".join(sorted(unjudged)[:5]) + (", ..." if len(unjudged) > 5 else "")
-        notices.append(f"{sum(unjudged.values())} flags in {len(unjudged)} files not judged stale: no experiment "
-                       f"sets any of them or runs their script ({names})")
+        # (STL101 still looks at them: "never read" needs no experiment, and two labellers took
+        # "not judged stale" beside an STL101 finding of the same file for a contradiction)
+        files = "file" if len(unjudged) == 1 else "files"
+        notices.append(f"{sum(unjudged.values())} flags in {len(unjudged)} {files} not judged against experiments "
+                       f"(only whether code reads them): no experiment sets any of them or runs their script ({names})")
     idle = Counter(k.path for k in idx.knobs if k.kind == "flag" and not k.positional and k.path in facts.covers
                    and not facts.recent(k.path))
     if idle:
@@ -193,7 +196,8 @@ def judged(facts: judge.Facts, on: Callable[[str], bool], notices: list[str]) ->
     if facts.graced:
         n = len(facts.graced)
         notices.append(f"{n} definition{'s' if n != 1 else ''} younger than the grace period "
-                       f"({facts.window.grace_days} days) not judged yet (`--grace` sets it)")
+                       f"({facts.window.grace_days} days) not judged against experiments yet (`--grace` sets it; "
+                       "whether code reads them is judged at any age)")
     return out
 
 

@@ -12,7 +12,7 @@ from ..index import hydra
 from ..index import module_files
 from ..index.bases import in_repo
 from ..names import normalize
-from .common import archived, day
+from .common import archived, day, display
 
 CODE = "STL103"
 NAME = "unknown-setting"
@@ -89,6 +89,8 @@ def check(facts: Facts) -> Iterator[Finding]:
     draccus = any(m.split(".")[0] == "draccus" for f in facts.index.files for m in f.imports)
     hints: dict[tuple[str | None, str], list[str]] = {}
     unknown_options: dict[int, int] = {}  # per launch: how many of its options no flag defines
+    set_by: dict[int, set[str]] = {}  # per experiment: the normalised keys it sets
+    spellings: dict[str, str] = {}  # normalised knob name -> an option as a command spells it
     pools: dict[str | None, list[str]] = {}
     for e, s, share in facts.unbound:
         if e.kind in ("run", "sweep"):
@@ -218,15 +220,33 @@ def check(facts: Facts) -> Iterator[Finding]:
                 if entry is not None else names
         wanted = normalize(s.key)
         if (entry, wanted) not in hints:
-            hints[(entry, wanted)] = difflib.get_close_matches(wanted, pools[entry], n=1, cutoff=0.75)
-        close = hints[(entry, wanted)]
-        hint = f"; did you mean `{close[0]}`?" if close else ""
+            hints[(entry, wanted)] = difflib.get_close_matches(wanted, pools[entry], n=3, cutoff=0.75)
+        # not an option the same command sets already (instruct-pix2pix's `--partitions` beside
+        # `--partition=0`); a config's keys include what it inherits, so a config keeps every match
+        close = [c for c in hints[(entry, wanted)] if e.kind != "launch" or c not in _set_by(e, set_by)]
+        hint = f"; did you mean `{_spelled(close[0], s.key.startswith('-'), facts, spellings)}`?" if close else ""
         what = f"no flag of {script} defines it" if script else "no knob in the code defines it"
         if hydra_entry and e.kind == "launch" and not s.key.startswith("-"):
             what = f"the config of {script} has no such key (Hydra needs `+{s.key}` to add one)"
         yield Finding(CODE, NAME, KIND, s.key.lstrip("-+~") if not s.key.startswith("--") else s.key.lstrip("-"),
                       where, line, 1, f"`{s.key}` is set by this experiment ({day(e.date)}) but {what}{hint}{tail}",
                       confidence, 0, None)
+
+
+def _set_by(e: Experiment, memo: dict[int, set[str]]) -> set[str]:
+    if id(e) not in memo:
+        memo[id(e)] = {normalize(x.key) for x in e.settings}
+    return memo[id(e)]
+
+
+def _spelled(name: str, option: bool, facts: Facts, memo: dict[str, str]) -> str:
+    """A suggested knob as the experiment would write it: pix2pixHD's `---netG` gets `--netG`,
+    not the normalised `netg`; a config key keeps its dotted name."""
+    if not memo:
+        for k in sorted(facts.index.knobs, key=lambda k: (k.path, k.line)):
+            memo.setdefault(normalize(k.name), display(k) if k.option_strings else k.name)
+            memo.setdefault("name:" + normalize(k.name), k.name)
+    return memo.get(name if option else "name:" + name, name)
 
 
 def _unknown_options(facts: Facts, e: Experiment, reach: set[str]) -> int:
