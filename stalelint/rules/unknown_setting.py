@@ -88,7 +88,7 @@ def check(facts: Facts) -> Iterator[Finding]:
     # draccus picks a registered subclass of a config by a `type` key (levanter's `model: {type: llama}`)
     draccus = any(m.split(".")[0] == "draccus" for f in facts.index.files for m in f.imports)
     hints: dict[tuple[str | None, str], list[str]] = {}
-    unknown_options: dict[int, int] = {}  # per launch: how many of its options no flag defines
+    unknown_options: dict[int, set[str] | int] = {}  # per launch: its unknown options, then how many count
     set_by: dict[int, set[str]] = {}  # per experiment: the normalised keys it sets
     spellings: dict[str, str] = {}  # normalised knob name -> an option as a command spells it
     pools: dict[str | None, list[str]] = {}
@@ -158,11 +158,11 @@ def check(facts: Facts) -> Iterator[Finding]:
             elif known_args:
                 # parse_known_args hands what it does not know to another parser (or to nothing)
                 confidence, tail = 40, "; the script uses parse_known_args, so it may pass the option on"
-            elif share == 0 and unknown_options.setdefault(id(e), _unknown_options(facts, e, reach)) >= 2:
+            elif share == 0 and (n := _unknown_options(facts, e, reach, unknown_options)) >= 2:
                 # stylegan2-ada-pytorch's README runs "dataset_tool.py from the TensorFlow version"
                 # (another repo's script of the same name): a command none of whose options the
                 # script has is more likely for another script or version than wrong in each option
-                confidence, tail = 40, (f"; none of the command's {unknown_options[id(e)]} options is a flag of "
+                confidence, tail = 40, (f"; none of the command's {n} options is a flag of "
                                         f"{e.entry}, so it may be meant for another version or copy of the script")
             else:
                 confidence, tail = 90, ""
@@ -249,11 +249,17 @@ def _spelled(name: str, option: bool, facts: Facts, memo: dict[str, str]) -> str
     return memo.get(name if option else "name:" + name, name)
 
 
-def _unknown_options(facts: Facts, e: Experiment, reach: set[str]) -> int:
+def _unknown_options(facts: Facts, e: Experiment, reach: set[str], memo: dict[int, set[str] | int]) -> int:
     """How many options of a launch no flag in the script's reach defines; 0 where one of them may
     abbreviate one (then the command may be the script's after all)."""
-    keys = {s.key for x, s, _ in facts.unbound if x is e and s.key.startswith("-")}
-    return 0 if any(facts.options_starting(k, reach) for k in keys) else len(keys)
+    if not memo:  # one pass over the unbound settings, grouped per launch
+        for x, s, _ in facts.unbound:
+            if x.kind == "launch" and s.key.startswith("-"):
+                memo.setdefault(id(x), set()).add(s.key)
+    keys = memo.get(id(e), set())
+    if isinstance(keys, set):
+        memo[id(e)] = keys = 0 if any(facts.options_starting(k, reach) for k in keys) else len(keys)
+    return keys
 
 
 def _library_class(f, name: str, repo_classes: set[str], modules: dict[str, str]) -> bool:
