@@ -13,6 +13,7 @@ import re
 
 from ..model import Read
 from .astutil import CONFIG_NAMES, call_name, chain, nodes
+from .holders import imported_names
 
 _PARSE_CALLS = {"parse_args", "parse_known_args", "parse_args_into_dataclasses", "parse_dict",
                 "parse_json_file", "parse_yaml_file", "cli", "get_config", "load", "merge", "create",
@@ -117,7 +118,7 @@ def extract(tree: ast.Module, path: str, strong_names: set[str], known_views: se
     bound_here: set[str] = set()  # names a callee may be rooted at whose object is known: imports, this module's defs
     if view_names:
         view_names |= _handed_views(tree, view_names, local_functions)
-        bound_here = _statically_bound(tree)
+        bound_here = _statically_bound(tree, path)
     for node in nodes(tree, ast.Dict):
         splat = splat or any(k is None and _splats_config(v, strong_names) and id(v) not in known_views
                              for k, v in zip(node.keys, node.values))
@@ -244,15 +245,11 @@ def _handed_views(tree: ast.Module, view_names: set[str],
     return found
 
 
-def _statically_bound(tree: ast.Module) -> set[str]:
+def _statically_bound(tree: ast.Module, path: str) -> set[str]:
     """Names whose object the code says: imports (a library's callable or the repo's own, decided by
     neither here), this module's functions and classes, and builtins (`dict(**args)`)."""
-    bound = set(dir(builtins))
-    for node in nodes(tree, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        else:
-            bound.add(node.name)
+    bound = set(dir(builtins)) | set(imported_names(tree, path))
+    bound.update(n.name for n in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     return bound
 
 

@@ -91,9 +91,10 @@ def check(facts: Facts, stale_flags: set[int] | frozenset[int] = frozenset()) ->
                                       _off_switch(g, values, dead, k.name))
             n = lines[1] - lines[0] + 1
             at = g.line if dead else lines[0]
-            if (i, g.path, at, g.column) in emitted:
+            where = (i, g.path, at, g.column)
+            if where in emitted:
                 continue
-            emitted.add((i, g.path, at, g.column))
+            emitted.add(where)
             yield Finding(CODE, NAME, KIND, k.name, g.path, at, g.column, message + note,
                           confidence, n, Evidence(
                 len(recent), len(facts.covers.get(k.path, [])), 0,

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..discover import is_test_code
 from ..judge import Facts, parent
-from ..model import Experiment, Finding
+from ..model import Experiment, Finding, Knob
 from ..index import hydra
 from ..index import module_files
 from ..index.bases import in_repo
@@ -88,9 +88,9 @@ def check(facts: Facts) -> Iterator[Finding]:
     # draccus picks a registered subclass of a config by a `type` key (levanter's `model: {type: llama}`)
     draccus = any(m.split(".")[0] == "draccus" for f in facts.index.files for m in f.imports)
     hints: dict[tuple[str | None, str], list[str]] = {}
-    unknown_options: dict[int, set[str] | int] = {}  # per launch: its unknown options, then how many count
+    unknown_options: dict[int, set[str]] = {}  # per launch: the options no flag defines
     set_by: dict[int, set[str]] = {}  # per experiment: the normalised keys it sets
-    spellings: dict[str, str] = {}  # normalised knob name -> an option as a command spells it
+    first_knob: dict[str, Knob] = {}  # normalised name -> the first knob of that name (a hint's spelling)
     pools: dict[str | None, list[str]] = {}
     for e, s, share in facts.unbound:
         if e.kind in ("run", "sweep"):
@@ -224,7 +224,7 @@ def check(facts: Facts) -> Iterator[Finding]:
         # not an option the same command sets already (instruct-pix2pix's `--partitions` beside
         # `--partition=0`); a config's keys include what it inherits, so a config keeps every match
         close = [c for c in hints[(entry, wanted)] if e.kind != "launch" or c not in _set_by(e, set_by)]
-        hint = f"; did you mean `{_spelled(close[0], s.key.startswith('-'), facts, spellings)}`?" if close else ""
+        hint = f"; did you mean `{_spelled(close[0], s.key.startswith('-'), facts, first_knob)}`?" if close else ""
         what = f"no flag of {script} defines it" if script else "no knob in the code defines it"
         if hydra_entry and e.kind == "launch" and not s.key.startswith("-"):
             what = f"the config of {script} has no such key (Hydra needs `+{s.key}` to add one)"
@@ -239,17 +239,19 @@ def _set_by(e: Experiment, memo: dict[int, set[str]]) -> set[str]:
     return memo[id(e)]
 
 
-def _spelled(name: str, option: bool, facts: Facts, memo: dict[str, str]) -> str:
+def _spelled(name: str, option: bool, facts: Facts, memo: dict[str, Knob]) -> str:
     """A suggested knob as the experiment would write it: pix2pixHD's `---netG` gets `--netG`,
     not the normalised `netg`; a config key keeps its dotted name."""
     if not memo:
         for k in sorted(facts.index.knobs, key=lambda k: (k.path, k.line)):
-            memo.setdefault(normalize(k.name), display(k) if k.option_strings else k.name)
-            memo.setdefault("name:" + normalize(k.name), k.name)
-    return memo.get(name if option else "name:" + name, name)
+            memo.setdefault(normalize(k.name), k)
+    k = memo.get(name)
+    if k is None:
+        return name
+    return display(k) if option and k.option_strings else k.name
 
 
-def _unknown_options(facts: Facts, e: Experiment, reach: set[str], memo: dict[int, set[str] | int]) -> int:
+def _unknown_options(facts: Facts, e: Experiment, reach: set[str], memo: dict[int, set[str]]) -> int:
     """How many options of a launch no flag in the script's reach defines; 0 where one of them may
     abbreviate one (then the command may be the script's after all)."""
     if not memo:  # one pass over the unbound settings, grouped per launch
@@ -257,9 +259,7 @@ def _unknown_options(facts: Facts, e: Experiment, reach: set[str], memo: dict[in
             if x.kind == "launch" and s.key.startswith("-"):
                 memo.setdefault(id(x), set()).add(s.key)
     keys = memo.get(id(e), set())
-    if isinstance(keys, set):
-        memo[id(e)] = keys = 0 if any(facts.options_starting(k, reach) for k in keys) else len(keys)
-    return keys
+    return 0 if any(facts.options_starting(k, reach) for k in keys) else len(keys)
 
 
 def _library_class(f, name: str, repo_classes: set[str], modules: dict[str, str]) -> bool:
