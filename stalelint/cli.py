@@ -380,7 +380,7 @@ def fix_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file,
     def fix_run(label: str = "", **kwargs):
         with Progress(sys.stderr) as progress:
             return fixer.run(root, settings, window, scope, tuple(knobs), unsafe, force, jobs=jobs,
-                             progress=lambda stage: progress(label + stage), **kwargs)
+                             progress=lambda stage: progress(label + stage), record=do_apply, **kwargs)
 
     # --apply makes the safe fixes; making each unsafe one too, only to show its diff, was half of
     # a large run (cleanrl: 551 of 803): `stalelint fix` shows them

@@ -12,7 +12,7 @@ from stalelint import config, demo, fixture_repo
 from stalelint import fix as fixer
 from stalelint import graveyard
 from stalelint.check import window_for
-from stalelint.fix import engine, source, workers
+from stalelint.fix import engine, patch, source, workers
 
 from conftest import ALL, FIXTURES, NOW, run
 
@@ -29,8 +29,16 @@ def repos(tmp_path_factory):
     return out
 
 
+def forget_diffs():
+    """Diffs are remembered by their texts (fix/patch.py), and fix workers hand theirs to the parent:
+    a run compared with another works its own out, or is handed them, rather than reusing the other's."""
+    patch._UNIFIED.clear()
+    patch._RANGES.clear()
+
+
 def outcomes(root, as_of, **kwargs):
     # every finding, whatever its confidence, and STL104 too: the most fixes to compare
+    forget_diffs()
     settings = dataclasses.replace(config.load(root), min_confidence=0, extend_select=("STL104",))
     done = fixer.run(root, settings, window_for(as_of, settings.since_days), force=True, **kwargs)
     return [(o.fix.finding.code, o.fix.finding.name, o.status, o.message, o.before, o.after, o.cascade, o.emptied)
@@ -71,9 +79,14 @@ def test_apply_writes_what_the_old_way_writes_and_restore_all_gives_it_back(repo
     fast, as_of = _copy(repos, name, tmp_path / "fast")
     slow, _ = _copy(repos, name, tmp_path / "slow")
     before = tracked(fast)
-    assert run("fix", fast, "--as-of", as_of, *ALL, "--apply", "--unsafe").exit_code in (0, 1)
+    with monkeypatch.context() as m:
+        # made across two processes however few the fixes: the graveyard's patches back come from them
+        m.setattr(workers, "MIN_FIXES", 1)
+        forget_diffs()
+        assert run("fix", fast, "--as-of", as_of, *ALL, "--apply", "--unsafe", "--jobs", "2").exit_code in (0, 1)
     with monkeypatch.context() as m:
         m.setattr(source, "REUSE", False)
+        forget_diffs()
         assert run("fix", slow, "--as-of", as_of, *ALL, "--apply", "--unsafe").exit_code in (0, 1)
     assert tracked(fast) == tracked(slow) != before
     drop = ("removed_at",)

@@ -18,7 +18,7 @@ from .engine import Workspace, make_all
 from .orphans import Reads
 from .patch import unified
 from .plan import plan
-from .write import dirty_files, write_together
+from .write import dirty_files_later, write_together
 
 
 @dataclass
@@ -40,11 +40,14 @@ def _wanted(name: str, knobs: tuple[str, ...]) -> bool:
 
 def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] = (), knobs: tuple[str, ...] = (),
         unsafe: bool = False, force: bool = False, ours: frozenset[str] = frozenset(), show: bool = True,
-        reuse: bool = True, progress: Callable[[str], None] = lambda stage: None, jobs: int | None = None) -> Run:
+        reuse: bool = True, progress: Callable[[str], None] = lambda stage: None, jobs: int | None = None,
+        record: bool = False) -> Run:
     """`ours`: files an earlier round of this same `fix --apply` wrote, which are uncommitted only
     because of it (so they are not refused as the user's uncommitted changes). `reuse=False`: parse
     and rewrite whole files for every fix (source.py), the reference the fast way must equal.
-    `progress` is told each stage (a status line); `jobs`: processes that make fixes (workers.py)."""
+    `progress` is told each stage (a status line); `jobs`: processes that make fixes (workers.py);
+    `record`: the kept fixes will go to the graveyard (their patches back are worked out with them)."""
+    dirty_now = dirty_files_later(root)  # answered while the repo is analysed
     result, facts = analyse(root, settings, window, scope, progress)
     progress("planning fixes")
     findings = tuple(f for f in result.findings if not knobs or _wanted(f.name, knobs))
@@ -52,7 +55,8 @@ def run(root: Path, settings: Settings, window: Window, scope: tuple[str, ...] =
     files = discover(root, settings.exclude).files
     classes = {c for fi in facts.index.files for c, _ in fi.config_classes}
     ws = Workspace(root, files, classes, Reads(facts), reuse)
-    dirty = (dirty_files(root) or set()) - ours
+    ws.recorded = record
+    dirty = (dirty_now() or set()) - ours
     # a config git ignores (read from disk: evidence/ignored.py) has no history to restore it from;
     # like an untracked one, it is touched only with --force
     dirty |= {p for f in fixes for p in f.configs} - set(files) - ours

@@ -17,9 +17,10 @@ from typing import Callable, Iterable
 
 import libcst as cst
 
-from ..index import index_file, module_files
+from ..index import module_files
 from ..index import gates, reads
-from ..index.astutil import forget_walks, segment
+from ..index.astutil import forget_walks, nodes, segment
+from ..index.file_gates import file_gates
 from ..index.reads import config_names
 from ..judge import evaluate
 from ..model import UNKNOWN, Fix, FixOutcome
@@ -48,8 +49,9 @@ class Workspace:
         self.root = root
         self.trees = Trees(reuse)
         self.seen: Seen | None = None  # what the fixes look at, when a worker makes them ahead
+        self.recorded = False  # whether the kept fixes go to the graveyard (which asks their patches back)
         self._original = False
-        self._indexed: dict[tuple[str, str], object] = {}
+        self._gates: dict[tuple[str, str], tuple] = {}
         self.reads = reads  # who reads what, for flags a fix leaves unread
         self.removed: set[tuple[str, str]] = set()  # (path, name) of flags gone so far
         self.files = sorted(files)
@@ -98,14 +100,14 @@ class Workspace:
         finally:
             self.texts, self._original = texts, False
 
-    def index(self, path: str, text: str):
-        """`index_file` of a text, once."""
+    def gates(self, path: str, text: str) -> tuple:
+        """The gates `index_file` finds in a text, once."""
         key = (path, text)
-        if key not in self._indexed:
-            if len(self._indexed) > 64:
-                self._indexed.clear()
-            self._indexed[key] = index_file(path, text, self.trees.parsed(path, text))
-        return self._indexed[key]
+        if key not in self._gates:
+            if len(self._gates) > 64:
+                self._gates.clear()
+            self._gates[key] = file_gates(path, text, self.trees.parsed(path, text))
+        return self._gates[key]
 
     def text(self, path: str) -> str:
         got = self.read(path)
@@ -262,11 +264,12 @@ def gate_ordinal(text: str, form: str, test: str, line: int, tree: ast.Module | 
     """Which of the same-looking gates (same form and test) in source order is the one at `line`
     (`tree`: the text's, when the caller has it)."""
     tree = tree or ast.parse(text)
-    elifs = {id(n.orelse[0]) for n in ast.walk(tree) if isinstance(n, ast.If) and len(n.orelse) == 1
+    # the shared walk (astutil.nodes), which the fix's other questions of this tree walk anyway
+    elifs = {id(n.orelse[0]) for n in nodes(tree, ast.If) if len(n.orelse) == 1
              and isinstance(n.orelse[0], ast.If) and n.orelse[0].col_offset == n.col_offset}
     lines = text.splitlines()
     same = []
-    for n in ast.walk(tree):
+    for n in nodes(tree, ast.If, ast.IfExp, ast.Match):
         if isinstance(n, (ast.If, ast.IfExp)):
             f = "ternary" if isinstance(n, ast.IfExp) else "elif" if id(n) in elifs else "if"
             if f == form and norm(segment(lines, n.test)) == norm(test):
@@ -283,7 +286,7 @@ def _remove_arm(ws: Workspace, fix: Fix) -> dict[str, str]:
     g = fix.gate
     assert g is not None
     text = ws.text(g.path)
-    same = [h for h in ws.index(g.path, text).gates if _gate_key(h) == _gate_key(g)]
+    same = [h for h in ws.gates(g.path, text) if _gate_key(h) == _gate_key(g)]
     if len(same) <= fix.gate_ordinal:
         raise FixFailed(f"the branch `{g.test}` is no longer in {g.path}")
     h = same[fix.gate_ordinal]

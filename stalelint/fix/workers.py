@@ -23,6 +23,7 @@ from ..parse_pool import workers
 from .cascade import references
 from .engine import Workspace, keep, make
 from .orphans import Seen, read_keys
+from .patch import carried, carry
 
 # Below this many fixes a serial loop wins: forking and sending outcomes back costs ~0.1 s, a fix
 # ~10-30 ms.
@@ -60,7 +61,11 @@ def _data(o: FixOutcome) -> tuple:
 
 # ---- kept fixes ---------------------------------------------------------------------------
 
-def _make_block(span: tuple[int, int]) -> tuple[list[tuple], list[set], Seen, dict[str, set[str]]]:
+def _diffs(ws: Workspace, outcome: FixOutcome, kept: bool) -> list[tuple]:
+    return [carried(p, outcome.before[p], outcome.after[p], kept, kept and ws.recorded) for p in sorted(outcome.after)]
+
+
+def _make_block(span: tuple[int, int]) -> tuple[list[tuple], list[set], Seen, dict[str, set[str]], list[tuple]]:
     assert _SHARED is not None
     ws, fixes, dirty, force, (texts, removed, by_file) = _SHARED
     # a worker makes several blocks: each starts from the repo as it was, not as the last one left it
@@ -69,7 +74,7 @@ def _make_block(span: tuple[int, int]) -> tuple[list[tuple], list[set], Seen, di
     if ws.reads is not None:
         ws.reads.by_file = dict(by_file)
         ws.reads.seen = seen
-    made, gones, changed = [], [], set()
+    made, gones, changed, diffs = [], [], set(), []
     for at, fix in enumerate(fixes[span[0]:span[1]]):
         seen.at = at
         outcome, gone = keep(ws, fix, dirty, force)
@@ -77,8 +82,9 @@ def _make_block(span: tuple[int, int]) -> tuple[list[tuple], list[set], Seen, di
         gones.append(gone)
         if outcome.status == "applied":
             changed |= set(outcome.after)
+            diffs += _diffs(ws, outcome, True)
     keys = {p: ws.reads.by_file[p] for p in changed if ws.reads is not None and p in ws.reads.by_file}
-    return made, gones, seen, keys
+    return made, gones, seen, keys, diffs
 
 
 def make_kept(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, jobs: int | None = None,
@@ -114,7 +120,9 @@ def make_kept(ws: Workspace, fixes: list[Fix], dirty: set[str], force: bool, job
             changed: set[str] = set()  # files the blocks so far changed
             gone: set[tuple[str, str]] = set()  # flags they removed
             for span in spans:
-                made, gones, seen, keys = ahead.pop(span).result()
+                made, gones, seen, keys, diffs = ahead.pop(span).result()
+                for found in diffs:  # of fixes made again too: unused then, and no different
+                    carry(found)
                 block = fixes[span[0]:span[1]]
                 # the fixes before the first whose looks changed are kept as made; the others are
                 # made again, serially, on the state the blocks before left (cleanrl: 6 of 41
@@ -169,10 +177,11 @@ def _held(seen: Seen, changed: set[str], gone: set[tuple[str, str]], ws: Workspa
 
 # ---- shown fixes --------------------------------------------------------------------------
 
-def _make_group(indices: list[int]) -> list[tuple[int, tuple]]:
+def _make_group(indices: list[int]) -> tuple[list[tuple[int, tuple]], list[tuple]]:
     assert _SHARED is not None
     ws, fixes, dirty, _, _ = _SHARED  # a shown fix changes nothing another one sees
-    return [(i, _data(make(ws, fixes[i], dirty, True)[0])) for i in indices]
+    made = [(i, make(ws, fixes[i], dirty, True)[0]) for i in indices]
+    return [(i, _data(o)) for i, o in made], [d for _, o in made for d in _diffs(ws, o, False)]
 
 
 def make_shown(ws: Workspace, fixes: list[Fix], dirty: set[str], jobs: int | None = None,
@@ -199,7 +208,10 @@ def make_shown(ws: Workspace, fixes: list[Fix], dirty: set[str], jobs: int | Non
             _SHARED = None
             gc.unfreeze()
             for future in as_completed(futures):
-                for i, data in future.result():
+                group, diffs = future.result()
+                for found in diffs:
+                    carry(found)
+                for i, data in group:
                     made[i] = _outcome(fixes[i], data)
                 done([fixes[i] for i in futures[future]])
     finally:

@@ -17,6 +17,7 @@ import stat
 import subprocess
 import tempfile
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 TMP_SUFFIX = ".stalelint-tmp"
 JOURNAL_NAME = "fix-journal.json"
@@ -176,13 +177,34 @@ def finish_interrupted(root: Path) -> list[str] | None:
     return [rel for _, rel, _ in todo]
 
 
-def dirty_files(root: Path) -> set[str] | None:
-    """Files with uncommitted changes (staged, unstaged or untracked); None outside git."""
+_STATUS = ["-c", "core.quotePath=false", "status", "--porcelain=v1", "-z", "--untracked-files=all"]
+
+
+def dirty_files_later(root: Path) -> Callable[[], set[str] | None]:
+    """Files with uncommitted changes (staged, unstaged or untracked; None outside git), asked of
+    `git status` now and answered when the returned function is called: `git status`
+    of a large tree takes a fifth of a second or more, which a fix run spends analysing meanwhile.
+    A process, not a thread: the fix workers are forked, and a fork beside a running thread can
+    inherit a lock it holds."""
     try:
-        out = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", "status", "--porcelain=v1", "-z",
-                              "--untracked-files=all"], capture_output=True, check=True, timeout=120).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
+        proc = subprocess.Popen(["git", "-C", str(root), *_STATUS], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    except OSError:
+        return lambda: None
+
+    def answer() -> set[str] | None:
+        try:
+            out, _ = proc.communicate(timeout=120)
+        except subprocess.SubprocessError:
+            proc.kill()
+            proc.communicate()
+            return None
+        return _dirty(out) if proc.returncode == 0 else None
+
+    return answer
+
+
+def _dirty(out: bytes) -> set[str]:
     entries = out.decode("utf-8", "surrogateescape").split("\0")
     dirty: set[str] = set()
     skip = False
