@@ -1,0 +1,103 @@
+"""`fix --apply` as a user runs it (default settings) on copies of real repos: its time beside a cold
+`check`, then whether what it wrote compiles, whether a second `fix --apply` finds nothing left, and
+whether `restore --all` gives back every tracked file.
+
+    python benchmarks/fix_roundtrip.py --bin .venv/bin/stalelint /path/to/clone ...
+
+Each repo is judged as of its last commit + 1 day, its window widened (180d, 1y, 2y, 3y) only while
+it holds no recent experiment, as the held-out sets are measured. Each clone is copied (cp -a) to
+--work first; the clone itself is never touched.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
+def _run(cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=ENV)
+    return time.perf_counter() - start, proc
+
+
+def _window(binary: str, repo: Path) -> list[str]:
+    last = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%cs"], capture_output=True, text=True,
+                          check=True, env=ENV).stdout.strip()
+    as_of = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
+    for since in ("180d", "1y", "2y", "3y"):
+        _, proc = _run([binary, "check", "--as-of", as_of, "--since", since, "--output-format", "json",
+                        "--no-cache"], repo)
+        if json.loads(proc.stdout)["experiments"]["recent"]:
+            break
+    return ["--as-of", as_of, "--since", since]
+
+
+def _fixed(output: str) -> int:
+    for line in output.splitlines():
+        if line.startswith("Fixed "):
+            return int(line.split()[1])
+    return 0
+
+
+def roundtrip(binary: str, clone: Path, work: Path) -> dict:
+    repo = work / clone.name
+    shutil.rmtree(repo, ignore_errors=True)
+    shutil.copytree(clone, repo, symlinks=True)
+    shutil.rmtree(repo / ".stalelint_cache", ignore_errors=True)
+    window = _window(binary, repo)
+    shutil.rmtree(repo / ".stalelint_cache", ignore_errors=True)
+    check, _ = _run([binary, "check", *window], repo)
+    shutil.rmtree(repo / ".stalelint_cache", ignore_errors=True)
+    apply, proc = _run([binary, "fix", "--apply", *window], repo)
+    changed = subprocess.run(["git", "-C", str(repo), "diff", "--name-only", "--", "*.py"], capture_output=True,
+                             text=True, env=ENV).stdout.split()
+    broken = [p for p in changed
+              if subprocess.run([sys.executable, "-m", "py_compile", str(repo / p)], capture_output=True).returncode]
+    _, again = _run([binary, "fix", "--apply", *window], repo)
+    _, restore = _run([binary, "restore", "--all"], repo)
+    left = [line for line in subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+                                            capture_output=True, text=True, env=ENV).stdout.splitlines()
+            if ".stalelint/" not in line]
+    return {"repo": clone.name, "window": window, "check": check, "apply": apply, "ratio": apply / check,
+            "fixed": _fixed(proc.stderr), "fixed_again": _fixed(again.stderr), "uncompilable": broken,
+            "left_after_restore": left, "restore_exit": restore.returncode}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/stalelint-fix-roundtrip"))
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("clones", nargs="+", type=Path)
+    args = ap.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for clone in args.clones:
+        r = roundtrip(args.bin, clone.resolve(), args.work)
+        rows.append(r)
+        print(f"{r['repo']:26s} {r['window'][3]:4s} check {r['check']:5.2f} s  fix --apply {r['apply']:5.2f} s "
+              f"({r['ratio']:.1f}x)  fixed {r['fixed']:3d}  again {r['fixed_again']}  "
+              f"uncompilable {len(r['uncompilable'])}  changed after restore {len(r['left_after_restore'])}", flush=True)
+    ratios = [r["ratio"] for r in rows]
+    print(f"\n{len(rows)} repos: fix --apply {min(ratios):.1f}-{max(ratios):.1f}x a cold check "
+          f"(median {statistics.median(ratios):.1f}x); fixed {sum(r['fixed'] for r in rows)}, "
+          f"{sum(bool(r['fixed_again']) for r in rows)} repos with more to fix the second time, "
+          f"{sum(bool(r['uncompilable']) for r in rows)} with a file that does not compile, "
+          f"{sum(bool(r['left_after_restore']) for r in rows)} not given back whole by restore --all")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
