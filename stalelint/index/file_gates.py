@@ -8,30 +8,23 @@ order, from the same extractors given the same inputs, each computed as `_index_
 from __future__ import annotations
 
 import ast
-import warnings
 
 from ..model import Gate
-from . import dataclass as dataclass_fields
-from . import functions, gates, module_globals, reads
+from . import functions, gates, module_globals
 from . import gin as gin_params
-from . import pydantic as pydantic_fields
 from .astutil import suppressions
+from .file_reads import parsed, strong_names
 
 
 def file_gates(path: str, source: str, tree: ast.Module | None = None) -> tuple[Gate, ...]:
     """The gates `index_file` gives the file (`tree`: its `ast.parse`, if the caller has it)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = tree or ast.parse(source, filename=path)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    tree = parsed(path, source, tree)
+    if tree is None:
         return ()  # index_file: an STL901 error, no gates
     try:
         sups = suppressions(source)
         lines = source.splitlines()
-        _, classes, *_ = dataclass_fields.extract(tree, path, sups)
-        _, model_classes = pydantic_fields.extract(tree, path, sups)
-        strong = reads.config_names(tree, {c for c, _ in classes + model_classes})
+        strong = strong_names(tree, path, sups)
         global_names = frozenset(k.name for k in module_globals.extract(tree, path, sups)[0])
         scopes = functions.extract(tree, path, sups)[2]
         gated = gates.extract(tree, path, strong, lines, global_names, gates.local_aliases(tree, strong, global_names))

@@ -14,7 +14,7 @@ import ast
 import warnings
 from typing import Callable
 
-from ..model import Read
+from ..model import Read, Suppression
 from . import absl as absl_flags
 from . import dataclass as dataclass_fields
 from . import functions, module_globals, reads
@@ -23,22 +23,34 @@ from . import pydantic as pydantic_fields
 from .astutil import suppressions
 
 
+def parsed(path: str, source: str, tree: ast.Module | None) -> ast.Module | None:
+    """`tree`, else the source parsed as `_index_file` parses it; None where it reports STL901."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return tree or ast.parse(source, filename=path)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def strong_names(tree: ast.Module, path: str, sups: tuple[Suppression, ...]) -> set[str]:
+    """The names holding a config, as `_index_file` finds them: from the file's own config classes."""
+    _, classes, *_ = dataclass_fields.extract(tree, path, sups)
+    _, model_classes = pydantic_fields.extract(tree, path, sups)
+    return reads.config_names(tree, {c for c, _ in classes + model_classes})
+
+
 def file_reads(path: str, source: str, tree: ast.Module | None = None,
                extract: Callable[[ast.Module, str, set[str]], list[Read]] | None = None) -> tuple[Read, ...]:
     """The reads `index_file` gives the file (the shared walk is left to the caller: the tree is
     often walked again by the fix that made it). `extract`: `reads.extract`'s reads, where the
     caller keeps them."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = tree or ast.parse(source, filename=path)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    tree = parsed(path, source, tree)
+    if tree is None:
         return ()  # index_file: an STL901 error, no reads
     try:
         sups = suppressions(source)
-        _, classes, *_ = dataclass_fields.extract(tree, path, sups)
-        _, model_classes = pydantic_fields.extract(tree, path, sups)
-        strong = reads.config_names(tree, {c for c, _ in classes + model_classes})
+        strong = strong_names(tree, path, sups)
         found = list(extract(tree, path, strong) if extract else reads.extract(tree, path, strong)[0])
         global_reads = module_globals.extract(tree, path, sups)[1]
         param_reads = functions.extract(tree, path, sups)[1] + dataclass_fields.body_reads(tree, path)
