@@ -434,7 +434,8 @@ def fix_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file,
                        "`stalelint fix --apply` again", err=True)
     lines = sum(sum(1 for _ in _removed(o)) for o in all_made)
     click.echo(f"Fixed {len(all_made)} finding{'s' if len(all_made) != 1 else ''}: {lines} lines removed from "
-               f"{len(written)} files" + (f"; recorded in {graveyard.PATH}." if all_entries else "."), err=True)
+               f"{len(written)} files" + (f"; recorded in {graveyard.PATH}" if all_entries else "")
+               + _not_made(done.outcomes) + ".", err=True)
     if do_commit and all_entries:
         try:
             sha = graveyard.commit(root, all_made, all_entries)
@@ -446,6 +447,19 @@ def fix_cmd(path, since, as_of, grace, mlflow_uri, tracker_timeout, config_file,
 
 
 _ROUNDS = 5  # a bound, not a target: timm needs 2
+
+
+def _not_made(outcomes) -> str:
+    """What is left unfixed after the last round, for the summary: a run that fixed nothing while
+    `check` showed findings says why (most often: all of them unsafe)."""
+    left: dict[str, int] = {}
+    for o in outcomes:
+        left[o.status] = left.get(o.status, 0) + 1
+    parts = [f"{n} {what}" for status, what in (
+        ("unsafe", "unsafe, not made (--unsafe makes them; `stalelint fix` shows their diffs)"),
+        ("failed", "not possible"), ("refused", "refused (uncommitted changes)"),
+        ("unsupported", "with no automatic fix")) if (n := left.get(status))]
+    return "; " + ", ".join(parts) if parts else ""
 
 
 def _finish_interrupted(root: Path) -> None:
