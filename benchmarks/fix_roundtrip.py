@@ -3,6 +3,7 @@
 whether `restore --all` gives back every tracked file.
 
     python benchmarks/fix_roundtrip.py --bin .venv/bin/stalelint /path/to/clone ...
+    python benchmarks/fix_roundtrip.py --bin ... --fix-args "--min-confidence 0 --unsafe" /path/to/clone ...
 
 Each repo is judged as of its last commit + 1 day, its window widened (180d, 1y, 2y, 3y) only while
 it holds no recent experiment, as the held-out sets are measured. Each clone is copied (cp -a) to
@@ -14,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -49,7 +51,7 @@ def _fixed(output: str) -> int:
     return 0
 
 
-def roundtrip(binary: str, clone: Path, work: Path) -> dict:
+def roundtrip(binary: str, clone: Path, work: Path, extra: tuple[str, ...] = ()) -> dict:
     repo = work / clone.name
     shutil.rmtree(repo, ignore_errors=True)
     shutil.copytree(clone, repo, symlinks=True)
@@ -58,12 +60,12 @@ def roundtrip(binary: str, clone: Path, work: Path) -> dict:
     shutil.rmtree(repo / ".stalelint_cache", ignore_errors=True)
     check, _ = _run([binary, "check", *window], repo)
     shutil.rmtree(repo / ".stalelint_cache", ignore_errors=True)
-    apply, proc = _run([binary, "fix", "--apply", *window], repo)
+    apply, proc = _run([binary, "fix", "--apply", *window, *extra], repo)
     changed = subprocess.run(["git", "-C", str(repo), "diff", "--name-only", "--", "*.py"], capture_output=True,
                              text=True, env=ENV).stdout.split()
     broken = [p for p in changed
               if subprocess.run([sys.executable, "-m", "py_compile", str(repo / p)], capture_output=True).returncode]
-    _, again = _run([binary, "fix", "--apply", *window], repo)
+    _, again = _run([binary, "fix", "--apply", *window, *extra], repo)
     _, restore = _run([binary, "restore", "--all"], repo)
     left = [line for line in subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
                                             capture_output=True, text=True, env=ENV).stdout.splitlines()
@@ -78,12 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bin", required=True)
     ap.add_argument("--work", type=Path, default=Path("/tmp/stalelint-fix-roundtrip"))
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--fix-args", default="", help="More options for both `fix --apply` runs (the check stays default).")
     ap.add_argument("clones", nargs="+", type=Path)
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     rows = []
     for clone in args.clones:
-        r = roundtrip(args.bin, clone.resolve(), args.work)
+        r = roundtrip(args.bin, clone.resolve(), args.work, tuple(shlex.split(args.fix_args)))
         rows.append(r)
         print(f"{r['repo']:26s} {r['window'][3]:4s} check {r['check']:5.2f} s  fix --apply {r['apply']:5.2f} s "
               f"({r['ratio']:.1f}x)  fixed {r['fixed']:3d}  again {r['fixed_again']}  "

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .fix.patch import patch_paths, removed_ranges, unified
-from .fix.write import write_together
+from .fix.write import text_of, write_together
 from .model import FixOutcome
 from .names import show
 
@@ -189,7 +189,7 @@ def load(root: Path, path: str = PATH) -> list[dict[str, Any]]:
     if not file.exists():
         return []
     out = []
-    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate((text_of(file) or "").splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -221,7 +221,7 @@ def appended(root: Path, entries: list[dict[str, Any]], path: str = PATH) -> tup
     append killed mid-write can, and the file stays small (one line per removed knob). Entries
     already there (by id: an interrupted run finished since) are not added twice."""
     file = root / path
-    old = file.read_text(encoding="utf-8") if file.exists() else None
+    old = text_of(file)
     have = {e.get("id") for e in load(root, path)} if old is not None else set()
     text = old or ""
     if text and not text.endswith("\n"):
@@ -294,7 +294,7 @@ def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
     conflicts: list[str] = []
     for f in files:
         full = targets[f["path"]]
-        current = full.read_text(encoding="utf-8") if full.exists() else ""
+        current = text_of(full) or ""
         after, before = _show_blob(root, f.get("after_blob")), _show_blob(root, f.get("before_blob"))
         if after is None or before is None:
             results.update(_apply_patch(root, entry, f["path"]))
@@ -313,7 +313,7 @@ def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
     # the restored files and the entry marked restored, as one transaction a crash cannot halve
     changes: dict[str, tuple[str | None, str]] = {}
     for rel, text in results.items():
-        changes[rel] = (targets[rel].read_text(encoding="utf-8") if targets[rel].exists() else None, text)
+        changes[rel] = (text_of(targets[rel]), text)
     changes[path] = marked(root, entry["id"], path)
     write_together(root, changes)
     return sorted(results)
@@ -339,7 +339,7 @@ def restore_many(root: Path, entries: list[dict[str, Any]], path: str = PATH) ->
     conflicts: list[str] = []
     for rel, items in by_file.items():
         full = targets[items[0][0]["id"]][rel]
-        current = full.read_text(encoding="utf-8") if full.exists() else ""
+        current = text_of(full) or ""
         runs: list[list[dict[str, Any]]] = []
         for e, f in reversed(items):
             if runs and runs[-1][-1]["before_blob"] == f["after_blob"]:
@@ -363,7 +363,7 @@ def restore_many(root: Path, entries: list[dict[str, Any]], path: str = PATH) ->
     changes: dict[str, tuple[str | None, str]] = {}
     for rel, text in results.items():
         full = next(t[rel] for t in targets.values() if rel in t)
-        changes[rel] = (full.read_text(encoding="utf-8") if full.exists() else None, text)
+        changes[rel] = (text_of(full), text)
     changes[path] = marked(root, {e["id"] for e in entries}, path)
     write_together(root, changes)
     return [(e, sorted(f["path"] for f in e.get("files") or [])) for e in reversed(entries)]
@@ -407,12 +407,12 @@ def _apply_patch(root: Path, entry: dict[str, Any], rel: str) -> dict[str, str]:
     done = _git(root, "apply", "--include", rel, "-", stdin=patch)
     if done.returncode != 0:
         raise GraveyardError(f"git apply failed: {done.stderr.decode(errors='replace').strip()}")
-    return {rel: (root / rel).read_text(encoding="utf-8")}
+    return {rel: text_of(root / rel) or ""}
 
 
 def marked(root: Path, ident: str | set[str], path: str = PATH) -> tuple[str, str]:
     """(the graveyard's text now, its text with entry `ident` (or each of a set) marked restored)."""
-    old = (root / path).read_text(encoding="utf-8")
+    old = text_of(root / path) or ""
     entries = load(root, path)
     now = dt.datetime.now(dt.timezone.utc).isoformat()
     idents = {ident} if isinstance(ident, str) else ident

@@ -235,3 +235,40 @@ def test_dataclass_fields_and_nested_config_sections(build):
     assert "tags: list" in (lab / "lab/config.py").read_text()
     for f in ("lab/config.py", "finetune.py", "train.py", "lab/optim.py", "lab/options.py"):
         compile((lab / f).read_text(), f, "exec")
+
+
+def test_crlf_files_are_fixed_and_restored_byte_for_byte(tmp_path):
+    """A Windows-style file (CRLF) keeps its line endings through a fix, and `restore --all` and a
+    single restore give back its exact bytes: restore once read files with newline translation, and
+    its three-way merge of LF against the fix's CRLF versions conflicted (pix2pixHD)."""
+    from conftest import git as git_at
+
+    repo = tmp_path / "crlf"
+    repo.mkdir()
+    train = repo / "train.py"
+    source = ("import argparse\n"
+              "parser = argparse.ArgumentParser()\n"
+              "parser.add_argument('--lr', type=float, default=0.1)\n"
+              "parser.add_argument('--unused_a', type=int, default=1)\n"
+              "parser.add_argument('--unused_b', type=int, default=2)\n"
+              "args = parser.parse_args()\n"
+              "print(args.lr)\n").replace("\n", "\r\n").encode()
+    train.write_bytes(source)
+    git_at(repo, "init", "-q")
+    git_at(repo, "add", "-A")
+    git_at(repo, "commit", "-qm", "train")
+    result = run("fix", repo, "--as-of", "2026-02-01", "--min-confidence", "0", "--apply")
+    assert "Fixed 2 findings" in result.output, result.output
+    fixed = train.read_bytes()
+    assert b"unused_a" not in fixed and b"unused_b" not in fixed
+    assert fixed.count(b"\r\n") == fixed.count(b"\n") == 5  # every line still ends in CRLF
+    git_at(repo, "commit", "-qam", "fix")
+    restored = run("restore", "--all", "--path", repo)
+    assert restored.exit_code == 0, restored.output
+    assert train.read_bytes() == source
+    git_at(repo, "commit", "-qam", "restore")
+    assert run("fix", repo, "--as-of", "2026-02-01", "--min-confidence", "0", "--apply").exit_code == 0
+    one = [e["id"] for e in entries(repo) if e["status"] == "removed"][-1]  # the newest: its text is the file's
+    single = run("restore", one, "--path", repo)
+    assert single.exit_code == 0, single.output
+    assert train.read_bytes().count(b"\r\n") == train.read_bytes().count(b"\n") == 6

@@ -64,6 +64,14 @@ def _digest(text: str | bytes | None) -> str | None:
     return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()
 
 
+def text_of(path: Path) -> str | None:
+    """A file's text exactly as its bytes hold it (None when it does not exist): `read_text` turns
+    CRLF into LF, and a restore merged or written back from that changed every line ending of a
+    Windows-style file (and conflicted with the fix's own CRLF versions: pix2pixHD)."""
+    data = _current(path)
+    return None if data is None else data.decode("utf-8")
+
+
 def _current(path: Path) -> bytes | None:
     """A file's bytes; None when it does not exist."""
     try:
