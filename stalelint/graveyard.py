@@ -309,7 +309,7 @@ def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
             results[f["path"]] = merged
     if conflicts:
         raise GraveyardError(f"cannot restore {entry['name']} ({entry['id']}) cleanly; nothing was written. "
-                             "Conflicts: " + "; ".join(conflicts))
+                             "Conflicts: " + "; ".join(conflicts) + _with_newer(root, entry, conflicts, path))
     # the restored files and the entry marked restored, as one transaction a crash cannot halve
     changes: dict[str, tuple[str | None, str]] = {}
     for rel, text in results.items():
@@ -317,6 +317,22 @@ def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
     changes[path] = marked(root, entry["id"], path)
     write_together(root, changes)
     return sorted(results)
+
+
+def _with_newer(root: Path, entry: dict[str, Any], conflicts: list[str], path: str) -> str:
+    """A hint for a conflict: the entries removed after this one from the same files. Most often one
+    of them took out the line next to it (git's merge calls changes to adjacent lines a conflict),
+    and restored together, newest first, each merge starts from the text its fix left."""
+    files = {c.split(": ", 1)[0] for c in conflicts}
+    entries = load(root, path)
+    at = next((n for n, e in enumerate(entries) if e["id"] == entry["id"]), len(entries))
+    newer = [e for e in entries[at + 1:] if e.get("status") == "removed"
+             and files & {f.get("path") for f in e.get("files") or []}]
+    if not newer:
+        return ""
+    return (f". {len(newer)} entr{'ies' if len(newer) != 1 else 'y'} removed after it from the same "
+            f"file{'s' if len(files) != 1 else ''} may be in the way; to restore them with it: "
+            f"stalelint restore {' '.join(e['id'] for e in [entry, *newer])}")
 
 
 def restore_many(root: Path, entries: list[dict[str, Any]], path: str = PATH) -> list[tuple[dict[str, Any], list[str]]]:

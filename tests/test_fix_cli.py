@@ -272,3 +272,34 @@ def test_crlf_files_are_fixed_and_restored_byte_for_byte(tmp_path):
     single = run("restore", one, "--path", repo)
     assert single.exit_code == 0, single.output
     assert train.read_bytes().count(b"\r\n") == train.read_bytes().count(b"\n") == 6
+
+
+def test_a_flag_removed_beside_another_is_refused_alone_with_the_restore_that_works(tmp_path):
+    """git's merge calls changes to adjacent lines a conflict, so a flag removed next to another
+    removed flag cannot come back alone (TensoRF's --lindisp above --perturb); the refusal names the
+    entries removed after it from the file, and restoring them together gives the file back."""
+    from conftest import git as git_at
+
+    repo = tmp_path / "adjacent"
+    repo.mkdir()
+    train = repo / "train.py"
+    source = ("import argparse\n"
+              "parser = argparse.ArgumentParser()\n"
+              "parser.add_argument('--lr', type=float, default=0.1)\n"
+              "parser.add_argument('--unused_a', type=int, default=1)\n"
+              "parser.add_argument('--unused_b', type=int, default=2)\n"
+              "args = parser.parse_args()\n"
+              "print(args.lr)\n")
+    train.write_text(source)
+    git_at(repo, "init", "-q")
+    git_at(repo, "add", "-A")
+    git_at(repo, "commit", "-qm", "train")
+    assert "Fixed 2 findings" in run("fix", repo, "--as-of", "2026-02-01", "--min-confidence", "0", "--apply").output
+    ids = {e["name"]: e["id"] for e in entries(repo)}
+    alone = run("restore", ids["unused_a"], "--path", repo)
+    assert alone.exit_code == 1 and "nothing was written" in alone.output
+    suggested = f"stalelint restore {ids['unused_a']} {ids['unused_b']}"
+    assert suggested in alone.output
+    together = run("restore", *suggested.split()[2:], "--path", repo)
+    assert together.exit_code == 0, together.output
+    assert train.read_text() == source
