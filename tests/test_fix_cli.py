@@ -237,28 +237,39 @@ def test_dataclass_fields_and_nested_config_sections(build):
         compile((lab / f).read_text(), f, "exec")
 
 
-def test_crlf_files_are_fixed_and_restored_byte_for_byte(tmp_path):
-    """A Windows-style file (CRLF) keeps its line endings through a fix, and `restore --all` and a
-    single restore give back its exact bytes: restore once read files with newline translation, and
-    its three-way merge of LF against the fix's CRLF versions conflicted (pix2pixHD)."""
-    from conftest import git as git_at
-
-    repo = tmp_path / "crlf"
-    repo.mkdir()
-    train = repo / "train.py"
-    source = ("import argparse\n"
+TWO_UNUSED = ("import argparse\n"
               "parser = argparse.ArgumentParser()\n"
               "parser.add_argument('--lr', type=float, default=0.1)\n"
               "parser.add_argument('--unused_a', type=int, default=1)\n"
               "parser.add_argument('--unused_b', type=int, default=2)\n"
               "args = parser.parse_args()\n"
-              "print(args.lr)\n").replace("\n", "\r\n").encode()
+              "print(args.lr)\n")
+
+
+def fixed_script(tmp_path, source: bytes):
+    """A one-script repo holding `source`, committed, and `fix --apply` run on it: (repo, script)."""
+    from conftest import git as git_at
+
+    repo = tmp_path / "script"
+    repo.mkdir()
+    train = repo / "train.py"
     train.write_bytes(source)
     git_at(repo, "init", "-q")
     git_at(repo, "add", "-A")
     git_at(repo, "commit", "-qm", "train")
     result = run("fix", repo, "--as-of", "2026-02-01", "--min-confidence", "0", "--apply")
     assert "Fixed 2 findings" in result.output, result.output
+    return repo, train
+
+
+def test_crlf_files_are_fixed_and_restored_byte_for_byte(tmp_path):
+    """A Windows-style file (CRLF) keeps its line endings through a fix, and `restore --all` and a
+    single restore give back its exact bytes: restore once read files with newline translation, and
+    its three-way merge of LF against the fix's CRLF versions conflicted (pix2pixHD)."""
+    from conftest import git as git_at
+
+    source = TWO_UNUSED.replace("\n", "\r\n").encode()
+    repo, train = fixed_script(tmp_path, source)
     fixed = train.read_bytes()
     assert b"unused_a" not in fixed and b"unused_b" not in fixed
     assert fixed.count(b"\r\n") == fixed.count(b"\n") == 5  # every line still ends in CRLF
@@ -278,23 +289,7 @@ def test_a_flag_removed_beside_another_is_refused_alone_with_the_restore_that_wo
     """git's merge calls changes to adjacent lines a conflict, so a flag removed next to another
     removed flag cannot come back alone (TensoRF's --lindisp above --perturb); the refusal names the
     entries removed after it from the file, and restoring them together gives the file back."""
-    from conftest import git as git_at
-
-    repo = tmp_path / "adjacent"
-    repo.mkdir()
-    train = repo / "train.py"
-    source = ("import argparse\n"
-              "parser = argparse.ArgumentParser()\n"
-              "parser.add_argument('--lr', type=float, default=0.1)\n"
-              "parser.add_argument('--unused_a', type=int, default=1)\n"
-              "parser.add_argument('--unused_b', type=int, default=2)\n"
-              "args = parser.parse_args()\n"
-              "print(args.lr)\n")
-    train.write_text(source)
-    git_at(repo, "init", "-q")
-    git_at(repo, "add", "-A")
-    git_at(repo, "commit", "-qm", "train")
-    assert "Fixed 2 findings" in run("fix", repo, "--as-of", "2026-02-01", "--min-confidence", "0", "--apply").output
+    repo, train = fixed_script(tmp_path, TWO_UNUSED.encode())
     ids = {e["name"]: e["id"] for e in entries(repo)}
     alone = run("restore", ids["unused_a"], "--path", repo)
     assert alone.exit_code == 1 and "nothing was written" in alone.output
@@ -302,4 +297,4 @@ def test_a_flag_removed_beside_another_is_refused_alone_with_the_restore_that_wo
     assert suggested in alone.output
     together = run("restore", *suggested.split()[2:], "--path", repo)
     assert together.exit_code == 0, together.output
-    assert train.read_text() == source
+    assert train.read_text() == TWO_UNUSED
