@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .fix.chain import Chain
 from .fix.patch import patch_paths, removed_ranges, unified
 from .fix.write import text_of, write_together
 from .model import FixOutcome
@@ -303,6 +304,8 @@ def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
             results[f["path"]] = before
             continue
         merged, n = _merge(root, current, after, before)
+        if n and (alone := _chain_undo(root, f["path"], current, {entry["id"]}, path)) is not None:
+            merged, n = alone, 0
         if n:
             conflicts.append(f"{f['path']}: {n} conflicting hunk{'s' if n != 1 else ''}")
         else:
@@ -317,6 +320,40 @@ def restore(root: Path, entry: dict[str, Any], path: str = PATH) -> list[str]:
     changes[path] = marked(root, entry["id"], path)
     write_together(root, changes)
     return sorted(results)
+
+
+def _chain_undo(root: Path, rel: str, current: str, ids: set[str], path: str) -> str | None:
+    """`current` with the entries `ids` undone in `rel`, through the chain of the graveyard's
+    versions of it (fix/chain.py): for what a three-way merge refuses because another entry took
+    out the line next to one of them. None when the entries are not all in one run of consecutive
+    fixes of the file, or a later fix changed lines one of them wrote, or edits since conflict."""
+    touching = [(e, f) for e in load(root, path) for f in e.get("files") or [] if f.get("path") == rel]
+    runs: list[list[tuple[dict[str, Any], dict[str, Any]]]] = []
+    for e, f in touching:
+        if runs and runs[-1][-1][1].get("after_blob") == f.get("before_blob"):
+            runs[-1].append((e, f))
+        else:
+            runs.append([(e, f)])
+    found = [run for run in runs if ids & {e["id"] for e, _ in run}]
+    if len(found) != 1 or not ids <= {e["id"] for e, _ in found[0]}:
+        return None
+    run = found[0]
+    blobs = _show_blobs(root, [run[0][1].get("before_blob")] + [f.get("after_blob") for _, f in run])
+    versions = [blobs.get(run[0][1].get("before_blob"))] + [blobs.get(f.get("after_blob")) for _, f in run]
+    if any(v is None for v in versions):
+        return None
+    chain = Chain(versions)  # type: ignore[arg-type]
+    if chain.text_without(set()) != versions[-1]:
+        return None
+    undone = {k for k, (e, _) in enumerate(run, 1) if e.get("status") == "restored"}
+    expected = chain.text_without(undone)
+    wanted = chain.text_without(undone | {k for k, (e, _) in enumerate(run, 1) if e["id"] in ids})
+    if expected is None or wanted is None:
+        return None
+    if current == expected:
+        return wanted
+    merged, n = _merge(root, current, expected, wanted)  # edits made since, kept where they do not touch
+    return None if n else merged
 
 
 def _with_newer(root: Path, entry: dict[str, Any], conflicts: list[str], path: str) -> str:
@@ -355,7 +392,7 @@ def restore_many(root: Path, entries: list[dict[str, Any]], path: str = PATH) ->
     conflicts: list[str] = []
     for rel, items in by_file.items():
         full = targets[items[0][0]["id"]][rel]
-        current = text_of(full) or ""
+        current = now = text_of(full) or ""
         runs: list[list[dict[str, Any]]] = []
         for e, f in reversed(items):
             if runs and runs[-1][-1]["before_blob"] == f["after_blob"]:
@@ -369,7 +406,10 @@ def restore_many(root: Path, entries: list[dict[str, Any]], path: str = PATH) ->
                 continue
             merged, n = _merge(root, current, after, before)
             if n:
-                conflicts.append(f"{rel}: {n} conflicting hunk{'s' if n != 1 else ''}")
+                alone = _chain_undo(root, rel, now, {e["id"] for e, _ in items}, path)
+                if alone is None:
+                    conflicts.append(f"{rel}: {n} conflicting hunk{'s' if n != 1 else ''}")
+                current = alone if alone is not None else current
                 break
             current = merged
         results[rel] = current

@@ -285,16 +285,26 @@ def test_crlf_files_are_fixed_and_restored_byte_for_byte(tmp_path):
     assert train.read_bytes().count(b"\r\n") == train.read_bytes().count(b"\n") == 6
 
 
-def test_a_flag_removed_beside_another_is_refused_alone_with_the_restore_that_works(tmp_path):
+def test_a_flag_removed_beside_another_comes_back_alone(tmp_path):
     """git's merge calls changes to adjacent lines a conflict, so a flag removed next to another
-    removed flag cannot come back alone (TensoRF's --lindisp above --perturb); the refusal names the
-    entries removed after it from the file, and restoring them together gives the file back."""
+    removed flag could not come back alone (TensoRF's --lindisp above --perturb); the chain of the
+    file's stored versions (fix/chain.py) brings it back where it was, the other one still removed."""
     repo, train = fixed_script(tmp_path, TWO_UNUSED.encode())
     ids = {e["name"]: e["id"] for e in entries(repo)}
     alone = run("restore", ids["unused_a"], "--path", repo)
-    assert alone.exit_code == 1 and "nothing was written" in alone.output
-    suggested = f"stalelint restore {ids['unused_a']} {ids['unused_b']}"
-    assert suggested in alone.output
-    together = run("restore", *suggested.split()[2:], "--path", repo)
-    assert together.exit_code == 0, together.output
+    assert alone.exit_code == 0, alone.output
+    assert train.read_text() == TWO_UNUSED.replace("parser.add_argument('--unused_b', type=int, default=2)\n", "")
+    assert run("restore", ids["unused_b"], "--path", repo).exit_code == 0
     assert train.read_text() == TWO_UNUSED
+
+
+def test_a_refused_restore_names_the_entries_removed_after_it(tmp_path):
+    """Where neither the merge nor the chain can bring an entry back (here an edit made since, on
+    the line next to it), the refusal names the entries removed after it from the file and the
+    restore that would bring them back with it."""
+    repo, train = fixed_script(tmp_path, TWO_UNUSED.encode())
+    ids = {e["name"]: e["id"] for e in entries(repo)}
+    train.write_text(train.read_text().replace("args = parser.parse_args()", "args = parser.parse_args([])"))
+    alone = run("restore", ids["unused_a"], "--path", repo)
+    assert alone.exit_code == 1 and "nothing was written" in alone.output
+    assert f"stalelint restore {ids['unused_a']} {ids['unused_b']}" in alone.output
