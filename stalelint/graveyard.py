@@ -327,13 +327,7 @@ def _chain_undo(root: Path, rel: str, current: str, ids: set[str], path: str) ->
     versions of it (fix/chain.py): for what a three-way merge refuses because another entry took
     out the line next to one of them. None when the entries are not all in one run of consecutive
     fixes of the file, or a later fix changed lines one of them wrote, or edits since conflict."""
-    touching = [(e, f) for e in load(root, path) for f in e.get("files") or [] if f.get("path") == rel]
-    runs: list[list[tuple[dict[str, Any], dict[str, Any]]]] = []
-    for e, f in touching:
-        if runs and runs[-1][-1][1].get("after_blob") == f.get("before_blob"):
-            runs[-1].append((e, f))
-        else:
-            runs.append([(e, f)])
+    runs = _consecutive([(e, f) for e in load(root, path) for f in e.get("files") or [] if f.get("path") == rel])
     found = [run for run in runs if ids & {e["id"] for e, _ in run}]
     if len(found) != 1 or not ids <= {e["id"] for e, _ in found[0]}:
         return None
@@ -354,6 +348,21 @@ def _chain_undo(root: Path, rel: str, current: str, ids: set[str], path: str) ->
         return wanted
     merged, n = _merge(root, current, expected, wanted)  # edits made since, kept where they do not touch
     return None if n else merged
+
+
+Change = tuple[dict[str, Any], dict[str, Any]]  # (an entry, one of its files)
+
+
+def _consecutive(changes: list[Change]) -> list[list[Change]]:
+    """Changes to one file, oldest first, in runs where each started from the text the one before
+    it left (one fix run's, one after another)."""
+    runs: list[list[Change]] = []
+    for e, f in changes:
+        if runs and runs[-1][-1][1].get("after_blob") == f.get("before_blob"):
+            runs[-1].append((e, f))
+        else:
+            runs.append([(e, f)])
+    return runs
 
 
 def _with_newer(root: Path, entry: dict[str, Any], conflicts: list[str], path: str) -> str:
@@ -384,7 +393,7 @@ def restore_many(root: Path, entries: list[dict[str, Any]], path: str = PATH) ->
     blobs = _show_blobs(root, ids)
     if any(not b or blobs.get(b) is None for b in ids):
         return [(e, restore(root, e, path)) for e in reversed(entries)]
-    by_file: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    by_file: dict[str, list[Change]] = {}
     for e in entries:
         for f in e.get("files") or []:
             by_file.setdefault(f["path"], []).append((e, f))
@@ -393,12 +402,8 @@ def restore_many(root: Path, entries: list[dict[str, Any]], path: str = PATH) ->
     for rel, items in by_file.items():
         full = targets[items[0][0]["id"]][rel]
         current = now = text_of(full) or ""
-        runs: list[list[dict[str, Any]]] = []
-        for e, f in reversed(items):
-            if runs and runs[-1][-1]["before_blob"] == f["after_blob"]:
-                runs[-1].append(f)  # it made the text the newer one started from
-            else:
-                runs.append([f])
+        # newest first, each run's files newest first: undone in the order they were made, reversed
+        runs = [[f for _, f in reversed(run)] for run in reversed(_consecutive(items))]
         for run in runs:
             after, before = blobs[run[0]["after_blob"]], blobs[run[-1]["before_blob"]]
             if current == after:
@@ -409,7 +414,8 @@ def restore_many(root: Path, entries: list[dict[str, Any]], path: str = PATH) ->
                 alone = _chain_undo(root, rel, now, {e["id"] for e, _ in items}, path)
                 if alone is None:
                     conflicts.append(f"{rel}: {n} conflicting hunk{'s' if n != 1 else ''}")
-                current = alone if alone is not None else current
+                else:
+                    current = alone
                 break
             current = merged
         results[rel] = current

@@ -48,7 +48,6 @@ class Chain:
                 self.order[at:at] = new
                 out += new
             live = out
-        self.size = len(versions) - 1
 
     def _parent(self, live: list[int], at: int) -> int | None:
         depth = _indent(self.text[live[at]])
@@ -72,7 +71,7 @@ class Chain:
                     and self.gone[up] not in undone:
                 return None
         return "".join(self.text[i] for i in self.order
-                       if (self.by.get(i) is None or self.by[i] not in undone)
+                       if self.by.get(i) not in undone
                        and (i not in self.gone or self.gone[i] in undone))
 
 
